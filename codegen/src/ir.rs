@@ -1,0 +1,443 @@
+//! The IR: the spec after validation, with every reference resolved and every Rust name
+//! decided. Emission reads only this.
+
+/// The whole suite.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// What every API shares.
+    pub common: Common,
+    /// The APIs, sorted by id.
+    pub apis: Vec<Api>,
+}
+
+/// What every API shares (`common.yaml`).
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// Suite name.
+    pub suite: String,
+    /// Description.
+    pub doc: String,
+    /// HTTPS required by the documents.
+    pub https_required: bool,
+    /// Name of the action parameter.
+    pub action_param: String,
+    /// Name of the token parameter.
+    pub token_param: String,
+    /// How the credentials are sent.
+    pub credentials_doc: String,
+    /// General envelope element names.
+    pub envelope: GeneralEnvelope,
+    /// General error codes.
+    pub errors: Vec<ErrorCode>,
+    /// Consent URL facts.
+    pub consent: ConsentUrl,
+    /// Privacy families.
+    pub families: Vec<Family>,
+    /// General samples.
+    pub samples: Vec<Sample>,
+}
+
+/// General envelope element names.
+#[derive(Debug, Clone)]
+pub struct GeneralEnvelope {
+    /// Root.
+    pub root: String,
+    /// Code child.
+    pub code: String,
+    /// Detail child.
+    pub detail: String,
+    /// Consent URL child.
+    pub url: String,
+    /// Description.
+    pub doc: String,
+}
+
+/// Consent URL facts.
+#[derive(Debug, Clone)]
+pub struct ConsentUrl {
+    /// Spellings of the family parameter.
+    pub family_params: Vec<String>,
+    /// Service id parameter.
+    pub service_id: String,
+    /// Attributes parameter.
+    pub attributes: String,
+    /// Return URL parameter.
+    pub return_url: String,
+    /// Production privacy page.
+    pub production: String,
+    /// Integration privacy page.
+    pub integration: String,
+    /// Description.
+    pub doc: String,
+}
+
+/// A privacy family.
+#[derive(Debug, Clone)]
+pub struct Family {
+    /// Wire name.
+    pub family: String,
+    /// API id.
+    pub api: String,
+    /// Attributes.
+    pub attributes: Vec<String>,
+}
+
+/// An error code.
+#[derive(Debug, Clone)]
+pub struct ErrorCode {
+    /// Code.
+    pub code: i64,
+    /// Variant name (UpperCamelCase).
+    pub variant: String,
+    /// Name or status in the documents.
+    pub wire: Option<String>,
+    /// Message column, verbatim.
+    pub message: Option<String>,
+    /// Description.
+    pub doc: String,
+    /// Worth retrying.
+    pub retryable: bool,
+    /// Carries a consent URL.
+    pub consent: bool,
+    /// Provenance.
+    pub source: String,
+}
+
+/// One API.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// Id (file stem), e.g. `contacts`.
+    pub id: String,
+    /// Spec file, relative to the spec dir.
+    pub file: String,
+    /// Crate name, e.g. `papi-contacts`.
+    pub crate_name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub doc: String,
+    /// Provenance.
+    pub source: String,
+    /// Path of the endpoint.
+    pub path: String,
+    /// Production endpoint.
+    pub production: Endpoint,
+    /// Integration endpoint.
+    pub integration: Endpoint,
+    /// Privacy family, or why it is unknown.
+    pub privacy: Result<Family, String>,
+    /// Envelope.
+    pub envelope: Envelope,
+    /// Documentation defects.
+    pub defects: Vec<String>,
+    /// API-specific codes.
+    pub errors: Vec<ErrorCode>,
+    /// Enums.
+    pub enums: Vec<Enum>,
+    /// Types.
+    pub types: Vec<Type>,
+    /// Actions.
+    pub actions: Vec<Action>,
+    /// Samples.
+    pub samples: Vec<Sample>,
+}
+
+/// An endpoint URL or why it is unknown.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The URL, when known.
+    pub url: Option<String>,
+    /// Why it is unknown.
+    pub unknown: Option<String>,
+    /// Provenance.
+    pub source: String,
+}
+
+/// An API-specific envelope.
+#[derive(Debug, Clone)]
+pub enum Envelope {
+    /// `<root><error><code/><detail/></error></root>`.
+    ReturnWrapper {
+        /// Root element.
+        root: String,
+        /// Error child.
+        error: String,
+        /// Code child of error.
+        code: String,
+        /// Detail child of error.
+        detail: String,
+    },
+    /// `<root>…<command><result/><error type subtype/></command>`.
+    CommandResult {
+        /// Root element.
+        root: String,
+        /// Path from root to command.
+        command_path: Vec<String>,
+        /// Result child.
+        result: String,
+        /// Error child.
+        error: String,
+        /// Code attribute.
+        code_attr: String,
+        /// Subtype attribute.
+        subtype_attr: String,
+    },
+}
+
+impl Envelope {
+    /// The root element of every answer.
+    pub fn root(&self) -> &str {
+        match self {
+            Envelope::ReturnWrapper { root, .. } | Envelope::CommandResult { root, .. } => root,
+        }
+    }
+}
+
+/// An enum.
+#[derive(Debug, Clone)]
+pub struct Enum {
+    /// Type name.
+    pub name: String,
+    /// Description.
+    pub doc: String,
+    /// Values.
+    pub values: Vec<EnumValue>,
+    /// Provenance.
+    pub source: String,
+}
+
+/// An enum value.
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    /// Wire value.
+    pub wire: String,
+    /// Variant name.
+    pub variant: String,
+    /// Description.
+    pub doc: String,
+}
+
+/// A response shape.
+#[derive(Debug, Clone)]
+pub struct Type {
+    /// Type name.
+    pub name: String,
+    /// Description.
+    pub doc: String,
+    /// Consent split containers.
+    pub split: Option<ConsentSplit>,
+    /// Fields.
+    pub fields: Vec<Field>,
+    /// Provenance.
+    pub source: String,
+}
+
+/// Consent split containers.
+#[derive(Debug, Clone)]
+pub struct ConsentSplit {
+    /// Granted container element.
+    pub granted: String,
+    /// Protected container element.
+    pub protected: String,
+    /// Caveat.
+    pub note: Option<String>,
+}
+
+/// A field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Wire name.
+    pub wire: String,
+    /// Rust name (snake case, may be a keyword).
+    pub rust: String,
+    /// Type.
+    pub ty: FieldTy,
+    /// XML attribute.
+    pub attribute: bool,
+    /// May be absent.
+    pub optional: bool,
+    /// Repeated.
+    pub repeated: bool,
+    /// In the consent split containers.
+    pub consented: bool,
+    /// Other accepted spellings.
+    pub aliases: Vec<String>,
+    /// Description.
+    pub doc: String,
+    /// Provenance, when it differs from the type's.
+    pub source: Option<String>,
+}
+
+/// Field types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldTy {
+    /// Text.
+    String,
+    /// Signed integer.
+    Integer,
+    /// `true`/`false`.
+    Bool,
+    /// ISO 8601 date.
+    Date,
+    /// Base64 bytes.
+    Base64,
+    /// Element whose content is ignored.
+    Empty,
+    /// Declared enum.
+    Enum(String),
+    /// Declared type.
+    Struct(String),
+}
+
+/// HTTP method of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Query-string GET.
+    Get,
+    /// multipart/form-data POST.
+    MultipartPost,
+}
+
+/// Whether an action reads or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads user data; safe to repeat.
+    Read,
+    /// Writes user data; never repeated automatically.
+    Write,
+}
+
+/// An action.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// Wire name.
+    pub wire: String,
+    /// Method name (snake case).
+    pub rust: String,
+    /// Method.
+    pub method: Method,
+    /// Effect.
+    pub effect: Effect,
+    /// Privacy attribute.
+    pub privacy_attribute: Option<String>,
+    /// Description.
+    pub doc: String,
+    /// Provenance.
+    pub source: String,
+    /// Parameters.
+    pub params: Vec<Param>,
+    /// At-least-one-of groups (wire names).
+    pub groups: Vec<Vec<String>>,
+    /// The answer.
+    pub response: Response,
+    /// Documentation defects.
+    pub defects: Vec<String>,
+}
+
+impl Action {
+    /// Whether the action takes an input struct (it has optional parameters).
+    pub fn has_input(&self) -> bool {
+        self.params.iter().any(|p| !p.required)
+    }
+}
+
+/// A parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Wire name.
+    pub wire: String,
+    /// Rust name.
+    pub rust: String,
+    /// Type.
+    pub ty: ParamTy,
+    /// Comma-separated list.
+    pub list: bool,
+    /// Mandatory.
+    pub required: bool,
+    /// Forbidden characters.
+    pub forbid_chars: Vec<char>,
+    /// Quote values with spaces.
+    pub quote_if_complex: bool,
+    /// Allowed pairs with another enum param: (other wire, [(other value, this value)]).
+    pub pairs: Option<(String, Vec<(String, String)>)>,
+    /// Accepted image formats (runtime `ImageType` variant names).
+    pub accepted_formats: Vec<String>,
+    /// Description.
+    pub doc: String,
+}
+
+/// Parameter types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamTy {
+    /// Text.
+    String,
+    /// Integer.
+    Integer,
+    /// ISO 8601 date.
+    Date,
+    /// Uploaded file.
+    File,
+    /// Declared enum.
+    Enum(String),
+}
+
+/// The answer of an action.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Path from the envelope root.
+    pub path: Vec<String>,
+    /// Type name.
+    pub ty: String,
+    /// Picture accessor: Rust field paths of content and declared type.
+    pub picture: Option<PictureAccess>,
+}
+
+/// Where the picture lives in a response type.
+#[derive(Debug, Clone)]
+pub struct PictureAccess {
+    /// Field path to the base64 content.
+    pub content: Vec<String>,
+    /// Field path to the declared type (last field is an optional or required string).
+    pub declared_type: Vec<String>,
+    /// Whether the declared type field is optional.
+    pub declared_optional: bool,
+}
+
+/// A documented sample.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// Path relative to the spec dir.
+    pub file: String,
+    /// What it is.
+    pub kind: SampleKind,
+    /// HTTP status.
+    pub status: u16,
+    /// Provenance.
+    pub source: String,
+    /// Description.
+    pub doc: String,
+    /// Defects.
+    pub defects: Vec<String>,
+    /// Corrected copy.
+    pub corrected: Option<String>,
+    /// A template with placeholders.
+    pub template: bool,
+}
+
+/// Sample kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SampleKind {
+    /// The answer of an action (wire name).
+    Response(String),
+    /// An error document, answering an action when known.
+    Error(Option<String>),
+    /// A standalone element of a declared type.
+    Fragment(String),
+}
+
+impl Sample {
+    /// Whether the verbatim copy is expected to decode.
+    pub fn is_broken(&self) -> bool {
+        self.corrected.is_some()
+    }
+}

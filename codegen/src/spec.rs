@@ -1,0 +1,556 @@
+//! The raw spec: the YAML files of `api-spec/` as written by maintainers, with the source
+//! position of every value a validation error may need to point at.
+//!
+//! This is the only module that knows the YAML library (`serde-saphyr`, see DESIGN.md).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+pub use serde_saphyr::Spanned;
+
+use crate::error::{SpecError, SpecErrors};
+
+/// A position in a spec file (1-based line and column; 0 when unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+}
+
+/// The position of a spanned value.
+pub fn pos<T>(s: &Spanned<T>) -> Pos {
+    Pos {
+        line: s.referenced.line(),
+        column: s.referenced.column(),
+    }
+}
+
+/// `api-spec/common.yaml`: what every API of the suite shares.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommon {
+    /// Name of the suite.
+    pub suite: String,
+    /// Description (becomes rustdoc of papi-core's generated module).
+    pub doc: String,
+    /// Where facts come from: ids used by `source:` fields everywhere.
+    pub sources: Vec<RawSource>,
+    /// Transport facts: HTTPS, Basic credentials, reserved parameter names.
+    pub transport: RawTransport,
+    /// The general error envelope `<error><code/><detail/><url/></error>`.
+    pub general_envelope: RawGeneralEnvelope,
+    /// General error codes -1..-10.
+    pub general_errors: Vec<RawErrorCode>,
+    /// The consent (privacy) redirect URL.
+    pub consent_url: RawConsentUrl,
+    /// Privacy families and their attributes.
+    pub privacy_families: Vec<RawFamily>,
+    /// The API-specific envelopes an API file may name.
+    pub envelopes: Vec<RawEnvelope>,
+    /// Samples of the general envelope.
+    #[serde(default)]
+    pub samples: Vec<RawSample>,
+}
+
+/// A provenance id.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// Short id, e.g. `seed-003`.
+    pub id: Spanned<String>,
+    /// File or address.
+    pub location: String,
+    /// What it is.
+    pub doc: String,
+}
+
+/// Transport facts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransport {
+    /// Services must use HTTPS.
+    pub https_required: bool,
+    /// Name of the query parameter selecting the action.
+    pub action_param: String,
+    /// Name of the query parameter carrying the user token.
+    pub token_param: String,
+    /// Service credentials.
+    pub service_credentials: RawCredentials,
+    /// Description.
+    pub doc: String,
+}
+
+/// How the service authenticates itself.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCredentials {
+    /// Only `basic` is known.
+    pub scheme: Spanned<String>,
+    /// The documents' name of the id.
+    pub id_name: String,
+    /// The documents' name of the password.
+    pub password_name: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+    /// Description.
+    pub doc: String,
+}
+
+/// The general error envelope.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGeneralEnvelope {
+    /// Root element.
+    pub root: String,
+    /// Code element.
+    pub code: String,
+    /// Detail element.
+    pub detail: String,
+    /// Consent URL element (present with -3).
+    pub url: String,
+    /// Description.
+    pub doc: String,
+}
+
+/// One error code (general or API-specific).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawErrorCode {
+    /// Numeric code.
+    pub code: Spanned<i64>,
+    /// Rust variant name (snake case; the generator derives the casing).
+    pub name: Spanned<String>,
+    /// The name or status the documents give (e.g. `InvalidTokenException`).
+    #[serde(default)]
+    pub wire: Option<String>,
+    /// The message column of the documents, verbatim.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// What to do about it (our words).
+    pub doc: String,
+    /// Worth retrying (internal errors).
+    #[serde(default)]
+    pub retryable: bool,
+    /// The envelope carries a consent URL (-3).
+    #[serde(default)]
+    pub consent: bool,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// Consent URL facts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsentUrl {
+    /// Spellings of the family parameter (the docs use two).
+    pub family_params: Vec<String>,
+    /// Service id parameter.
+    pub service_id_param: String,
+    /// Attribute list parameter.
+    pub attributes_param: String,
+    /// Return URL parameter appended by the service.
+    pub return_url_param: String,
+    /// Privacy page of production.
+    pub production: String,
+    /// Privacy page of integration.
+    pub integration: String,
+    /// Description.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// A privacy family.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFamily {
+    /// Family name on the wire.
+    pub family: Spanned<String>,
+    /// The API (file stem) it protects.
+    pub api: String,
+    /// Attribute names on the wire.
+    pub attributes: Vec<String>,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// An API-specific error envelope.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvelope {
+    /// Name API files refer to.
+    pub name: Spanned<String>,
+    /// `return_wrapper` or `command_result`.
+    pub kind: Spanned<String>,
+    /// Root element of every answer.
+    pub root: Option<String>,
+    /// Error child (`error`).
+    pub error: String,
+    /// return_wrapper: code element.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// return_wrapper: detail element.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// command_result: path from the root to the command element.
+    #[serde(default)]
+    pub command_path: Vec<String>,
+    /// command_result: result element.
+    #[serde(default)]
+    pub result: Option<String>,
+    /// command_result: attribute of `error` holding the code.
+    #[serde(default)]
+    pub code_attr: Option<String>,
+    /// command_result: attribute of `error` holding the subtype.
+    #[serde(default)]
+    pub subtype_attr: Option<String>,
+    /// Description.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// One API file (`api-spec/<api>.yaml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    /// File stem and id, e.g. `contacts`.
+    pub api: Spanned<String>,
+    /// Crate name, e.g. `papi-contacts`.
+    #[serde(rename = "crate")]
+    pub crate_name: Spanned<String>,
+    /// Title, e.g. `Personal Contacts API`.
+    pub title: String,
+    /// Description.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+    /// Endpoints.
+    pub endpoints: RawEndpoints,
+    /// Privacy family.
+    pub privacy: RawPrivacy,
+    /// Envelope name (from common.yaml).
+    pub envelope: Spanned<String>,
+    /// Documentation defects recorded at API level.
+    #[serde(default)]
+    pub defects: Vec<String>,
+    /// API-specific error codes.
+    #[serde(default)]
+    pub errors: Vec<RawErrorCode>,
+    /// Enumerations.
+    #[serde(default)]
+    pub enums: Vec<RawEnum>,
+    /// Response shapes.
+    #[serde(default)]
+    pub types: Vec<RawType>,
+    /// Actions.
+    pub actions: Vec<RawAction>,
+    /// Documented samples.
+    #[serde(default)]
+    pub samples: Vec<RawSample>,
+}
+
+/// Endpoints of an API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoints {
+    /// Path of the production endpoint (`/PersonalContacts/V1`), also used under a custom base URL.
+    pub path: Spanned<String>,
+    /// Production endpoint.
+    pub production: RawEndpoint,
+    /// Integration endpoint.
+    pub integration: RawEndpoint,
+}
+
+/// An endpoint: a URL with its source, or unknown with the reason.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    /// The URL.
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+    /// Why it is unknown.
+    #[serde(default)]
+    pub unknown: Option<String>,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// Privacy of an API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrivacy {
+    /// Family name (must be declared in common.yaml).
+    #[serde(default)]
+    pub family: Option<Spanned<String>>,
+    /// Why it is unknown.
+    #[serde(default)]
+    pub unknown: Option<String>,
+}
+
+/// An enumeration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnum {
+    /// Rust type name (UpperCamelCase).
+    pub name: Spanned<String>,
+    /// Description.
+    pub doc: String,
+    /// Values.
+    pub values: Spanned<Vec<RawEnumValue>>,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// An enumeration value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnumValue {
+    /// Value on the wire.
+    pub wire: Spanned<String>,
+    /// Rust variant name (snake case).
+    pub name: Spanned<String>,
+    /// Description.
+    pub doc: String,
+}
+
+/// A response shape (an XML element).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawType {
+    /// Rust type name (UpperCamelCase).
+    pub name: Spanned<String>,
+    /// Description.
+    pub doc: String,
+    /// Children split into granted / protected containers.
+    #[serde(default)]
+    pub consent_split: Option<RawConsentSplit>,
+    /// Fields.
+    pub fields: Vec<RawField>,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// Containers of a consent split.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsentSplit {
+    /// Element holding granted values.
+    pub granted: String,
+    /// Element listing protected (withheld) attributes.
+    pub protected: String,
+    /// How sure the documents are.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A field of a response shape.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawField {
+    /// Element or attribute name on the wire (`$text` for the text content).
+    pub wire: Spanned<String>,
+    /// Rust field name; derived from `wire` when absent.
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    /// Type: string, integer, bool, date, base64, empty, or a declared enum or type.
+    #[serde(rename = "type")]
+    pub ty: Spanned<String>,
+    /// An XML attribute rather than a child element.
+    #[serde(default)]
+    pub attribute: bool,
+    /// May be absent.
+    #[serde(default)]
+    pub optional: bool,
+    /// Repeated element.
+    #[serde(default)]
+    pub repeated: bool,
+    /// Inside the consent split containers.
+    #[serde(default)]
+    pub consented: bool,
+    /// Other spellings accepted on decode.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Description.
+    pub doc: String,
+    /// Provenance id when it differs from the type's.
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+}
+
+/// An action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    /// Wire name (`findcontactlist`).
+    pub wire: Spanned<String>,
+    /// Rust method name (`find_contact_list`).
+    pub name: Spanned<String>,
+    /// `get` or `multipart_post`.
+    pub method: Spanned<String>,
+    /// Privacy attribute of the API's family, or unknown.
+    #[serde(default)]
+    pub privacy_attribute: Option<Spanned<String>>,
+    /// Reads (`read`) or writes (`write`) user data.
+    pub effect: Spanned<String>,
+    /// Description.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+    /// Parameters (besides action and token).
+    #[serde(default)]
+    pub params: Vec<RawParam>,
+    /// Groups of which at least one must be given.
+    #[serde(default)]
+    pub at_least_one_of: Vec<Spanned<Vec<String>>>,
+    /// The answer.
+    pub response: RawResponse,
+    /// Documentation defects of this action.
+    #[serde(default)]
+    pub defects: Vec<String>,
+}
+
+/// A parameter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    /// Wire name.
+    pub wire: Spanned<String>,
+    /// Rust name; derived from wire when absent.
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    /// string, integer, date, file, or a declared enum.
+    #[serde(rename = "type")]
+    pub ty: Spanned<String>,
+    /// Comma-separated list of `type` values.
+    #[serde(default)]
+    pub list: bool,
+    /// Mandatory.
+    #[serde(default)]
+    pub required: bool,
+    /// Characters the documents forbid.
+    #[serde(default)]
+    pub forbid_chars: Vec<char>,
+    /// Values with spaces are sent between double quotes.
+    #[serde(default)]
+    pub quote_if_complex: bool,
+    /// Only some values of this enum go with each value of another enum parameter.
+    #[serde(default)]
+    pub pairs_with: Option<RawPairs>,
+    /// File formats accepted (type file): jpeg, gif, bmp.
+    #[serde(default)]
+    pub accepted_formats: Vec<String>,
+    /// Description.
+    pub doc: String,
+}
+
+/// Allowed value pairs between two enum parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPairs {
+    /// The other parameter (wire name).
+    pub param: Spanned<String>,
+    /// For each wire value of the other parameter, the allowed wire values of this one.
+    pub allowed: Vec<RawPairRow>,
+}
+
+/// One row of allowed pairs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPairRow {
+    /// Value of the other parameter.
+    pub when: Spanned<String>,
+    /// Values of this parameter.
+    pub allow: Vec<Spanned<String>>,
+}
+
+/// The successful answer of an action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResponse {
+    /// Element path from the envelope root to the element decoded as `type`.
+    pub path: Vec<String>,
+    /// Declared type.
+    #[serde(rename = "type")]
+    pub ty: Spanned<String>,
+    /// The answer carries a base64 picture: field paths of the content and declared type.
+    #[serde(default)]
+    pub picture: Option<RawPicture>,
+}
+
+/// Where a picture lives in a response type.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPicture {
+    /// Rust field path of the base64 content (e.g. `[filename, content]`).
+    pub content: Spanned<Vec<String>>,
+    /// Rust field path of the declared image type.
+    pub declared_type: Spanned<Vec<String>>,
+}
+
+/// A documented sample.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSample {
+    /// Path relative to `api-spec/`.
+    pub file: Spanned<String>,
+    /// `response` (of `action`), `error` (an error document) or `fragment` (of `type`).
+    pub kind: Spanned<String>,
+    /// Action (wire name) for `response` and `error`.
+    #[serde(default)]
+    pub action: Option<Spanned<String>>,
+    /// Type for `fragment`.
+    #[serde(rename = "type", default)]
+    pub ty: Option<Spanned<String>>,
+    /// HTTP status it came with, when known (default 200).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Where in the documents it is printed.
+    pub source: Spanned<String>,
+    /// Description.
+    pub doc: String,
+    /// Defects of the printed sample.
+    #[serde(default)]
+    pub defects: Vec<String>,
+    /// Corrected copy (path relative to `api-spec/`), when the printed one is broken.
+    #[serde(default)]
+    pub corrected: Option<Spanned<String>>,
+    /// A template with placeholders rather than a real answer.
+    #[serde(default)]
+    pub template: bool,
+}
+
+/// A loaded file: its path (for messages) and content.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// Path as given to the loader (relative to the spec dir).
+    pub file: PathBuf,
+    /// Parsed content.
+    pub value: T,
+}
+
+/// Budgets against hostile documents: spec files are small.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! { with_snippet: false }
+}
+
+/// Parse one YAML document, mapping the parser's error to a located [`SpecError`].
+pub fn parse<T: for<'de> Deserialize<'de>>(file: &Path, text: &str) -> Result<T, SpecErrors> {
+    serde_saphyr::from_str_with_options::<T>(text, options()).map_err(|e| {
+        let loc = e.location();
+        let (line, column) = loc.map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let mut message = e.to_string();
+        // The library's message may repeat the position; keep ours only.
+        if let Some(idx) = message.find(" at line ") {
+            message.truncate(idx);
+        }
+        SpecErrors(vec![SpecError {
+            file: file.to_path_buf(),
+            pos: Pos { line, column },
+            message: format!("invalid YAML for the spec schema: {message}"),
+            fix: "check the key names and value types against api-spec/README.md".into(),
+        }])
+    })
+}

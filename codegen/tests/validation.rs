@@ -1,0 +1,434 @@
+//! Every validation error of the spec loader, on a small fixture spec: each mutation of the
+//! fixture must be reported with its file, line, column, message and fix.
+
+use std::path::{Path, PathBuf};
+
+use papi_codegen::{CodegenError, SpecError};
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mini")
+}
+
+fn text(name: &str) -> String {
+    std::fs::read_to_string(fixture_dir().join(name)).unwrap()
+}
+
+/// Load the fixture with `common` and `mini` texts, and `samples` as the files on disk.
+fn load(
+    common: &str,
+    mini: &str,
+    samples: &[&str],
+) -> Result<papi_codegen::ir::Suite, Vec<SpecError>> {
+    let samples: Vec<String> = samples.iter().map(|s| s.to_string()).collect();
+    match papi_codegen::load_from_texts(
+        &fixture_dir(),
+        (Path::new("common.yaml"), common),
+        &[(PathBuf::from("mini.yaml"), mini.to_string())],
+        &samples,
+    ) {
+        Ok(s) => Ok(s),
+        Err(CodegenError::Spec(e)) => Err(e.0),
+        Err(other) => panic!("unexpected error kind: {other}"),
+    }
+}
+
+/// Apply `from` → `to` to mini.yaml and expect exactly one error containing `message`, located
+/// in `file` at the line of the first line containing `at` in the mutated text.
+fn expect_mini(from: &str, to: &str, message: &str, at: &str) -> SpecError {
+    let mini = text("mini.yaml");
+    assert!(mini.contains(from), "fixture lacks {from:?}");
+    let mutated = mini.replacen(from, to, 1);
+    expect(
+        &text("common.yaml"),
+        &mutated,
+        &["samples/mini/ok.xml"],
+        "mini.yaml",
+        message,
+        at,
+        &mutated,
+    )
+}
+
+fn expect(
+    common: &str,
+    mini: &str,
+    samples: &[&str],
+    file: &str,
+    message: &str,
+    at: &str,
+    located_in: &str,
+) -> SpecError {
+    let errors = load(common, mini, samples).expect_err("the mutated spec must be rejected");
+    let found: Vec<&SpecError> = errors
+        .iter()
+        .filter(|e| e.message.contains(message))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one error containing {message:?}, got: {errors:#?}"
+    );
+    let e = found[0].clone();
+    assert_eq!(e.file, PathBuf::from(file), "{e}");
+    if !at.is_empty() {
+        let offset = located_in.find(at).expect("marker in the mutated text");
+        let line = located_in[..offset].lines().count().max(1) as u64
+            + u64::from(located_in[..offset].ends_with('\n'));
+        assert_eq!(e.pos.line, line, "wrong line for {e}");
+        assert!(e.pos.column > 0, "no column for {e}");
+    }
+    assert!(!e.fix.is_empty(), "no fix for {e}");
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with(&format!("{file}:{}:{}: ", e.pos.line, e.pos.column)),
+        "{shown}"
+    );
+    assert!(shown.contains("(fix: "), "{shown}");
+    e
+}
+
+#[test]
+fn the_fixture_is_valid() {
+    let suite = load(
+        &text("common.yaml"),
+        &text("mini.yaml"),
+        &["samples/mini/ok.xml"],
+    )
+    .unwrap();
+    assert_eq!(suite.apis.len(), 1);
+    assert_eq!(suite.apis[0].actions[0].rust, "get_thing");
+}
+
+#[test]
+fn unknown_field_type() {
+    expect_mini(
+        "type: integer, doc: How many.",
+        "type: integr, doc: How many.",
+        "unknown type `integr`",
+        "type: integr,",
+    );
+}
+
+#[test]
+fn unknown_param_type() {
+    expect_mini(
+        "type: Color, doc: Filter",
+        "type: Colour, doc: Filter",
+        "unknown type `Colour`",
+        "Colour",
+    );
+}
+
+#[test]
+fn unknown_response_type() {
+    expect_mini(
+        "type: Thing }",
+        "type: Thin }",
+        "unknown response type `Thin`",
+        "type: Thin }",
+    );
+}
+
+#[test]
+fn duplicate_action() {
+    let mini = text("mini.yaml");
+    let start = mini.find("  - wire: getthing").unwrap();
+    let end = mini.find("samples:").unwrap();
+    let action = &mini[start..end];
+    let copy = action.replace("name: get_thing", "name: get_thing_again");
+    let mutated = mini.replacen(action, &format!("{action}{copy}"), 1);
+    let e = expect(
+        &text("common.yaml"),
+        &mutated,
+        &["samples/mini/ok.xml"],
+        "mini.yaml",
+        "duplicate action `getthing`",
+        "",
+        &mutated,
+    );
+    let second = mutated.match_indices("- wire: getthing").nth(1).unwrap().0;
+    assert_eq!(e.pos.line as usize, mutated[..second].lines().count());
+}
+
+#[test]
+fn duplicate_param() {
+    expect_mini(
+        "- { wire: label, type: string",
+        "- { wire: color, name: other_color, type: string",
+        "duplicate parameter `color`",
+        "other_color",
+    );
+}
+
+#[test]
+fn duplicate_field() {
+    expect_mini(
+        "- { wire: count, optional: true",
+        "- { wire: color, name: colour2, optional: true",
+        "duplicate field `color`",
+        "colour2",
+    );
+}
+
+#[test]
+fn duplicate_error_code() {
+    expect_mini(
+        "  - { code: 7, name: broken, doc: Something broke., retryable: true, source: doc }",
+        "  - { code: 7, name: broken, doc: Something broke., retryable: true, source: doc }\n  - { code: 7, name: broken_again, doc: Again., source: doc }",
+        "duplicate error code 7",
+        "broken_again",
+    );
+}
+
+#[test]
+fn api_code_clashing_with_a_general_code() {
+    expect_mini(
+        "code: 7, name: broken",
+        "code: -1, name: broken",
+        "already a general code",
+        "name: broken",
+    );
+}
+
+#[test]
+fn at_least_one_of_names_a_missing_param() {
+    expect_mini(
+        "- [color, label]",
+        "- [color, lable]",
+        "names `lable`, which is not a parameter",
+        "[color, lable]",
+    );
+}
+
+#[test]
+fn at_least_one_of_names_a_required_param() {
+    expect_mini(
+        "- [color, label]",
+        "- [color, tid]",
+        "names `tid`, which is already required",
+        "[color, tid]",
+    );
+}
+
+#[test]
+fn enum_without_values() {
+    expect_mini(
+        "    values:\n      - { wire: r, name: red, doc: Red. }\n      - { wire: g, name: green, doc: Green. }",
+        "    values: []",
+        "enum `Color` has no values",
+        "values: []",
+    );
+}
+
+#[test]
+fn duplicate_enum_value() {
+    expect_mini(
+        "{ wire: g, name: green",
+        "{ wire: r, name: green",
+        "duplicate value `r` in enum `Color`",
+        "name: green",
+    );
+}
+
+#[test]
+fn duplicate_type_name() {
+    expect_mini(
+        "  - name: Thing\n    doc: A thing.",
+        "  - name: Color\n    doc: A thing.",
+        "duplicate type `Color`",
+        "- name: Color\n    doc: A thing.",
+    );
+}
+
+#[test]
+fn names_must_be_snake_case() {
+    expect_mini(
+        "name: get_thing",
+        "name: getThing",
+        "action name `getThing` is not snake_case",
+        "getThing",
+    );
+}
+
+#[test]
+fn type_names_must_be_camel_case() {
+    expect_mini(
+        "  - name: Thing\n",
+        "  - name: thing\n",
+        "type name `thing` is not UpperCamelCase",
+        "- name: thing",
+    );
+}
+
+#[test]
+fn unknown_envelope() {
+    expect_mini(
+        "envelope: wrapper",
+        "envelope: wraper",
+        "unknown envelope `wraper`",
+        "envelope: wraper",
+    );
+}
+
+#[test]
+fn unknown_privacy_family() {
+    expect_mini(
+        "family: things",
+        "family: thingz",
+        "unknown privacy family `thingz`",
+        "family: thingz",
+    );
+}
+
+#[test]
+fn privacy_attribute_outside_the_family() {
+    expect_mini(
+        "privacy_attribute: see",
+        "privacy_attribute: peek",
+        "`peek` is not an attribute of family",
+        "peek",
+    );
+}
+
+#[test]
+fn unknown_source() {
+    expect_mini(
+        "source: doc\n    doc: Get a thing.",
+        "source: docs\n    doc: Get a thing.",
+        "unknown source `docs`",
+        "source: docs",
+    );
+}
+
+#[test]
+fn endpoint_needs_url_or_unknown() {
+    expect_mini(
+        "integration: { unknown: Never documented., source: doc }",
+        "integration: { source: doc }",
+        "exactly one of `url` and `unknown`",
+        "integration:",
+    );
+}
+
+#[test]
+fn sample_file_missing() {
+    expect_mini(
+        "file: samples/mini/ok.xml",
+        "file: samples/mini/gone.xml",
+        "sample file `samples/mini/gone.xml` is missing",
+        "gone.xml",
+    );
+}
+
+#[test]
+fn sample_not_listed() {
+    let mini = text("mini.yaml");
+    expect(
+        &text("common.yaml"),
+        &mini,
+        &["samples/mini/ok.xml", "samples/mini/stray.xml"],
+        "samples/mini/stray.xml",
+        "sample `samples/mini/stray.xml` is not listed",
+        "",
+        "",
+    );
+}
+
+#[test]
+fn sample_naming_an_unknown_action() {
+    expect_mini(
+        "action: getthing",
+        "action: getthings",
+        "sample names unknown action `getthings`",
+        "getthings",
+    );
+}
+
+#[test]
+fn corrected_copy_without_defect() {
+    expect_mini(
+        "    doc: A sample.\n",
+        "    doc: A sample.\n    corrected: samples/mini/ok.xml\n",
+        "has a corrected copy but no recorded defect",
+        "- file: samples/mini/ok.xml",
+    );
+}
+
+#[test]
+fn unknown_yaml_key_is_located() {
+    let e = expect_mini(
+        "    effect: read\n",
+        "    effect: read\n    colour: red\n",
+        "unknown field `colour`",
+        "colour: red",
+    );
+    assert!(e.message.contains("expected one of"), "{e}");
+}
+
+#[test]
+fn wrong_value_type_is_located() {
+    expect_mini("code: 7,", "code: seven,", "invalid YAML", "code: seven");
+}
+
+#[test]
+fn duplicate_yaml_key_is_located() {
+    expect_mini(
+        "    effect: read\n",
+        "    effect: read\n    effect: write\n",
+        "invalid YAML",
+        "effect: write",
+    );
+}
+
+#[test]
+fn forbid_chars_on_a_non_string() {
+    expect_mini(
+        "{ wire: color, type: Color, doc",
+        "{ wire: color, type: Color, forbid_chars: [\"*\"], doc",
+        "on non-string parameter `color`",
+        "Color, forbid_chars",
+    );
+}
+
+#[test]
+fn list_of_a_non_enum() {
+    expect_mini(
+        "{ wire: label, type: string,",
+        "{ wire: label, type: string, list: true,",
+        "is a list of a non-enum type",
+        "list: true",
+    );
+}
+
+#[test]
+fn every_error_is_reported_not_only_the_first() {
+    let mini = text("mini.yaml")
+        .replacen(
+            "type: integer, doc: How many.",
+            "type: integr, doc: How many.",
+            1,
+        )
+        .replacen("envelope: wrapper", "envelope: wraper", 1);
+    let errors = load(&text("common.yaml"), &mini, &["samples/mini/ok.xml"]).unwrap_err();
+    assert!(errors.len() >= 2, "{errors:#?}");
+}
+
+#[test]
+fn errors_in_common_yaml_are_located_there() {
+    let common = text("common.yaml").replacen(
+        "  - { family: things, api: mini, attributes: [see, add], source: doc }",
+        "  - { family: things, api: mini, attributes: [see, add], source: doc }\n  - { family: things, api: x, attributes: [], source: doc }",
+        1,
+    );
+    let mini = text("mini.yaml");
+    let e = expect(
+        &common,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "duplicate privacy family `things`",
+        "api: x",
+        &common,
+    );
+    assert_eq!(e.file, PathBuf::from("common.yaml"));
+}

@@ -1,0 +1,65 @@
+//! Static descriptors of an API, emitted by the code generator.
+//!
+//! The runtime knows no API: every wire name it needs reaches it through these values.
+
+/// Everything the runtime needs to know about one API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiDescriptor {
+    /// Human name, e.g. `"Personal Contacts API"`.
+    pub name: &'static str,
+    /// Path of the API under a base URL, e.g. `"/PersonalContacts/V1"`; used for
+    /// [`Environment::Custom`](crate::Environment::Custom) bases.
+    pub path: &'static str,
+    /// Documented production endpoint (full URL); `None` when undocumented.
+    pub production: Option<&'static str>,
+    /// Documented integration endpoint (full URL); `None` when undocumented.
+    pub integration: Option<&'static str>,
+    /// How this API reports its own errors.
+    pub envelope: Envelope,
+}
+
+/// The shape of an API's own error documents (besides the general `<error>` document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// `<root><error><code>n</code><detail>…</detail></error></root>` on failure.
+    ReturnWrapper {
+        /// Root element of every answer, e.g. `getPersonalMessagesReturn`.
+        root: &'static str,
+        /// Child of the root present only on failure, e.g. `error`.
+        error: &'static str,
+        /// Child of the error element holding the numeric code.
+        code: &'static str,
+        /// Child of the error element holding the message.
+        detail: &'static str,
+    },
+    /// `<root><p1><p2(command)><result>n</result><error subtype=".." type="..">msg</error>…`;
+    /// an error document may also be rooted directly at the command element.
+    CommandResult {
+        /// Root element of every answer, e.g. `xpage`.
+        root: &'static str,
+        /// Path from the root to the command element, e.g. `["command-list", "command"]`.
+        command_path: &'static [&'static str],
+        /// Child of the command holding the result code (`0` = success).
+        result: &'static str,
+        /// Child of the command present on failure, holding the message.
+        error: &'static str,
+        /// Attribute of the error element holding the API's error code (`type`).
+        code_attr: &'static str,
+        /// Attribute of the error element holding the internal subtype.
+        subtype_attr: &'static str,
+    },
+}
+
+/// Wire names of the general error document shared by all APIs:
+/// `<error><code>-n</code><detail>…</detail>[<url>…</url>]</error>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeneralEnvelope {
+    /// Root element of a general error document.
+    pub root: &'static str,
+    /// Child holding the numeric code.
+    pub code: &'static str,
+    /// Child holding the message.
+    pub detail: &'static str,
+    /// Child holding the consent URL (only with a privacy error).
+    pub url: &'static str,
+}

@@ -1,0 +1,267 @@
+//! The privacy consent flow: the `-3 PrivacyAccessDeniedException` carries a URL of a
+//! privacy page; the service redirects the user's browser to it with
+//! `urlRetour=<return URL>` appended, the user decides, and the service calls again.
+
+use std::fmt;
+
+use url::{form_urlencoded, Url};
+
+use crate::general::CONSENT_URL;
+
+/// Wire names of the consent URL's query parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsentUrlParams {
+    /// Spellings of the privacy family parameter (the documentation uses more than one).
+    pub family: &'static [&'static str],
+    /// The service id parameter.
+    pub service_id: &'static str,
+    /// The attributes parameter (a comma-separated list, often with a leading comma).
+    pub attributes: &'static str,
+    /// The return URL parameter appended by the service.
+    pub return_url: &'static str,
+}
+
+/// Why a consent URL or a return URL cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsentError {
+    /// The consent URL answered by the API is not an absolute http(s) URL.
+    #[error("invalid consent URL {url:?}: {reason}")]
+    InvalidConsentUrl {
+        /// The URL as received.
+        url: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The return URL is not an absolute http(s) URL.
+    #[error("invalid return URL {url:?}: {reason}")]
+    InvalidReturnUrl {
+        /// The URL given.
+        url: String,
+        /// Why it is refused.
+        reason: String,
+    },
+}
+
+/// A consent request read from a privacy error's URL.
+///
+/// Boxed inside so that errors carrying it stay small.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRequest(Box<Parsed>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parsed {
+    raw: String,
+    url: Url,
+    family: Option<String>,
+    service_id: Option<String>,
+    attributes: Vec<String>,
+}
+
+impl ConsentRequest {
+    /// Reads a consent URL (already XML-unescaped). Whitespace (Unicode, so the no-break
+    /// spaces of the documentation count) is removed first: a URL holds none, and the
+    /// documentation printed the URL broken over two indented lines.
+    pub fn parse(raw: &str) -> Result<Self, ConsentError> {
+        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        let invalid = |reason: String| ConsentError::InvalidConsentUrl {
+            url: raw.to_owned(),
+            reason,
+        };
+        let url = Url::parse(&compact).map_err(|e| invalid(e.to_string()))?;
+        if !is_web_url(&url) {
+            return Err(invalid("expected an absolute http or https URL".into()));
+        }
+        let mut family = None;
+        let mut service_id = None;
+        let mut attributes = Vec::new();
+        for (key, value) in url.query_pairs() {
+            if family.is_none() && CONSENT_URL.family.contains(&key.as_ref()) {
+                family = Some(value.into_owned());
+            } else if service_id.is_none() && key == CONSENT_URL.service_id {
+                service_id = Some(value.into_owned());
+            } else if key == CONSENT_URL.attributes {
+                attributes.extend(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_owned),
+                );
+            }
+        }
+        Ok(Self(Box::new(Parsed {
+            raw: raw.to_owned(),
+            url,
+            family,
+            service_id,
+            attributes,
+        })))
+    }
+
+    /// The URL as received (XML-unescaped, whitespace kept).
+    pub fn raw(&self) -> &str {
+        &self.0.raw
+    }
+
+    /// The parsed URL (whitespace removed).
+    pub fn url(&self) -> &Url {
+        &self.0.url
+    }
+
+    /// The privacy family (e.g. `contact`, `photos`), whichever spelling carried it.
+    pub fn family(&self) -> Option<&str> {
+        self.0.family.as_deref()
+    }
+
+    /// The service id the consent is asked for.
+    pub fn service_id(&self) -> Option<&str> {
+        self.0.service_id.as_deref()
+    }
+
+    /// The privacy attributes asked for (`,see` gives `["see"]`).
+    pub fn attributes(&self) -> &[String] {
+        &self.0.attributes
+    }
+
+    /// The URL to redirect the user's browser to: the consent URL with
+    /// `urlRetour=<return_url, form-urlencoded>` appended (replacing any previous one).
+    /// The other parameters are kept byte for byte.
+    pub fn redirect_url(&self, return_url: &str) -> Result<Url, ConsentError> {
+        let back = Url::parse(return_url).map_err(|e| ConsentError::InvalidReturnUrl {
+            url: return_url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if !is_web_url(&back) {
+            return Err(ConsentError::InvalidReturnUrl {
+                url: return_url.to_owned(),
+                reason: "expected an absolute http or https URL".into(),
+            });
+        }
+        let name = CONSENT_URL.return_url;
+        let mut query: Vec<String> = self
+            .0
+            .url
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|seg| !seg.is_empty())
+            .filter(|seg| {
+                form_urlencoded::parse(seg.as_bytes())
+                    .next()
+                    .is_none_or(|(key, _)| key != name)
+            })
+            .map(str::to_owned)
+            .collect();
+        let pair = form_urlencoded::Serializer::new(String::new())
+            .append_pair(name, return_url)
+            .finish();
+        query.push(pair);
+        let mut url = self.0.url.clone();
+        url.set_query(Some(&query.join("&")));
+        Ok(url)
+    }
+}
+
+impl fmt::Display for ConsentRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.url.as_str())
+    }
+}
+
+fn is_web_url(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https") && url.host().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC_URL: &str = "http://mdsp.orange.fr/privacy/interaction.do?\n     family=photos&serviceId=myDemoSP&attributes=,see";
+
+    #[test]
+    fn parses_the_whitespace_broken_url_from_the_docs() {
+        let c = ConsentRequest::parse(DOC_URL).unwrap();
+        assert_eq!(c.raw(), DOC_URL);
+        assert_eq!(
+            c.url().as_str(),
+            "http://mdsp.orange.fr/privacy/interaction.do?family=photos&serviceId=myDemoSP&attributes=,see"
+        );
+        assert_eq!(c.family(), Some("photos"));
+        assert_eq!(c.service_id(), Some("myDemoSP"));
+        assert_eq!(c.attributes(), ["see"]);
+    }
+
+    #[test]
+    fn removes_no_break_spaces_too() {
+        let c = ConsentRequest::parse(
+            "http://mdsp.orange.fr/privacy/interaction.do?\n\u{a0}\u{a0}\u{a0}\u{a0} family=photos&serviceId=myDemoSP&attributes=,see",
+        )
+        .unwrap();
+        assert_eq!(c.family(), Some("photos"));
+        assert_eq!(
+            c.url().as_str(),
+            "http://mdsp.orange.fr/privacy/interaction.do?family=photos&serviceId=myDemoSP&attributes=,see"
+        );
+    }
+
+    #[test]
+    fn reads_both_family_spellings() {
+        let c = ConsentRequest::parse(
+            "http://privacy.orange.fr/urm-gui/interaction.do?familly=contact&serviceId=S1&attributes=,see,add",
+        )
+        .unwrap();
+        assert_eq!(c.family(), Some("contact"));
+        assert_eq!(c.attributes(), ["see", "add"]);
+        let c = ConsentRequest::parse("http://p.example/i.do?family=contact&serviceId=S1").unwrap();
+        assert_eq!(c.family(), Some("contact"));
+        assert!(c.attributes().is_empty());
+    }
+
+    #[test]
+    fn refuses_non_web_urls() {
+        for bad in [
+            "[privacy_redirection_url]",
+            "javascript:alert(1)",
+            "",
+            "/relative?family=x",
+        ] {
+            assert!(ConsentRequest::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn redirect_url_appends_the_encoded_return_url() {
+        let c = ConsentRequest::parse(DOC_URL).unwrap();
+        let r = c
+            .redirect_url("http://myservice.com/displaypage.php")
+            .unwrap();
+        assert_eq!(
+            r.as_str(),
+            "http://mdsp.orange.fr/privacy/interaction.do?family=photos&serviceId=myDemoSP&attributes=,see&urlRetour=http%3A%2F%2Fmyservice.com%2Fdisplaypage.php"
+        );
+        // Calling again on a URL that already has one replaces it.
+        let again = ConsentRequest::parse(r.as_str())
+            .unwrap()
+            .redirect_url("https://my.site/back?x=1&y=a b")
+            .unwrap();
+        assert_eq!(
+            again.query(),
+            Some("family=photos&serviceId=myDemoSP&attributes=,see&urlRetour=https%3A%2F%2Fmy.site%2Fback%3Fx%3D1%26y%3Da+b")
+        );
+    }
+
+    #[test]
+    fn redirect_url_requires_an_absolute_web_return_url() {
+        let c = ConsentRequest::parse(DOC_URL).unwrap();
+        for bad in ["/displaypage.php", "javascript:alert(1)", "not a url"] {
+            assert!(
+                matches!(
+                    c.redirect_url(bad),
+                    Err(ConsentError::InvalidReturnUrl { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+}

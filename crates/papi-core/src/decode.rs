@@ -1,0 +1,1055 @@
+//! Decoding of answers: error envelopes first, then the element at a path into `T`.
+//!
+//! The document is read once with quick-xml's [`Reader`] to find the root element, the
+//! elements of interest and anything after the document element; the element at the
+//! requested path is then handed, as a slice of the body, to quick-xml's serde
+//! deserializer through `serde_path_to_error`, so that a failure names its XML path.
+
+use std::convert::Infallible;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
+
+use crate::api::{ApiDescriptor, Envelope};
+use crate::consent::ConsentRequest;
+use crate::error::{ApiCode, ApiError, DecodeError, DecodeErrorKind, Error};
+use crate::general::GENERAL_ENVELOPE;
+
+/// Deepest element nesting accepted (protects the recursive deserializer).
+const MAX_DEPTH: usize = 256;
+
+/// Decodes an API answer.
+///
+/// 1. An empty body, a body that is not UTF-8 or not well-formed XML is a [`DecodeError`].
+/// 2. A general `<error>` document is an [`Error::Api`] (with its consent request, if any).
+/// 3. The root must be the envelope's root (for [`Envelope::CommandResult`], the command
+///    element is accepted too), else [`DecodeErrorKind::WrongRoot`].
+/// 4. An envelope error (an `error` child; a `result` other than 0) is an [`Error::Api`].
+/// 5. Content after the document element is [`DecodeErrorKind::TrailingContent`].
+/// 6. The element at `path` (relative to the root, e.g. `["command-list", "command"]`) is
+///    deserialized into `T`; a failure names the XML path.
+///
+/// A non-2xx `status` whose body is not an error document gives
+/// [`Error::UnexpectedStatus`]. Every error keeps the status and the raw body.
+pub fn response<T: DeserializeOwned, S: ApiCode>(
+    api: &ApiDescriptor,
+    path: &[&str],
+    status: u16,
+    body: &[u8],
+) -> Result<T, Error<S>> {
+    match analyse(Some(&api.envelope), path, body) {
+        Err(kind) => Err(decode_failure(kind, status, body)),
+        Ok(Answer::Failure(f)) => Err(api_failure(f, status, body)),
+        Ok(Answer::Success(s)) => {
+            if !is_success(status) {
+                return Err(Error::UnexpectedStatus {
+                    status,
+                    body: lossy(body),
+                });
+            }
+            s.deserialize()
+                .map_err(|kind| decode_failure(kind, status, body))
+        }
+    }
+}
+
+/// Decodes a general error document (`<error><code>…`), which any API may answer, without
+/// any API's envelope: always an error — [`Error::Api`] for a general error document,
+/// else a [`DecodeError`] (or [`Error::UnexpectedStatus`] for a non-2xx status).
+pub fn general<S: ApiCode>(status: u16, body: &[u8]) -> Result<Infallible, Error<S>> {
+    Err(match analyse(None, &[], body) {
+        Err(kind) => decode_failure(kind, status, body),
+        Ok(Answer::Failure(f)) => api_failure(f, status, body),
+        // Without an envelope only a general error document is recognised.
+        Ok(Answer::Success(s)) => decode_failure(
+            DecodeErrorKind::WrongRoot {
+                expected: GENERAL_ENVELOPE.root.to_owned(),
+                found: s.prefix,
+            },
+            status,
+            body,
+        ),
+    })
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+fn lossy(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).into_owned()
+}
+
+/// A decode failure; with a non-2xx status the answer is rather an unexpected status.
+fn decode_failure<S>(kind: DecodeErrorKind, status: u16, body: &[u8]) -> Error<S> {
+    if is_success(status) {
+        Error::Decode(DecodeError {
+            kind,
+            status: Some(status),
+            body: lossy(body),
+        })
+    } else {
+        Error::UnexpectedStatus {
+            status,
+            body: lossy(body),
+        }
+    }
+}
+
+fn api_failure<S: ApiCode>(f: Failure, status: u16, body: &[u8]) -> Error<S> {
+    let consent = f.url.as_deref().and_then(|u| ConsentRequest::parse(u).ok());
+    Error::Api(ApiError::new(
+        status,
+        f.code,
+        f.detail,
+        f.subtype,
+        consent,
+        lossy(body),
+    ))
+}
+
+/// Decodes a standalone element rooted at `root` (a documented fragment) into `T`, with
+/// the same well-formedness checks and path-naming errors as [`response`].
+pub fn fragment<T: DeserializeOwned>(root: &str, body: &[u8]) -> Result<T, DecodeError> {
+    let run = || -> Result<T, DecodeErrorKind> {
+        let text = body_text(body)?;
+        let mut scanner = Scanner::new(text);
+        let found_root = scanner.root()?;
+        if found_root.name != root {
+            return Err(DecodeErrorKind::WrongRoot {
+                expected: root.to_owned(),
+                found: found_root.name,
+            });
+        }
+        let found = scanner.rest(&found_root, &[&[]])?;
+        Success {
+            text,
+            span: found.spans[0].clone(),
+            prefix: found_root.name,
+            trailing: found.trailing,
+        }
+        .deserialize()
+    };
+    run().map_err(|kind| DecodeError {
+        kind,
+        status: None,
+        body: lossy(body),
+    })
+}
+
+/// What the envelope said.
+enum Answer<'a> {
+    Failure(Failure),
+    Success(Success<'a>),
+}
+
+struct Failure {
+    code: i64,
+    detail: String,
+    subtype: Option<String>,
+    url: Option<String>,
+}
+
+struct Success<'a> {
+    text: &'a str,
+    /// Span of the element to deserialize, if present.
+    span: Option<Range<usize>>,
+    /// XML path of that element (`root/p1/p2`).
+    prefix: String,
+    /// Offset of content after the document element.
+    trailing: Option<usize>,
+}
+
+impl Success<'_> {
+    fn deserialize<T: DeserializeOwned>(self) -> Result<T, DecodeErrorKind> {
+        if let Some(position) = self.trailing {
+            return Err(DecodeErrorKind::TrailingContent { position });
+        }
+        let Some(span) = self.span else {
+            return Err(DecodeErrorKind::Missing { path: self.prefix });
+        };
+        let mut de = quick_xml::de::Deserializer::from_str(&self.text[span]);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let mut path = self.prefix;
+            for segment in e.path().iter() {
+                match segment {
+                    Segment::Seq { index } => {
+                        let _ = write!(path, "[{index}]");
+                    }
+                    Segment::Map { key } if key == "$text" || key == "$value" => {}
+                    Segment::Map { key } => {
+                        path.push('/');
+                        path.push_str(key);
+                    }
+                    Segment::Enum { variant } => {
+                        path.push('/');
+                        path.push_str(variant);
+                    }
+                    Segment::Unknown => path.push_str("/?"),
+                }
+            }
+            let message = e.into_inner().to_string();
+            match message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.strip_suffix('`'))
+            {
+                Some(field) => {
+                    path.push('/');
+                    path.push_str(field);
+                    DecodeErrorKind::Missing { path }
+                }
+                None => DecodeErrorKind::Invalid { path, message },
+            }
+        })
+    }
+}
+
+fn body_text(body: &[u8]) -> Result<&str, DecodeErrorKind> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(DecodeErrorKind::EmptyBody);
+    }
+    let text = std::str::from_utf8(body).map_err(|e| DecodeErrorKind::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+fn analyse<'a>(
+    envelope: Option<&Envelope>,
+    path: &[&str],
+    body: &'a [u8],
+) -> Result<Answer<'a>, DecodeErrorKind> {
+    let text = body_text(body)?;
+    let mut scanner = Scanner::new(text);
+    let root = scanner.root()?;
+    let doc = Doc { text, root: &root };
+
+    let g = GENERAL_ENVELOPE;
+    if root.name == g.root {
+        // The general error document; anything after it does not hide the error.
+        let found = scanner.rest(&root, &[&[g.code], &[g.detail], &[g.url]])?;
+        let code = doc.code(&found.spans[0], &[g.code])?;
+        let detail = doc.text(&found.spans[1], &[g.detail])?;
+        let url = doc.text(&found.spans[2], &[g.url])?;
+        return Ok(Answer::Failure(Failure {
+            code,
+            detail: detail.unwrap_or_default(),
+            subtype: None,
+            url,
+        }));
+    }
+
+    let Some(envelope) = envelope else {
+        return Err(DecodeErrorKind::WrongRoot {
+            expected: g.root.to_owned(),
+            found: root.name.clone(),
+        });
+    };
+    match *envelope {
+        Envelope::ReturnWrapper {
+            root: expected,
+            error,
+            code,
+            detail,
+        } => {
+            if root.name != expected {
+                return Err(DecodeErrorKind::WrongRoot {
+                    expected: expected.to_owned(),
+                    found: root.name.clone(),
+                });
+            }
+            let found = scanner.rest(&root, &[path, &[error], &[error, code], &[error, detail]])?;
+            if found.spans[1].is_some() {
+                return Ok(Answer::Failure(Failure {
+                    code: doc.code(&found.spans[2], &[error, code])?,
+                    detail: doc
+                        .text(&found.spans[3], &[error, detail])?
+                        .unwrap_or_default(),
+                    subtype: None,
+                    url: None,
+                }));
+            }
+            Ok(Answer::Success(Success {
+                text,
+                span: found.spans[0].clone(),
+                prefix: doc.path(path),
+                trailing: found.trailing,
+            }))
+        }
+        Envelope::CommandResult {
+            root: expected,
+            command_path,
+            result,
+            error,
+            code_attr,
+            subtype_attr,
+        } => {
+            let command = command_path.last().copied().unwrap_or(expected);
+            let (command_rel, data_rel): (&[&str], &[&str]) = if root.name == expected {
+                (command_path, path)
+            } else if root.name == command {
+                (&[], path.strip_prefix(command_path).unwrap_or(path))
+            } else {
+                return Err(DecodeErrorKind::WrongRoot {
+                    expected: expected.to_owned(),
+                    found: root.name.clone(),
+                });
+            };
+            let result_path: Vec<&str> = command_rel.iter().copied().chain([result]).collect();
+            let error_path: Vec<&str> = command_rel.iter().copied().chain([error]).collect();
+            let found = scanner.rest(&root, &[data_rel, &result_path, &error_path])?;
+            let result_code = match &found.spans[1] {
+                Some(_) => Some(doc.code(&found.spans[1], &result_path)?),
+                None => None,
+            };
+            let failed = match result_code {
+                Some(code) => code != 0,
+                None => found.spans[2].is_some(),
+            };
+            if failed {
+                let error_span = &found.spans[2];
+                let detail = doc.text(error_span, &error_path)?.unwrap_or_default();
+                let attr = |name| match error_span {
+                    Some(span) => doc.attr(span, &error_path, name),
+                    None => Ok(None),
+                };
+                let subtype = attr(subtype_attr)?.filter(|s| !s.is_empty());
+                // The documented code is the `type` attribute; `result` holds its negation.
+                let code = attr(code_attr)?
+                    .and_then(|c| c.parse::<i64>().ok())
+                    .or(result_code)
+                    .unwrap_or(0);
+                return Ok(Answer::Failure(Failure {
+                    code,
+                    detail,
+                    subtype,
+                    url: None,
+                }));
+            }
+            Ok(Answer::Success(Success {
+                text,
+                span: found.spans[0].clone(),
+                prefix: doc.path(data_rel),
+                trailing: found.trailing,
+            }))
+        }
+    }
+}
+
+/// Helpers reading small elements of a scanned document.
+struct Doc<'a> {
+    text: &'a str,
+    root: &'a Root,
+}
+
+impl Doc<'_> {
+    fn path(&self, rel: &[&str]) -> String {
+        let mut p = self.root.name.clone();
+        for c in rel {
+            p.push('/');
+            p.push_str(c);
+        }
+        p
+    }
+
+    /// Trimmed text content of an optional element.
+    fn text(
+        &self,
+        span: &Option<Range<usize>>,
+        rel: &[&str],
+    ) -> Result<Option<String>, DecodeErrorKind> {
+        let Some(span) = span else { return Ok(None) };
+        quick_xml::de::from_str::<String>(&self.text[span.clone()])
+            .map(|s| Some(s.trim().to_owned()))
+            .map_err(|e| DecodeErrorKind::Invalid {
+                path: self.path(rel),
+                message: e.to_string(),
+            })
+    }
+
+    /// A required integer code.
+    fn code(&self, span: &Option<Range<usize>>, rel: &[&str]) -> Result<i64, DecodeErrorKind> {
+        let text = self
+            .text(span, rel)?
+            .ok_or_else(|| DecodeErrorKind::Missing {
+                path: self.path(rel),
+            })?;
+        text.parse().map_err(|_| DecodeErrorKind::Invalid {
+            path: self.path(rel),
+            message: format!("expected an integer code, found {text:?}"),
+        })
+    }
+
+    /// A trimmed attribute of the element at `span`.
+    fn attr(
+        &self,
+        span: &Range<usize>,
+        rel: &[&str],
+        name: &str,
+    ) -> Result<Option<String>, DecodeErrorKind> {
+        let invalid = |message: String| DecodeErrorKind::Invalid {
+            path: format!("{}/@{name}", self.path(rel)),
+            message,
+        };
+        let mut reader = Reader::from_str(&self.text[span.clone()]);
+        let start = match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => e,
+            Ok(_) => return Ok(None),
+            Err(e) => return Err(invalid(e.to_string())),
+        };
+        for a in start.attributes() {
+            let a = a.map_err(|e| invalid(e.to_string()))?;
+            if a.key.local_name().as_ref() == name {
+                let v = a
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|e| invalid(e.to_string()))?;
+                return Ok(Some(v.trim().to_owned()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The document element.
+struct Root {
+    name: String,
+    start: usize,
+    empty: bool,
+}
+
+/// What [`Scanner::rest`] found.
+struct Found {
+    /// For each requested path, the span of its first element in document order.
+    spans: Vec<Option<Range<usize>>>,
+    /// Offset of anything but whitespace, comments and PIs after the document element.
+    trailing: Option<usize>,
+}
+
+/// One pass of quick-xml's reader over the whole document.
+struct Scanner<'a> {
+    reader: Reader<&'a [u8]>,
+}
+
+fn local_name(e: &BytesStart<'_>) -> String {
+    e.local_name().as_ref().to_owned()
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            reader: Reader::from_str(text),
+        }
+    }
+
+    fn pos(&self) -> usize {
+        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
+    }
+
+    fn not_xml(&self, message: impl Into<String>) -> DecodeErrorKind {
+        DecodeErrorKind::NotXml {
+            position: usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX),
+            message: message.into(),
+        }
+    }
+
+    /// Reads the prolog up to the document element.
+    fn root(&mut self) -> Result<Root, DecodeErrorKind> {
+        loop {
+            let before = self.pos();
+            let not_xml_here = |message: &str| DecodeErrorKind::NotXml {
+                position: before,
+                message: message.to_owned(),
+            };
+            match self.reader.read_event() {
+                Err(e) => return Err(self.not_xml(e.to_string())),
+                Ok(Event::Start(e)) => {
+                    return Ok(Root {
+                        name: local_name(&e),
+                        start: before,
+                        empty: false,
+                    })
+                }
+                Ok(Event::Empty(e)) => {
+                    return Ok(Root {
+                        name: local_name(&e),
+                        start: before,
+                        empty: true,
+                    })
+                }
+                Ok(Event::DocType(d)) => {
+                    if d.to_ascii_uppercase().contains("<!ENTITY") {
+                        return Err(DecodeErrorKind::DoctypeRefused);
+                    }
+                }
+                Ok(Event::Text(t)) if t.trim_ascii().is_empty() => {}
+                Ok(Event::Decl(_) | Event::PI(_) | Event::Comment(_)) => {}
+                Ok(Event::Eof) => return Err(not_xml_here("no root element")),
+                Ok(_) => return Err(not_xml_here("content before the root element")),
+            }
+        }
+    }
+
+    /// Reads the document element (after [`Scanner::root`]) and what follows it,
+    /// locating the first element at each of `paths` (relative to the root; an empty
+    /// path is the root itself).
+    fn rest(&mut self, root: &Root, paths: &[&[&str]]) -> Result<Found, DecodeErrorKind> {
+        let mut spans: Vec<Option<Range<usize>>> = vec![None; paths.len()];
+        let mut starts = vec![0usize; paths.len()];
+        // How many leading components of each path the open elements match.
+        let mut matched = vec![0usize; paths.len()];
+        let mut depth = 0usize;
+        let root_end = if root.empty {
+            self.pos()
+        } else {
+            loop {
+                let before = self.pos();
+                match self.reader.read_event() {
+                    Err(e) => return Err(self.not_xml(e.to_string())),
+                    Ok(Event::Start(e)) => {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return Err(DecodeErrorKind::NotXml {
+                                position: before,
+                                message: format!("elements nested deeper than {MAX_DEPTH}"),
+                            });
+                        }
+                        let name = e.local_name();
+                        for (i, p) in paths.iter().enumerate() {
+                            if spans[i].is_none()
+                                && matched[i] == depth - 1
+                                && depth <= p.len()
+                                && p[depth - 1] == name.as_ref()
+                            {
+                                matched[i] = depth;
+                                starts[i] = before;
+                            }
+                        }
+                    }
+                    Ok(Event::Empty(e)) => {
+                        let d = depth + 1;
+                        let name = e.local_name();
+                        for (i, p) in paths.iter().enumerate() {
+                            if spans[i].is_none()
+                                && matched[i] == depth
+                                && p.len() == d
+                                && p[depth] == name.as_ref()
+                            {
+                                spans[i] = Some(before..self.pos());
+                            }
+                        }
+                    }
+                    Ok(Event::End(_)) => {
+                        if depth == 0 {
+                            break self.pos();
+                        }
+                        for (i, p) in paths.iter().enumerate() {
+                            if spans[i].is_none() && matched[i] == depth {
+                                matched[i] = depth - 1;
+                                if p.len() == depth {
+                                    spans[i] = Some(starts[i]..self.pos());
+                                }
+                            }
+                        }
+                        depth -= 1;
+                    }
+                    Ok(Event::GeneralRef(r)) => check_reference(&r, before)?,
+                    Ok(Event::Eof) => {
+                        return Err(DecodeErrorKind::NotXml {
+                            position: before,
+                            message: format!(
+                                "unexpected end of document: <{}> is not closed",
+                                root.name
+                            ),
+                        })
+                    }
+                    Ok(Event::DocType(_) | Event::Decl(_)) => {
+                        return Err(DecodeErrorKind::NotXml {
+                            position: before,
+                            message: "declaration inside the document element".into(),
+                        })
+                    }
+                    Ok(_) => {}
+                }
+            }
+        };
+        for (i, p) in paths.iter().enumerate() {
+            if p.is_empty() {
+                spans[i] = Some(root.start..root_end);
+            }
+        }
+        let trailing = self.trailing();
+        Ok(Found { spans, trailing })
+    }
+
+    /// Offset of the first thing after the document element other than whitespace,
+    /// comments and processing instructions (a second document, junk, broken markup).
+    fn trailing(&mut self) -> Option<usize> {
+        loop {
+            let before = self.pos();
+            match self.reader.read_event() {
+                Ok(Event::Eof) => return None,
+                Ok(Event::Text(t)) if t.trim_ascii().is_empty() => {}
+                Ok(Event::Comment(_) | Event::PI(_)) => {}
+                _ => return Some(before),
+            }
+        }
+    }
+}
+
+/// Only character references and the five predefined entities are accepted.
+fn check_reference(r: &BytesRef<'_>, position: usize) -> Result<(), DecodeErrorKind> {
+    let name = r.borrow().into_inner();
+    let ok = if r.is_char_ref() {
+        matches!(r.resolve_char_ref(), Ok(Some(_)))
+    } else {
+        quick_xml::escape::resolve_predefined_entity(&name).is_some()
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DecodeErrorKind::NotXml {
+            position,
+            message: format!("unknown or invalid reference &{name};"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::error::ApiErrorKind;
+    use crate::general::GeneralError;
+
+    static CONTACTS: ApiDescriptor = ApiDescriptor {
+        name: "Test Contacts",
+        path: "/PersonalContacts/V1",
+        production: None,
+        integration: None,
+        envelope: Envelope::CommandResult {
+            root: "xpage",
+            command_path: &["command-list", "command"],
+            result: "result",
+            error: "error",
+            code_attr: "type",
+            subtype_attr: "subtype",
+        },
+    };
+
+    static MESSAGES: ApiDescriptor = ApiDescriptor {
+        name: "Test Messages",
+        path: "/PersonalMessages/V1",
+        production: None,
+        integration: None,
+        envelope: Envelope::ReturnWrapper {
+            root: "getPersonalMessagesReturn",
+            error: "error",
+            code: "code",
+            detail: "detail",
+        },
+    };
+
+    const COMMAND: &[&str] = &["command-list", "command"];
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Added {
+        #[serde(rename = "@request")]
+        request: String,
+        #[serde(rename = "id")]
+        id: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Found {
+        #[serde(rename = "data-list")]
+        list: DataList,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct DataList {
+        #[serde(rename = "data", default)]
+        data: Vec<Data>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Data {
+        #[serde(rename = "@id")]
+        id: u32,
+        #[serde(rename = "firstname")]
+        firstname: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Messages {
+        #[serde(rename = "count")]
+        count: u32,
+    }
+
+    fn contacts<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, Error<i64>> {
+        response::<T, i64>(&CONTACTS, COMMAND, status, body.as_bytes())
+    }
+
+    fn decode_kind<T: std::fmt::Debug>(r: Result<T, Error<i64>>) -> DecodeErrorKind {
+        match r {
+            Err(Error::Decode(e)) => e.kind,
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+
+    const ADDED: &str = r#"<xpage version="1.0"><command-list><command request="g10" action="x"><result>0</result><id>c6</id></command></command-list></xpage>"#;
+
+    #[test]
+    fn contacts_success() {
+        let added: Added = contacts(200, ADDED).unwrap();
+        assert_eq!(
+            added,
+            Added {
+                request: "g10".into(),
+                id: "c6".into()
+            }
+        );
+        // With a prolog, whitespace, a BOM and a trailing comment.
+        let body = format!(
+            "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n  {ADDED}\n<!-- end -->\n"
+        );
+        let added: Added = contacts(200, &body).unwrap();
+        assert_eq!(added.id, "c6");
+    }
+
+    #[test]
+    fn command_error_rooted_at_command() {
+        let body = r#"<command request="" action="action">
+     <result>-2</result>
+     <error subtype="s" type="2">msg</error>
+</command>"#;
+        let err = contacts::<Added>(200, body).unwrap_err();
+        let Error::Api(e) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.code, 2);
+        assert_eq!(e.kind, ApiErrorKind::Specific(2));
+        assert_eq!(e.detail, "msg");
+        assert_eq!(e.subtype.as_deref(), Some("s"));
+        assert_eq!(e.status, 200);
+        assert_eq!(e.body, body);
+        assert!(e.consent.is_none());
+    }
+
+    #[test]
+    fn command_error_under_xpage_and_code_from_result() {
+        let body = r#"<xpage><command-list><command><result>-1</result><error>bad token</error></command></command-list></xpage>"#;
+        let Err(Error::Api(e)) = contacts::<Added>(200, body) else {
+            panic!()
+        };
+        // No `type` attribute: the result is the code, and -1 is a general code.
+        assert_eq!(e.kind, ApiErrorKind::General(GeneralError::InvalidToken));
+        assert_eq!(e.detail, "bad token");
+    }
+
+    #[test]
+    fn return_wrapper_error_103() {
+        let body = r#"<?xml version="1.0" encoding="UTF-8"?>
+  <getPersonalMessagesReturn>
+      <error>
+          <code>103</code>
+          <detail>Error encountered. Please contact api support team with the error code number</detail>
+      </error>
+  </getPersonalMessagesReturn>"#;
+        let err =
+            response::<Messages, i64>(&MESSAGES, &["Data"], 200, body.as_bytes()).unwrap_err();
+        let Error::Api(e) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.code, 103);
+        assert_eq!(e.kind, ApiErrorKind::Specific(103));
+        assert!(e.detail.starts_with("Error encountered."));
+        assert!(!e.is_retryable());
+        // Success through the same envelope.
+        let ok =
+            "<getPersonalMessagesReturn><Data><count>4</count></Data></getPersonalMessagesReturn>";
+        let m: Messages = response::<_, i64>(&MESSAGES, &["Data"], 200, ok.as_bytes()).unwrap();
+        assert_eq!(m.count, 4);
+    }
+
+    #[test]
+    fn general_privacy_error_with_status_500() {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<error>\n     <code>-3</code>\n     <detail>PrivacyAccessDeniedException</detail>\n     <url>http://mdsp.orange.fr/privacy/interaction.do?\n     family=photos&amp;serviceId=myDemoSP&amp;attributes=,see</url>\n</error>";
+        let err = contacts::<Added>(500, body).unwrap_err();
+        assert!(err.is_privacy_denied());
+        assert!(!err.is_retryable());
+        assert_eq!(err.status(), Some(500));
+        let consent = err.consent().expect("consent");
+        assert_eq!(consent.family(), Some("photos"));
+        assert_eq!(consent.service_id(), Some("myDemoSP"));
+        assert_eq!(consent.attributes(), ["see"]);
+        let Error::Api(e) = err else { unreachable!() };
+        assert_eq!(
+            e.kind,
+            ApiErrorKind::General(GeneralError::PrivacyAccessDenied)
+        );
+        assert_eq!(e.detail, "PrivacyAccessDeniedException");
+        assert_eq!(e.body, body);
+        // The same document through a ReturnWrapper API.
+        let err =
+            response::<Messages, i64>(&MESSAGES, &["Data"], 500, body.as_bytes()).unwrap_err();
+        assert!(err.is_privacy_denied());
+    }
+
+    #[test]
+    fn general_error_without_usable_url_and_retryable_code() {
+        let body = "<error><code>-3</code><detail>PrivacyAccessDeniedException</detail><url> [privacy_redirection_url] </url></error>";
+        let err = contacts::<Added>(200, body).unwrap_err();
+        assert!(err.is_privacy_denied());
+        assert!(err.consent().is_none());
+        let err = contacts::<Added>(
+            500,
+            "<error><code>-9</code><detail>Routing error</detail></error>",
+        )
+        .unwrap_err();
+        assert!(err.is_retryable());
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "API error -9 Routing error: Routing error — {} [HTTP 500]",
+                GeneralError::Routing.advice()
+            )
+        );
+    }
+
+    #[test]
+    fn general_documents_without_an_api() {
+        let body = b"<error><code>-8</code><detail>Invalid Username/Password or Not authorized</detail></error>";
+        let Err(Error::Api(e)) = general::<i64>(401, body) else {
+            panic!()
+        };
+        assert_eq!(
+            e.kind,
+            ApiErrorKind::General(GeneralError::InvalidCredentials)
+        );
+        assert_eq!(e.status, 401);
+        let Err(Error::Decode(e)) = general::<i64>(200, ADDED.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::WrongRoot {
+                expected: "error".into(),
+                found: "xpage".into()
+            }
+        );
+        let err = general::<i64>(200, b"<error><detail>no code</detail></error>").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "decode error: missing required `error/code` [HTTP 200]"
+        );
+    }
+
+    #[test]
+    fn wrong_root() {
+        let kind = decode_kind(contacts::<Added>(
+            200,
+            "<html><body>Bad gateway</body></html>",
+        ));
+        assert_eq!(
+            kind,
+            DecodeErrorKind::WrongRoot {
+                expected: "xpage".into(),
+                found: "html".into()
+            }
+        );
+        // The same page with a non-2xx status is an unexpected status, body kept.
+        match contacts::<Added>(502, "<html>Bad gateway</html>") {
+            Err(Error::UnexpectedStatus { status: 502, body }) => {
+                assert!(body.contains("Bad gateway"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // A success document with a non-2xx status is not trusted either.
+        assert!(matches!(
+            contacts::<Added>(500, ADDED),
+            Err(Error::UnexpectedStatus { status: 500, .. })
+        ));
+    }
+
+    #[test]
+    fn empty_body() {
+        assert_eq!(
+            decode_kind(contacts::<Added>(200, "")),
+            DecodeErrorKind::EmptyBody
+        );
+        assert_eq!(
+            decode_kind(contacts::<Added>(200, " \n")),
+            DecodeErrorKind::EmptyBody
+        );
+        let Err(Error::Decode(e)) = contacts::<Added>(200, "") else {
+            panic!()
+        };
+        assert_eq!(e.status, Some(200));
+        assert!(matches!(
+            contacts::<Added>(503, ""),
+            Err(Error::UnexpectedStatus { status: 503, .. })
+        ));
+    }
+
+    #[test]
+    fn trailing_duplicated_document() {
+        let body = format!("<?xml version=\"1.0\"?>{ADDED}\n<?xml version=\"1.0\"?>{ADDED}");
+        assert!(matches!(
+            decode_kind(contacts::<Added>(200, &body)),
+            DecodeErrorKind::TrailingContent { .. }
+        ));
+        let body = format!("{ADDED}{ADDED}");
+        assert_eq!(
+            decode_kind(contacts::<Added>(200, &body)),
+            DecodeErrorKind::TrailingContent {
+                position: ADDED.len()
+            }
+        );
+        assert!(matches!(
+            decode_kind(contacts::<Added>(200, &format!("{ADDED} junk"))),
+            DecodeErrorKind::TrailingContent { .. }
+        ));
+        // An error document stays an API error even when followed by junk.
+        let err = contacts::<Added>(
+            500,
+            "<error><code>-1</code><detail>x</detail></error><error/>",
+        );
+        assert!(matches!(err, Err(Error::Api(_))));
+    }
+
+    #[test]
+    fn missing_required_field_names_the_path() {
+        let body = r#"<xpage version="1.0"><command-list><command request="g10"><result>0</result></command></command-list></xpage>"#;
+        let Err(Error::Decode(e)) = contacts::<Added>(200, body) else {
+            panic!()
+        };
+        assert_eq!(
+            e.kind,
+            DecodeErrorKind::Missing {
+                path: "xpage/command-list/command/id".into()
+            }
+        );
+        assert_eq!(e.path(), Some("xpage/command-list/command/id"));
+        assert_eq!(
+            e.to_string(),
+            "missing required `xpage/command-list/command/id` [HTTP 200]"
+        );
+        // A missing attribute.
+        let body = r#"<xpage><command-list><command><result>0</result><id>c6</id></command></command-list></xpage>"#;
+        let Err(Error::Decode(e)) = contacts::<Added>(200, body) else {
+            panic!()
+        };
+        assert_eq!(e.path(), Some("xpage/command-list/command/@request"));
+        // The element at the path itself.
+        let kind = decode_kind(contacts::<Added>(200, "<xpage><command-list/></xpage>"));
+        assert_eq!(
+            kind,
+            DecodeErrorKind::Missing {
+                path: "xpage/command-list/command".into()
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_value_names_the_path_with_index() {
+        let body = r#"<xpage><command-list><command><data-list>
+            <data id="1"><firstname>Orange</firstname></data>
+            <data id="two"/>
+        </data-list><result>0</result></command></command-list></xpage>"#;
+        let kind = decode_kind(contacts::<Found>(200, body));
+        let DecodeErrorKind::Invalid { path, message } = kind else {
+            panic!("{kind:?}")
+        };
+        assert_eq!(path, "xpage/command-list/command/data-list/data[1]/@id");
+        assert!(message.contains("expected u32"), "{message}");
+        let ok = body.replace("two", "2");
+        let found: Found = contacts(200, &ok).unwrap();
+        assert_eq!(found.list.data.len(), 2);
+        assert_eq!(found.list.data[0].firstname.as_deref(), Some("Orange"));
+        assert_eq!(found.list.data[1].id, 2);
+    }
+
+    #[test]
+    fn doctype_entity_bomb_is_refused() {
+        let bomb = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<xpage><command-list><command><result>0</result><id>&lol3;</id></command></command-list></xpage>"#;
+        assert_eq!(
+            decode_kind(contacts::<Added>(200, bomb)),
+            DecodeErrorKind::DoctypeRefused
+        );
+        let err = fragment::<String>("lolz", bomb.as_bytes()).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::DoctypeRefused);
+    }
+
+    #[test]
+    fn malformed_documents_are_decode_errors() {
+        let cases = [
+            "<xpage><command-list><command><result>0</result><id>&nbsp;</id></command></command-list></xpage>",
+            "<xpage><command-list><command><result>0</result><id>a & b</id></command></command-list></xpage>",
+            // The verbatim findcontactlist sample lacks </command-list>.
+            "<xpage><command-list><command><result>0</result></command></xpage>",
+            "<xpage><command-list>",
+            "not xml at all",
+            "</xpage>",
+            "<xpage attr=\"unterminated></xpage>",
+        ];
+        for body in cases {
+            let kind = decode_kind(contacts::<Added>(200, body));
+            assert!(
+                matches!(kind, DecodeErrorKind::NotXml { .. }),
+                "{body}: {kind:?}"
+            );
+        }
+        assert_eq!(
+            decode_kind(contacts::<Added>(200, "\u{0}\u{ff}")),
+            decode_kind(contacts::<Added>(200, "\u{0}\u{ff}"))
+        );
+        let bad_utf8: &[u8] = b"<xpage>\xff</xpage>";
+        assert!(matches!(
+            response::<Added, i64>(&CONTACTS, COMMAND, 200, bad_utf8),
+            Err(Error::Decode(DecodeError {
+                kind: DecodeErrorKind::NotUtf8 { valid_up_to: 7 },
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn no_panic_on_any_prefix() {
+        let body = "<?xml version=\"1.0\"?><xpage><command-list><command request=\"a&amp;b\"><data-list><data id=\"1\"><firstname>O&#233;</firstname></data></data-list><result>0</result></command></command-list></xpage>";
+        for end in 0..=body.len() {
+            if body.is_char_boundary(end) {
+                let _ = contacts::<Found>(200, &body[..end]);
+                let _ = contacts::<Found>(500, &body[..end]);
+                let _ = fragment::<Found>("xpage", &body.as_bytes()[..end]);
+            }
+        }
+        let deep = "<a>".repeat(100_000);
+        assert!(matches!(
+            decode_kind(contacts::<Added>(200, &format!("<xpage>{deep}"))),
+            DecodeErrorKind::NotXml { .. }
+        ));
+    }
+
+    #[test]
+    fn fragments() {
+        let x = r#"<data view="deep" id="7"><firstname>Hello</firstname></data>"#;
+        let d: Data = fragment("data", x.as_bytes()).unwrap();
+        assert_eq!(d.id, 7);
+        let e = fragment::<Data>("data", b"<data id=\"x\"/>").unwrap_err();
+        assert_eq!(e.path(), Some("data/@id"));
+        assert_eq!(e.status, None);
+        let e = fragment::<Data>("contact", x.as_bytes()).unwrap_err();
+        assert!(matches!(e.kind, DecodeErrorKind::WrongRoot { .. }));
+    }
+}

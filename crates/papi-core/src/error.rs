@@ -1,0 +1,518 @@
+//! Errors: invalid parameters, configuration, transport, API errors and decode errors.
+//!
+//! Every error that comes from an answer keeps the HTTP status and the raw body.
+
+use std::fmt;
+
+use crate::consent::ConsentRequest;
+use crate::general::GeneralError;
+
+/// An API's own error code table, generated per API.
+///
+/// `from_code` is total: a generated table has an `Unknown(i64)`-like variant for codes
+/// it does not know.
+pub trait ApiCode: Clone + fmt::Debug + fmt::Display + Send + Sync + 'static {
+    /// The variant for `code` (an unknown variant when the table lacks the code).
+    fn from_code(code: i64) -> Self;
+    /// The numeric code on the wire.
+    fn code(&self) -> i64;
+    /// Whether the same call may succeed later.
+    fn is_retryable(&self) -> bool;
+}
+
+/// A bare numeric code, for callers (and tests) that have no generated table.
+impl ApiCode for i64 {
+    fn from_code(code: i64) -> Self {
+        code
+    }
+    fn code(&self) -> i64 {
+        *self
+    }
+    fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+/// Everything a call can fail with. `S` is the API's own error code table.
+#[derive(Debug, thiserror::Error)]
+pub enum Error<S> {
+    /// A parameter was refused before anything was sent.
+    #[error("invalid parameter: {0}")]
+    InvalidParam(#[from] ParamError),
+    /// The configuration cannot be used.
+    #[error("configuration error: {0}")]
+    Config(#[from] ConfigError),
+    /// The request could not be sent or the answer could not be read.
+    #[error("transport error: {0}")]
+    Transport(#[from] TransportError),
+    /// The API answered with an error document.
+    #[error("{0}")]
+    Api(ApiError<S>),
+    /// The answer could not be decoded.
+    #[error("decode error: {0}")]
+    Decode(#[from] DecodeError),
+    /// A non-2xx status without a recognisable error document.
+    #[error("unexpected HTTP status {status}")]
+    UnexpectedStatus {
+        /// HTTP status.
+        status: u16,
+        /// Raw body (lossily decoded as UTF-8).
+        body: String,
+    },
+}
+
+impl<S> From<ApiError<S>> for Error<S> {
+    fn from(e: ApiError<S>) -> Self {
+        Error::Api(e)
+    }
+}
+
+impl<S: ApiCode> Error<S> {
+    /// Whether the same call may succeed later: timeouts and connection failures, API
+    /// codes documented as internal server errors, and 429/500/502/503/504 statuses
+    /// without an error document.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.is_retryable(),
+            Error::Api(e) => e.is_retryable(),
+            Error::UnexpectedStatus { status, .. } => {
+                matches!(status, 429 | 500 | 502 | 503 | 504)
+            }
+            Error::InvalidParam(_) | Error::Config(_) | Error::Decode(_) => false,
+        }
+    }
+}
+
+impl<S> Error<S> {
+    /// Whether this is the general `-3 PrivacyAccessDeniedException`: the user has to grant
+    /// consent (see [`Error::consent`]).
+    pub fn is_privacy_denied(&self) -> bool {
+        matches!(self, Error::Api(e) if e.is_privacy_denied())
+    }
+
+    /// The consent request carried by a privacy error, if any.
+    pub fn consent(&self) -> Option<&ConsentRequest> {
+        match self {
+            Error::Api(e) => e.consent(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => e.status,
+            Error::UnexpectedStatus { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The raw body of the answer, when there was one.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => Some(&e.body),
+            Error::Decode(e) => Some(&e.body),
+            Error::UnexpectedStatus { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}
+
+/// Which table an API error code belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiErrorKind<S> {
+    /// A general code (`-1` to `-10`), whatever envelope carried it.
+    General(GeneralError),
+    /// A code of the API's own table.
+    Specific(S),
+}
+
+impl<S: ApiCode> ApiErrorKind<S> {
+    /// Classifies a code: general table first, then the API's table.
+    pub fn classify(code: i64) -> Self {
+        match GeneralError::from_code(code) {
+            Some(g) => ApiErrorKind::General(g),
+            None => ApiErrorKind::Specific(S::from_code(code)),
+        }
+    }
+
+    /// Whether the same call may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiErrorKind::General(g) => g.is_retryable(),
+            ApiErrorKind::Specific(s) => s.is_retryable(),
+        }
+    }
+}
+
+impl<S: fmt::Display> fmt::Display for ApiErrorKind<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiErrorKind::General(g) => fmt::Display::fmt(g, f),
+            ApiErrorKind::Specific(s) => fmt::Display::fmt(s, f),
+        }
+    }
+}
+
+/// An error document answered by the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError<S> {
+    /// HTTP status of the answer (a `-3` came with 500 on the real servers).
+    pub status: u16,
+    /// The code, classified.
+    pub kind: ApiErrorKind<S>,
+    /// The numeric code as answered.
+    pub code: i64,
+    /// The message (`detail`, or the text of the command's `error` element), trimmed.
+    pub detail: String,
+    /// The internal subtype (command envelopes only).
+    pub subtype: Option<String>,
+    /// The consent request of a privacy error, when its URL could be read.
+    pub consent: Option<ConsentRequest>,
+    /// Raw body (lossily decoded as UTF-8).
+    pub body: String,
+}
+
+impl<S: ApiCode> ApiError<S> {
+    /// Builds an API error, classifying `code`.
+    pub fn new(
+        status: u16,
+        code: i64,
+        detail: impl Into<String>,
+        subtype: Option<String>,
+        consent: Option<ConsentRequest>,
+        body: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind: ApiErrorKind::classify(code),
+            code,
+            detail: detail.into(),
+            subtype,
+            consent,
+            body: body.into(),
+        }
+    }
+
+    /// Whether the same call may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        self.kind.is_retryable()
+    }
+}
+
+impl<S> ApiError<S> {
+    /// Whether this is the general privacy error (consent needed).
+    pub fn is_privacy_denied(&self) -> bool {
+        matches!(&self.kind, ApiErrorKind::General(g) if g.carries_consent())
+    }
+
+    /// The consent request, if the error carried a readable consent URL.
+    pub fn consent(&self) -> Option<&ConsentRequest> {
+        self.consent.as_ref()
+    }
+
+    /// The general error, if the code is a general one.
+    pub fn general(&self) -> Option<GeneralError> {
+        match &self.kind {
+            ApiErrorKind::General(g) => Some(*g),
+            ApiErrorKind::Specific(_) => None,
+        }
+    }
+
+    /// The API-specific code, if the code is not a general one.
+    pub fn specific(&self) -> Option<&S> {
+        match &self.kind {
+            ApiErrorKind::General(_) => None,
+            ApiErrorKind::Specific(s) => Some(s),
+        }
+    }
+}
+
+impl<S: fmt::Display> fmt::Display for ApiError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error {}", self.kind)?;
+        if let Some(sub) = &self.subtype {
+            write!(f, " (subtype {sub})")?;
+        }
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        if let ApiErrorKind::General(g) = &self.kind {
+            write!(f, " — {}", g.advice())?;
+        }
+        write!(f, " [HTTP {}]", self.status)
+    }
+}
+
+impl<S: fmt::Debug + fmt::Display> std::error::Error for ApiError<S> {}
+
+/// A parameter refused before anything was sent; each variant names the parameter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// A mandatory parameter is empty.
+    #[error("parameter `{param}` must not be empty")]
+    Empty {
+        /// Wire name of the parameter.
+        param: &'static str,
+    },
+    /// None of a group of parameters is set.
+    #[error("at least one of {} must be set", list(params))]
+    AtLeastOneOf {
+        /// Wire names of the group.
+        params: &'static [&'static str],
+    },
+    /// A value holds a character the API forbids (e.g. `*` in a contact search).
+    #[error("parameter `{param}` must not contain {ch:?}")]
+    ForbiddenChar {
+        /// Wire name of the parameter.
+        param: &'static str,
+        /// The forbidden character found.
+        ch: char,
+    },
+    /// A value outside the documented set.
+    #[error("parameter `{param}`: {value:?} is not one of {}", list(allowed))]
+    InvalidEnum {
+        /// Wire name of the parameter.
+        param: &'static str,
+        /// The value given.
+        value: String,
+        /// The documented values.
+        allowed: &'static [&'static str],
+    },
+    /// Two values that the API does not accept together.
+    #[error("parameter `{param}`={value:?} is not allowed with `{other}`={other_value:?}")]
+    InvalidCombination {
+        /// Wire name of the parameter.
+        param: &'static str,
+        /// Its value.
+        value: String,
+        /// Wire name of the other parameter.
+        other: &'static str,
+        /// The other parameter's value.
+        other_value: String,
+    },
+    /// A list parameter is empty.
+    #[error("parameter `{param}` needs at least one value")]
+    EmptyList {
+        /// Wire name of the parameter.
+        param: &'static str,
+    },
+    /// A file the API would refuse.
+    #[error("file parameter `{param}`: {reason}")]
+    UnsupportedFile {
+        /// Wire name of the parameter.
+        param: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
+}
+
+fn list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
+    quoted.join(", ")
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A base URL or endpoint that is not an absolute http(s) URL.
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL given.
+        url: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The documentation gives no endpoint for this API in this environment.
+    #[error("the {environment} endpoint of the {api} is not documented; use Config::custom or Transport::with_endpoint")]
+    UndocumentedEndpoint {
+        /// Name of the API.
+        api: &'static str,
+        /// `production` or `integration`.
+        environment: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(String),
+}
+
+/// What went wrong while sending a request or reading its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The request timed out.
+    Timeout,
+    /// The connection could not be made.
+    Connect,
+    /// The request could not be built.
+    Builder,
+    /// The answer's body could not be read.
+    Body,
+    /// Any other failure of the HTTP client.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Timeout => "request timed out",
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Builder => "request could not be built",
+            TransportErrorKind::Body => "answer body could not be read",
+            TransportErrorKind::Other => "request failed",
+        })
+    }
+}
+
+/// A failure of the HTTP exchange. Never prints the token or the password: the URL it
+/// keeps is redacted (`token=***`) and the client error is stripped of its URL.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind} ({url}): {source}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    url: String,
+    #[source]
+    source: reqwest::Error,
+}
+
+impl TransportError {
+    /// Wraps a client error; `redacted_url` must not hold secrets.
+    pub(crate) fn new(source: reqwest::Error, redacted_url: String) -> Self {
+        let kind = if source.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if source.is_connect() {
+            TransportErrorKind::Connect
+        } else if source.is_builder() {
+            TransportErrorKind::Builder
+        } else if source.is_body() || source.is_decode() {
+            TransportErrorKind::Body
+        } else {
+            TransportErrorKind::Other
+        };
+        Self {
+            kind,
+            url: redacted_url,
+            source: source.without_url(),
+        }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The request URL, with the token replaced by `***`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether retrying may help (timeouts and connection failures).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Timeout | TransportErrorKind::Connect
+        )
+    }
+}
+
+/// An answer that could not be decoded. Keeps the HTTP status and the raw body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}{}", status.map(|s| format!(" [HTTP {s}]")).unwrap_or_default())]
+pub struct DecodeError {
+    /// What went wrong.
+    pub kind: DecodeErrorKind,
+    /// HTTP status of the answer (`None` for a standalone fragment).
+    pub status: Option<u16>,
+    /// Raw body (lossily decoded as UTF-8).
+    pub body: String,
+}
+
+impl DecodeError {
+    /// The XML path the error is about, when it is about one
+    /// (e.g. `xpage/command-list/command/data-list/data[1]/@id`; indexes count from 0).
+    pub fn path(&self) -> Option<&str> {
+        match &self.kind {
+            DecodeErrorKind::Missing { path } | DecodeErrorKind::Invalid { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// Why an answer could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// The body is empty (or only whitespace).
+    #[error("empty body")]
+    EmptyBody,
+    /// The body is not UTF-8.
+    #[error("body is not valid UTF-8 (valid up to byte {valid_up_to})")]
+    NotUtf8 {
+        /// Length of the valid prefix.
+        valid_up_to: usize,
+    },
+    /// The body is not well-formed XML.
+    #[error("not well-formed XML at byte {position}: {message}")]
+    NotXml {
+        /// Byte offset of the problem.
+        position: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The document declares entities in a DOCTYPE; they are refused, never expanded.
+    #[error("DOCTYPE with entity declarations refused")]
+    DoctypeRefused,
+    /// The document element is not the expected one.
+    #[error("expected root element <{expected}>, found <{found}>")]
+    WrongRoot {
+        /// Expected root element.
+        expected: String,
+        /// Root element found.
+        found: String,
+    },
+    /// Something follows the document element (e.g. a duplicated document).
+    #[error("content after the document element at byte {position}")]
+    TrailingContent {
+        /// Byte offset where the extra content starts.
+        position: usize,
+    },
+    /// A required element or attribute is absent.
+    #[error("missing required `{path}`")]
+    Missing {
+        /// XML path of the missing item.
+        path: String,
+    },
+    /// An element or attribute holds a value of the wrong shape.
+    #[error("at `{path}`: {message}")]
+    Invalid {
+        /// XML path of the value.
+        path: String,
+        /// What was found and what was expected.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_stay_small() {
+        // Generated methods return `Result<T, Error<S>>`; keep clippy's `result_large_err`
+        // (128 bytes) quiet for them with a typical 16-byte code table.
+        #[allow(dead_code)]
+        #[derive(Debug, Clone)]
+        enum Code {
+            Known(u8),
+            Unknown(i64),
+        }
+        assert!(
+            std::mem::size_of::<Error<Code>>() <= 128,
+            "{}",
+            std::mem::size_of::<Error<Code>>()
+        );
+    }
+}

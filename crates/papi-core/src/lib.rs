@@ -1,0 +1,43 @@
+//! Runtime of the generated clients of the Orange "Personal APIs" (2008): configuration,
+//! service credentials and user tokens, the HTTP transport, error envelopes, the consent
+//! flow and XML decoding.
+//!
+//! The runtime knows no API: every wire name reaches it from the generated crates, as an
+//! argument or through an [`ApiDescriptor`]. See `INTERFACE.md` for the contract.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod check;
+pub mod config;
+pub mod consent;
+pub mod de;
+pub mod decode;
+pub mod error;
+// Generated (prettyplease output compared byte for byte by `cargo xtask codegen --check`):
+// rustfmt must not touch it.
+#[rustfmt::skip]
+pub mod general;
+pub mod request;
+pub mod secret;
+pub mod transport;
+pub mod value;
+
+pub use api::{ApiDescriptor, Envelope, GeneralEnvelope};
+pub use config::{Config, Environment};
+pub use consent::{ConsentError, ConsentRequest, ConsentUrlParams};
+pub use error::{
+    ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error, ParamError,
+    TransportError, TransportErrorKind,
+};
+pub use general::GeneralError;
+pub use request::Request;
+pub use secret::{ServiceCredentials, UserToken};
+pub use transport::Transport;
+pub use value::{Base64Binary, Consented, ImageType, Picture, Present, Upload};
+
+/// Re-exported so that generated crates need no direct dependency (dates are `chrono::NaiveDate`).
+pub use chrono;
+pub use quick_xml;
+pub use reqwest;
+pub use serde;
+pub use url;

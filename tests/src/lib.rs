@@ -1,0 +1,68 @@
+//! Support for the cross-crate tests in `tests/tests/`: reading documented samples and
+//! rendering what they decode to as stable, reviewable snapshot text.
+
+use std::fmt::Debug;
+use std::path::{Path, PathBuf};
+
+use papi_core::{ApiCode, Error};
+
+/// The `api-spec/` directory.
+pub fn spec_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec")
+}
+
+/// The bytes of a sample file (path relative to `api-spec/`).
+pub fn sample(rel: &str) -> Vec<u8> {
+    let path = spec_dir().join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read sample {}: {e}", path.display()))
+}
+
+/// Snapshot text of a decode result: `ok` + the value, or `error: <kind>` + what the error
+/// carries (never the raw body, which the sample file already holds).
+pub fn outcome<T: Debug, S: ApiCode>(result: &Result<T, Error<S>>) -> String {
+    match result {
+        Ok(v) => format!("ok\n{v:#?}"),
+        Err(e) => error_text(e),
+    }
+}
+
+/// Snapshot text of an error.
+pub fn error_text<S: ApiCode>(e: &Error<S>) -> String {
+    match e {
+        Error::Api(api) => {
+            let mut s = format!(
+                "error: api\nstatus: {}\nkind: {:?}\ncode: {}\ndetail: {:?}\nsubtype: {:?}\ndisplay: {}",
+                api.status,
+                api.kind,
+                api.code,
+                api.detail,
+                api.subtype,
+                api
+            );
+            if let Some(c) = &api.consent {
+                s.push_str(&format!("\nconsent: {c:#?}"));
+                match c.redirect_url("https://service.example/back?from=papi") {
+                    Ok(u) => s.push_str(&format!("\nredirect: {u}")),
+                    Err(err) => s.push_str(&format!("\nredirect error: {err}")),
+                }
+            }
+            s
+        }
+        Error::Decode(d) => format!("error: decode\n{d}\n{:#?}", d.kind),
+        other => format!("error: other\n{other}"),
+    }
+}
+
+/// Snapshot text of a standalone documented fragment decoded as `T`.
+pub fn fragment_outcome<T: Debug + serde::de::DeserializeOwned>(root: &str, body: &[u8]) -> String {
+    match papi_core::decode::fragment::<T>(root, body) {
+        Ok(v) => format!("ok\n{v:#?}"),
+        Err(d) => format!("error: decode\n{d}\n{:#?}", d.kind),
+    }
+}
+
+/// Snapshot text of a general error document (`<error>…`), which any API may answer. It is
+/// decoded as the runtime decodes it for every API, through a descriptor of no API.
+pub fn general_outcome(status: u16, body: &[u8]) -> String {
+    outcome(&papi_core::decode::general::<i64>(status, body))
+}
