@@ -66,3 +66,7 @@ pub fn fragment_outcome<T: Debug + serde::de::DeserializeOwned>(root: &str, body
 pub fn general_outcome(status: u16, body: &[u8]) -> String {
     outcome(&papi_core::decode::general::<i64>(status, body))
 }
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
