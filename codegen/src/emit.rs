@@ -1235,7 +1235,8 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
             let this = accessor(p);
             let that = accessor(o);
             let pw = &p.wire;
-            let rows = pairs.iter().map(|(w, v)| quote!((#w, #v)));
+            // `allowed_pair` takes (this value, other value) rows; the IR holds (other, this).
+            let rows = pairs.iter().map(|(w, v)| quote!((#v, #w)));
             pair_checks.extend(quote! {
                 papi_core::check::allowed_pair(#pw, #this.wire(), #other, #that.wire(), &[#(#rows),*])?;
             });

@@ -206,12 +206,12 @@ impl Client {
             "type",
             device_type.wire(),
             &[
-                ("email", "internet"),
-                ("phone", "voice"),
-                ("phone", "mobile"),
-                ("phone", "fax"),
-                ("phone", "video"),
-                ("url", "web"),
+                ("internet", "email"),
+                ("voice", "phone"),
+                ("mobile", "phone"),
+                ("fax", "phone"),
+                ("video", "phone"),
+                ("web", "url"),
             ],
         )?;
         self.transport.call(request, token, crate::decode::paths::add_device).await
