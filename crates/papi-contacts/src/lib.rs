@@ -12,7 +12,7 @@
 //!
 //! ## Endpoints
 //!
-//! - production: undocumented: No source gives it. The later RichProfile pattern suggests https://alpha-api.orange.fr/PersonalContacts/V1, an unconfirmed extrapolation (extras.md 1.3). (source: `ref-extras`)
+//! - production: undocumented: No source gives it. The later RichProfile pattern suggests `https://alpha-api.orange.fr/PersonalContacts/V1`, an unconfirmed extrapolation (extras.md 1.3). (source: `ref-extras`)
 //! - integration: `https://personal.alpha.orange-api.net/int/PersonalContacts/V1` (source: `ref-extras`)
 //! - any base URL (a local server): base + `/PersonalContacts/V1` through [`Environment::Custom`].
 //!

@@ -12,8 +12,8 @@
 //!
 //! ## Endpoints
 //!
-//! - production: undocumented: No source gives it. The page calls it [PersonalMessagesV2URL]; the path /PersonalMessages/V2 is inferred from that placeholder and the RichProfile host pattern (extras.md 1.3). (source: `ref-extras`)
-//! - integration: undocumented: Only the V1 integration URL https://personal.alpha.orange-api.net/int/PersonalMessages/V1 is known (2008 script), and it served the older action getPNS, not getPersonalMessages. (source: `ref-extras`)
+//! - production: undocumented: No source gives it. The page calls it `[PersonalMessagesV2URL]`; the path `/PersonalMessages/V2` is inferred from that placeholder and the RichProfile host pattern (extras.md 1.3). (source: `ref-extras`)
+//! - integration: undocumented: Only the V1 integration URL `https://personal.alpha.orange-api.net/int/PersonalMessages/V1` is known (2008 script), and it served the older action `getPNS`, not `getPersonalMessages`. (source: `ref-extras`)
 //! - any base URL (a local server): base + `/PersonalMessages/V2` through [`Environment::Custom`].
 //!
 //! ## Privacy
