@@ -89,7 +89,11 @@ fn opt_str(v: &Option<String>) -> TokenStream {
 pub fn emit_all(suite: &Suite) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = vec![emit_general(&suite.common)?];
     for api in &suite.apis {
-        files.extend(emit_api(&suite.common, api)?);
+        if api.is_client() {
+            files.extend(emit_api(&suite.common, api)?);
+        } else {
+            files.push(emit_sso(api)?);
+        }
     }
     files.push(emit_sample_tests(suite)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -369,6 +373,47 @@ fn emit_lib(common: &Common, api: &Api) -> TokenStream {
                 .unwrap_or_else(|| "undocumented".into())
         ));
     }
+    let unknown_shapes: Vec<&Action> = api
+        .actions
+        .iter()
+        .filter(|a| a.response.ty.is_none())
+        .collect();
+    if !api.undocumented_actions.is_empty() || !unknown_shapes.is_empty() || api.envelope.is_none()
+    {
+        text.push_str("\n## What the sources leave unknown\n\n");
+        if api.envelope.is_none() {
+            text.push_str("- undocumented: this API's own error format; only the general `<error>` document is recognised.\n");
+        }
+        for a in &unknown_shapes {
+            text.push_str(&format!(
+                "- undocumented: the answer of `{}` ({}); [`Client::{}`] returns it undecoded.\n",
+                a.wire,
+                a.response
+                    .unknown
+                    .as_deref()
+                    .unwrap_or("not recovered")
+                    .trim_end_matches('.'),
+                a.rust
+            ));
+        }
+        for (d, src) in &api.undocumented_actions {
+            text.push_str(&format!(
+                "- undocumented action: {} (source: `{src}`; no method is generated)\n",
+                d.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
+        }
+    }
+    if !api.left_out.is_empty() {
+        text.push_str("\n## Facts of the sources left out of the spec\n\n");
+        for l in &api.left_out {
+            text.push_str(&format!(
+                "- {} — left out: {} (source: `{}`)\n",
+                l.fact.split_whitespace().collect::<Vec<_>>().join(" "),
+                l.reason.split_whitespace().collect::<Vec<_>>().join(" "),
+                l.source
+            ));
+        }
+    }
     if !api.defects.is_empty() {
         text.push_str("\n## Known defects of the source documents\n\n");
         for d in &api.defects {
@@ -382,29 +427,30 @@ fn emit_lib(common: &Common, api: &Api) -> TokenStream {
     let prod = opt_str(&api.production.url);
     let int = opt_str(&api.integration.url);
     let envelope = match &api.envelope {
-        Envelope::ReturnWrapper {
+        None => quote!(None),
+        Some(Envelope::ReturnWrapper {
             root,
             error,
             code,
             detail,
-        } => quote!(papi_core::Envelope::ReturnWrapper {
+        }) => quote!(Some(papi_core::Envelope::ReturnWrapper {
             root: #root, error: #error, code: #code, detail: #detail,
-        }),
-        Envelope::CommandResult {
+        })),
+        Some(Envelope::CommandResult {
             root,
             command_path,
             result,
             error,
             code_attr,
             subtype_attr,
-        } => quote!(papi_core::Envelope::CommandResult {
+        }) => quote!(Some(papi_core::Envelope::CommandResult {
             root: #root,
             command_path: &[#(#command_path),*],
             result: #result,
             error: #error,
             code_attr: #code_attr,
             subtype_attr: #subtype_attr,
-        }),
+        })),
     };
     let input_mod = if api.actions.iter().any(Action::has_input) {
         quote! {
@@ -836,11 +882,9 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
 }
 
 fn picture_impl(api: &Api, t: &Type) -> TokenStream {
-    let Some(action) = api
-        .actions
-        .iter()
-        .find(|a| a.response.ty == t.name && a.response.picture.is_some())
-    else {
+    let Some(action) = api.actions.iter().find(|a| {
+        a.response.ty.as_deref() == Some(t.name.as_str()) && a.response.picture.is_some()
+    }) else {
         return quote!();
     };
     let Some(p) = &action.response.picture else {
@@ -894,6 +938,13 @@ fn param_doc(p: &Param) -> String {
         text.push_str(" (comma-separated)");
     }
     text.push('.');
+    if p.mandatory_unknown {
+        text.push_str(" Undocumented whether it is mandatory: sent only when set.");
+    }
+    if let Some(s) = &p.source {
+        text.push(' ');
+        text.push_str(&source_note(s));
+    }
     if !p.forbid_chars.is_empty() {
         text.push_str(&format!(
             " Refused before sending if it contains {}.",
@@ -1188,10 +1239,20 @@ fn action_doc(api: &Api, a: &Action) -> String {
     text
 }
 
+fn response_ty(a: &Action) -> TokenStream {
+    match &a.response.ty {
+        Some(t) => {
+            let t = ident(t);
+            quote!(crate::types::#t)
+        }
+        None => quote!(papi_core::Undecoded),
+    }
+}
+
 fn emit_method(api: &Api, a: &Action) -> TokenStream {
     let name = ident(&a.rust);
     let d = doc(&action_doc(api, a));
-    let ty = ident(&a.response.ty);
+    let ty = response_ty(a);
     let wire = &a.wire;
     let with_input = a.has_input();
     let accessor = |p: &Param| -> TokenStream {
@@ -1247,6 +1308,14 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
         .iter()
         .map(|p| param_stmts(p, &accessor(p), with_input));
     let decode_fn = ident(&a.rust);
+    let send = if a.response.ty.is_some() {
+        quote!(self.transport.call(request, token, crate::decode::paths::#decode_fn).await)
+    } else {
+        quote! {
+            let (status, body) = self.transport.send(request, token).await?;
+            crate::decode::#decode_fn(status, &body)
+        }
+    };
     let mut_kw = if a.params.is_empty() {
         quote!()
     } else {
@@ -1254,12 +1323,12 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
     };
     quote! {
         #d
-        pub async fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<crate::types::#ty> {
+        pub async fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<#ty> {
             #checks
             let #mut_kw request = papi_core::Request::new(#wire);
             #(#stmts)*
             #pair_checks
-            self.transport.call(request, token, crate::decode::paths::#decode_fn).await
+            #send
         }
     }
 }
@@ -1267,29 +1336,49 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
 fn emit_decode(api: &Api) -> TokenStream {
     let fns = api.actions.iter().map(|a| {
         let name = ident(&a.rust);
-        let ty = ident(&a.response.ty);
-        let d = doc(&format!(
-            "Decode an answer to `{}` (HTTP status and body as received): the {} at\n`{}/{}`, or the error the body reports.",
-            a.wire,
-            a.response.ty,
-            api.envelope.root(),
-            a.response.path.join("/")
-        ));
-        quote! {
-            #d
-            pub fn #name(status: u16, body: &[u8]) -> crate::Result<crate::types::#ty> {
-                papi_core::decode::response(&crate::API, paths::#name, status, body)
+        let ty = response_ty(a);
+        match (&a.response.ty, &api.envelope) {
+            (Some(t), Some(env)) => {
+                let d = doc(&format!(
+                    "Decode an answer to `{}` (HTTP status and body as received): the {t} at\n`{}/{}`, or the error the body reports.",
+                    a.wire,
+                    env.root(),
+                    a.response.path.join("/")
+                ));
+                quote! {
+                    #d
+                    pub fn #name(status: u16, body: &[u8]) -> crate::Result<#ty> {
+                        papi_core::decode::response(&crate::API, paths::#name, status, body)
+                    }
+                }
+            }
+            _ => {
+                let d = doc(&format!(
+                    "Check an answer to `{}`: undocumented: {} The body is returned as received\nunless it is an error document.",
+                    a.wire,
+                    a.response.unknown.as_deref().unwrap_or("its shape is unknown.")
+                ));
+                quote! {
+                    #d
+                    pub fn #name(status: u16, body: &[u8]) -> crate::Result<#ty> {
+                        papi_core::decode::undecoded(&crate::API, status, body)
+                    }
+                }
             }
         }
     });
-    let paths = api.actions.iter().map(|a| {
-        let name = ident(&a.rust);
-        let p = &a.response.path;
-        quote! {
-            #[allow(non_upper_case_globals)]
-            pub(crate) const #name: &[&str] = &[#(#p),*];
-        }
-    });
+    let paths = api
+        .actions
+        .iter()
+        .filter(|a| a.response.ty.is_some())
+        .map(|a| {
+            let name = ident(&a.rust);
+            let p = &a.response.path;
+            quote! {
+                #[allow(non_upper_case_globals)]
+                pub(crate) const #name: &[&str] = &[#(#p),*];
+            }
+        });
     quote! {
         //! Decoders of this API's answers, usable without a client (recorded answers, tests).
 
@@ -1412,4 +1501,113 @@ pub fn emit_sample_tests(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         .contents
         .replace("api-spec/*.yaml", "api-spec/ (samples of every file)");
     Ok(f)
+}
+
+/// `crates/papi-auth/src/idp.rs`: the identity-provider facts of the SAML API.
+pub fn emit_sso(api: &Api) -> Result<GeneratedFile, CodegenError> {
+    let Some(sso) = &api.sso else {
+        return Err(CodegenError::Emit {
+            file: api.file.clone(),
+            message: "emit_sso called for an API without `sso`".into(),
+        });
+    };
+    let token = &sso.token_attribute;
+    let (req, resp) = (&sso.request_binding, &sso.response_binding);
+    let resp_doc = doc(&format!(
+        "Binding of the identity provider's answer.{}",
+        sso.response_binding_note
+            .as_ref()
+            .map(|n| format!(" Note: {n}"))
+            .unwrap_or_default()
+    ));
+    let signed = match sso.want_authn_requests_signed {
+        Some(b) => quote!(Some(#b)),
+        None => quote!(None),
+    };
+    let idps = sso.idps.iter().map(|i| {
+        let name = ident(&i.environment.to_uppercase());
+        let env = &i.environment;
+        let (entity, url) = (&i.entity_id, &i.sso_url);
+        let bindings = &i.sso_bindings;
+        let manage = opt_str(&i.manage_name_id_url);
+        let formats = &i.nameid_formats;
+        let (cert, cert_doc) = match &i.certificate {
+            Ok(pem) => (quote!(Some(#pem)), String::new()),
+            Err(why) => (
+                quote!(None),
+                format!("\n\nSigning certificate: undocumented: {why}"),
+            ),
+        };
+        let d = doc(&format!(
+            "The {env} identity provider. {}{cert_doc}",
+            source_note(&i.source)
+        ));
+        quote! {
+            #d
+            pub const #name: IdentityProvider = IdentityProvider {
+                environment: #env,
+                entity_id: #entity,
+                sso_url: #url,
+                sso_bindings: &[#(#bindings),*],
+                manage_name_id_url: #manage,
+                nameid_formats: &[#(#formats),*],
+                certificate_pem: #cert,
+            };
+        }
+    });
+    let module_doc = inner_doc(&format!(
+        "Facts about the {} identity providers ({}), from `api-spec/{}`. {}",
+        api.title,
+        sso.protocol,
+        api.file,
+        source_note(&sso.source)
+    ));
+    let shape = sso
+        .token_shape
+        .as_ref()
+        .map(|t| doc(&format!("\n\nObserved token shape: {t}")))
+        .unwrap_or_default();
+    let tokens = quote! {
+        #module_doc
+
+        /// Name of the SAML attribute that carries the user token of the Personal APIs.
+        #shape
+        pub const TOKEN_ATTRIBUTE: &str = #token;
+
+        /// Binding of the authentication request sent to the identity provider.
+        pub const REQUEST_BINDING: &str = #req;
+
+        #resp_doc
+        pub const RESPONSE_BINDING: &str = #resp;
+
+        /// Whether the production identity provider wants signed authentication requests
+        /// (`None` when undocumented).
+        pub const WANT_AUTHN_REQUESTS_SIGNED: Option<bool> = #signed;
+
+        /// An identity provider of the suite.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct IdentityProvider {
+            /// `production` or `integration`.
+            pub environment: &'static str,
+            /// SAML entity id (the expected `Issuer`).
+            pub entity_id: &'static str,
+            /// Single sign-on service URL.
+            pub sso_url: &'static str,
+            /// Bindings the single sign-on service accepts.
+            pub sso_bindings: &'static [&'static str],
+            /// ManageNameID service URL, when known.
+            pub manage_name_id_url: Option<&'static str>,
+            /// NameID formats the identity provider supports.
+            pub nameid_formats: &'static [&'static str],
+            /// Signing certificate (PEM), when known.
+            pub certificate_pem: Option<&'static str>,
+        }
+
+        #(#idps)*
+    };
+    render(
+        &format!("crates/{}/src/idp.rs", api.crate_name),
+        &api.file,
+        tokens,
+    )
 }

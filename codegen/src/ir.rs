@@ -35,6 +35,41 @@ pub struct Common {
     pub families: Vec<Family>,
     /// General samples.
     pub samples: Vec<Sample>,
+    /// Provenance ids.
+    pub sources: Vec<Source>,
+}
+
+/// A provenance id.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Id.
+    pub id: String,
+    /// What kind of source it is.
+    pub kind: SourceKind,
+    /// File or address.
+    pub location: String,
+    /// What it is.
+    pub doc: String,
+}
+
+/// Kinds of sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// An Orange documentation page in the seeds.
+    Document,
+    /// An Orange documentation page recovered in the reference notes.
+    Reference,
+    /// Someone else's code or capture.
+    ThirdParty,
+    /// Our inference.
+    Inferred,
+}
+
+impl SourceKind {
+    /// Whether the source is Orange's own documentation.
+    pub fn is_documentation(self) -> bool {
+        matches!(self, SourceKind::Document | SourceKind::Reference)
+    }
 }
 
 /// General envelope element names.
@@ -126,8 +161,14 @@ pub struct Api {
     pub integration: Endpoint,
     /// Privacy family, or why it is unknown.
     pub privacy: Result<Family, String>,
-    /// Envelope.
-    pub envelope: Envelope,
+    /// Envelope; `None` when only the general envelope is known.
+    pub envelope: Option<Envelope>,
+    /// Actions known to exist but not recovered: (description, source).
+    pub undocumented_actions: Vec<(String, String)>,
+    /// Facts deliberately left out.
+    pub left_out: Vec<LeftOut>,
+    /// SAML single sign-on facts (Authentication API).
+    pub sso: Option<Sso>,
     /// Documentation defects.
     pub defects: Vec<String>,
     /// API-specific codes.
@@ -140,6 +181,61 @@ pub struct Api {
     pub actions: Vec<Action>,
     /// Samples.
     pub samples: Vec<Sample>,
+}
+
+/// A fact deliberately left out of the spec.
+#[derive(Debug, Clone)]
+pub struct LeftOut {
+    /// The fact.
+    pub fact: String,
+    /// Why.
+    pub reason: String,
+    /// Provenance.
+    pub source: String,
+}
+
+/// SAML single sign-on facts.
+#[derive(Debug, Clone)]
+pub struct Sso {
+    /// Protocol.
+    pub protocol: String,
+    /// Attribute carrying the user token.
+    pub token_attribute: String,
+    /// Request binding URI.
+    pub request_binding: String,
+    /// Response binding URI.
+    pub response_binding: String,
+    /// Caveat on the response binding.
+    pub response_binding_note: Option<String>,
+    /// Whether the production IdP wants signed requests.
+    pub want_authn_requests_signed: Option<bool>,
+    /// Identity providers by environment.
+    pub idps: Vec<Idp>,
+    /// Observed token shape.
+    pub token_shape: Option<String>,
+    /// Provenance of the whole.
+    pub source: String,
+}
+
+/// An identity provider.
+#[derive(Debug, Clone)]
+pub struct Idp {
+    /// `production` or `integration`.
+    pub environment: String,
+    /// Entity id.
+    pub entity_id: String,
+    /// SSO URL.
+    pub sso_url: String,
+    /// SSO bindings.
+    pub sso_bindings: Vec<String>,
+    /// ManageNameID URL.
+    pub manage_name_id_url: Option<String>,
+    /// NameID formats.
+    pub nameid_formats: Vec<String>,
+    /// Certificate PEM, or why unknown.
+    pub certificate: Result<String, String>,
+    /// Provenance.
+    pub source: String,
 }
 
 /// An endpoint URL or why it is unknown.
@@ -190,6 +286,14 @@ impl Envelope {
         match self {
             Envelope::ReturnWrapper { root, .. } | Envelope::CommandResult { root, .. } => root,
         }
+    }
+}
+
+impl Api {
+    /// Whether this API is generated as a client crate (the SAML API is not: its crate is
+    /// hand-written around generated identity-provider facts).
+    pub fn is_client(&self) -> bool {
+        self.sso.is_none()
     }
 }
 
@@ -362,6 +466,10 @@ pub struct Param {
     pub pairs: Option<(String, Vec<(String, String)>)>,
     /// Accepted image formats (runtime `ImageType` variant names).
     pub accepted_formats: Vec<String>,
+    /// The sources do not say whether it is mandatory.
+    pub mandatory_unknown: bool,
+    /// Provenance, when it differs from the action's.
+    pub source: Option<String>,
     /// Description.
     pub doc: String,
 }
@@ -386,8 +494,10 @@ pub enum ParamTy {
 pub struct Response {
     /// Path from the envelope root.
     pub path: Vec<String>,
-    /// Type name.
-    pub ty: String,
+    /// Type name; `None` when the answer's shape is unknown.
+    pub ty: Option<String>,
+    /// Why the shape is unknown.
+    pub unknown: Option<String>,
     /// Picture accessor: Rust field paths of content and declared type.
     pub picture: Option<PictureAccess>,
 }

@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod coverage;
 pub mod emit;
 pub mod error;
 pub mod ir;
@@ -134,10 +135,29 @@ pub fn list_samples(spec_dir: &Path) -> Result<Vec<String>, CodegenError> {
     Ok(out)
 }
 
-/// Load the spec and produce every generated file.
+/// Load the spec and produce every generated file, including README.md with its coverage
+/// table (the README sits in the spec directory's parent, the workspace root).
 pub fn generate(spec_dir: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let suite = load(spec_dir)?;
-    emit::emit_all(&suite)
+    let mut files = emit::emit_all(&suite)?;
+    let readme_path = spec_dir.parent().unwrap_or(spec_dir).join("README.md");
+    if let Ok(readme) = std::fs::read_to_string(&readme_path) {
+        let readme = readme.replace("\r\n", "\n");
+        let contents =
+            coverage::readme_with_table(&readme, &suite).ok_or_else(|| CodegenError::Emit {
+                file: "README.md".into(),
+                message: format!(
+                    "the coverage markers are missing; add `{}` and `{}`",
+                    coverage::README_START,
+                    coverage::README_END
+                ),
+            })?;
+        files.push(GeneratedFile {
+            path: PathBuf::from("README.md"),
+            contents,
+        });
+    }
+    Ok(files)
 }
 
 /// The workspace root, found from this crate's manifest directory.

@@ -60,6 +60,9 @@ pub struct RawCommon {
 pub struct RawSource {
     /// Short id, e.g. `seed-003`.
     pub id: Spanned<String>,
+    /// `document` (an Orange page in the seeds), `reference` (an Orange page recovered in
+    /// the reference notes), `third_party` (someone else's code or capture) or `inferred`.
+    pub kind: Spanned<String>,
     /// File or address.
     pub location: String,
     /// What it is.
@@ -231,8 +234,19 @@ pub struct RawApi {
     pub endpoints: RawEndpoints,
     /// Privacy family.
     pub privacy: RawPrivacy,
-    /// Envelope name (from common.yaml).
-    pub envelope: Spanned<String>,
+    /// Envelope name (from common.yaml); absent when the API's own error format is unknown
+    /// (only the general envelope is then recognised).
+    #[serde(default)]
+    pub envelope: Option<Spanned<String>>,
+    /// Actions the sources say exist but whose wire form is not recovered.
+    #[serde(default)]
+    pub undocumented_actions: Vec<RawUndocumentedAction>,
+    /// Facts of the sources deliberately not in the spec, with the reason.
+    #[serde(default)]
+    pub left_out: Vec<RawLeftOut>,
+    /// SAML single sign-on facts (the Authentication API).
+    #[serde(default)]
+    pub sso: Option<RawSso>,
     /// Documentation defects recorded at API level.
     #[serde(default)]
     pub defects: Vec<String>,
@@ -250,6 +264,128 @@ pub struct RawApi {
     /// Documented samples.
     #[serde(default)]
     pub samples: Vec<RawSample>,
+}
+
+/// An action known to exist but not recovered.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUndocumentedAction {
+    /// What it does, as far as known.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// A fact deliberately left out of the spec.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLeftOut {
+    /// The fact.
+    pub fact: String,
+    /// Why it is not in the spec.
+    pub reason: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// SAML single sign-on facts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSso {
+    /// Protocol name.
+    pub protocol: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+    /// SAML attribute carrying the user token.
+    pub token_attribute: RawSourced<String>,
+    /// Binding of the authentication request.
+    pub request_binding: RawBinding,
+    /// Binding of the answer.
+    pub response_binding: RawBinding,
+    /// Whether the IdP wants signed requests.
+    #[serde(default)]
+    pub want_authn_requests_signed: Option<RawSourced<bool>>,
+    /// Identity providers.
+    pub idp: Vec<RawIdp>,
+    /// Observed token shape.
+    #[serde(default)]
+    pub token_shape: Option<RawDocSourced>,
+}
+
+/// A value with its provenance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSourced<T> {
+    /// The value (named `name` or `value` in the file).
+    #[serde(alias = "name")]
+    pub value: T,
+    /// Provenance id.
+    pub source: Spanned<String>,
+    /// Caveat.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A binding URI with its provenance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBinding {
+    /// Binding URI.
+    pub uri: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+    /// Caveat.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A description with its provenance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocSourced {
+    /// Description.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// An identity provider of one environment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdp {
+    /// `production` or `integration`.
+    pub environment: Spanned<String>,
+    /// SAML entity id.
+    pub entity_id: String,
+    /// Single sign-on service URL.
+    pub sso_url: String,
+    /// Bindings the SSO service accepts.
+    #[serde(default)]
+    pub sso_bindings: Vec<String>,
+    /// ManageNameID service URL.
+    #[serde(default)]
+    pub manage_name_id_url: Option<String>,
+    /// NameID formats.
+    #[serde(default)]
+    pub nameid_formats: Vec<String>,
+    /// Signing certificate (PEM) or why it is unknown.
+    pub certificate: RawCertificate,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
+/// A certificate or why it is unknown.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCertificate {
+    /// PEM text.
+    #[serde(default)]
+    pub pem: Option<String>,
+    /// Why it is unknown.
+    #[serde(default)]
+    pub unknown: Option<String>,
+    /// Provenance id.
+    pub source: Spanned<String>,
 }
 
 /// Endpoints of an API.
@@ -439,6 +575,12 @@ pub struct RawParam {
     /// Only some values of this enum go with each value of another enum parameter.
     #[serde(default)]
     pub pairs_with: Option<RawPairs>,
+    /// The sources do not say whether it is mandatory (generated as optional, with a note).
+    #[serde(default)]
+    pub mandatory_unknown: bool,
+    /// Provenance id, when it differs from the action's.
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
     /// File formats accepted (type file): jpeg, gif, bmp.
     #[serde(default)]
     pub accepted_formats: Vec<String>,
@@ -471,10 +613,14 @@ pub struct RawPairRow {
 #[serde(deny_unknown_fields)]
 pub struct RawResponse {
     /// Element path from the envelope root to the element decoded as `type`.
+    #[serde(default)]
     pub path: Vec<String>,
     /// Declared type.
-    #[serde(rename = "type")]
-    pub ty: Spanned<String>,
+    #[serde(rename = "type", default)]
+    pub ty: Option<Spanned<String>>,
+    /// Why the answer's shape is unknown (instead of `path` and `type`).
+    #[serde(default)]
+    pub unknown: Option<String>,
     /// The answer carries a base64 picture: field paths of the content and declared type.
     #[serde(default)]
     pub picture: Option<RawPicture>,

@@ -68,7 +68,31 @@ pub fn lower(
 
     // Sources.
     let mut sources = BTreeSet::new();
+    let mut sources_ir = Vec::new();
     for s in &c.sources {
+        let kind = match s.kind.value.as_str() {
+            "document" => Some(SourceKind::Document),
+            "reference" => Some(SourceKind::Reference),
+            "third_party" => Some(SourceKind::ThirdParty),
+            "inferred" => Some(SourceKind::Inferred),
+            other => {
+                cx.err(
+                    cf,
+                    pos(&s.kind),
+                    format!("unknown source kind `{other}`"),
+                    "use `document`, `reference`, `third_party` or `inferred`",
+                );
+                None
+            }
+        };
+        if let Some(kind) = kind {
+            sources_ir.push(Source {
+                id: s.id.value.clone(),
+                kind,
+                location: s.location.clone(),
+                doc: s.doc.trim().to_string(),
+            });
+        }
         if !sources.insert(s.id.value.clone()) {
             cx.err(
                 cf,
@@ -312,6 +336,7 @@ pub fn lower(
             },
             families,
             samples: common_samples,
+            sources: sources_ir,
         },
         apis: apis_ir,
     })
@@ -616,20 +641,23 @@ fn lower_api(
         }
     };
 
-    let envelope = match envelopes.get(&a.envelope.value) {
-        Some(e) => Some(e.clone()),
-        None => {
-            cx.err(
-                f,
-                pos(&a.envelope),
-                format!("unknown envelope `{}`", a.envelope.value),
-                format!(
-                    "use one of the envelopes of common.yaml ({})",
-                    envelopes.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            );
-            None
-        }
+    let envelope = match &a.envelope {
+        None => None,
+        Some(name) => match envelopes.get(&name.value) {
+            Some(e) => Some(e.clone()),
+            None => {
+                cx.err(
+                    f,
+                    pos(name),
+                    format!("unknown envelope `{}`", name.value),
+                    format!(
+                        "use one of the envelopes of common.yaml ({})",
+                        envelopes.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                None
+            }
+        },
     };
 
     let errors = lower_codes(cx, f, &a.errors, check_source, general);
@@ -991,6 +1019,17 @@ fn lower_api(
         let reserved = ["token", "input"];
         for p in &act.params {
             let w = &p.wire.value;
+            if let Some(src) = &p.source {
+                check_source(cx, f, src);
+            }
+            if p.mandatory_unknown && p.required {
+                cx.err(
+                    f,
+                    pos(&p.wire),
+                    format!("parameter `{w}` is both required and of unknown mandatoriness"),
+                    "remove `required` or `mandatory_unknown`",
+                );
+            }
             if !pwires.insert(w.clone()) {
                 cx.err(
                     f,
@@ -1197,6 +1236,8 @@ fn lower_api(
                     quote_if_complex: p.quote_if_complex,
                     pairs,
                     accepted_formats: formats.clone(),
+                    mandatory_unknown: p.mandatory_unknown,
+                    source: p.source.as_ref().map(|s| s.value.clone()),
                     doc: p.doc.trim().to_string(),
                 });
             }
@@ -1235,25 +1276,53 @@ fn lower_api(
         }
 
         // Response.
-        let resp_ty = &act.response.ty;
-        if !is_struct(&resp_ty.value) {
-            cx.err(
+        let resp_ty = act.response.ty.as_ref();
+        match (resp_ty, &act.response.unknown) {
+            (Some(t), None) => {
+                if !is_struct(&t.value) {
+                    cx.err(
+                        f,
+                        pos(t),
+                        format!("unknown response type `{}`", t.value),
+                        "declare it under `types:`",
+                    );
+                }
+                if act.response.path.is_empty() {
+                    cx.err(
+                        f,
+                        pos(t),
+                        "empty response path",
+                        "give the element path from the envelope root to the decoded element",
+                    );
+                }
+                if a.envelope.is_none() {
+                    cx.err(
+                        f,
+                        pos(t),
+                        "a typed response needs the API's envelope",
+                        "name the envelope, or make the response `unknown`",
+                    );
+                }
+            }
+            (None, Some(_)) => {
+                if !act.response.path.is_empty() || act.response.picture.is_some() {
+                    cx.err(
+                        f,
+                        pos(&act.wire),
+                        "an unknown response has no path or picture",
+                        "remove them, or give the response type",
+                    );
+                }
+            }
+            _ => cx.err(
                 f,
-                pos(resp_ty),
-                format!("unknown response type `{}`", resp_ty.value),
-                "declare it under `types:`",
-            );
-        }
-        if act.response.path.is_empty() {
-            cx.err(
-                f,
-                pos(resp_ty),
-                "empty response path",
-                "give the element path from the envelope root to the decoded element",
-            );
+                pos(&act.wire),
+                "the response needs exactly one of `type` and `unknown`",
+                "give the declared type, or say why the answer is unknown",
+            ),
         }
         let mut picture = None;
-        if let Some(pic) = &act.response.picture {
+        if let (Some(pic), Some(resp_ty)) = (&act.response.picture, resp_ty) {
             let content = resolve_field_path(&types, &resp_ty.value, &pic.content.value);
             let declared = resolve_field_path(&types, &resp_ty.value, &pic.declared_type.value);
             match content {
@@ -1294,7 +1363,8 @@ fn lower_api(
             groups,
             response: Response {
                 path: act.response.path.clone(),
-                ty: resp_ty.value.clone(),
+                ty: resp_ty.map(|t| t.value.clone()),
+                unknown: act.response.unknown.clone(),
                 picture,
             },
             defects: act.defects.clone(),
@@ -1325,6 +1395,33 @@ fn lower_api(
         }
     }
 
+    let mut undocumented_actions = Vec::new();
+    for u in &a.undocumented_actions {
+        check_source(cx, f, &u.source);
+        undocumented_actions.push((u.doc.trim().to_string(), u.source.value.clone()));
+    }
+    let mut left_out = Vec::new();
+    for l in &a.left_out {
+        check_source(cx, f, &l.source);
+        left_out.push(LeftOut {
+            fact: l.fact.trim().to_string(),
+            reason: l.reason.trim().to_string(),
+            source: l.source.value.clone(),
+        });
+    }
+    let sso = a
+        .sso
+        .as_ref()
+        .map(|sso| lower_sso(cx, f, sso, check_source));
+    if sso.is_some() && !a.actions.is_empty() {
+        cx.err(
+            f,
+            pos(&a.api),
+            "an API with `sso` has no query-string actions",
+            "describe the SAML exchange under `sso:` only",
+        );
+    }
+
     Some(Api {
         id: a.api.value.clone(),
         file: f.display().to_string(),
@@ -1336,7 +1433,10 @@ fn lower_api(
         production,
         integration,
         privacy,
-        envelope: envelope?,
+        envelope,
+        undocumented_actions,
+        left_out,
+        sso,
         defects: a.defects.clone(),
         errors,
         enums,
@@ -1344,6 +1444,81 @@ fn lower_api(
         actions,
         samples,
     })
+}
+
+fn lower_sso(
+    cx: &mut Ctx,
+    f: &Path,
+    sso: &spec::RawSso,
+    check_source: &dyn Fn(&mut Ctx, &Path, &Spanned<String>),
+) -> Sso {
+    check_source(cx, f, &sso.source);
+    check_source(cx, f, &sso.token_attribute.source);
+    check_source(cx, f, &sso.request_binding.source);
+    check_source(cx, f, &sso.response_binding.source);
+    if let Some(w) = &sso.want_authn_requests_signed {
+        check_source(cx, f, &w.source);
+    }
+    if let Some(t) = &sso.token_shape {
+        check_source(cx, f, &t.source);
+    }
+    let mut envs = BTreeSet::new();
+    let mut idps = Vec::new();
+    for idp in &sso.idp {
+        check_source(cx, f, &idp.source);
+        check_source(cx, f, &idp.certificate.source);
+        let env = &idp.environment;
+        if !["production", "integration"].contains(&env.value.as_str()) {
+            cx.err(
+                f,
+                pos(env),
+                format!("unknown environment `{}`", env.value),
+                "use `production` or `integration`",
+            );
+        }
+        if !envs.insert(env.value.clone()) {
+            cx.err(
+                f,
+                pos(env),
+                format!("duplicate identity provider for `{}`", env.value),
+                "list each environment once",
+            );
+        }
+        let certificate = match (&idp.certificate.pem, &idp.certificate.unknown) {
+            (Some(p), None) => Ok(p.clone()),
+            (None, Some(u)) => Err(u.clone()),
+            _ => {
+                cx.err(
+                    f,
+                    pos(&idp.certificate.source),
+                    "certificate must have exactly one of `pem` and `unknown`",
+                    "give the PEM, or say why it is unknown",
+                );
+                Err(String::new())
+            }
+        };
+        idps.push(Idp {
+            environment: env.value.clone(),
+            entity_id: idp.entity_id.clone(),
+            sso_url: idp.sso_url.clone(),
+            sso_bindings: idp.sso_bindings.clone(),
+            manage_name_id_url: idp.manage_name_id_url.clone(),
+            nameid_formats: idp.nameid_formats.clone(),
+            certificate,
+            source: idp.source.value.clone(),
+        });
+    }
+    Sso {
+        protocol: sso.protocol.clone(),
+        token_attribute: sso.token_attribute.value.clone(),
+        request_binding: sso.request_binding.uri.clone(),
+        response_binding: sso.response_binding.uri.clone(),
+        response_binding_note: sso.response_binding.note.clone(),
+        want_authn_requests_signed: sso.want_authn_requests_signed.as_ref().map(|w| w.value),
+        idps,
+        token_shape: sso.token_shape.as_ref().map(|t| t.doc.trim().to_string()),
+        source: sso.source.value.clone(),
+    }
 }
 
 fn resolve_field_path<'a>(types: &'a [Type], root: &str, path: &[String]) -> Option<&'a Field> {

@@ -432,3 +432,58 @@ fn errors_in_common_yaml_are_located_there() {
     );
     assert_eq!(e.file, PathBuf::from("common.yaml"));
 }
+
+#[test]
+fn response_needs_exactly_one_of_type_and_unknown() {
+    expect_mini(
+        "response: { unknown: \"The answer was not captured.\" }",
+        "response: { unknown: \"The answer was not captured.\", type: Thing }",
+        "exactly one of `type` and `unknown`",
+        "- wire: addthing",
+    );
+}
+
+#[test]
+fn required_and_mandatory_unknown_conflict() {
+    expect_mini(
+        "{ wire: title, type: string, mandatory_unknown: true,",
+        "{ wire: title, type: string, required: true, mandatory_unknown: true,",
+        "both required and of unknown mandatoriness",
+        "wire: title",
+    );
+}
+
+#[test]
+fn a_typed_response_needs_an_envelope() {
+    expect_mini(
+        "envelope: wrapper\n",
+        "",
+        "a typed response needs the API's envelope",
+        "type: Thing }",
+    );
+}
+
+#[test]
+fn unknown_source_kind() {
+    let common = text("common.yaml").replacen("kind: third_party", "kind: hearsay", 1);
+    let mini = text("mini.yaml");
+    expect(
+        &common,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "unknown source kind `hearsay`",
+        "hearsay",
+        &common,
+    );
+}
+
+#[test]
+fn undocumented_actions_and_left_out_facts_are_checked_for_sources() {
+    expect_mini(
+        "{ fact: \"The page shows a logo.\", reason: \"Not part of any call.\", source: doc }",
+        "{ fact: \"The page shows a logo.\", reason: \"Not part of any call.\", source: nowhere }",
+        "unknown source `nowhere`",
+        "source: nowhere",
+    );
+}

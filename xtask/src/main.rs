@@ -5,10 +5,11 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]
+const USAGE: &str = "usage: cargo xtask <task>
 
-  codegen          regenerate the generated crates and tests from api-spec/
-  codegen --check  exit non-zero and list the files that are stale";
+  codegen          regenerate the generated crates, tests and README coverage table from api-spec/
+  codegen --check  exit non-zero and list the files that are stale
+  coverage         print, per API, actions documented / third-party / unknown and samples pinned";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["coverage"] => coverage(),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -58,6 +60,20 @@ fn codegen(check: bool) -> ExitCode {
             for p in &written {
                 println!("wrote {}", p.display());
             }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn coverage() -> ExitCode {
+    let root = papi_codegen::workspace_root();
+    match papi_codegen::load(&root.join("api-spec")) {
+        Ok(suite) => {
+            print!("{}", papi_codegen::coverage::table(&suite));
             ExitCode::SUCCESS
         }
         Err(e) => {

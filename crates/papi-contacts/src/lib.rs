@@ -53,12 +53,12 @@ pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     path: "/PersonalContacts/V1",
     production: None,
     integration: Some("https://personal.alpha.orange-api.net/int/PersonalContacts/V1"),
-    envelope: papi_core::Envelope::CommandResult {
+    envelope: Some(papi_core::Envelope::CommandResult {
         root: "xpage",
         command_path: &["command-list", "command"],
         result: "result",
         error: "error",
         code_attr: "type",
         subtype_attr: "subtype",
-    },
+    }),
 };

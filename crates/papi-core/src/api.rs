@@ -14,8 +14,9 @@ pub struct ApiDescriptor {
     pub production: Option<&'static str>,
     /// Documented integration endpoint (full URL); `None` when undocumented.
     pub integration: Option<&'static str>,
-    /// How this API reports its own errors.
-    pub envelope: Envelope,
+    /// How this API reports its own errors; `None` when undocumented (only the general
+    /// `<error>` document is then recognised).
+    pub envelope: Option<Envelope>,
 }
 
 /// The shape of an API's own error documents (besides the general `<error>` document).

@@ -151,12 +151,12 @@ mod tests {
         path: "/PersonalContacts/V1",
         production: Some("https://example.invalid/PersonalContacts/V1"),
         integration: None,
-        envelope: Envelope::ReturnWrapper {
+        envelope: Some(Envelope::ReturnWrapper {
             root: "r",
             error: "error",
             code: "code",
             detail: "detail",
-        },
+        }),
     };
 
     fn creds() -> ServiceCredentials {

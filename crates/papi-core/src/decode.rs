@@ -41,7 +41,7 @@ pub fn response<T: DeserializeOwned, S: ApiCode>(
     status: u16,
     body: &[u8],
 ) -> Result<T, Error<S>> {
-    match analyse(Some(&api.envelope), path, body) {
+    match analyse(api.envelope.as_ref(), path, body) {
         Err(kind) => Err(decode_failure(kind, status, body)),
         Ok(Answer::Failure(f)) => Err(api_failure(f, status, body)),
         Ok(Answer::Success(s)) => {
@@ -110,6 +110,48 @@ fn api_failure<S: ApiCode>(f: Failure, status: u16, body: &[u8]) -> Error<S> {
         consent,
         lossy(body),
     ))
+}
+
+/// The answer of an action whose answer shape is undocumented, returned as received once it
+/// is known not to be an error document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecoded {
+    /// HTTP status.
+    pub status: u16,
+    /// Body (lossy UTF-8).
+    pub body: String,
+}
+
+/// Checks an answer whose shape is undocumented: an error document (general, or the API's
+/// envelope when known) is an [`Error::Api`]; a non-2xx status otherwise is
+/// [`Error::UnexpectedStatus`]; anything else is returned as [`Undecoded`], never guessed at.
+pub fn undecoded<S: ApiCode>(
+    api: &ApiDescriptor,
+    status: u16,
+    body: &[u8],
+) -> Result<Undecoded, Error<S>> {
+    let lossy = || String::from_utf8_lossy(body).into_owned();
+    match analyse(api.envelope.as_ref(), &[], body) {
+        Ok(Answer::Failure(f)) => {
+            let consent = f.url.as_deref().and_then(|u| ConsentRequest::parse(u).ok());
+            Err(Error::Api(ApiError::new(
+                status,
+                f.code,
+                f.detail,
+                f.subtype,
+                consent,
+                lossy(),
+            )))
+        }
+        _ if (200..300).contains(&status) => Ok(Undecoded {
+            status,
+            body: lossy(),
+        }),
+        _ => Err(Error::UnexpectedStatus {
+            status,
+            body: lossy(),
+        }),
+    }
 }
 
 /// Decodes a standalone element rooted at `root` (a documented fragment) into `T`, with
@@ -631,14 +673,14 @@ mod tests {
         path: "/PersonalContacts/V1",
         production: None,
         integration: None,
-        envelope: Envelope::CommandResult {
+        envelope: Some(Envelope::CommandResult {
             root: "xpage",
             command_path: &["command-list", "command"],
             result: "result",
             error: "error",
             code_attr: "type",
             subtype_attr: "subtype",
-        },
+        }),
     };
 
     static MESSAGES: ApiDescriptor = ApiDescriptor {
@@ -646,12 +688,12 @@ mod tests {
         path: "/PersonalMessages/V1",
         production: None,
         integration: None,
-        envelope: Envelope::ReturnWrapper {
+        envelope: Some(Envelope::ReturnWrapper {
             root: "getPersonalMessagesReturn",
             error: "error",
             code: "code",
             detail: "detail",
-        },
+        }),
     };
 
     const COMMAND: &[&str] = &["command-list", "command"];

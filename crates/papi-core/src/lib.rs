@@ -25,6 +25,7 @@ pub mod value;
 pub use api::{ApiDescriptor, Envelope, GeneralEnvelope};
 pub use config::{Config, Environment};
 pub use consent::{ConsentError, ConsentRequest, ConsentUrlParams};
+pub use decode::Undecoded;
 pub use error::{
     ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error, ParamError,
     TransportError, TransportErrorKind,

@@ -149,12 +149,12 @@ mod tests {
         path: "/T/V1",
         production: None,
         integration: None,
-        envelope: Envelope::ReturnWrapper {
+        envelope: Some(Envelope::ReturnWrapper {
             root: "r",
             error: "error",
             code: "code",
             detail: "detail",
-        },
+        }),
     };
 
     #[tokio::test]

@@ -13,14 +13,14 @@ static CONTACTS: ApiDescriptor = ApiDescriptor {
     path: "/PersonalContacts/V1",
     production: None,
     integration: None,
-    envelope: Envelope::CommandResult {
+    envelope: Some(Envelope::CommandResult {
         root: "xpage",
         command_path: &["command-list", "command"],
         result: "result",
         error: "error",
         code_attr: "type",
         subtype_attr: "subtype",
-    },
+    }),
 };
 
 const COMMAND: &[&str] = &["command-list", "command"];

@@ -46,10 +46,10 @@ pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     path: "/PersonalMessages/V2",
     production: None,
     integration: None,
-    envelope: papi_core::Envelope::ReturnWrapper {
+    envelope: Some(papi_core::Envelope::ReturnWrapper {
         root: "getPersonalMessagesReturn",
         error: "error",
         code: "code",
         detail: "detail",
-    },
+    }),
 };

@@ -46,10 +46,10 @@ pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     path: "/PersonalRichProfile/V1",
     production: Some("https://alpha-api.orange.fr/PersonalRichProfile/V1"),
     integration: Some("https://alpha-api.orange.fr/int/PersonalRichProfile/V1"),
-    envelope: papi_core::Envelope::ReturnWrapper {
+    envelope: Some(papi_core::Envelope::ReturnWrapper {
         root: "getPersonalRichProfileReturn",
         error: "error",
         code: "code",
         detail: "detail",
-    },
+    }),
 };
