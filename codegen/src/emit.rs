@@ -367,10 +367,11 @@ fn emit_lib(common: &Common, api: &Api) -> TokenStream {
                 Effect::Read => "read",
                 Effect::Write => "write",
             },
-            a.privacy_attribute
-                .as_ref()
-                .map(|p| format!("`{p}`"))
-                .unwrap_or_else(|| "undocumented".into())
+            match (&a.privacy_attribute, &a.privacy_source) {
+                (Some(p), Some(s)) => format!("`{p}` (source: `{s}`)"),
+                (Some(p), None) => format!("`{p}`"),
+                _ => "undocumented".into(),
+            }
         ));
     }
     let unknown_shapes: Vec<&Action> = api
@@ -529,6 +530,17 @@ fn emit_error(api: &Api) -> TokenStream {
         let d = e.doc.split_whitespace().collect::<Vec<_>>().join(" ");
         quote!(Self::#v => #d,)
     });
+    let from: Vec<TokenStream> = from.collect();
+    let from_body = if from.is_empty() {
+        quote!(Self::Unknown(code))
+    } else {
+        quote! {
+            match code {
+                #(#from)*
+                other => Self::Unknown(other),
+            }
+        }
+    };
     let retry: Vec<Ident> = api
         .errors
         .iter()
@@ -564,10 +576,7 @@ fn emit_error(api: &Api) -> TokenStream {
 
         impl papi_core::ApiCode for ErrorCode {
             fn from_code(code: i64) -> Self {
-                match code {
-                    #(#from)*
-                    other => Self::Unknown(other),
-                }
+                #from_body
             }
 
             fn code(&self) -> i64 {
@@ -1197,8 +1206,12 @@ fn action_doc(api: &Api, a: &Action) -> String {
     });
     match (&api.privacy, &a.privacy_attribute) {
         (Ok(f), Some(attr)) => text.push_str(&format!(
-            " Privacy: family `{}`, attribute `{attr}`.",
-            f.family
+            " Privacy: family `{}`, attribute `{attr}`{}.",
+            f.family,
+            a.privacy_source
+                .as_ref()
+                .map(|s| format!(" (source: `{s}`)"))
+                .unwrap_or_default()
         )),
         (Ok(f), None) => text.push_str(&format!(
             " Privacy: family `{}`; the attribute is undocumented.",
@@ -1324,6 +1337,7 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
     quote! {
         #d
         pub async fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<#ty> {
+            papi_core::check::token(token)?;
             #checks
             let #mut_kw request = papi_core::Request::new(#wire);
             #(#stmts)*

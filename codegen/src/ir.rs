@@ -424,6 +424,8 @@ pub struct Action {
     pub effect: Effect,
     /// Privacy attribute.
     pub privacy_attribute: Option<String>,
+    /// Provenance of the privacy attribute when it differs from the action's.
+    pub privacy_source: Option<String>,
     /// Description.
     pub doc: String,
     /// Provenance.

@@ -529,6 +529,10 @@ pub struct RawAction {
     /// Privacy attribute of the API's family, or unknown.
     #[serde(default)]
     pub privacy_attribute: Option<Spanned<String>>,
+    /// Provenance of the privacy attribute when it differs from the action's (the documents
+    /// list a family's attributes without mapping them to actions).
+    #[serde(default)]
+    pub privacy_source: Option<Spanned<String>>,
     /// Reads (`read`) or writes (`write`) user data.
     pub effect: Spanned<String>,
     /// Description.

@@ -37,15 +37,20 @@ impl Ctx {
     }
 }
 
+/// Identifiers that cannot be written even as raw identifiers.
+const UNUSABLE: &[&str] = &["self", "super", "crate", "Self"];
+
 fn is_snake(s: &str) -> bool {
-    !s.is_empty()
+    !UNUSABLE.contains(&s)
+        && !s.is_empty()
         && s.to_snake_case() == s
         && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_camel(s: &str) -> bool {
-    !s.is_empty()
+    !UNUSABLE.contains(&s)
+        && !s.is_empty()
         && s.to_upper_camel_case() == s
         && s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && s.chars().all(|c| c.is_ascii_alphanumeric())
@@ -263,6 +268,7 @@ pub fn lower(
     for a in apis {
         if let Some(api) = lower_api(
             &mut cx,
+            c.transport.https_required,
             a,
             &families,
             &envelopes,
@@ -447,6 +453,23 @@ fn lower_samples(
         if let Some(c) = &s.corrected {
             check_file(cx, c);
         }
+        let stem = s.file.value.rsplit('/').next().unwrap_or_default();
+        let stem = stem.strip_suffix(".xml").unwrap_or(stem);
+        if stem.is_empty()
+            || !stem
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            cx.err(
+                file,
+                pos(&s.file),
+                format!(
+                    "sample file name `{}` is not made of a-z, 0-9 and `_` before `.xml`",
+                    s.file.value
+                ),
+                "rename it (its name becomes the name of its test and snapshot)",
+            );
+        }
         if s.corrected.is_some() && s.defects.is_empty() {
             cx.err(
                 file,
@@ -533,6 +556,7 @@ fn lower_samples(
 #[allow(clippy::too_many_arguments)]
 fn lower_api(
     cx: &mut Ctx,
+    https_required: bool,
     loaded: &Loaded<RawApi>,
     families: &[Family],
     envelopes: &BTreeMap<String, Envelope>,
@@ -545,6 +569,17 @@ fn lower_api(
     let f = loaded.file.as_path();
     check_source(cx, f, &a.source);
 
+    if !is_snake(&a.api.value) {
+        cx.err(
+            f,
+            pos(&a.api),
+            format!("api id `{}` is not snake_case", a.api.value),
+            format!(
+                "write it as `{}` (and name the file after it)",
+                a.api.value.to_snake_case()
+            ),
+        );
+    }
     let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     if a.api.value != stem {
         cx.err(
@@ -557,8 +592,14 @@ fn lower_api(
             format!("name the file {}.yaml or set `api: {stem}`", a.api.value),
         );
     }
-    let expected_crate = format!("papi-{}", a.api.value.replace('_', "-"));
-    if a.crate_name.value != expected_crate {
+    let crate_ok = a
+        .crate_name
+        .value
+        .strip_prefix("papi-")
+        .is_some_and(|rest| {
+            !rest.is_empty() && rest.replace('-', "_").to_snake_case() == rest.replace('-', "_")
+        });
+    if !crate_ok {
         cx.err(
             f,
             pos(&a.crate_name),
@@ -566,10 +607,12 @@ fn lower_api(
                 "crate `{}` does not follow the naming rule",
                 a.crate_name.value
             ),
-            format!("use `{expected_crate}`"),
+            format!(
+                "use `papi-` and kebab-case, e.g. `papi-{}`",
+                a.api.value.replace('_', "-")
+            ),
         );
     }
-
     // Endpoints.
     if !a.endpoints.path.value.starts_with('/') {
         cx.err(
@@ -586,6 +629,18 @@ fn lower_api(
         check_source(cx, f, &e.source);
         match (&e.url, &e.unknown) {
             (Some(u), None) => {
+                // The SAML identity provider's URLs are browser redirects, not API calls.
+                if https_required && a.sso.is_none() && u.value.starts_with("http://") {
+                    cx.err(
+                        f,
+                        pos(u),
+                        format!(
+                            "{which} endpoint `{}` is plain HTTP but common.yaml requires HTTPS",
+                            u.value
+                        ),
+                        "write the https:// URL the documents give",
+                    );
+                }
                 if !(u.value.starts_with("https://") || u.value.starts_with("http://")) {
                     cx.err(
                         f,
@@ -769,6 +824,24 @@ fn lower_api(
     for t in &a.types {
         declare(cx, &t.name, "type");
     }
+    for t in &a.types {
+        if t.consent_split.is_some() {
+            for suffix in ["Wire", "Granted", "Protected"] {
+                let helper = format!("{}{suffix}", t.name.value);
+                if type_names.contains_key(&helper) {
+                    cx.err(
+                        f,
+                        pos(&t.name),
+                        format!(
+                            "type `{}` needs a private helper `{helper}`, which is also declared",
+                            t.name.value
+                        ),
+                        format!("rename `{helper}`"),
+                    );
+                }
+            }
+        }
+    }
     let is_enum = |n: &str| enums.iter().any(|e| e.name == n);
     let is_struct = |n: &str| a.types.iter().any(|t| t.name.value == n);
 
@@ -925,6 +998,40 @@ fn lower_api(
         });
     }
 
+    // A type that contains itself without a list in between has no finite size.
+    for t in &types {
+        let mut stack: Vec<&str> = vec![&t.name];
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            let Some(ty) = types.iter().find(|x| x.name == n) else {
+                continue;
+            };
+            for fd in ty.fields.iter().filter(|fd| !fd.repeated) {
+                if let FieldTy::Struct(inner) = &fd.ty {
+                    if inner == &t.name {
+                        let at = a
+                            .types
+                            .iter()
+                            .find(|x| x.name.value == t.name)
+                            .map(|x| pos(&x.name))
+                            .unwrap_or_default();
+                        cx.err(
+                            f,
+                            at,
+                            format!("type `{}` contains itself (through `{}`)", t.name, fd.wire),
+                            "break the cycle with a repeated field",
+                        );
+                        stack.clear();
+                        break;
+                    }
+                    if seen.insert(inner.clone()) {
+                        stack.push(inner);
+                    }
+                }
+            }
+        }
+    }
+
     // Actions.
     let mut action_wires = BTreeSet::new();
     let mut action_names = BTreeSet::new();
@@ -992,6 +1099,17 @@ fn lower_api(
                 Effect::Write
             }
         };
+        if let Some(ps) = &act.privacy_source {
+            check_source(cx, f, ps);
+            if act.privacy_attribute.is_none() {
+                cx.err(
+                    f,
+                    pos(ps),
+                    "`privacy_source` without `privacy_attribute`",
+                    "remove it, or give the attribute",
+                );
+            }
+        }
         if let Some(pa) = &act.privacy_attribute {
             match &privacy {
                 Ok(fam) if !fam.attributes.contains(&pa.value) => cx.err(
@@ -1016,7 +1134,7 @@ fn lower_api(
         let mut pwires = BTreeSet::new();
         let mut prusts = BTreeSet::new();
         let mut params = Vec::new();
-        let reserved = ["token", "input"];
+        let reserved = ["token", "input", "request"];
         for p in &act.params {
             let w = &p.wire.value;
             if let Some(src) = &p.source {
@@ -1357,6 +1475,7 @@ fn lower_api(
             method,
             effect,
             privacy_attribute: act.privacy_attribute.as_ref().map(|p| p.value.clone()),
+            privacy_source: act.privacy_source.as_ref().map(|p| p.value.clone()),
             doc: act.doc.trim().to_string(),
             source: act.source.value.clone(),
             params: lowered_params,

@@ -197,7 +197,7 @@ fn contacts__addpicture_corrected() {
     assert!(outcome.starts_with("ok"), "{}", outcome);
     insta::assert_snapshot!("contacts__addpicture.corrected", outcome);
 }
-/// `samples/contacts/error_template.xml`: The documented shape of a Contacts error; `-yyy`, `xxx`, `yyy` and `message` are placeholders.
+/// `samples/contacts/error_template.xml`: The documented shape of a Contacts error; `-yyy`, `xxx`, `yyy` and `message` are placeholders. The template names no action; it is decoded as an answer to findcontactlist, as any action's answer would be.
 #[test]
 fn contacts__error_template() {
     let outcome = papi_tests::outcome(
@@ -303,7 +303,7 @@ fn rich_profile__get_personal_rich_profile_1() {
     );
     assert!(
         outcome.starts_with("error"), "{}\n{}",
-        "the printed sample is broken (`<Firstnames>` is closed by `</Firstname>`.; The sample is truncated after its first attribute; the corrected copy only closes the open elements and invents nothing.): decoding must fail",
+        "the printed sample is broken (`<Firstnames>` is closed by `</Firstname>`.; The sample is truncated after its first attribute; the corrected copy only closes the open elements and invents nothing. The `<!-- truncated in source -->` comment is the reference note's marker, not Orange's text.): decoding must fail",
         outcome
     );
     insta::assert_snapshot!("rich_profile__get_personal_rich_profile_1", outcome);

@@ -38,7 +38,7 @@ impl Client {
     }
     /// Find the contacts whose first or last name starts with the given characters.
     ///
-    /// Action `findcontactlist`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see`. Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `findcontactlist`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see` (source: `third-party-zxid-2008`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -53,6 +53,7 @@ impl Client {
         token: &papi_core::UserToken,
         search: &str,
     ) -> crate::Result<crate::types::FindContactListResult> {
+        papi_core::check::token(token)?;
         let mut request = papi_core::Request::new("findcontactlist");
         papi_core::check::not_empty("search", search)?;
         papi_core::check::forbid_chars("search", search, &['*'])?;
@@ -63,7 +64,7 @@ impl Client {
     }
     /// Get the details of one contact.
     ///
-    /// Action `getcontact`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see`. Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `getcontact`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -78,6 +79,7 @@ impl Client {
         token: &papi_core::UserToken,
         contact_id: &str,
     ) -> crate::Result<crate::types::Contact> {
+        papi_core::check::token(token)?;
         let mut request = papi_core::Request::new("getcontact");
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
@@ -85,7 +87,7 @@ impl Client {
     }
     /// Add a contact to the user's address book.
     ///
-    /// Action `addcontact`, sent as an HTTP GET; writes user data (never retried automatically). Privacy: family `contact`, attribute `add`. Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `addcontact`, sent as an HTTP GET; writes user data (never retried automatically). Privacy: family `contact`, attribute `add` (source: `third-party-zxid-2008`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// At least one of `lastname`, `firstname`, `nickname`, `company` must be set.
     ///
@@ -102,6 +104,7 @@ impl Client {
         token: &papi_core::UserToken,
         input: crate::input::AddContactInput,
     ) -> crate::Result<crate::types::AddContactResult> {
+        papi_core::check::token(token)?;
         papi_core::check::at_least_one_of(
             &["lastname", "firstname", "nickname", "company"],
             &[
@@ -156,7 +159,7 @@ impl Client {
     }
     /// Attach a device (e-mail address, phone number, web address) to an existing contact.
     ///
-    /// Action `adddevice`, sent as an HTTP GET; writes user data (never retried automatically). Privacy: family `contact`, attribute `add`. Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `adddevice`, sent as an HTTP GET; writes user data (never retried automatically). Privacy: family `contact`, attribute `add` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -179,6 +182,7 @@ impl Client {
         order: &str,
         value: &str,
     ) -> crate::Result<crate::types::CommandAck> {
+        papi_core::check::token(token)?;
         let mut request = papi_core::Request::new("adddevice");
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
@@ -220,7 +224,7 @@ impl Client {
     /// result gives the decoded bytes and the image type, sniffed from the bytes when the
     /// declared type disagrees (the documented sample declares gif for a JPEG).
     ///
-    /// Action `getpicture`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see`. Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `getpicture`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -235,6 +239,7 @@ impl Client {
         token: &papi_core::UserToken,
         contact_id: &str,
     ) -> crate::Result<crate::types::PictureData> {
+        papi_core::check::token(token)?;
         let mut request = papi_core::Request::new("getpicture");
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
@@ -242,7 +247,7 @@ impl Client {
     }
     /// Upload the picture of a contact (JPEG, GIF or BMP), as a multipart/form-data POST.
     ///
-    /// Action `addpicture`, sent as a multipart/form-data POST; writes user data (never retried automatically). Privacy: family `contact`, attribute `add`. Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `addpicture`, sent as a multipart/form-data POST; writes user data (never retried automatically). Privacy: family `contact`, attribute `add` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -263,6 +268,7 @@ impl Client {
         contact_id: &str,
         file: papi_core::Upload,
     ) -> crate::Result<crate::types::CommandAck> {
+        papi_core::check::token(token)?;
         let mut request = papi_core::Request::new("addpicture");
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);

@@ -25,12 +25,12 @@
 //!
 //! | method | action on the wire | effect | privacy attribute |
 //! |---|---|---|---|
-//! | [`Client::find_contact_list`] | `findcontactlist` | read | `see` |
-//! | [`Client::get_contact`] | `getcontact` | read | `see` |
-//! | [`Client::add_contact`] | `addcontact` | write | `add` |
-//! | [`Client::add_device`] | `adddevice` | write | `add` |
-//! | [`Client::get_picture`] | `getpicture` | read | `see` |
-//! | [`Client::add_picture`] | `addpicture` | write | `add` |
+//! | [`Client::find_contact_list`] | `findcontactlist` | read | `see` (source: `third-party-zxid-2008`) |
+//! | [`Client::get_contact`] | `getcontact` | read | `see` (source: `inferred`) |
+//! | [`Client::add_contact`] | `addcontact` | write | `add` (source: `third-party-zxid-2008`) |
+//! | [`Client::add_device`] | `adddevice` | write | `add` (source: `inferred`) |
+//! | [`Client::get_picture`] | `getpicture` | read | `see` (source: `inferred`) |
+//! | [`Client::add_picture`] | `addpicture` | write | `add` (source: `inferred`) |
 //!
 //! ## Known defects of the source documents
 //!

@@ -6,6 +6,12 @@ use std::borrow::Cow;
 use crate::error::ParamError;
 use crate::value::{ImageType, Upload};
 
+/// The user token is mandatory on every call: an empty (or blank) token is refused before
+/// anything is sent, naming the token parameter.
+pub fn token(token: &crate::UserToken) -> Result<(), ParamError> {
+    not_empty(crate::general::TOKEN_PARAM, token.expose())
+}
+
 /// A mandatory value must not be empty or only whitespace.
 pub fn not_empty(param: &'static str, value: &str) -> Result<(), ParamError> {
     if value.trim().is_empty() {
@@ -148,6 +154,17 @@ pub fn quote_if_complex(value: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_or_blank_token_is_refused() {
+        for t in ["", "  "] {
+            assert!(matches!(
+                token(&crate::UserToken::new(t)),
+                Err(ParamError::Empty { param: "token" })
+            ));
+        }
+        assert!(token(&crate::UserToken::new("abc")).is_ok());
+    }
 
     #[test]
     fn quoting() {

@@ -138,12 +138,31 @@ pub(crate) fn parse_http_url(s: &str) -> Result<Url, ConfigError> {
             reason: "expected an absolute http or https URL".into(),
         });
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Never echo the URL: it holds a secret.
+        return Err(ConfigError::InvalidUrl {
+            url: "(redacted: the URL carries credentials)".to_owned(),
+            reason: "credentials in the URL are refused; pass them as ServiceCredentials".into(),
+        });
+    }
     Ok(url)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_echoing_them() {
+        let creds = ServiceCredentials::new("id", "pwd");
+        let err = Config::custom("http://user:s3cret@127.0.0.1:8080", creds).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(
+            shown.contains("credentials in the URL are refused"),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
     use crate::api::Envelope;
 
     static API: ApiDescriptor = ApiDescriptor {

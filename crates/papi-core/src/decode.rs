@@ -360,10 +360,11 @@ fn analyse<'a>(
                     None => Ok(None),
                 };
                 let subtype = attr(subtype_attr)?.filter(|s| !s.is_empty());
-                // The documented code is the `type` attribute; `result` holds its negation.
+                // The documented code is the `type` attribute; `result` holds its negation,
+                // so without a usable `type` the code is `-result`.
                 let code = attr(code_attr)?
-                    .and_then(|c| c.parse::<i64>().ok())
-                    .or(result_code)
+                    .and_then(|c| c.trim().parse::<i64>().ok())
+                    .or(result_code.map(|r| r.checked_neg().unwrap_or(r)))
                     .unwrap_or(0);
                 return Ok(Answer::Failure(Failure {
                     code,
@@ -788,8 +789,11 @@ mod tests {
         let Err(Error::Api(e)) = contacts::<Added>(200, body) else {
             panic!()
         };
-        // No `type` attribute: the result is the code, and -1 is a general code.
-        assert_eq!(e.kind, ApiErrorKind::General(GeneralError::InvalidToken));
+        // No `type` attribute: `result` holds the negated code (the documents print
+        // `<result>-yyy</result>` beside `type="yyy"`), so the code is 1, an API code, not
+        // the general -1.
+        assert_eq!(e.code, 1);
+        assert!(matches!(e.kind, ApiErrorKind::Specific(1)), "{:?}", e.kind);
         assert_eq!(e.detail, "bad token");
     }
 

@@ -12,6 +12,12 @@ use crate::general::{ACTION_PARAM, TOKEN_PARAM};
 use crate::request::Request;
 use crate::secret::{ServiceCredentials, UserToken};
 
+/// Connect timeout of the default HTTP client (an injected client keeps its own settings).
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whole-request timeout of the default HTTP client (an injected client keeps its own).
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The HTTP side of one API client: the HTTP client, the resolved endpoint and the service
 /// credentials. Built once per client; cheap to clone.
 #[derive(Debug, Clone)]
@@ -39,6 +45,8 @@ impl Transport {
         Self::build(config, api, endpoint)
     }
 
+    /// Builds the transport; the HTTP client is the injected one, or a default one with
+    /// [`DEFAULT_CONNECT_TIMEOUT`] and [`DEFAULT_REQUEST_TIMEOUT`].
     fn build(
         config: &Config,
         api: &'static ApiDescriptor,
@@ -48,6 +56,8 @@ impl Transport {
             Some(client) => client.clone(),
             None => reqwest::Client::builder()
                 .user_agent(concat!("papi/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .timeout(DEFAULT_REQUEST_TIMEOUT)
                 .build()
                 .map_err(|e| ConfigError::HttpClient(e.without_url().to_string()))?,
         };

@@ -55,6 +55,7 @@ impl Client {
         token: &papi_core::UserToken,
         infos: &[crate::types::MessagesInfo],
     ) -> crate::Result<crate::types::PersonalMessages> {
+        papi_core::check::token(token)?;
         let mut request = papi_core::Request::new("getPersonalMessages");
         papi_core::check::non_empty_list("infos", infos.len())?;
         for item in infos.iter() {

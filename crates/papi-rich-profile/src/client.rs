@@ -36,7 +36,8 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
-    /// Get profile attributes of the user.
+    /// Get profile attributes of the user. The page does not state the HTTP method; GET is
+    /// inferred from the URL template and from how 2008 clients called the sibling APIs.
     ///
     /// Action `getPersonalRichProfile`, sent as an HTTP GET; reads user data. Privacy: family undocumented. Source: `seed-004` (see `api-spec/common.yaml`).
     ///
@@ -53,6 +54,7 @@ impl Client {
         token: &papi_core::UserToken,
         infos: &[crate::types::RichProfileInfo],
     ) -> crate::Result<crate::types::RichProfile> {
+        papi_core::check::token(token)?;
         let mut request = papi_core::Request::new("getPersonalRichProfile");
         papi_core::check::non_empty_list("infos", infos.len())?;
         for item in infos.iter() {

@@ -13,8 +13,10 @@ pub enum RichProfileInfo {
     Firstname,
     /// Last name. (`Lastname` on the wire)
     Lastname,
-    /// Display name. The page spells the element `DisplayNme`; a 2015 third-party schema spells it `Displayname`; both are accepted. (`DisplayNme` on the wire)
+    /// Display name, as the page spells it (`DisplayNme`). (`DisplayNme` on the wire)
     DisplayName,
+    /// Display name, as a 2015 third-party schema spells it; which spelling the server accepts is unknown, so both can be asked for. (`Displayname` on the wire)
+    Displayname,
     /// E-mail address. (`UserEMail` on the wire)
     UserEmail,
     /// Gender as a small integer code (2015 third-party schema); the code values are undocumented. (`Gender` on the wire)
@@ -70,6 +72,7 @@ impl RichProfileInfo {
         "Firstname",
         "Lastname",
         "DisplayNme",
+        "Displayname",
         "UserEMail",
         "Gender",
         "DateOfBirth",
@@ -100,6 +103,7 @@ impl RichProfileInfo {
             Self::Firstname => "Firstname",
             Self::Lastname => "Lastname",
             Self::DisplayName => "DisplayNme",
+            Self::Displayname => "Displayname",
             Self::UserEmail => "UserEMail",
             Self::Gender => "Gender",
             Self::DateOfBirth => "DateOfBirth",
@@ -132,6 +136,7 @@ impl RichProfileInfo {
             "Firstname" => Self::Firstname,
             "Lastname" => Self::Lastname,
             "DisplayNme" => Self::DisplayName,
+            "Displayname" => Self::Displayname,
             "UserEMail" => Self::UserEmail,
             "Gender" => Self::Gender,
             "DateOfBirth" => Self::DateOfBirth,

@@ -1,0 +1,85 @@
+//! Sign-in with the Orange Authentication API (2008 "Personal APIs" suite): SAML 2.0 Web
+//! Browser SSO, seen from the service provider (your site).
+//!
+//! 1. [`ServiceProvider::login_redirect`] builds the `AuthnRequest` and the identity
+//!    provider URL to redirect the browser to (HTTP-Redirect binding); keep its
+//!    [`LoginRedirect::request_id`].
+//! 2. The identity provider posts its answer to your assertion consumer URL with the
+//!    HTTP-POST-SimpleSign binding. Parse the body with [`PostedForm::parse`] and hand it
+//!    to [`ServiceProvider::consume`] with the stored request id and the current time.
+//! 3. The result, [`Authenticated`], carries the [`papi_core::UserToken`] every other
+//!    Personal API takes, and the user's `NameID`.
+//!
+//! ```no_run
+//! use papi_auth::{idp, IdentityProviderConfig, PostedForm, ServiceProvider};
+//! # fn main() -> Result<(), papi_auth::AuthError> {
+//! # let idp_certificate_pem = ""; let posted_body: &[u8] = b""; let stored_id = "";
+//! let orange = IdentityProviderConfig::from_metadata(&idp::PRODUCTION)?
+//!     .with_certificate_pem(idp_certificate_pem)?;
+//! let sp = ServiceProvider::new("https://my.site/saml", "https://my.site/saml/acs", orange)?;
+//!
+//! // GET /login
+//! let login = sp.login_redirect(Some("/calendar"), std::time::SystemTime::now().into())?;
+//! // … store login.request_id in the session, answer 302 with Location: login.url
+//!
+//! // POST /saml/acs
+//! let form = PostedForm::parse(posted_body)?;
+//! let user = sp.consume(&form, Some(stored_id), std::time::SystemTime::now().into())?;
+//! println!("{user}"); // never prints the token
+//! # Ok(()) }
+//! ```
+//!
+//! # What is verified, and what is not supported
+//!
+//! The answer's signature is the SimpleSign one (SAML 2.0 bindings §3.5.4): RSA PKCS#1 v1.5
+//! with SHA-256 or SHA-1 over the posted form fields, checked against the identity
+//! provider's configured certificate or public key. The plain HTTP-POST binding signs with
+//! XML-DSig inside the document; no well-kept Rust crate verifies XML-DSig, so such answers
+//! are refused ([`AuthError::UnsupportedBinding`]), never accepted unverified. Encrypted
+//! assertions, signed `AuthnRequest`s, single logout and the ManageNameID service are not
+//! supported.
+//!
+//! Orange's signing certificates were not recovered (see [`idp`]): you must add the one
+//! you were given. Wire facts (attribute name, URLs, bindings) come from the generated
+//! [`idp`] module.
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod b64;
+mod config;
+mod error;
+mod form;
+// Generated (compared byte for byte by `cargo xtask codegen --check`): rustfmt must not touch it.
+#[rustfmt::skip]
+pub mod idp;
+mod request;
+mod response;
+mod signature;
+mod xml;
+
+pub use config::{IdentityProviderConfig, ServiceProvider, DEFAULT_CLOCK_SKEW, MIN_RSA_BITS};
+pub use error::AuthError;
+pub use form::{PostedForm, MAX_FORM_BYTES};
+pub use request::{LoginRedirect, MAX_RELAY_STATE_BYTES};
+pub use response::Authenticated;
+pub use signature::{signed_octets, SIG_ALG_RSA_SHA1, SIG_ALG_RSA_SHA256};
+
+/// Re-exported: instants are `chrono::DateTime<chrono::Utc>`.
+pub use chrono;
+/// Re-exported: the user token type.
+pub use papi_core::UserToken;
+/// Re-exported: the RSA public key type of [`IdentityProviderConfig::with_key`].
+pub use rsa::RsaPublicKey;
+
+/// Namespace of SAML 2.0 protocol elements (`samlp:`).
+pub(crate) const NS_PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+/// Namespace of SAML 2.0 assertion elements (`saml:`).
+pub(crate) const NS_ASSERTION: &str = "urn:oasis:names:tc:SAML:2.0:assertion";

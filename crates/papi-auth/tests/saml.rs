@@ -1,0 +1,1160 @@
+//! End-to-end tests of the SAML sign-in: a test identity provider with its own RSA key and
+//! self-signed certificate answers with HTTP-POST-SimpleSign forms built here.
+
+use std::io::Read;
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use papi_auth::{
+    idp, AuthError, Authenticated, IdentityProviderConfig, PostedForm, ServiceProvider,
+    SIG_ALG_RSA_SHA1, SIG_ALG_RSA_SHA256,
+};
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::der::EncodePem;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
+use x509_cert::time::Validity;
+
+// Test keys are 1024 bits (the smallest the crate accepts) to keep debug builds fast.
+const BITS: usize = 1024;
+const IDP_ENTITY: &str = "https://idp.test/saml";
+const IDP_SSO: &str = "https://idp.test/sso?tenant=a";
+const SP_ENTITY: &str = "https://my.site/saml";
+const ACS: &str = "https://my.site/saml/acs";
+const REQUEST_ID: &str = "_0123456789abcdef0123456789abcdef01234567";
+// Shaped like the 2008 integration tokens: contains `+`, `/`, `=` and `|`.
+const TOKEN: &str = "B64Zm9v+YmFy/YmF6==|sau=|ted=1208277327|c2VjcmV0K3Rva2VuL3ZhbHVlPT0=";
+const NAME_ID: &str = "a8f1c3e5-persistent-pseudonym";
+const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+
+fn idp_key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::new(&mut rsa::rand_core::OsRng, BITS).unwrap())
+}
+
+fn other_key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::new(&mut rsa::rand_core::OsRng, BITS).unwrap())
+}
+
+/// A self-signed certificate for the IdP key, as PEM.
+fn idp_certificate_pem() -> &'static str {
+    static PEM: OnceLock<String> = OnceLock::new();
+    PEM.get_or_init(|| {
+        let key = idp_key();
+        let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(key.clone());
+        let spki = SubjectPublicKeyInfoOwned::from_key(key.to_public_key()).unwrap();
+        let builder = CertificateBuilder::new(
+            Profile::Root,
+            SerialNumber::from(2u32),
+            Validity::from_now(Duration::from_secs(3600)).unwrap(),
+            Name::from_str("CN=Test IdP,O=papi tests,C=FR").unwrap(),
+            spki,
+            &signer,
+        )
+        .unwrap();
+        let cert = builder.build::<rsa::pkcs1v15::Signature>().unwrap();
+        cert.to_pem(LineEnding::LF).unwrap()
+    })
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2008-04-15T16:35:27Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn instant(offset_secs: i64) -> String {
+    (now() + TimeDelta::seconds(offset_secs))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+fn test_idp() -> IdentityProviderConfig {
+    IdentityProviderConfig::new(IDP_ENTITY, IDP_SSO)
+        .unwrap()
+        .with_nameid_formats([PERSISTENT])
+        .with_certificate_pem(idp_certificate_pem())
+        .unwrap()
+}
+
+fn sp() -> ServiceProvider {
+    ServiceProvider::new(SP_ENTITY, ACS, test_idp()).unwrap()
+}
+
+/// The knobs of a test response; `Default` is a valid answer.
+#[derive(Clone)]
+struct Resp {
+    response_issuer: Option<String>,
+    assertion_issuer: Option<String>,
+    destination: Option<String>,
+    recipient: Option<String>,
+    in_response_to: Option<String>,
+    audience: Option<String>,
+    not_before: i64,
+    not_on_or_after: i64,
+    confirmation_not_on_or_after: i64,
+    status: String,
+    token: Option<String>,
+    name_id: Option<String>,
+    envelope_signature: bool,
+    assertions: usize,
+}
+
+impl Default for Resp {
+    fn default() -> Self {
+        Self {
+            response_issuer: Some(IDP_ENTITY.into()),
+            assertion_issuer: Some(IDP_ENTITY.into()),
+            destination: Some(ACS.into()),
+            recipient: Some(ACS.into()),
+            in_response_to: Some(REQUEST_ID.into()),
+            audience: Some(SP_ENTITY.into()),
+            not_before: -60,
+            not_on_or_after: 300,
+            confirmation_not_on_or_after: 300,
+            status: "urn:oasis:names:tc:SAML:2.0:status:Success".into(),
+            token: Some(TOKEN.into()),
+            name_id: Some(NAME_ID.into()),
+            envelope_signature: false,
+            assertions: 1,
+        }
+    }
+}
+
+impl Resp {
+    fn xml(&self) -> String {
+        let irt = self
+            .in_response_to
+            .as_ref()
+            .map(|v| format!(r#" InResponseTo="{v}""#))
+            .unwrap_or_default();
+        let dest = self
+            .destination
+            .as_ref()
+            .map(|v| format!(r#" Destination="{v}""#))
+            .unwrap_or_default();
+        let recipient = self
+            .recipient
+            .as_ref()
+            .map(|v| format!(r#" Recipient="{v}""#))
+            .unwrap_or_default();
+        let resp_issuer = self
+            .response_issuer
+            .as_ref()
+            .map(|v| format!("<saml:Issuer>{v}</saml:Issuer>"))
+            .unwrap_or_default();
+        let assertion_issuer = self
+            .assertion_issuer
+            .as_ref()
+            .map(|v| format!("<saml:Issuer>{v}</saml:Issuer>"))
+            .unwrap_or_default();
+        let audience = self
+            .audience
+            .as_ref()
+            .map(|v| {
+                format!(
+                    "<saml:AudienceRestriction><saml:Audience>{v}</saml:Audience></saml:AudienceRestriction>"
+                )
+            })
+            .unwrap_or_default();
+        let token = self
+            .token
+            .as_ref()
+            .map(|v| {
+                format!(
+                    r#"<saml:AttributeStatement>
+      <saml:Attribute Name="OtherAttribute"><saml:AttributeValue>x</saml:AttributeValue></saml:Attribute>
+      <saml:Attribute Name="OrangeAPIToken" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">
+        <saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">{v}</saml:AttributeValue>
+      </saml:Attribute>
+    </saml:AttributeStatement>"#
+                )
+            })
+            .unwrap_or_default();
+        let name_id = self
+            .name_id
+            .as_ref()
+            .map(|v| format!(r#"<saml:NameID Format="{PERSISTENT}">{v}</saml:NameID>"#))
+            .unwrap_or_default();
+        let dsig = if self.envelope_signature {
+            r#"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo/><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature>"#
+        } else {
+            ""
+        };
+        let assertion = format!(
+            r#"<saml:Assertion ID="_a1" Version="2.0" IssueInstant="{now}">
+    {assertion_issuer}
+    <saml:Subject>
+      {name_id}
+      <saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">
+        <saml:SubjectConfirmationData{irt}{recipient} NotOnOrAfter="{scd_end}"/>
+      </saml:SubjectConfirmation>
+    </saml:Subject>
+    <saml:Conditions NotBefore="{nb}" NotOnOrAfter="{noa}">{audience}</saml:Conditions>
+    <saml:AuthnStatement AuthnInstant="{now}" SessionIndex="s-42" SessionNotOnOrAfter="{session}">
+      <saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext>
+    </saml:AuthnStatement>
+    {token}
+  </saml:Assertion>"#,
+            now = instant(0),
+            scd_end = instant(self.confirmation_not_on_or_after),
+            nb = instant(self.not_before),
+            noa = instant(self.not_on_or_after),
+            session = instant(8 * 3600),
+        );
+        let assertions = assertion.repeat(self.assertions);
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="{now}"{dest}{irt}>
+  {resp_issuer}{dsig}
+  <samlp:Status><samlp:StatusCode Value="{status}"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode><samlp:StatusMessage>denied by user</samlp:StatusMessage></samlp:Status>
+  {assertions}
+</samlp:Response>"#,
+            now = instant(0),
+            status = self.status,
+        )
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Signs like a SimpleSign IdP: over `SAMLResponse=…&RelayState=…&SigAlg=…`.
+fn sign(key: &RsaPrivateKey, response: &str, relay_state: Option<&str>, sig_alg: &str) -> String {
+    let mut octets = format!("SAMLResponse={response}");
+    if let Some(rs) = relay_state {
+        octets.push_str(&format!("&RelayState={rs}"));
+    }
+    octets.push_str(&format!("&SigAlg={sig_alg}"));
+    let sig = if sig_alg == SIG_ALG_RSA_SHA1 {
+        key.sign(
+            Pkcs1v15Sign::new::<Sha1>(),
+            &Sha1::digest(octets.as_bytes()),
+        )
+    } else {
+        key.sign(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(octets.as_bytes()),
+        )
+    };
+    b64(&sig.unwrap())
+}
+
+/// The urlencoded body an IdP's auto-submitting form would post.
+fn body(fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        s.append_pair(k, v);
+    }
+    s.finish().into_bytes()
+}
+
+/// A signed form for `xml` (raw bytes of the document), parsed back from its body.
+fn signed_form_raw(key: &RsaPrivateKey, doc: &[u8], relay_state: Option<&str>) -> PostedForm {
+    let response = b64(doc);
+    let sig = sign(key, &response, relay_state, SIG_ALG_RSA_SHA256);
+    let mut fields = vec![("SAMLResponse", response.as_str())];
+    if let Some(rs) = relay_state {
+        fields.push(("RelayState", rs));
+    }
+    fields.push(("SigAlg", SIG_ALG_RSA_SHA256));
+    fields.push(("Signature", sig.as_str()));
+    PostedForm::parse(&body(&fields)).unwrap()
+}
+
+fn signed_form(resp: &Resp) -> PostedForm {
+    signed_form_raw(
+        idp_key(),
+        resp.xml().as_bytes(),
+        Some("/calendar?x=1&y=a+b"),
+    )
+}
+
+fn consume(resp: &Resp) -> Result<Authenticated, AuthError> {
+    sp().consume(&signed_form(resp), Some(REQUEST_ID), now())
+}
+
+/// Asserts that neither `Debug` nor `Display` of `value` shows the token.
+fn assert_no_token<T: std::fmt::Debug + std::fmt::Display>(value: &T) {
+    for shown in [
+        format!("{value:?}"),
+        format!("{value:#?}"),
+        value.to_string(),
+    ] {
+        assert!(!shown.contains(TOKEN), "token shown in {shown}");
+        assert!(!shown.contains("sau="), "token shown in {shown}");
+    }
+}
+
+fn expect_err(result: Result<Authenticated, AuthError>) -> AuthError {
+    let err = result.expect_err("the answer must be refused");
+    assert_no_token(&err);
+    err
+}
+
+// ---------------------------------------------------------------------------------------
+// Valid answers
+
+#[test]
+fn valid_answer_yields_token_and_name_id() {
+    let user = consume(&Resp::default()).unwrap();
+    assert_eq!(user.token.expose(), TOKEN);
+    assert_eq!(user.name_id, NAME_ID);
+    assert_eq!(user.name_id_format.as_deref(), Some(PERSISTENT));
+    assert_eq!(user.session_index.as_deref(), Some("s-42"));
+    assert_eq!(
+        user.session_not_on_or_after,
+        Some(now() + TimeDelta::hours(8))
+    );
+    assert_eq!(user.relay_state.as_deref(), Some("/calendar?x=1&y=a+b"));
+    assert_eq!(user.assertion_id.as_deref(), Some("_a1"));
+    assert_eq!(user.not_on_or_after, Some(now() + TimeDelta::seconds(300)));
+    assert_no_token(&user);
+    assert!(format!("{user:?}").contains("UserToken(***)"));
+}
+
+#[test]
+fn valid_answer_signed_with_rsa_sha1() {
+    let response = b64(Resp::default().xml().as_bytes());
+    let sig = sign(idp_key(), &response, None, SIG_ALG_RSA_SHA1);
+    let form = PostedForm::from_pairs([
+        ("SAMLResponse", response.as_str()),
+        ("SigAlg", SIG_ALG_RSA_SHA1),
+        ("Signature", sig.as_str()),
+    ])
+    .unwrap();
+    let user = sp().consume(&form, Some(REQUEST_ID), now()).unwrap();
+    assert_eq!(user.token.expose(), TOKEN);
+    assert_eq!(user.relay_state, None);
+
+    // … unless SHA-1 is refused.
+    let strict = sp().with_rsa_sha1(false);
+    let err = expect_err(strict.consume(&form, Some(REQUEST_ID), now()));
+    assert!(matches!(
+        err,
+        AuthError::UnsupportedSignatureAlgorithm { ref sig_alg } if sig_alg == SIG_ALG_RSA_SHA1
+    ));
+}
+
+#[test]
+fn valid_answer_from_a_map_with_wrapped_base64() {
+    // Posted forms often wrap base64 at 76 columns; the signature covers the value as posted.
+    let plain = b64(Resp::default().xml().as_bytes());
+    let wrapped: String = plain
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let sig = sign(idp_key(), &wrapped, Some("rs"), SIG_ALG_RSA_SHA256);
+    let map: std::collections::HashMap<&str, &str> = [
+        ("SAMLResponse", wrapped.as_str()),
+        ("RelayState", "rs"),
+        ("SigAlg", SIG_ALG_RSA_SHA256),
+        ("Signature", sig.as_str()),
+        ("KeyInfo", "ignored"),
+    ]
+    .into_iter()
+    .collect();
+    let form = PostedForm::from_pairs(map).unwrap();
+    let user = sp().consume(&form, Some(REQUEST_ID), now()).unwrap();
+    assert_eq!(user.token.expose(), TOKEN);
+    assert_eq!(form.key_info(), Some("ignored"));
+    assert!(!format!("{form:?}").contains(&wrapped[..40]));
+}
+
+#[test]
+fn empty_relay_state_signed_either_way_is_accepted() {
+    let response = b64(Resp::default().xml().as_bytes());
+    for signed_rs in [None, Some("")] {
+        let sig = sign(idp_key(), &response, signed_rs, SIG_ALG_RSA_SHA256);
+        let form = PostedForm::parse(&body(&[
+            ("SAMLResponse", &response),
+            ("RelayState", ""),
+            ("SigAlg", SIG_ALG_RSA_SHA256),
+            ("Signature", &sig),
+        ]))
+        .unwrap();
+        sp().consume(&form, Some(REQUEST_ID), now()).unwrap();
+    }
+}
+
+#[test]
+fn other_prefixes_and_default_namespaces_are_read() {
+    let xml = Resp::default()
+        .xml()
+        .replace("samlp:", "saml2p:")
+        .replace("xmlns:samlp", "xmlns:saml2p")
+        .replace("<saml:", "<")
+        .replace("</saml:", "</")
+        .replace(
+            "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\"",
+            "xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\"",
+        );
+    assert!(xml.contains("<saml2p:Response") && xml.contains("<Assertion"));
+    let form = signed_form_raw(idp_key(), xml.as_bytes(), None);
+    let user = sp().consume(&form, Some(REQUEST_ID), now()).unwrap();
+    assert_eq!(user.token.expose(), TOKEN);
+}
+
+#[test]
+fn integration_metadata_with_a_supplied_certificate() {
+    let orange = IdentityProviderConfig::from_metadata(&idp::INTEGRATION)
+        .unwrap()
+        .with_certificate_pem(idp_certificate_pem())
+        .unwrap();
+    let sp = ServiceProvider::new(SP_ENTITY, ACS, orange).unwrap();
+    let resp = Resp {
+        response_issuer: Some(idp::INTEGRATION.entity_id.into()),
+        assertion_issuer: Some(idp::INTEGRATION.entity_id.into()),
+        ..Resp::default()
+    };
+    let user = sp
+        .consume(&signed_form(&resp), Some(REQUEST_ID), now())
+        .unwrap();
+    assert_eq!(user.token.expose(), TOKEN);
+}
+
+#[test]
+fn public_key_and_bare_base64_certificate_are_trust_anchors() {
+    let spki_pem = idp_key()
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    let by_key = IdentityProviderConfig::new(IDP_ENTITY, IDP_SSO)
+        .unwrap()
+        .with_public_key_pem(&spki_pem)
+        .unwrap();
+    let sp = ServiceProvider::new(SP_ENTITY, ACS, by_key).unwrap();
+    sp.consume(&signed_form(&Resp::default()), None, now())
+        .unwrap();
+
+    // The body of <ds:X509Certificate> in metadata: base64 without PEM armour.
+    let body: String = idp_certificate_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let by_cert = IdentityProviderConfig::new(IDP_ENTITY, IDP_SSO)
+        .unwrap()
+        .with_certificate_pem(&body)
+        .unwrap();
+    assert_eq!(by_cert.keys(), test_idp().keys());
+}
+
+#[test]
+fn any_of_several_keys_verifies() {
+    let rollover = IdentityProviderConfig::new(IDP_ENTITY, IDP_SSO)
+        .unwrap()
+        .with_key(other_key().to_public_key())
+        .unwrap()
+        .with_certificate_pem(idp_certificate_pem())
+        .unwrap();
+    let sp = ServiceProvider::new(SP_ENTITY, ACS, rollover).unwrap();
+    sp.consume(&signed_form(&Resp::default()), None, now())
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Signature
+
+#[test]
+fn tampered_response_is_bad_signature() {
+    let form = signed_form(&Resp::default());
+    let tampered_xml = Resp::default().xml().replace(NAME_ID, "someone-else");
+    let fields = [
+        ("SAMLResponse", b64(tampered_xml.as_bytes())),
+        ("RelayState", form.relay_state().unwrap().to_owned()),
+        ("SigAlg", form.sig_alg().unwrap().to_owned()),
+        ("Signature", form.signature().unwrap().to_owned()),
+    ];
+    let tampered = PostedForm::from_pairs(fields).unwrap();
+    let err = expect_err(sp().consume(&tampered, Some(REQUEST_ID), now()));
+    assert_eq!(err, AuthError::BadSignature);
+}
+
+#[test]
+fn tampered_relay_state_or_sig_alg_is_bad_signature() {
+    let form = signed_form(&Resp::default());
+    let with = |rs: Option<&str>, alg: &str| {
+        let mut fields = vec![
+            ("SAMLResponse", form.saml_response().to_owned()),
+            ("SigAlg", alg.to_owned()),
+            ("Signature", form.signature().unwrap().to_owned()),
+        ];
+        if let Some(rs) = rs {
+            fields.push(("RelayState", rs.to_owned()));
+        }
+        PostedForm::from_pairs(fields).unwrap()
+    };
+    for tampered in [
+        with(Some("https://evil.example/"), SIG_ALG_RSA_SHA256),
+        with(None, SIG_ALG_RSA_SHA256),
+        with(form.relay_state(), SIG_ALG_RSA_SHA1),
+    ] {
+        let err = expect_err(sp().consume(&tampered, Some(REQUEST_ID), now()));
+        assert_eq!(err, AuthError::BadSignature);
+    }
+}
+
+#[test]
+fn signed_with_another_key_is_bad_signature() {
+    let form = signed_form_raw(other_key(), Resp::default().xml().as_bytes(), None);
+    let err = expect_err(sp().consume(&form, Some(REQUEST_ID), now()));
+    assert_eq!(err, AuthError::BadSignature);
+}
+
+#[test]
+fn unsigned_answers_are_refused() {
+    let response = b64(Resp::default().xml().as_bytes());
+    let bare = PostedForm::from_pairs([("SAMLResponse", response.as_str())]).unwrap();
+    assert_eq!(
+        expect_err(sp().consume(&bare, None, now())),
+        AuthError::Unsigned
+    );
+
+    let sig_alg_only = PostedForm::from_pairs([
+        ("SAMLResponse", response.as_str()),
+        ("SigAlg", SIG_ALG_RSA_SHA256),
+    ])
+    .unwrap();
+    assert_eq!(
+        expect_err(sp().consume(&sig_alg_only, None, now())),
+        AuthError::Unsigned
+    );
+
+    let sig_only =
+        PostedForm::from_pairs([("SAMLResponse", response.as_str()), ("Signature", "AAAA")])
+            .unwrap();
+    assert!(matches!(
+        expect_err(sp().consume(&sig_only, None, now())),
+        AuthError::MalformedForm { .. }
+    ));
+
+    // Garbage without a signature is still refused as unsigned, without panicking.
+    let garbage = PostedForm::from_pairs([("SAMLResponse", "%%%not base64")]).unwrap();
+    assert_eq!(
+        expect_err(sp().consume(&garbage, None, now())),
+        AuthError::Unsigned
+    );
+}
+
+#[test]
+fn plain_http_post_binding_is_unsupported() {
+    let resp = Resp {
+        envelope_signature: true,
+        ..Resp::default()
+    };
+    let form = PostedForm::parse(&body(&[
+        ("SAMLResponse", &b64(resp.xml().as_bytes())),
+        ("RelayState", "x"),
+    ]))
+    .unwrap();
+    let err = expect_err(sp().consume(&form, Some(REQUEST_ID), now()));
+    assert!(
+        matches!(err, AuthError::UnsupportedBinding { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("XML-DSig"));
+}
+
+#[test]
+fn unsupported_sig_alg_and_bad_signature_encoding() {
+    let response = b64(Resp::default().xml().as_bytes());
+    let dsa = "http://www.w3.org/2000/09/xmldsig#dsa-sha1";
+    let sig = sign(idp_key(), &response, None, dsa);
+    let form = PostedForm::from_pairs([
+        ("SAMLResponse", response.as_str()),
+        ("SigAlg", dsa),
+        ("Signature", sig.as_str()),
+    ])
+    .unwrap();
+    assert!(matches!(
+        expect_err(sp().consume(&form, None, now())),
+        AuthError::UnsupportedSignatureAlgorithm { ref sig_alg } if sig_alg == dsa
+    ));
+
+    for bad_sig in ["***", "", "AAAA"] {
+        let form = PostedForm::from_pairs([
+            ("SAMLResponse", response.as_str()),
+            ("SigAlg", SIG_ALG_RSA_SHA256),
+            ("Signature", bad_sig),
+        ])
+        .unwrap();
+        let err = expect_err(sp().consume(&form, None, now()));
+        assert!(
+            matches!(
+                err,
+                AuthError::Base64 { field: "Signature" } | AuthError::BadSignature
+            ),
+            "{err:?}"
+        );
+    }
+}
+
+#[test]
+fn no_configured_key_is_no_trusted_key() {
+    let orange = IdentityProviderConfig::from_metadata(&idp::PRODUCTION).unwrap();
+    assert!(orange.keys().is_empty());
+    let sp = ServiceProvider::new(SP_ENTITY, ACS, orange).unwrap();
+    let err = expect_err(sp.consume(&signed_form(&Resp::default()), None, now()));
+    assert_eq!(err, AuthError::NoTrustedKey);
+}
+
+#[test]
+fn unusable_trust_anchors_are_certificate_errors() {
+    let base = IdentityProviderConfig::new(IDP_ENTITY, IDP_SSO).unwrap();
+    let small = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 512).unwrap();
+    for result in [
+        base.clone().with_key(small.to_public_key()),
+        base.clone()
+            .with_certificate_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
+        base.clone().with_certificate_pem("not base64 !"),
+        base.clone().with_certificate_der(b"\x30\x03\x02\x01\x01"),
+        base.clone()
+            .with_public_key_pem("-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----"),
+    ] {
+        assert!(
+            matches!(result, Err(AuthError::Certificate { .. })),
+            "{result:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Document checks
+
+#[test]
+fn expired_and_not_yet_valid() {
+    let expired = Resp {
+        not_before: -600,
+        not_on_or_after: -200,
+        ..Resp::default()
+    };
+    let err = expect_err(consume(&expired));
+    assert!(matches!(err, AuthError::Expired { .. }), "{err:?}");
+    assert!(err.is_clock_related());
+
+    let scd_expired = Resp {
+        confirmation_not_on_or_after: -200,
+        ..Resp::default()
+    };
+    assert!(matches!(
+        expect_err(consume(&scd_expired)),
+        AuthError::Expired { .. }
+    ));
+
+    let future = Resp {
+        not_before: 200,
+        not_on_or_after: 600,
+        ..Resp::default()
+    };
+    let err = expect_err(consume(&future));
+    assert!(matches!(err, AuthError::NotYetValid { .. }), "{err:?}");
+}
+
+#[test]
+fn clock_skew_is_allowed_and_configurable() {
+    // 100 s past NotOnOrAfter and 100 s before NotBefore: inside the default 3 minutes.
+    let late = Resp {
+        not_on_or_after: -100,
+        confirmation_not_on_or_after: -100,
+        not_before: -600,
+        ..Resp::default()
+    };
+    let early = Resp {
+        not_before: 100,
+        ..Resp::default()
+    };
+    consume(&late).unwrap();
+    consume(&early).unwrap();
+    let strict = sp().with_clock_skew(Duration::from_secs(30));
+    assert_eq!(strict.clock_skew(), Duration::from_secs(30));
+    assert!(strict
+        .consume(&signed_form(&late), Some(REQUEST_ID), now())
+        .is_err());
+    assert!(strict
+        .consume(&signed_form(&early), Some(REQUEST_ID), now())
+        .is_err());
+}
+
+#[test]
+fn wrong_audience() {
+    let err = expect_err(consume(&Resp {
+        audience: Some("https://other.site/saml".into()),
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::WrongAudience {
+            expected: SP_ENTITY.into(),
+            found: vec!["https://other.site/saml".into()],
+        }
+    );
+    let err = expect_err(consume(&Resp {
+        audience: None,
+        ..Resp::default()
+    }));
+    assert!(matches!(err, AuthError::WrongAudience { .. }));
+}
+
+#[test]
+fn wrong_issuer() {
+    let err = expect_err(consume(&Resp {
+        assertion_issuer: Some("https://evil.idp/".into()),
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::WrongIssuer {
+            expected: IDP_ENTITY.into(),
+            found: Some("https://evil.idp/".into()),
+        }
+    );
+    let err = expect_err(consume(&Resp {
+        response_issuer: Some("https://evil.idp/".into()),
+        ..Resp::default()
+    }));
+    assert!(matches!(err, AuthError::WrongIssuer { .. }));
+    // The response's Issuer is optional, the assertion's is not.
+    consume(&Resp {
+        response_issuer: None,
+        ..Resp::default()
+    })
+    .unwrap();
+    let err = expect_err(consume(&Resp {
+        assertion_issuer: None,
+        ..Resp::default()
+    }));
+    assert!(matches!(err, AuthError::WrongIssuer { found: None, .. }));
+}
+
+#[test]
+fn wrong_destination_or_recipient() {
+    for resp in [
+        Resp {
+            destination: Some("https://other.site/acs".into()),
+            ..Resp::default()
+        },
+        Resp {
+            recipient: Some("https://other.site/acs".into()),
+            ..Resp::default()
+        },
+    ] {
+        let err = expect_err(consume(&resp));
+        assert!(matches!(err, AuthError::WrongDestination { .. }), "{err:?}");
+    }
+    // Both are optional.
+    consume(&Resp {
+        destination: None,
+        recipient: None,
+        ..Resp::default()
+    })
+    .unwrap();
+}
+
+#[test]
+fn in_response_to_mismatch() {
+    let err = expect_err(consume(&Resp {
+        in_response_to: Some("_another".into()),
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::InResponseToMismatch {
+            expected: REQUEST_ID.into(),
+            found: Some("_another".into()),
+        }
+    );
+    let unsolicited = Resp {
+        in_response_to: None,
+        ..Resp::default()
+    };
+    let err = expect_err(consume(&unsolicited));
+    assert!(matches!(
+        err,
+        AuthError::InResponseToMismatch { found: None, .. }
+    ));
+    // Without an expected id, unsolicited (IdP-initiated) answers are accepted.
+    sp().consume(&signed_form(&unsolicited), None, now())
+        .unwrap();
+}
+
+#[test]
+fn missing_token_attribute() {
+    let err = expect_err(consume(&Resp {
+        token: None,
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::MissingAttribute {
+            name: idp::TOKEN_ATTRIBUTE
+        }
+    );
+    assert!(err.to_string().contains("OrangeAPIToken"));
+    let err = expect_err(consume(&Resp {
+        token: Some("   ".into()),
+        ..Resp::default()
+    }));
+    assert!(matches!(err, AuthError::MissingAttribute { .. }));
+}
+
+#[test]
+fn missing_name_id() {
+    let err = expect_err(consume(&Resp {
+        name_id: None,
+        ..Resp::default()
+    }));
+    assert_eq!(err, AuthError::MissingNameId);
+}
+
+#[test]
+fn status_not_success() {
+    let err = expect_err(consume(&Resp {
+        status: "urn:oasis:names:tc:SAML:2.0:status:Responder".into(),
+        token: None,
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::StatusNotSuccess {
+            code: "urn:oasis:names:tc:SAML:2.0:status:Responder".into(),
+            sub_code: Some("urn:oasis:names:tc:SAML:2.0:status:AuthnFailed".into()),
+            message: Some("denied by user".into()),
+        }
+    );
+}
+
+#[test]
+fn several_assertions_are_refused() {
+    let err = expect_err(consume(&Resp {
+        assertions: 2,
+        ..Resp::default()
+    }));
+    assert!(matches!(err, AuthError::MalformedXml { .. }), "{err:?}");
+}
+
+#[test]
+fn garbage_and_broken_documents_are_typed_errors() {
+    let full = Resp::default().xml();
+    let truncated = &full[..full.len() / 2];
+    let cases: Vec<(&[u8], &str)> = vec![
+        (b"\xff\xfe not utf-8", "MalformedXml"),
+        (b"this is not XML at all", "MalformedXml"),
+        (b"  \n ", "MalformedXml"),
+        (truncated.as_bytes(), "MalformedXml"),
+        (b"<a><b></a></b>", "MalformedXml"),
+        (
+            b"<!DOCTYPE r [<!ENTITY x \"y\">]><samlp:Response/>",
+            "MalformedXml",
+        ),
+        (b"<Response Version=\"2.0\">&bogus;</Response>", "MalformedXml"),
+        (b"<Response/><Response/>", "MalformedXml"),
+        (b"<AuthnRequest/>", "MalformedXml"),
+        (b"<Response Version=\"2.0\"/>", "MalformedXml"),
+        (
+            b"<Response Version=\"2.0\"><Status><StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></Status></Response>",
+            "MalformedXml",
+        ),
+    ];
+    for (doc, kind) in cases {
+        let form = signed_form_raw(idp_key(), doc, None);
+        let err = expect_err(sp().consume(&form, None, now()));
+        assert!(format!("{err:?}").starts_with(kind), "{doc:?}: {err:?}");
+    }
+    // Deep nesting is bounded, not a stack overflow.
+    let deep = format!("{}{}", "<a>".repeat(10_000), "</a>".repeat(10_000));
+    let form = signed_form_raw(idp_key(), deep.as_bytes(), None);
+    assert!(matches!(
+        expect_err(sp().consume(&form, None, now())),
+        AuthError::MalformedXml { .. }
+    ));
+
+    // Not base64 at all, but validly signed.
+    let sig = sign(idp_key(), "!!!not*base64!!!", None, SIG_ALG_RSA_SHA256);
+    let form = PostedForm::from_pairs([
+        ("SAMLResponse", "!!!not*base64!!!"),
+        ("SigAlg", SIG_ALG_RSA_SHA256),
+        ("Signature", sig.as_str()),
+    ])
+    .unwrap();
+    assert_eq!(
+        expect_err(sp().consume(&form, None, now())),
+        AuthError::Base64 {
+            field: "SAMLResponse"
+        }
+    );
+}
+
+#[test]
+fn malformed_forms() {
+    assert!(matches!(
+        PostedForm::parse(b"RelayState=x"),
+        Err(AuthError::MalformedForm { .. })
+    ));
+    assert!(matches!(
+        PostedForm::parse(b"SAMLRequest=abc"),
+        Err(AuthError::MalformedForm { .. })
+    ));
+    assert!(matches!(
+        PostedForm::parse(b"SAMLResponse=abc&SAMLResponse=def"),
+        Err(AuthError::MalformedForm { .. })
+    ));
+    assert!(matches!(
+        PostedForm::parse(b"SAMLResponse="),
+        Err(AuthError::MalformedForm { .. })
+    ));
+    assert!(matches!(
+        PostedForm::parse(b"\xff\x00&&==&%zz"),
+        Err(AuthError::MalformedForm { .. })
+    ));
+    let huge = vec![b'A'; papi_auth::MAX_FORM_BYTES + 10];
+    let mut body = b"SAMLResponse=".to_vec();
+    body.extend_from_slice(&huge);
+    assert!(matches!(
+        PostedForm::parse(&body),
+        Err(AuthError::TooLarge { .. })
+    ));
+    // `+` in a urlencoded body is a space; `%2B` is a plus.
+    let form = PostedForm::parse(b"SAMLResponse=a%2Bb+c&RelayState=%2F%3D").unwrap();
+    assert_eq!(form.saml_response(), "a+b c");
+    assert_eq!(form.relay_state(), Some("/="));
+}
+
+// ---------------------------------------------------------------------------------------
+// Login redirect
+
+struct ParsedRequest {
+    attrs: std::collections::HashMap<String, String>,
+    issuer: String,
+    policy: std::collections::HashMap<String, String>,
+}
+
+fn parse_authn_request(xml: &str) -> ParsedRequest {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = ParsedRequest {
+        attrs: Default::default(),
+        issuer: String::new(),
+        policy: Default::default(),
+    };
+    let mut in_issuer = false;
+    let attrs_of = |e: &quick_xml::events::BytesStart| {
+        e.attributes()
+            .map(|a| {
+                let a = a.unwrap();
+                (
+                    a.key.as_ref().to_owned(),
+                    a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .unwrap()
+                        .into_owned(),
+                )
+            })
+            .collect()
+    };
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) if e.name().as_ref() == "samlp:AuthnRequest" => {
+                out.attrs = attrs_of(&e)
+            }
+            Event::Start(e) if e.name().as_ref() == "saml:Issuer" => in_issuer = true,
+            Event::Text(t) if in_issuer => out.issuer.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if in_issuer => out
+                .issuer
+                .push_str(quick_xml::escape::resolve_predefined_entity(&r).unwrap()),
+            Event::End(e) if e.name().as_ref() == "saml:Issuer" => in_issuer = false,
+            Event::Empty(e) if e.name().as_ref() == "samlp:NameIDPolicy" => {
+                out.policy = attrs_of(&e)
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn inflate(saml_request: &str) -> String {
+    use base64::Engine;
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(saml_request)
+        .unwrap();
+    let mut xml = String::new();
+    flate2::read::DeflateDecoder::new(&deflated[..])
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+#[test]
+fn login_redirect_round_trips() {
+    let sp = sp();
+    let relay = "/back?a=1&b=x+y/z=";
+    let login = sp.login_redirect(Some(relay), now()).unwrap();
+    assert_eq!(login.issue_instant, now());
+
+    // The SSO URL keeps its own query and gains SAMLRequest and RelayState.
+    assert_eq!(login.url.host_str(), Some("idp.test"));
+    assert_eq!(login.url.path(), "/sso");
+    let pairs: Vec<(String, String)> = login.url.query_pairs().into_owned().collect();
+    let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["tenant", "SAMLRequest", "RelayState"]);
+    assert_eq!(pairs[2].1, relay);
+
+    // Percent-encoding: no raw `+`, `/` or `=` inside the values.
+    let raw_query = login.url.query().unwrap();
+    let raw_request = raw_query
+        .split('&')
+        .find_map(|p| p.strip_prefix("SAMLRequest="))
+        .unwrap();
+    assert!(!raw_request.contains(['+', '/', '=']), "{raw_request}");
+    let raw_relay = raw_query
+        .split('&')
+        .find_map(|p| p.strip_prefix("RelayState="))
+        .unwrap();
+    assert_eq!(raw_relay, "%2Fback%3Fa%3D1%26b%3Dx%2By%2Fz%3D");
+    let base64_value = &pairs[1].1;
+    if base64_value.contains('+') {
+        assert!(raw_request.contains("%2B"));
+    }
+    if base64_value.contains('/') {
+        assert!(raw_request.contains("%2F"));
+    }
+    if base64_value.ends_with('=') {
+        assert!(raw_request.ends_with("%3D"));
+    }
+
+    let xml = inflate(base64_value);
+    assert_eq!(xml, sp.authn_request_xml(&login.request_id, now()).unwrap());
+    let req = parse_authn_request(&xml);
+    assert_eq!(req.attrs["ID"], login.request_id);
+    assert_eq!(req.attrs["Version"], "2.0");
+    assert_eq!(req.attrs["IssueInstant"], "2008-04-15T16:35:27Z");
+    assert_eq!(req.attrs["Destination"], IDP_SSO);
+    assert_eq!(req.attrs["AssertionConsumerServiceURL"], ACS);
+    assert_eq!(req.attrs["ProtocolBinding"], idp::RESPONSE_BINDING);
+    assert_eq!(req.issuer, SP_ENTITY);
+    assert_eq!(req.policy["Format"], PERSISTENT);
+    assert_eq!(req.policy["AllowCreate"], "true");
+}
+
+#[test]
+fn request_ids_are_random_and_long() {
+    let sp = sp();
+    let a = sp.login_redirect(None, now()).unwrap();
+    let b = sp.login_redirect(None, now()).unwrap();
+    assert_ne!(a.request_id, b.request_id);
+    // `_` + at least 128 bits of hex, a valid xs:ID.
+    assert!(a.request_id.starts_with('_'));
+    assert!(a.request_id.len() > 32);
+    assert!(a.request_id[1..].chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(!a.url.query().unwrap().contains("RelayState"));
+    let empty = sp.login_redirect(Some(""), now()).unwrap();
+    assert!(!empty.url.query().unwrap().contains("RelayState"));
+}
+
+#[test]
+fn login_redirect_escapes_values_and_checks_relay_state() {
+    let odd = "urn:x:a&b\"c<d>";
+    let sp = ServiceProvider::new(odd, "https://my.site/acs?x=1&y=\"2\"", test_idp())
+        .unwrap()
+        .with_name_id_format(None);
+    let login = sp.login_redirect(None, now()).unwrap();
+    let xml = inflate(
+        &login
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "SAMLRequest")
+            .unwrap()
+            .1,
+    );
+    assert!(xml.contains("urn:x:a&amp;b&quot;c&lt;d&gt;"), "{xml}");
+    let req = parse_authn_request(&xml);
+    assert_eq!(req.issuer, odd);
+    assert_eq!(
+        req.attrs["AssertionConsumerServiceURL"],
+        sp.acs_url().as_str()
+    );
+    assert!(!req.policy.contains_key("Format"));
+
+    let too_long = "x".repeat(papi_auth::MAX_RELAY_STATE_BYTES + 1);
+    assert!(matches!(
+        sp.login_redirect(Some(&too_long), now()),
+        Err(AuthError::InvalidRelayState { .. })
+    ));
+}
+
+#[test]
+fn production_and_integration_metadata_build_redirects() {
+    for meta in [idp::PRODUCTION, idp::INTEGRATION] {
+        let orange = IdentityProviderConfig::from_metadata(&meta).unwrap();
+        assert_eq!(orange.entity_id(), meta.entity_id);
+        let sp = ServiceProvider::new(SP_ENTITY, ACS, orange).unwrap();
+        let login = sp.login_redirect(Some("state"), now()).unwrap();
+        assert!(login.url.as_str().starts_with(meta.sso_url));
+        let xml = inflate(
+            &login
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "SAMLRequest")
+                .unwrap()
+                .1,
+        );
+        let req = parse_authn_request(&xml);
+        assert_eq!(req.attrs["Destination"], meta.sso_url);
+        assert_eq!(req.policy["Format"], meta.nameid_formats[0]);
+    }
+}
+
+#[test]
+fn invalid_configuration_is_an_error() {
+    assert!(matches!(
+        IdentityProviderConfig::new("", IDP_SSO),
+        Err(AuthError::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        IdentityProviderConfig::new(IDP_ENTITY, "not a url"),
+        Err(AuthError::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        IdentityProviderConfig::new(IDP_ENTITY, "ftp://idp.test/sso"),
+        Err(AuthError::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        ServiceProvider::new(SP_ENTITY, "/relative", test_idp()),
+        Err(AuthError::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        ServiceProvider::new(" ", ACS, test_idp()),
+        Err(AuthError::InvalidConfig { .. })
+    ));
+    // An IdP whose SSO service takes no HTTP-Redirect cannot be sent an AuthnRequest.
+    let mut post_only = idp::INTEGRATION;
+    post_only.sso_bindings = &["urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"];
+    let orange = IdentityProviderConfig::from_metadata(&post_only).unwrap();
+    let sp = ServiceProvider::new(SP_ENTITY, ACS, orange).unwrap();
+    assert!(matches!(
+        sp.login_redirect(None, now()),
+        Err(AuthError::UnsupportedBinding { .. })
+    ));
+}
+
+#[test]
+fn debug_of_configuration_and_form_is_readable_and_secret_free() {
+    let dbg = format!("{:?}", sp());
+    assert!(dbg.contains("RSA-1024"), "{dbg}");
+    let form = signed_form(&Resp::default());
+    let dbg = format!("{form:?}");
+    assert!(dbg.contains("bytes"), "{dbg}");
+    assert!(!dbg.contains(form.saml_response()));
+}
