@@ -330,6 +330,44 @@ fn endpoint_line(name: &str, e: &Endpoint) -> String {
     }
 }
 
+/// The descriptor constant an action's calls use: `API`, or its own for an action served
+/// on another endpoint.
+fn descriptor_ident(a: &Action) -> Ident {
+    match &a.endpoint {
+        Some(_) => format_ident!("{}_API", a.rust.to_uppercase()),
+        None => format_ident!("API"),
+    }
+}
+
+fn envelope_tokens(envelope: &Option<Envelope>) -> TokenStream {
+    match envelope {
+        None => quote!(None),
+        Some(Envelope::ReturnWrapper {
+            root,
+            error,
+            code,
+            detail,
+        }) => quote!(Some(papi_core::Envelope::ReturnWrapper {
+            root: #root, error: #error, code: #code, detail: #detail,
+        })),
+        Some(Envelope::CommandResult {
+            root,
+            command_path,
+            result,
+            error,
+            code_attr,
+            subtype_attr,
+        }) => quote!(Some(papi_core::Envelope::CommandResult {
+            root: #root,
+            command_path: &[#(#command_path),*],
+            result: #result,
+            error: #error,
+            code_attr: #code_attr,
+            subtype_attr: #subtype_attr,
+        })),
+    }
+}
+
 fn emit_lib(common: &Common, api: &Api) -> TokenStream {
     let mut text = format!("# {}\n\n{}\n\n", api.title, api.doc);
     text.push_str(&format!(
@@ -427,32 +465,32 @@ fn emit_lib(common: &Common, api: &Api) -> TokenStream {
     let path = &api.path;
     let prod = opt_str(&api.production.url);
     let int = opt_str(&api.integration.url);
-    let envelope = match &api.envelope {
-        None => quote!(None),
-        Some(Envelope::ReturnWrapper {
-            root,
-            error,
-            code,
-            detail,
-        }) => quote!(Some(papi_core::Envelope::ReturnWrapper {
-            root: #root, error: #error, code: #code, detail: #detail,
-        })),
-        Some(Envelope::CommandResult {
-            root,
-            command_path,
-            result,
-            error,
-            code_attr,
-            subtype_attr,
-        }) => quote!(Some(papi_core::Envelope::CommandResult {
-            root: #root,
-            command_path: &[#(#command_path),*],
-            result: #result,
-            error: #error,
-            code_attr: #code_attr,
-            subtype_attr: #subtype_attr,
-        })),
-    };
+    let envelope = envelope_tokens(&api.envelope);
+    let action_descriptors = api.actions.iter().filter_map(|a| {
+        let e = a.endpoint.as_ref()?;
+        let name = descriptor_ident(a);
+        let title = format!("{} (`{}` endpoint)", api.title, a.wire);
+        let path = &e.path;
+        let prod = opt_str(&e.production.url);
+        let int = opt_str(&e.integration.url);
+        let d = doc(&format!(
+            "Where `{}` is served: another endpoint than the rest of the API.\n\n{}\n{}",
+            a.wire,
+            endpoint_line("production", &e.production),
+            endpoint_line("integration", &e.integration)
+        ));
+        let envelope = envelope_tokens(&api.envelope);
+        Some(quote! {
+            #d
+            pub const #name: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
+                name: #title,
+                path: #path,
+                production: #prod,
+                integration: #int,
+                envelope: #envelope,
+            };
+        })
+    });
     let input_mod = if api.actions.iter().any(Action::has_input) {
         quote! {
             /// Inputs of the actions that take optional parameters (builders).
@@ -483,6 +521,8 @@ fn emit_lib(common: &Common, api: &Api) -> TokenStream {
             integration: #int,
             envelope: #envelope,
         };
+
+        #(#action_descriptors)*
     }
 }
 
@@ -1157,6 +1197,27 @@ fn emit_client(common: &Common, api: &Api) -> TokenStream {
     ));
     let _ = common;
     let methods = api.actions.iter().map(|a| emit_method(api, a));
+    let moved: Vec<&Action> = api
+        .actions
+        .iter()
+        .filter(|a| a.endpoint.is_some())
+        .collect();
+    let moved_fields = moved.iter().map(|a| {
+        let f = format_ident!("{}_transport", a.rust);
+        let d = doc(&format!(
+            "Transport of `{}`, served on its own endpoint (or why it cannot be reached).",
+            a.wire
+        ));
+        quote!(#d #f: Result<papi_core::Transport, papi_core::ConfigError>,)
+    });
+    let moved_init: Vec<TokenStream> = moved
+        .iter()
+        .map(|a| {
+            let f = format_ident!("{}_transport", a.rust);
+            let desc = descriptor_ident(a);
+            quote!(#f: papi_core::Transport::new(config, &crate::#desc),)
+        })
+        .collect();
     quote! {
         //! The client of this API.
 
@@ -1164,6 +1225,7 @@ fn emit_client(common: &Common, api: &Api) -> TokenStream {
         #[derive(Debug, Clone)]
         pub struct Client {
             transport: papi_core::Transport,
+            #(#moved_fields)*
         }
 
         impl Client {
@@ -1173,6 +1235,7 @@ fn emit_client(common: &Common, api: &Api) -> TokenStream {
             pub fn new(config: &papi_core::Config) -> Result<Self, papi_core::ConfigError> {
                 Ok(Self {
                     transport: papi_core::Transport::new(config, &crate::API)?,
+                    #(#moved_init)*
                 })
             }
 
@@ -1181,6 +1244,7 @@ fn emit_client(common: &Common, api: &Api) -> TokenStream {
             pub fn with_endpoint(config: &papi_core::Config, endpoint: &str) -> Result<Self, papi_core::ConfigError> {
                 Ok(Self {
                     transport: papi_core::Transport::with_endpoint(config, &crate::API, endpoint)?,
+                    #(#moved_init)*
                 })
             }
 
@@ -1220,6 +1284,13 @@ fn action_doc(api: &Api, a: &Action) -> String {
         (Err(_), _) => text.push_str(" Privacy: family undocumented."),
     }
     text.push_str(&format!(" {}", source_note(&a.source)));
+    if let Some(e) = &a.endpoint {
+        text.push_str(&format!(
+            "\n\nServed on its own endpoint, `{}` under a custom base ([`crate::{}`]); the call fails\nwith [`papi_core::Error::Config`] where that endpoint is undocumented.",
+            e.path,
+            descriptor_ident(a)
+        ));
+    }
     if !a.has_input() && !a.params.is_empty() {
         text.push_str("\n\n# Parameters\n");
         for p in &a.params {
@@ -1321,11 +1392,22 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
         .iter()
         .map(|p| param_stmts(p, &accessor(p), with_input));
     let decode_fn = ident(&a.rust);
+    let transport = match &a.endpoint {
+        None => quote!(let transport = &self.transport;),
+        Some(_) => {
+            let f = format_ident!("{}_transport", a.rust);
+            quote!(let transport = self.#f.as_ref().map_err(|e| papi_core::Error::Config(e.clone()))?;)
+        }
+    };
     let send = if a.response.ty.is_some() {
-        quote!(self.transport.call(request, token, crate::decode::paths::#decode_fn).await)
+        quote! {
+            #transport
+            transport.call(request, token, crate::decode::paths::#decode_fn).await
+        }
     } else {
         quote! {
-            let (status, body) = self.transport.send(request, token).await?;
+            #transport
+            let (status, body) = transport.send(request, token).await?;
             crate::decode::#decode_fn(status, &body)
         }
     };
@@ -1359,10 +1441,11 @@ fn emit_decode(api: &Api) -> TokenStream {
                     env.root(),
                     a.response.path.join("/")
                 ));
+                let desc = descriptor_ident(a);
                 quote! {
                     #d
                     pub fn #name(status: u16, body: &[u8]) -> crate::Result<#ty> {
-                        papi_core::decode::response(&crate::API, paths::#name, status, body)
+                        papi_core::decode::response(&crate::#desc, paths::#name, status, body)
                     }
                 }
             }
@@ -1372,10 +1455,11 @@ fn emit_decode(api: &Api) -> TokenStream {
                     a.wire,
                     a.response.unknown.as_deref().unwrap_or("its shape is unknown.")
                 ));
+                let desc = descriptor_ident(a);
                 quote! {
                     #d
                     pub fn #name(status: u16, body: &[u8]) -> crate::Result<#ty> {
-                        papi_core::decode::undecoded(&crate::API, status, body)
+                        papi_core::decode::undecoded(&crate::#desc, status, body)
                     }
                 }
             }

@@ -438,6 +438,19 @@ pub struct Action {
     pub response: Response,
     /// Documentation defects.
     pub defects: Vec<String>,
+    /// Endpoints of this action when they differ from the API's.
+    pub endpoint: Option<ActionEndpoint>,
+}
+
+/// Endpoints of an action served elsewhere than its API (an older version).
+#[derive(Debug, Clone)]
+pub struct ActionEndpoint {
+    /// Path under a base URL.
+    pub path: String,
+    /// Production endpoint.
+    pub production: Endpoint,
+    /// Integration endpoint.
+    pub integration: Endpoint,
 }
 
 impl Action {

@@ -550,6 +550,9 @@ pub struct RawAction {
     /// Documentation defects of this action.
     #[serde(default)]
     pub defects: Vec<String>,
+    /// Endpoints of this action when they differ from the API's (an older version).
+    #[serde(default)]
+    pub endpoint: Option<RawEndpoints>,
 }
 
 /// A parameter.

@@ -625,50 +625,23 @@ fn lower_api(
             "write it as on the server, e.g. `/PersonalContacts/V1`",
         );
     }
-    let mut endpoint = |e: &spec::RawEndpoint, which: &str| {
-        check_source(cx, f, &e.source);
-        match (&e.url, &e.unknown) {
-            (Some(u), None) => {
-                // The SAML identity provider's URLs are browser redirects, not API calls.
-                if https_required && a.sso.is_none() && u.value.starts_with("http://") {
-                    cx.err(
-                        f,
-                        pos(u),
-                        format!(
-                            "{which} endpoint `{}` is plain HTTP but common.yaml requires HTTPS",
-                            u.value
-                        ),
-                        "write the https:// URL the documents give",
-                    );
-                }
-                if !(u.value.starts_with("https://") || u.value.starts_with("http://")) {
-                    cx.err(
-                        f,
-                        pos(u),
-                        format!(
-                            "{which} endpoint `{}` is not an absolute http(s) URL",
-                            u.value
-                        ),
-                        "write the full URL",
-                    );
-                }
-            }
-            (None, Some(_)) => {}
-            _ => cx.err(
-                f,
-                pos(&e.source),
-                format!("{which} endpoint must have exactly one of `url` and `unknown`"),
-                "give the URL, or say why it is unknown",
-            ),
-        }
-        Endpoint {
-            url: e.url.as_ref().map(|u| u.value.clone()),
-            unknown: e.unknown.clone(),
-            source: e.source.value.clone(),
-        }
-    };
-    let production = endpoint(&a.endpoints.production, "production");
-    let integration = endpoint(&a.endpoints.integration, "integration");
+    let https_check = https_required && a.sso.is_none();
+    let production = lower_endpoint(
+        cx,
+        f,
+        &a.endpoints.production,
+        "production",
+        https_check,
+        check_source,
+    );
+    let integration = lower_endpoint(
+        cx,
+        f,
+        &a.endpoints.integration,
+        "integration",
+        https_check,
+        check_source,
+    );
 
     // Privacy.
     let privacy = match (&a.privacy.family, &a.privacy.unknown) {
@@ -1469,8 +1442,38 @@ fn lower_api(
             }
         }
 
+        let endpoint = act.endpoint.as_ref().map(|e| {
+            if !e.path.value.starts_with('/') {
+                cx.err(
+                    f,
+                    pos(&e.path),
+                    format!("endpoint path `{}` must start with `/`", e.path.value),
+                    "write it as on the server, e.g. `/PersonalMessages/V1`",
+                );
+            }
+            ActionEndpoint {
+                path: e.path.value.clone(),
+                production: lower_endpoint(
+                    cx,
+                    f,
+                    &e.production,
+                    "production",
+                    https_required,
+                    check_source,
+                ),
+                integration: lower_endpoint(
+                    cx,
+                    f,
+                    &e.integration,
+                    "integration",
+                    https_required,
+                    check_source,
+                ),
+            }
+        });
         actions.push(Action {
             wire: act.wire.value.clone(),
+            endpoint,
             rust: act.name.value.clone(),
             method,
             effect,
@@ -1563,6 +1566,56 @@ fn lower_api(
         actions,
         samples,
     })
+}
+
+fn lower_endpoint(
+    cx: &mut Ctx,
+    f: &Path,
+    e: &spec::RawEndpoint,
+    which: &str,
+    https_required: bool,
+    check_source: &dyn Fn(&mut Ctx, &Path, &Spanned<String>),
+) -> Endpoint {
+    check_source(cx, f, &e.source);
+    match (&e.url, &e.unknown) {
+        (Some(u), None) => {
+            // The SAML identity provider's URLs are browser redirects, not API calls.
+            if https_required && u.value.starts_with("http://") {
+                cx.err(
+                    f,
+                    pos(u),
+                    format!(
+                        "{which} endpoint `{}` is plain HTTP but common.yaml requires HTTPS",
+                        u.value
+                    ),
+                    "write the https:// URL the documents give",
+                );
+            }
+            if !(u.value.starts_with("https://") || u.value.starts_with("http://")) {
+                cx.err(
+                    f,
+                    pos(u),
+                    format!(
+                        "{which} endpoint `{}` is not an absolute http(s) URL",
+                        u.value
+                    ),
+                    "write the full URL",
+                );
+            }
+        }
+        (None, Some(_)) => {}
+        _ => cx.err(
+            f,
+            pos(&e.source),
+            format!("{which} endpoint must have exactly one of `url` and `unknown`"),
+            "give the URL, or say why it is unknown",
+        ),
+    }
+    Endpoint {
+        url: e.url.as_ref().map(|u| u.value.clone()),
+        unknown: e.unknown.clone(),
+        source: e.source.value.clone(),
+    }
 }
 
 fn lower_sso(

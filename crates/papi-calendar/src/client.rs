@@ -42,7 +42,7 @@ impl Client {
     /// Every parameter below is the script's; none has a recovered description, type or
     /// mandatory flag. Privacy attribute: `add_event`, the only attribute of family `agenda`.
     ///
-    /// Action `addevent`, sent as an HTTP GET; writes user data (never retried automatically). Privacy: family `agenda`, attribute `add_event`. Source: `third-party-zxid-2008` (see `api-spec/common.yaml`).
+    /// Action `addevent`, sent as an HTTP GET; writes user data (never retried automatically). Privacy: family `agenda`, attribute `add_event` (source: `inferred`). Source: `third-party-zxid-2008` (see `api-spec/common.yaml`).
     ///
     /// # Errors
     ///
@@ -91,7 +91,8 @@ impl Client {
             papi_core::check::not_empty("timepattern", value.as_str())?;
             request.param("timepattern", value.as_str());
         }
-        let (status, body) = self.transport.send(request, token).await?;
+        let transport = &self.transport;
+        let (status, body) = transport.send(request, token).await?;
         crate::decode::add_event(status, &body)
     }
 }

@@ -27,7 +27,7 @@
 //!
 //! | method | action on the wire | effect | privacy attribute |
 //! |---|---|---|---|
-//! | [`Client::add_event`] | `addevent` | write | `add_event` |
+//! | [`Client::add_event`] | `addevent` | write | `add_event` (source: `inferred`) |
 //!
 //! ## What the sources leave unknown
 //!

@@ -58,9 +58,8 @@ impl Client {
         papi_core::check::not_empty("search", search)?;
         papi_core::check::forbid_chars("search", search, &['*'])?;
         request.param("search", papi_core::check::quote_if_complex(search));
-        self.transport
-            .call(request, token, crate::decode::paths::find_contact_list)
-            .await
+        let transport = &self.transport;
+        transport.call(request, token, crate::decode::paths::find_contact_list).await
     }
     /// Get the details of one contact.
     ///
@@ -83,7 +82,8 @@ impl Client {
         let mut request = papi_core::Request::new("getcontact");
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
-        self.transport.call(request, token, crate::decode::paths::get_contact).await
+        let transport = &self.transport;
+        transport.call(request, token, crate::decode::paths::get_contact).await
     }
     /// Add a contact to the user's address book.
     ///
@@ -155,7 +155,8 @@ impl Client {
             )?;
             request.param("civility", value.wire());
         }
-        self.transport.call(request, token, crate::decode::paths::add_contact).await
+        let transport = &self.transport;
+        transport.call(request, token, crate::decode::paths::add_contact).await
     }
     /// Attach a device (e-mail address, phone number, web address) to an existing contact.
     ///
@@ -218,7 +219,8 @@ impl Client {
                 ("web", "url"),
             ],
         )?;
-        self.transport.call(request, token, crate::decode::paths::add_device).await
+        let transport = &self.transport;
+        transport.call(request, token, crate::decode::paths::add_device).await
     }
     /// Get the picture of a contact. The answer carries it base64-encoded; `picture()` on the
     /// result gives the decoded bytes and the image type, sniffed from the bytes when the
@@ -243,7 +245,8 @@ impl Client {
         let mut request = papi_core::Request::new("getpicture");
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
-        self.transport.call(request, token, crate::decode::paths::get_picture).await
+        let transport = &self.transport;
+        transport.call(request, token, crate::decode::paths::get_picture).await
     }
     /// Upload the picture of a contact (JPEG, GIF or BMP), as a multipart/form-data POST.
     ///
@@ -282,6 +285,7 @@ impl Client {
             ],
         )?;
         request.file("file", file);
-        self.transport.call(request, token, crate::decode::paths::add_picture).await
+        let transport = &self.transport;
+        transport.call(request, token, crate::decode::paths::add_picture).await
     }
 }

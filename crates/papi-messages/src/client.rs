@@ -8,6 +8,8 @@
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::Transport,
+    /// Transport of `getPNS`, served on its own endpoint (or why it cannot be reached).
+    get_pns_transport: Result<papi_core::Transport, papi_core::ConfigError>,
 }
 impl Client {
     /// A client for the environment of `config`. Fails when the endpoint of that
@@ -16,6 +18,7 @@ impl Client {
     pub fn new(config: &papi_core::Config) -> Result<Self, papi_core::ConfigError> {
         Ok(Self {
             transport: papi_core::Transport::new(config, &crate::API)?,
+            get_pns_transport: papi_core::Transport::new(config, &crate::GET_PNS_API),
         })
     }
     /// A client calling `endpoint` (the full URL of this API), whatever the
@@ -30,6 +33,7 @@ impl Client {
                 &crate::API,
                 endpoint,
             )?,
+            get_pns_transport: papi_core::Transport::new(config, &crate::GET_PNS_API),
         })
     }
     /// The endpoint this client calls.
@@ -71,8 +75,38 @@ impl Client {
                 "infos",
                 infos.iter().map(|item| item.wire()).collect::<Vec<_>>().join(","),
             );
-        self.transport
-            .call(request, token, crate::decode::paths::get_personal_messages)
-            .await
+        let transport = &self.transport;
+        transport.call(request, token, crate::decode::paths::get_personal_messages).await
+    }
+    /// The older (V1) form of `getPersonalMessages`, as a 2008 third-party client called it on the
+    /// integration platform. Its answer, its parameter rules and its privacy attribute were not
+    /// recovered.
+    ///
+    /// Action `getPNS`, sent as an HTTP GET; reads user data. Privacy: family `messages`; the attribute is undocumented. Source: `third-party-zxid-2008` (see `api-spec/common.yaml`).
+    ///
+    /// Served on its own endpoint, `/PersonalMessages/V1` under a custom base ([`crate::GET_PNS_API`]); the call fails
+    /// with [`papi_core::Error::Config`] where that endpoint is undocumented.
+    ///
+    /// # Errors
+    ///
+    /// [`papi_core::Error::InvalidParam`] before anything is sent when a parameter is invalid;
+    /// otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) or decode error.
+    pub async fn get_pns(
+        &self,
+        token: &papi_core::UserToken,
+        input: crate::input::GetPnsInput,
+    ) -> crate::Result<papi_core::Undecoded> {
+        papi_core::check::token(token)?;
+        let mut request = papi_core::Request::new("getPNS");
+        if let Some(value) = &input.infos {
+            papi_core::check::not_empty("infos", value.as_str())?;
+            request.param("infos", value.as_str());
+        }
+        let transport = self
+            .get_pns_transport
+            .as_ref()
+            .map_err(|e| papi_core::Error::Config(e.clone()))?;
+        let (status, body) = transport.send(request, token).await?;
+        crate::decode::get_pns(status, &body)
     }
 }

@@ -11,6 +11,11 @@ pub fn get_personal_messages(
 ) -> crate::Result<crate::types::PersonalMessages> {
     papi_core::decode::response(&crate::API, paths::get_personal_messages, status, body)
 }
+/// Check an answer to `getPNS`: undocumented: No answer of getPNS was preserved. The body is returned as received
+/// unless it is an error document.
+pub fn get_pns(status: u16, body: &[u8]) -> crate::Result<papi_core::Undecoded> {
+    papi_core::decode::undecoded(&crate::GET_PNS_API, status, body)
+}
 /// Element paths, from the envelope root, of each action's answer.
 pub(crate) mod paths {
     #[allow(non_upper_case_globals)]

@@ -26,6 +26,11 @@
 //! | method | action on the wire | effect | privacy attribute |
 //! |---|---|---|---|
 //! | [`Client::get_personal_messages`] | `getPersonalMessages` | read | undocumented |
+//! | [`Client::get_pns`] | `getPNS` | read | undocumented |
+//!
+//! ## What the sources leave unknown
+//!
+//! - undocumented: the answer of `getPNS` (No answer of getPNS was preserved); [`Client::get_pns`] returns it undecoded.
 //!
 //! ## Known defects of the source documents
 //!
@@ -36,6 +41,8 @@
 mod client;
 pub mod decode;
 mod error;
+/// Inputs of the actions that take optional parameters (builders).
+pub mod input;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};
@@ -46,6 +53,22 @@ pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     path: "/PersonalMessages/V2",
     production: None,
     integration: None,
+    envelope: Some(papi_core::Envelope::ReturnWrapper {
+        root: "getPersonalMessagesReturn",
+        error: "error",
+        code: "code",
+        detail: "detail",
+    }),
+};
+/// Where `getPNS` is served: another endpoint than the rest of the API.
+///
+/// - production: undocumented: No source gives the V1 production URL. (source: `ref-extras`)
+/// - integration: `https://personal.alpha.orange-api.net/int/PersonalMessages/V1` (source: `third-party-zxid-2008`)
+pub const GET_PNS_API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
+    name: "Personal Messages API (`getPNS` endpoint)",
+    path: "/PersonalMessages/V1",
+    production: None,
+    integration: Some("https://personal.alpha.orange-api.net/int/PersonalMessages/V1"),
     envelope: Some(papi_core::Envelope::ReturnWrapper {
         root: "getPersonalMessagesReturn",
         error: "error",

@@ -70,7 +70,8 @@ impl Client {
                 "infos",
                 infos.iter().map(|item| item.wire()).collect::<Vec<_>>().join(","),
             );
-        self.transport
+        let transport = &self.transport;
+        transport
             .call(request, token, crate::decode::paths::get_personal_rich_profile)
             .await
     }
