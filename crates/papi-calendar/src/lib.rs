@@ -10,7 +10,7 @@
 //! `addevent`, as a 2008 third-party test client sent it; its answer, its exact parameter rules
 //! and any action that reads events are not recovered.
 //!
-//! Generated from `api-spec/calendar.yaml` of the papi spec; Source: `ref-calendar` (see `api-spec/common.yaml`).
+//! Generated from `api-spec/calendar.yaml` of the papi spec. Source: `ref-calendar` (see `api-spec/common.yaml`).
 //!
 //! ## Endpoints
 //!

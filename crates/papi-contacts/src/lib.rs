@@ -8,7 +8,7 @@
 //! search contacts, read one contact with its devices and addresses, add a contact, attach a
 //! device (e-mail, phone, web address) to it, and read or upload its picture.
 //!
-//! Generated from `api-spec/contacts.yaml` of the papi spec; Source: `seed-003` (see `api-spec/common.yaml`).
+//! Generated from `api-spec/contacts.yaml` of the papi spec. Source: `seed-003` (see `api-spec/common.yaml`).
 //!
 //! ## Endpoints
 //!

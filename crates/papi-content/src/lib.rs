@@ -10,7 +10,7 @@
 //! opening of the documentation page survives: no action, parameter, answer or endpoint of this
 //! API is recovered, so this crate generates no method; it documents what is known.
 //!
-//! Generated from `api-spec/content.yaml` of the papi spec; Source: `ref-content` (see `api-spec/common.yaml`).
+//! Generated from `api-spec/content.yaml` of the papi spec. Source: `ref-content` (see `api-spec/common.yaml`).
 //!
 //! ## Endpoints
 //!
@@ -25,8 +25,7 @@
 //!
 //! ## Actions
 //!
-//! | method | action on the wire | effect | privacy attribute |
-//! |---|---|---|---|
+//! No action of this API is recovered, so the client has no method yet.
 //!
 //! ## What the sources leave unknown
 //!

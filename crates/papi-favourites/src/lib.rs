@@ -11,7 +11,7 @@
 //! parameter, answer or endpoint is recovered, so this crate generates no method; it documents
 //! what is known.
 //!
-//! Generated from `api-spec/favourites.yaml` of the papi spec; Source: `ref-favourites` (see `api-spec/common.yaml`).
+//! Generated from `api-spec/favourites.yaml` of the papi spec. Source: `ref-favourites` (see `api-spec/common.yaml`).
 //!
 //! ## Endpoints
 //!
@@ -26,8 +26,7 @@
 //!
 //! ## Actions
 //!
-//! | method | action on the wire | effect | privacy attribute |
-//! |---|---|---|---|
+//! No action of this API is recovered, so the client has no method yet.
 //!
 //! ## What the sources leave unknown
 //!

@@ -8,7 +8,7 @@
 //! number of e-mails, of unread e-mails and of unread web SMS, and a summary of the last unread
 //! e-mails. Values the customer has not released come back as protected.
 //!
-//! Generated from `api-spec/messages.yaml` of the papi spec; Source: `seed-002` (see `api-spec/common.yaml`).
+//! Generated from `api-spec/messages.yaml` of the papi spec. Source: `seed-002` (see `api-spec/common.yaml`).
 //!
 //! ## Endpoints
 //!

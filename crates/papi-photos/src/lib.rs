@@ -12,7 +12,7 @@
 //! integration URL is known only because a 2008 third-party test script lists it; that script
 //! never called it.
 //!
-//! Generated from `api-spec/photos.yaml` of the papi spec; Source: `ref-photos` (see `api-spec/common.yaml`).
+//! Generated from `api-spec/photos.yaml` of the papi spec. Source: `ref-photos` (see `api-spec/common.yaml`).
 //!
 //! ## Endpoints
 //!
@@ -27,8 +27,7 @@
 //!
 //! ## Actions
 //!
-//! | method | action on the wire | effect | privacy attribute |
-//! |---|---|---|---|
+//! No action of this API is recovered, so the client has no method yet.
 //!
 //! ## What the sources leave unknown
 //!

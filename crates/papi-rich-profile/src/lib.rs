@@ -8,7 +8,7 @@
 //! thirty attributes, more than the Personal Profile API (photo, office information,
 //! interests, ...). Attributes the customer has not released come back as protected.
 //!
-//! Generated from `api-spec/rich_profile.yaml` of the papi spec; Source: `seed-004` (see `api-spec/common.yaml`).
+//! Generated from `api-spec/rich_profile.yaml` of the papi spec. Source: `seed-004` (see `api-spec/common.yaml`).
 //!
 //! ## Endpoints
 //!
