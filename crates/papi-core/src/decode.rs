@@ -143,6 +143,14 @@ pub fn undecoded<S: ApiCode>(
                 lossy(),
             )))
         }
+        // An error document that cannot be read is not a success, whatever its status.
+        Err(kind) if (200..300).contains(&status) && is_error_document(api, body) => {
+            Err(Error::Decode(DecodeError {
+                kind,
+                status: Some(status),
+                body: lossy(),
+            }))
+        }
         _ if (200..300).contains(&status) => Ok(Undecoded {
             status,
             body: lossy(),
@@ -152,6 +160,27 @@ pub fn undecoded<S: ApiCode>(
             body: lossy(),
         }),
     }
+}
+
+/// Whether `body` is rooted at the general error element or at the API's own envelope: a
+/// document of the protocol, so one that cannot be read is a decode error, not a success.
+fn is_error_document(api: &ApiDescriptor, body: &[u8]) -> bool {
+    let Ok(text) = body_text(body) else {
+        return false;
+    };
+    let Ok(root) = Scanner::new(text).root() else {
+        return false;
+    };
+    root.name == GENERAL_ENVELOPE.root
+        || match api.envelope {
+            Some(Envelope::ReturnWrapper { root: r, .. }) => root.name == r,
+            Some(Envelope::CommandResult {
+                root: r,
+                command_path,
+                ..
+            }) => root.name == r || command_path.last().is_some_and(|c| root.name == *c),
+            None => false,
+        }
 }
 
 /// Decodes a standalone element rooted at `root` (a documented fragment) into `T`, with
