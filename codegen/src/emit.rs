@@ -306,6 +306,7 @@ pub fn emit_api(common: &Common, api: &Api) -> Result<Vec<GeneratedFile>, Codege
         render(&format!("{dir}/src/types.rs"), f, emit_types(api))?,
         render(&format!("{dir}/src/client.rs"), f, emit_client(common, api))?,
         render(&format!("{dir}/src/decode.rs"), f, emit_decode(api))?,
+        render(&format!("{dir}/src/encode.rs"), f, emit_encode(api))?,
     ];
     if api.actions.iter().any(Action::has_input) {
         out.push(render(&format!("{dir}/src/input.rs"), f, emit_inputs(api))?);
@@ -552,6 +553,7 @@ fn emit_lib(common: &Common, api: &Api) -> TokenStream {
 
         mod client;
         pub mod decode;
+        pub mod encode;
         mod error;
         #input_mod
         pub mod types;
@@ -730,7 +732,16 @@ fn serde_attrs(f: &Field, as_option: bool, default: bool) -> TokenStream {
         };
         quote!(alias = #a,)
     });
-    let default = if default { quote!(default,) } else { quote!() };
+    let skip = if as_option {
+        quote!(skip_serializing_if = "Option::is_none",)
+    } else {
+        quote!()
+    };
+    let default = if default {
+        quote!(default, #skip)
+    } else {
+        quote!()
+    };
     let with = if as_option && parsed_scalar(&f.ty) {
         quote!(deserialize_with = "papi_core::de::empty_as_none",)
     } else {
@@ -849,6 +860,12 @@ fn emit_enum(e: &Enum) -> TokenStream {
                 Ok(Self::from_wire(&value))
             }
         }
+
+        impl papi_core::serde::Serialize for #name {
+            fn serialize<S: papi_core::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.wire())
+            }
+        }
     }
 }
 
@@ -883,7 +900,7 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
         });
         return quote! {
             #d
-            #[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
             #[serde(crate = "papi_core::serde")]
             pub struct #name {
                 #(#fields)*
@@ -901,6 +918,8 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
     let mut granted = Vec::new();
     let mut protected = Vec::new();
     let mut assign = Vec::new();
+    let mut split_back = Vec::new();
+    let mut wire_back = Vec::new();
     for f in &t.fields {
         let fname = ident(&f.rust);
         let base = field_base_ty(&f.ty);
@@ -919,6 +938,19 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
             );
             protected.push(quote!(#pa #fname: Option<papi_core::Present>,));
             assign.push(quote!(#fname: papi_core::Consented::from_parts(granted.#fname, protected.#fname.is_some()),));
+            split_back.push(quote! {
+                match value.#fname {
+                    papi_core::Consented::Granted(v) => {
+                        granted.#fname = Some(v);
+                        any_granted = true;
+                    }
+                    papi_core::Consented::Protected => {
+                        protected.#fname = Some(papi_core::Present);
+                        any_protected = true;
+                    }
+                    papi_core::Consented::NotReturned => {}
+                }
+            });
         } else {
             let (ty, default, as_option) = if f.repeated {
                 (quote!(Vec<#base>), true, false)
@@ -931,37 +963,53 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
             public.push(quote!(#d pub #fname: #ty,));
             wire_fields.push(quote!(#attrs #fname: #ty,));
             assign.push(quote!(#fname: wire.#fname,));
+            wire_back.push(quote!(#fname: value.#fname,));
         }
     }
     let wire_from = t.name.clone() + "Wire";
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
-        #[serde(crate = "papi_core::serde", from = #wire_from)]
+        #[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde", from = #wire_from, into = #wire_from)]
         pub struct #name {
             #(#public)*
         }
 
-        #[derive(papi_core::serde::Deserialize)]
+        #[derive(papi_core::serde::Deserialize, papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]
         struct #wire_name {
-            #[serde(rename = #g_el, default)]
+            #[serde(rename = #g_el, default, skip_serializing_if = "Option::is_none")]
             granted: Option<#granted_name>,
-            #[serde(rename = #p_el, default)]
+            #[serde(rename = #p_el, default, skip_serializing_if = "Option::is_none")]
             protected: Option<#protected_name>,
             #(#wire_fields)*
         }
 
-        #[derive(Default, papi_core::serde::Deserialize)]
+        #[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]
         struct #granted_name {
             #(#granted)*
         }
 
-        #[derive(Default, papi_core::serde::Deserialize)]
+        #[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]
         struct #protected_name {
             #(#protected)*
+        }
+
+        impl From<#name> for #wire_name {
+            fn from(value: #name) -> Self {
+                let mut granted = #granted_name::default();
+                let mut protected = #protected_name::default();
+                let mut any_granted = false;
+                let mut any_protected = false;
+                #(#split_back)*
+                Self {
+                    granted: any_granted.then_some(granted),
+                    protected: any_protected.then_some(protected),
+                    #(#wire_back)*
+                }
+            }
         }
 
         impl From<#wire_name> for #name {
@@ -1532,6 +1580,35 @@ fn emit_decode(api: &Api) -> TokenStream {
         /// Element paths, from the envelope root, of each action's answer.
         pub(crate) mod paths {
             #(#paths)*
+        }
+    }
+}
+
+fn emit_encode(api: &Api) -> TokenStream {
+    let fns = api.actions.iter().filter(|a| a.response.ty.is_some()).map(|a| {
+        let name = ident(&a.rust);
+        let ty = response_ty(a);
+        let desc = descriptor_ident(a);
+        let d = doc(&format!(
+            "Encode a successful answer to `{}` in this API's envelope (what a server sends;\nthe inverse of [`crate::decode::{}`]).",
+            a.wire, a.rust
+        ));
+        quote! {
+            #d
+            pub fn #name(value: &#ty) -> Result<String, papi_core::encode::EncodeError> {
+                papi_core::encode::response(&crate::#desc, crate::decode::paths::#name, value)
+            }
+        }
+    });
+    quote! {
+        //! Encoders of this API's answers, for servers that speak the protocol (the sandbox)
+        //! and round-trip tests.
+
+        #(#fns)*
+
+        /// Encode an error document of this API (its own envelope, or the general one).
+        pub fn error(code: i64, detail: &str, subtype: Option<&str>) -> Result<String, papi_core::encode::EncodeError> {
+            papi_core::encode::api_error(&crate::API, code, detail, subtype)
         }
     }
 }

@@ -70,3 +70,23 @@ pub fn general_outcome(status: u16, body: &[u8]) -> String {
 /// The README's examples, compiled as doctests so that they stay true.
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// Like [`outcome`], and when the value decoded, checks that encoding it and decoding the
+/// encoding gives the same value (the sandbox's answers are encoded this way).
+pub fn outcome_with_round_trip<T: Debug + PartialEq, S: ApiCode>(
+    result: &Result<T, Error<S>>,
+    encode: impl Fn(&T) -> Result<String, papi_core::encode::EncodeError>,
+    decode: impl Fn(u16, &[u8]) -> Result<T, Error<S>>,
+) -> String {
+    if let Ok(value) = result {
+        let xml = encode(value).unwrap_or_else(|e| panic!("cannot encode {value:#?}: {e}"));
+        match decode(200, xml.as_bytes()) {
+            Ok(again) => assert_eq!(
+                &again, value,
+                "round trip changed the value; encoded as:\n{xml}"
+            ),
+            Err(e) => panic!("the encoding does not decode: {}\n{xml}", error_text(&e)),
+        }
+    }
+    outcome(result)
+}

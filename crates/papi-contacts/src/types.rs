@@ -63,6 +63,14 @@ impl<'de> papi_core::serde::Deserialize<'de> for Civility {
         Ok(Self::from_wire(&value))
     }
 }
+impl papi_core::serde::Serialize for Civility {
+    fn serialize<S: papi_core::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.wire())
+    }
+}
 /// Kind of communication device attached to a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -117,6 +125,14 @@ impl<'de> papi_core::serde::Deserialize<'de> for DeviceType {
             deserializer,
         )?;
         Ok(Self::from_wire(&value))
+    }
+}
+impl papi_core::serde::Serialize for DeviceType {
+    fn serialize<S: papi_core::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.wire())
     }
 }
 /// Subtype of a device; each device type allows only some subtypes (see `add_device`).
@@ -200,49 +216,75 @@ impl<'de> papi_core::serde::Deserialize<'de> for DeviceSubtype {
         Ok(Self::from_wire(&value))
     }
 }
+impl papi_core::serde::Serialize for DeviceSubtype {
+    fn serialize<S: papi_core::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.wire())
+    }
+}
 /// Acknowledgement of a command that returns nothing but its result code.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct CommandAck {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", default)]
+    #[serde(rename = "@request", default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name the server ran (e.g. `cdvupdatedevice`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", default)]
+    #[serde(rename = "@action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }
 /// Contacts matching a search.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct FindContactListResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", default)]
+    #[serde(rename = "@request", default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name (`ctcfindcontactlist`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", default)]
+    #[serde(rename = "@action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The matching contacts.
     ///
     /// Wire: element `<data-list>`.
-    #[serde(rename = "data-list", default)]
+    #[serde(rename = "data-list", default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<ContactList>,
 }
 /// A page of contacts matching a query.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct ContactList {
     /// Total number of matching contacts.
@@ -251,6 +293,7 @@ pub struct ContactList {
     #[serde(
         rename = "@total-data",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub total_data: Option<i64>,
@@ -260,6 +303,7 @@ pub struct ContactList {
     #[serde(
         rename = "@nbpage",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub nbpage: Option<i64>,
@@ -269,6 +313,7 @@ pub struct ContactList {
     #[serde(
         rename = "@page",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub page: Option<i64>,
@@ -278,6 +323,7 @@ pub struct ContactList {
     #[serde(
         rename = "@nbentries",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub nbentries: Option<i64>,
@@ -290,13 +336,19 @@ pub struct ContactList {
 /// A contact as listed by a search (shallow view).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct ContactSummary {
     /// View of the entry (`shallow`).
     ///
     /// Wire: attribute `view`.
-    #[serde(rename = "@view", default)]
+    #[serde(rename = "@view", default, skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// Contact identifier, the `cid` of the other actions.
     ///
@@ -306,29 +358,35 @@ pub struct ContactSummary {
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default)]
+    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(rename = "firstname", default)]
+    #[serde(rename = "firstname", default, skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(rename = "lastname", default)]
+    #[serde(rename = "lastname", default, skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
 }
 /// A contact with its details (deep view).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct Contact {
     /// View of the entry (`deep`).
     ///
     /// Wire: attribute `view`.
-    #[serde(rename = "@view", default)]
+    #[serde(rename = "@view", default, skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// Contact identifier.
     ///
@@ -338,22 +396,22 @@ pub struct Contact {
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default)]
+    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(rename = "firstname", default)]
+    #[serde(rename = "firstname", default, skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(rename = "lastname", default)]
+    #[serde(rename = "lastname", default, skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
     /// Civility.
     ///
     /// Wire: element `<civility>`.
-    #[serde(rename = "civility", default)]
+    #[serde(rename = "civility", default, skip_serializing_if = "Option::is_none")]
     pub civility: Option<Civility>,
     /// Marital status code; undocumented: the documents give no meaning for its values.
     ///
@@ -361,6 +419,7 @@ pub struct Contact {
     #[serde(
         rename = "maritalstatus",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub marital_status: Option<i64>,
@@ -370,29 +429,36 @@ pub struct Contact {
     #[serde(
         rename = "birthday",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub birthday: Option<papi_core::chrono::NaiveDate>,
     /// Company.
     ///
     /// Wire: element `<company>`.
-    #[serde(rename = "company", default)]
+    #[serde(rename = "company", default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// Devices of the contact.
     ///
     /// Wire: element `<device-list>`.
-    #[serde(rename = "device-list", default)]
+    #[serde(rename = "device-list", default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<DeviceList>,
     /// Postal addresses of the contact.
     ///
     /// Wire: element `<address-list>`.
-    #[serde(rename = "address-list", default)]
+    #[serde(rename = "address-list", default, skip_serializing_if = "Option::is_none")]
     pub addresses: Option<AddressList>,
 }
 /// Devices associated with a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct DeviceList {
     /// The devices.
@@ -404,7 +470,13 @@ pub struct DeviceList {
 /// A communication device (e-mail address, phone number, web address) of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct Device {
     /// Whether the device is displayed; undocumented beyond the sample.
@@ -413,18 +485,19 @@ pub struct Device {
     #[serde(
         rename = "@display",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub display: Option<bool>,
     /// Device identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id", default)]
+    #[serde(rename = "@id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Context of the device (`pro`, `perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", default)]
+    #[serde(rename = "@info-type", default, skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// Display order.
     ///
@@ -432,18 +505,19 @@ pub struct Device {
     #[serde(
         rename = "@order",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub order: Option<i64>,
     /// Device subtype.
     ///
     /// Wire: attribute `subtype`.
-    #[serde(rename = "@subtype", default)]
+    #[serde(rename = "@subtype", default, skip_serializing_if = "Option::is_none")]
     pub subtype: Option<DeviceSubtype>,
     /// Device type.
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default)]
+    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<DeviceType>,
     /// The address or number itself.
     ///
@@ -454,7 +528,13 @@ pub struct Device {
 /// Postal addresses of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct AddressList {
     /// The addresses.
@@ -466,55 +546,67 @@ pub struct AddressList {
 /// A postal address of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct Address {
     /// Context of the address (`home` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", default)]
+    #[serde(rename = "@info-type", default, skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// First street line.
     ///
     /// Wire: element `<streetline1>`.
-    #[serde(rename = "streetline1", default)]
+    #[serde(rename = "streetline1", default, skip_serializing_if = "Option::is_none")]
     pub streetline1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<streetline2>`.
-    #[serde(rename = "streetline2", default)]
+    #[serde(rename = "streetline2", default, skip_serializing_if = "Option::is_none")]
     pub streetline2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<zip-code>`.
-    #[serde(rename = "zip-code", default)]
+    #[serde(rename = "zip-code", default, skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<city>`.
-    #[serde(rename = "city", default)]
+    #[serde(rename = "city", default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<state>`.
-    #[serde(rename = "state", default)]
+    #[serde(rename = "state", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
 /// Result of adding a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct AddContactResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", default)]
+    #[serde(rename = "@request", default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name (`ctcupdatecontact`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", default)]
+    #[serde(rename = "@action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// Identifier of the new contact.
     ///
@@ -525,7 +617,13 @@ pub struct AddContactResult {
 /// The picture of a contact, base64-encoded in the answer.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct PictureData {
     /// The picture file.
@@ -536,7 +634,7 @@ pub struct PictureData {
     /// Declared image type: gif, jpeg or bmp.
     ///
     /// Wire: element `<typeImage>`.
-    #[serde(rename = "typeImage", default)]
+    #[serde(rename = "typeImage", default, skip_serializing_if = "Option::is_none")]
     pub type_image: Option<String>,
 }
 impl PictureData {
@@ -553,7 +651,13 @@ impl PictureData {
 /// A media file attached to a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct MediaFile {
     /// The file content (base64 in the answer, decoded here).
@@ -567,18 +671,19 @@ pub struct MediaFile {
     #[serde(
         rename = "@display",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub display: Option<bool>,
     /// File identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id", default)]
+    #[serde(rename = "@id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Context (`perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", default)]
+    #[serde(rename = "@info-type", default, skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// Display order.
     ///
@@ -586,17 +691,18 @@ pub struct MediaFile {
     #[serde(
         rename = "@order",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     pub order: Option<i64>,
     /// Subtype (`picture` in the sample).
     ///
     /// Wire: attribute `subtype`.
-    #[serde(rename = "@subtype", default)]
+    #[serde(rename = "@subtype", default, skip_serializing_if = "Option::is_none")]
     pub subtype: Option<String>,
     /// Type (`media` in the sample).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default)]
+    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod consent;
 pub mod de;
 pub mod decode;
+pub mod encode;
 pub mod error;
 // Generated (prettyplease output compared byte for byte by `cargo xtask codegen --check`):
 // rustfmt must not touch it.

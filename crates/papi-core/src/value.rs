@@ -63,6 +63,13 @@ impl<'de> Deserialize<'de> for Present {
     }
 }
 
+/// Serializes as an empty element (`<Name/>`).
+impl serde::Serialize for Present {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
 /// Binary content transported as base64 text; whitespace anywhere inside is ignored
 /// (the documented samples break the payload with spaces and line breaks).
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
@@ -102,6 +109,13 @@ impl std::ops::Deref for Base64Binary {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         &self.0
+    }
+}
+
+/// Serializes as standard base64 text, unbroken.
+impl serde::Serialize for Base64Binary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::Engine::encode(&BASE64, &self.0))
     }
 }
 

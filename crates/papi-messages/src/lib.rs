@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 mod client;
 pub mod decode;
+pub mod encode;
 mod error;
 /// Inputs of the actions that take optional parameters (builders).
 pub mod input;

@@ -68,14 +68,32 @@ impl<'de> papi_core::serde::Deserialize<'de> for MessagesInfo {
         Ok(Self::from_wire(&value))
     }
 }
+impl papi_core::serde::Serialize for MessagesInfo {
+    fn serialize<S: papi_core::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.wire())
+    }
+}
 /// Mailbox information; each item is granted with its value, protected, or not returned.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
 ///
 /// Each consented field is granted (child of `<UserAuthorizedData>`), protected (named in `<UserProtectedData>`: the
 /// user withheld consent) or not returned.
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
-#[serde(crate = "papi_core::serde", from = "PersonalMessagesWire")]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
+#[serde(
+    crate = "papi_core::serde",
+    from = "PersonalMessagesWire",
+    into = "PersonalMessagesWire"
+)]
 pub struct PersonalMessages {
     /// Number of e-mails in the mailbox.
     ///
@@ -98,52 +116,137 @@ pub struct PersonalMessages {
     /// Wire: element `<PrivacyDashboardURL>`.
     pub privacy_dashboard_url: Option<String>,
 }
-#[derive(papi_core::serde::Deserialize)]
+#[derive(papi_core::serde::Deserialize, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct PersonalMessagesWire {
-    #[serde(rename = "UserAuthorizedData", default)]
+    #[serde(
+        rename = "UserAuthorizedData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     granted: Option<PersonalMessagesGranted>,
-    #[serde(rename = "UserProtectedData", default)]
+    #[serde(
+        rename = "UserProtectedData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     protected: Option<PersonalMessagesProtected>,
-    #[serde(rename = "PrivacyDashboardURL", default)]
+    #[serde(
+        rename = "PrivacyDashboardURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     privacy_dashboard_url: Option<String>,
 }
-#[derive(Default, papi_core::serde::Deserialize)]
+#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct PersonalMessagesGranted {
     #[serde(
         rename = "NoEMails",
         alias = "NoEmails",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     no_emails: Option<i64>,
     #[serde(
         rename = "NoUnReadMails",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     no_unread_mails: Option<i64>,
     #[serde(
         rename = "NoSMS",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     no_sms: Option<i64>,
-    #[serde(rename = "EmailsLastNDetailed", default)]
+    #[serde(
+        rename = "EmailsLastNDetailed",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     emails_last_n_detailed: Option<EmailsLastNDetailed>,
 }
-#[derive(Default, papi_core::serde::Deserialize)]
+#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct PersonalMessagesProtected {
-    #[serde(rename = "NoEMails", alias = "NoEmails", default)]
+    #[serde(
+        rename = "NoEMails",
+        alias = "NoEmails",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     no_emails: Option<papi_core::Present>,
-    #[serde(rename = "NoUnReadMails", default)]
+    #[serde(rename = "NoUnReadMails", default, skip_serializing_if = "Option::is_none")]
     no_unread_mails: Option<papi_core::Present>,
-    #[serde(rename = "NoSMS", default)]
+    #[serde(rename = "NoSMS", default, skip_serializing_if = "Option::is_none")]
     no_sms: Option<papi_core::Present>,
-    #[serde(rename = "EmailsLastNDetailed", default)]
+    #[serde(
+        rename = "EmailsLastNDetailed",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     emails_last_n_detailed: Option<papi_core::Present>,
+}
+impl From<PersonalMessages> for PersonalMessagesWire {
+    fn from(value: PersonalMessages) -> Self {
+        let mut granted = PersonalMessagesGranted::default();
+        let mut protected = PersonalMessagesProtected::default();
+        let mut any_granted = false;
+        let mut any_protected = false;
+        match value.no_emails {
+            papi_core::Consented::Granted(v) => {
+                granted.no_emails = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.no_emails = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.no_unread_mails {
+            papi_core::Consented::Granted(v) => {
+                granted.no_unread_mails = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.no_unread_mails = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.no_sms {
+            papi_core::Consented::Granted(v) => {
+                granted.no_sms = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.no_sms = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.emails_last_n_detailed {
+            papi_core::Consented::Granted(v) => {
+                granted.emails_last_n_detailed = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.emails_last_n_detailed = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        Self {
+            granted: any_granted.then_some(granted),
+            protected: any_protected.then_some(protected),
+            privacy_dashboard_url: value.privacy_dashboard_url,
+        }
+    }
 }
 impl From<PersonalMessagesWire> for PersonalMessages {
     fn from(wire: PersonalMessagesWire) -> Self {
@@ -173,19 +276,31 @@ impl From<PersonalMessagesWire> for PersonalMessages {
 /// Overview of the last unread e-mails.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct EmailsLastNDetailed {
     /// The e-mails.
     ///
     /// Wire: element `<msgs>`.
-    #[serde(rename = "msgs", default)]
+    #[serde(rename = "msgs", default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<MailList>,
 }
 /// A list of e-mail overviews.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct MailList {
     /// The e-mails.
@@ -197,37 +312,43 @@ pub struct MailList {
 /// Overview of one unread e-mail.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct MailOverview {
     /// Message identifier.
     ///
     /// Wire: element `<msg_id>`.
-    #[serde(rename = "msg_id", default)]
+    #[serde(rename = "msg_id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Sender as printed by the mailbox.
     ///
     /// Wire: element `<msg_from>`.
-    #[serde(rename = "msg_from", default)]
+    #[serde(rename = "msg_from", default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Date as printed by the mailbox (RFC 2822 style in the sample).
     ///
     /// Wire: element `<msg_date>`.
-    #[serde(rename = "msg_date", default)]
+    #[serde(rename = "msg_date", default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Subject.
     ///
     /// Wire: element `<msg_subject>`.
-    #[serde(rename = "msg_subject", default)]
+    #[serde(rename = "msg_subject", default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// First characters of the body.
     ///
     /// Wire: element `<msg_begin_body>`.
-    #[serde(rename = "msg_begin_body", default)]
+    #[serde(rename = "msg_begin_body", default, skip_serializing_if = "Option::is_none")]
     pub begin_body: Option<String>,
     /// Webmail address of the message.
     ///
     /// Wire: element `<msg_url_access>`.
-    #[serde(rename = "msg_url_access", default)]
+    #[serde(rename = "msg_url_access", default, skip_serializing_if = "Option::is_none")]
     pub url_access: Option<String>,
 }

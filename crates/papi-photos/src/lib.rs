@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 mod client;
 pub mod decode;
+pub mod encode;
 mod error;
 pub mod types;
 pub use client::Client;

@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 mod client;
 pub mod decode;
+pub mod encode;
 mod error;
 pub mod types;
 pub use client::Client;

@@ -183,14 +183,28 @@ impl<'de> papi_core::serde::Deserialize<'de> for RichProfileInfo {
         Ok(Self::from_wire(&value))
     }
 }
+impl papi_core::serde::Serialize for RichProfileInfo {
+    fn serialize<S: papi_core::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.wire())
+    }
+}
 /// Profile attributes; each is granted with its value, protected, or not returned.
 ///
 /// Source: `ref-rich-profile` (see `api-spec/common.yaml`).
 ///
 /// Each consented field is granted (child of `<UserAuthorizedData>`), protected (named in `<UserProtectedData>`: the
 /// user withheld consent) or not returned. Note: UserProtectedData is inferred from the Messages API; RichProfile's refusal sample was not recovered.
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
-#[serde(crate = "papi_core::serde", from = "RichProfileWire")]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
+#[serde(crate = "papi_core::serde", from = "RichProfileWire", into = "RichProfileWire")]
 pub struct RichProfile {
     /// First name.
     ///
@@ -297,129 +311,542 @@ pub struct RichProfile {
     /// Wire: element `<CentersOfInterests>`.
     pub centers_of_interests: papi_core::Consented<String>,
 }
-#[derive(papi_core::serde::Deserialize)]
+#[derive(papi_core::serde::Deserialize, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct RichProfileWire {
-    #[serde(rename = "UserAuthorizedData", default)]
+    #[serde(
+        rename = "UserAuthorizedData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     granted: Option<RichProfileGranted>,
-    #[serde(rename = "UserProtectedData", default)]
+    #[serde(
+        rename = "UserProtectedData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     protected: Option<RichProfileProtected>,
 }
-#[derive(Default, papi_core::serde::Deserialize)]
+#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct RichProfileGranted {
-    #[serde(rename = "Firstname", default)]
+    #[serde(rename = "Firstname", default, skip_serializing_if = "Option::is_none")]
     firstname: Option<String>,
-    #[serde(rename = "Lastname", default)]
+    #[serde(rename = "Lastname", default, skip_serializing_if = "Option::is_none")]
     lastname: Option<String>,
-    #[serde(rename = "DisplayNme", alias = "Displayname", default)]
+    #[serde(
+        rename = "DisplayNme",
+        alias = "Displayname",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     display_name: Option<String>,
-    #[serde(rename = "UserEMail", default)]
+    #[serde(rename = "UserEMail", default, skip_serializing_if = "Option::is_none")]
     user_email: Option<String>,
     #[serde(
         rename = "Gender",
         default,
+        skip_serializing_if = "Option::is_none",
         deserialize_with = "papi_core::de::empty_as_none",
     )]
     gender: Option<i64>,
-    #[serde(rename = "DateOfBirth", default)]
+    #[serde(rename = "DateOfBirth", default, skip_serializing_if = "Option::is_none")]
     date_of_birth: Option<String>,
-    #[serde(rename = "NDP", default)]
+    #[serde(rename = "NDP", default, skip_serializing_if = "Option::is_none")]
     ndp: Option<String>,
-    #[serde(rename = "HomePhone", default)]
+    #[serde(rename = "HomePhone", default, skip_serializing_if = "Option::is_none")]
     home_phone: Option<String>,
-    #[serde(rename = "MobilePhone", default)]
+    #[serde(rename = "MobilePhone", default, skip_serializing_if = "Option::is_none")]
     mobile_phone: Option<String>,
-    #[serde(rename = "OfficeFax", default)]
+    #[serde(rename = "OfficeFax", default, skip_serializing_if = "Option::is_none")]
     office_fax: Option<String>,
-    #[serde(rename = "OfficeMobileNumber", default)]
+    #[serde(
+        rename = "OfficeMobileNumber",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     office_mobile_number: Option<String>,
-    #[serde(rename = "OfficePhone", default)]
+    #[serde(rename = "OfficePhone", default, skip_serializing_if = "Option::is_none")]
     office_phone: Option<String>,
-    #[serde(rename = "MobileDeviceTac", default)]
+    #[serde(
+        rename = "MobileDeviceTac",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     mobile_device_tac: Option<String>,
-    #[serde(rename = "MobileDeviceModel", default)]
+    #[serde(
+        rename = "MobileDeviceModel",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     mobile_device_model: Option<String>,
-    #[serde(rename = "MobileDeviceBrand", default)]
+    #[serde(
+        rename = "MobileDeviceBrand",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     mobile_device_brand: Option<String>,
-    #[serde(rename = "PreferredLanguage", default)]
+    #[serde(
+        rename = "PreferredLanguage",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     preferred_language: Option<String>,
-    #[serde(rename = "HomeAddress", default)]
+    #[serde(rename = "HomeAddress", default, skip_serializing_if = "Option::is_none")]
     home_address: Option<PostalAddress>,
-    #[serde(rename = "OfficeAddress", default)]
+    #[serde(rename = "OfficeAddress", default, skip_serializing_if = "Option::is_none")]
     office_address: Option<PostalAddress>,
-    #[serde(rename = "ProfileModificationDate", default)]
+    #[serde(
+        rename = "ProfileModificationDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     profile_modification_date: Option<String>,
-    #[serde(rename = "ProfileCreationDate", default)]
+    #[serde(
+        rename = "ProfileCreationDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     profile_creation_date: Option<String>,
-    #[serde(rename = "UserType", default)]
+    #[serde(rename = "UserType", default, skip_serializing_if = "Option::is_none")]
     user_type: Option<String>,
-    #[serde(rename = "PictureTagTinyURL", default)]
+    #[serde(
+        rename = "PictureTagTinyURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_tiny_url: Option<String>,
-    #[serde(rename = "PictureTagSmallURL", default)]
+    #[serde(
+        rename = "PictureTagSmallURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_small_url: Option<String>,
-    #[serde(rename = "PictureTagLargeURL", default)]
+    #[serde(
+        rename = "PictureTagLargeURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_large_url: Option<String>,
-    #[serde(rename = "PictureTagMediumURL", default)]
+    #[serde(
+        rename = "PictureTagMediumURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_medium_url: Option<String>,
-    #[serde(rename = "CentersOfInterests", default)]
+    #[serde(
+        rename = "CentersOfInterests",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     centers_of_interests: Option<String>,
 }
-#[derive(Default, papi_core::serde::Deserialize)]
+#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct RichProfileProtected {
-    #[serde(rename = "Firstname", default)]
+    #[serde(rename = "Firstname", default, skip_serializing_if = "Option::is_none")]
     firstname: Option<papi_core::Present>,
-    #[serde(rename = "Lastname", default)]
+    #[serde(rename = "Lastname", default, skip_serializing_if = "Option::is_none")]
     lastname: Option<papi_core::Present>,
-    #[serde(rename = "DisplayNme", alias = "Displayname", default)]
+    #[serde(
+        rename = "DisplayNme",
+        alias = "Displayname",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     display_name: Option<papi_core::Present>,
-    #[serde(rename = "UserEMail", default)]
+    #[serde(rename = "UserEMail", default, skip_serializing_if = "Option::is_none")]
     user_email: Option<papi_core::Present>,
-    #[serde(rename = "Gender", default)]
+    #[serde(rename = "Gender", default, skip_serializing_if = "Option::is_none")]
     gender: Option<papi_core::Present>,
-    #[serde(rename = "DateOfBirth", default)]
+    #[serde(rename = "DateOfBirth", default, skip_serializing_if = "Option::is_none")]
     date_of_birth: Option<papi_core::Present>,
-    #[serde(rename = "NDP", default)]
+    #[serde(rename = "NDP", default, skip_serializing_if = "Option::is_none")]
     ndp: Option<papi_core::Present>,
-    #[serde(rename = "HomePhone", default)]
+    #[serde(rename = "HomePhone", default, skip_serializing_if = "Option::is_none")]
     home_phone: Option<papi_core::Present>,
-    #[serde(rename = "MobilePhone", default)]
+    #[serde(rename = "MobilePhone", default, skip_serializing_if = "Option::is_none")]
     mobile_phone: Option<papi_core::Present>,
-    #[serde(rename = "OfficeFax", default)]
+    #[serde(rename = "OfficeFax", default, skip_serializing_if = "Option::is_none")]
     office_fax: Option<papi_core::Present>,
-    #[serde(rename = "OfficeMobileNumber", default)]
+    #[serde(
+        rename = "OfficeMobileNumber",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     office_mobile_number: Option<papi_core::Present>,
-    #[serde(rename = "OfficePhone", default)]
+    #[serde(rename = "OfficePhone", default, skip_serializing_if = "Option::is_none")]
     office_phone: Option<papi_core::Present>,
-    #[serde(rename = "MobileDeviceTac", default)]
+    #[serde(
+        rename = "MobileDeviceTac",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     mobile_device_tac: Option<papi_core::Present>,
-    #[serde(rename = "MobileDeviceModel", default)]
+    #[serde(
+        rename = "MobileDeviceModel",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     mobile_device_model: Option<papi_core::Present>,
-    #[serde(rename = "MobileDeviceBrand", default)]
+    #[serde(
+        rename = "MobileDeviceBrand",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     mobile_device_brand: Option<papi_core::Present>,
-    #[serde(rename = "PreferredLanguage", default)]
+    #[serde(
+        rename = "PreferredLanguage",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     preferred_language: Option<papi_core::Present>,
-    #[serde(rename = "HomeAddress", default)]
+    #[serde(rename = "HomeAddress", default, skip_serializing_if = "Option::is_none")]
     home_address: Option<papi_core::Present>,
-    #[serde(rename = "OfficeAddress", default)]
+    #[serde(rename = "OfficeAddress", default, skip_serializing_if = "Option::is_none")]
     office_address: Option<papi_core::Present>,
-    #[serde(rename = "ProfileModificationDate", default)]
+    #[serde(
+        rename = "ProfileModificationDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     profile_modification_date: Option<papi_core::Present>,
-    #[serde(rename = "ProfileCreationDate", default)]
+    #[serde(
+        rename = "ProfileCreationDate",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     profile_creation_date: Option<papi_core::Present>,
-    #[serde(rename = "UserType", default)]
+    #[serde(rename = "UserType", default, skip_serializing_if = "Option::is_none")]
     user_type: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagTinyURL", default)]
+    #[serde(
+        rename = "PictureTagTinyURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_tiny_url: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagSmallURL", default)]
+    #[serde(
+        rename = "PictureTagSmallURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_small_url: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagLargeURL", default)]
+    #[serde(
+        rename = "PictureTagLargeURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_large_url: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagMediumURL", default)]
+    #[serde(
+        rename = "PictureTagMediumURL",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     picture_tag_medium_url: Option<papi_core::Present>,
-    #[serde(rename = "CentersOfInterests", default)]
+    #[serde(
+        rename = "CentersOfInterests",
+        default,
+        skip_serializing_if = "Option::is_none",
+    )]
     centers_of_interests: Option<papi_core::Present>,
+}
+impl From<RichProfile> for RichProfileWire {
+    fn from(value: RichProfile) -> Self {
+        let mut granted = RichProfileGranted::default();
+        let mut protected = RichProfileProtected::default();
+        let mut any_granted = false;
+        let mut any_protected = false;
+        match value.firstname {
+            papi_core::Consented::Granted(v) => {
+                granted.firstname = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.firstname = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.lastname {
+            papi_core::Consented::Granted(v) => {
+                granted.lastname = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.lastname = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.display_name {
+            papi_core::Consented::Granted(v) => {
+                granted.display_name = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.display_name = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.user_email {
+            papi_core::Consented::Granted(v) => {
+                granted.user_email = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.user_email = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.gender {
+            papi_core::Consented::Granted(v) => {
+                granted.gender = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.gender = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.date_of_birth {
+            papi_core::Consented::Granted(v) => {
+                granted.date_of_birth = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.date_of_birth = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.ndp {
+            papi_core::Consented::Granted(v) => {
+                granted.ndp = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.ndp = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.home_phone {
+            papi_core::Consented::Granted(v) => {
+                granted.home_phone = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.home_phone = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.mobile_phone {
+            papi_core::Consented::Granted(v) => {
+                granted.mobile_phone = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.mobile_phone = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.office_fax {
+            papi_core::Consented::Granted(v) => {
+                granted.office_fax = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.office_fax = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.office_mobile_number {
+            papi_core::Consented::Granted(v) => {
+                granted.office_mobile_number = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.office_mobile_number = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.office_phone {
+            papi_core::Consented::Granted(v) => {
+                granted.office_phone = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.office_phone = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.mobile_device_tac {
+            papi_core::Consented::Granted(v) => {
+                granted.mobile_device_tac = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.mobile_device_tac = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.mobile_device_model {
+            papi_core::Consented::Granted(v) => {
+                granted.mobile_device_model = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.mobile_device_model = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.mobile_device_brand {
+            papi_core::Consented::Granted(v) => {
+                granted.mobile_device_brand = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.mobile_device_brand = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.preferred_language {
+            papi_core::Consented::Granted(v) => {
+                granted.preferred_language = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.preferred_language = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.home_address {
+            papi_core::Consented::Granted(v) => {
+                granted.home_address = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.home_address = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.office_address {
+            papi_core::Consented::Granted(v) => {
+                granted.office_address = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.office_address = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.profile_modification_date {
+            papi_core::Consented::Granted(v) => {
+                granted.profile_modification_date = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.profile_modification_date = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.profile_creation_date {
+            papi_core::Consented::Granted(v) => {
+                granted.profile_creation_date = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.profile_creation_date = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.user_type {
+            papi_core::Consented::Granted(v) => {
+                granted.user_type = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.user_type = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.picture_tag_tiny_url {
+            papi_core::Consented::Granted(v) => {
+                granted.picture_tag_tiny_url = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.picture_tag_tiny_url = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.picture_tag_small_url {
+            papi_core::Consented::Granted(v) => {
+                granted.picture_tag_small_url = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.picture_tag_small_url = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.picture_tag_large_url {
+            papi_core::Consented::Granted(v) => {
+                granted.picture_tag_large_url = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.picture_tag_large_url = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.picture_tag_medium_url {
+            papi_core::Consented::Granted(v) => {
+                granted.picture_tag_medium_url = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.picture_tag_medium_url = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        match value.centers_of_interests {
+            papi_core::Consented::Granted(v) => {
+                granted.centers_of_interests = Some(v);
+                any_granted = true;
+            }
+            papi_core::Consented::Protected => {
+                protected.centers_of_interests = Some(papi_core::Present);
+                any_protected = true;
+            }
+            papi_core::Consented::NotReturned => {}
+        }
+        Self {
+            granted: any_granted.then_some(granted),
+            protected: any_protected.then_some(protected),
+        }
+    }
 }
 impl From<RichProfileWire> for RichProfile {
     fn from(wire: RichProfileWire) -> Self {
@@ -533,37 +960,43 @@ impl From<RichProfileWire> for RichProfile {
 /// A postal address (element names from a 2015 third-party schema; not on the page).
 ///
 /// Source: `ref-rich-profile` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    papi_core::serde::Deserialize,
+    papi_core::serde::Serialize
+)]
 #[serde(crate = "papi_core::serde")]
 pub struct PostalAddress {
     /// First street line.
     ///
     /// Wire: element `<Street1>`.
-    #[serde(rename = "Street1", default)]
+    #[serde(rename = "Street1", default, skip_serializing_if = "Option::is_none")]
     pub street1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<Street2>`.
-    #[serde(rename = "Street2", default)]
+    #[serde(rename = "Street2", default, skip_serializing_if = "Option::is_none")]
     pub street2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<ZipCode>`.
-    #[serde(rename = "ZipCode", default)]
+    #[serde(rename = "ZipCode", default, skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<City>`.
-    #[serde(rename = "City", default)]
+    #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<State>`.
-    #[serde(rename = "State", default)]
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Country.
     ///
     /// Wire: element `<Country>`.
-    #[serde(rename = "Country", default)]
+    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
