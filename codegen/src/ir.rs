@@ -134,6 +134,8 @@ pub struct ErrorCode {
     pub retryable: bool,
     /// Carries a consent URL.
     pub consent: bool,
+    /// What it answers (see the spec schema), when declared.
+    pub role: Option<String>,
     /// Provenance.
     pub source: String,
 }

@@ -139,6 +139,11 @@ pub struct RawErrorCode {
     /// The envelope carries a consent URL (-3).
     #[serde(default)]
     pub consent: bool,
+    /// What the code answers, for servers that speak the protocol: `invalid_token`,
+    /// `invalid_request`, `invalid_credentials` (general), `unknown_action`,
+    /// `missing_parameter`, `invalid_parameter` (API-specific).
+    #[serde(default)]
+    pub role: Option<Spanned<String>>,
     /// Provenance id.
     pub source: Spanned<String>,
 }

@@ -10,6 +10,19 @@ use crate::error::{SpecError, SpecErrors};
 use crate::ir::*;
 use crate::spec::{self, pos, Loaded, Pos, RawApi, RawCommon, Spanned};
 
+/// Roles an error code may have (what it answers, for servers that speak the protocol).
+pub const ROLES: &[&str] = &[
+    "invalid_token",
+    "invalid_request",
+    "invalid_credentials",
+    "unknown_action",
+    "missing_parameter",
+    "invalid_parameter",
+];
+
+/// Roles the general table must provide (the sandbox's fallbacks).
+pub const GENERAL_ROLES: &[&str] = &["invalid_token", "invalid_request", "invalid_credentials"];
+
 /// Builtin field types.
 pub const FIELD_BUILTINS: &[&str] = &["string", "integer", "bool", "date", "base64", "empty"];
 /// Builtin parameter types.
@@ -136,6 +149,27 @@ pub fn lower(
     check_source(&mut cx, cf, &c.consent_url.source);
 
     let general_errors = lower_codes(&mut cx, cf, &c.general_errors, &check_source, &[]);
+    for role in GENERAL_ROLES {
+        if !general_errors
+            .iter()
+            .any(|e| e.role.as_deref() == Some(*role))
+        {
+            cx.err(
+                cf,
+                Pos::default(),
+                format!("no general error code has the role `{role}`"),
+                format!("add `role: {role}` to the general code that answers it"),
+            );
+        }
+    }
+    if !general_errors.iter().any(|e| e.consent) {
+        cx.err(
+            cf,
+            Pos::default(),
+            "no general error code carries the consent URL",
+            "add `consent: true` to the privacy refusal code",
+        );
+    }
     for e in &c.general_errors {
         if e.code.value >= 0 {
             cx.err(
@@ -357,8 +391,27 @@ fn lower_codes(
 ) -> Vec<ErrorCode> {
     let mut seen_codes = BTreeSet::new();
     let mut seen_names = BTreeSet::new();
+    let mut seen_roles = BTreeSet::new();
     let mut out = Vec::new();
     for e in raw {
+        if let Some(role) = &e.role {
+            if !ROLES.contains(&role.value.as_str()) {
+                cx.err(
+                    file,
+                    pos(role),
+                    format!("unknown error role `{}`", role.value),
+                    format!("use one of: {}", ROLES.join(", ")),
+                );
+            }
+            if !seen_roles.insert(role.value.clone()) {
+                cx.err(
+                    file,
+                    pos(role),
+                    format!("two codes have the role `{}`", role.value),
+                    "give each role to one code",
+                );
+            }
+        }
         check_source(cx, file, &e.source);
         if !seen_codes.insert(e.code.value) {
             cx.err(
@@ -408,6 +461,7 @@ fn lower_codes(
             doc: e.doc.trim().to_string(),
             retryable: e.retryable,
             consent: e.consent,
+            role: e.role.as_ref().map(|r| r.value.clone()),
             source: e.source.value.clone(),
         });
     }

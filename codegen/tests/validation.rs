@@ -701,3 +701,23 @@ fn a_type_that_contains_itself_is_refused() {
         "  - name: Thing",
     );
 }
+
+#[test]
+fn error_roles_are_checked() {
+    expect_mini(
+        "name: broken, doc",
+        "name: broken, role: mystery, doc",
+        "unknown error role `mystery`",
+        "role: mystery",
+    );
+    let common = text("common.yaml").replacen("role: invalid_request, ", "", 1);
+    let mini = text("mini.yaml");
+    let errors = load(&common, &mini, &["samples/mini/ok.xml"]).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e
+            .message
+            .contains("no general error code has the role `invalid_request`")
+            && e.file == PathBuf::from("common.yaml")),
+        "{errors:#?}"
+    );
+}
