@@ -97,6 +97,7 @@ pub fn emit_all(suite: &Suite) -> Result<Vec<GeneratedFile>, CodegenError> {
     }
     files.push(emit_sample_tests(suite)?);
     files.push(emit_sandbox(suite)?);
+    files.push(emit_cli(suite)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -2109,6 +2110,48 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         pub static SEEDS: &[(ActionId, &str)] = &[#(#seeds),*];
     };
     render("crates/papi-sandbox/src/generated.rs", "*.yaml", tokens).map(|mut f| {
+        f.contents = f
+            .contents
+            .replace("api-spec/*.yaml", "api-spec/ (every API file)");
+        f
+    })
+}
+
+/// `crates/papi-cli/src/generated.rs`: decoding any action's answer into JSON, for
+/// `papi call`.
+pub fn emit_cli(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
+    let mut arms = Vec::new();
+    for api in suite.apis.iter().filter(|a| a.is_client()) {
+        let krate = ident(&api.crate_name.replace('-', "_"));
+        for a in &api.actions {
+            let variant = format_ident!(
+                "{}{}",
+                api.id.to_upper_camel_case(),
+                a.rust.to_upper_camel_case()
+            );
+            let f = ident(&a.rust);
+            arms.push(quote! {
+                ActionId::#variant => match #krate::decode::#f(status, body) {
+                    Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                },
+            });
+        }
+    }
+    let tokens = quote! {
+        //! Decoding of any action's answer into JSON (for `papi call`), generated from the spec.
+
+        use papi_sandbox::generated::ActionId;
+
+        /// Decodes an answer of `action` with its generated decoder and renders it as JSON;
+        /// the error's text otherwise (never the token: errors redact it).
+        pub fn decode_json(action: ActionId, status: u16, body: &[u8]) -> Result<serde_json::Value, String> {
+            match action {
+                #(#arms)*
+            }
+        }
+    };
+    render("crates/papi-cli/src/generated.rs", "*.yaml", tokens).map(|mut f| {
         f.contents = f
             .contents
             .replace("api-spec/*.yaml", "api-spec/ (every API file)");

@@ -717,7 +717,7 @@ fn error_roles_are_checked() {
         errors.iter().any(|e| e
             .message
             .contains("no general error code has the role `invalid_request`")
-            && e.file == PathBuf::from("common.yaml")),
+            && e.file == std::path::Path::new("common.yaml")),
         "{errors:#?}"
     );
 }

@@ -1,8 +1,291 @@
 //! papi-sandbox: a local server that speaks the Orange Personal APIs, driven by the same
 //! spec as the clients.
+//!
+//! Every route, action, parameter rule, error code, envelope, privacy family and seed
+//! answer comes from [`generated`] (rewritten by `cargo xtask codegen`) and from the
+//! generated client crates' descriptors, types and `encode` modules: this hand-written
+//! code spells no wire name of the API.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use papi_sandbox::{Sandbox, SandboxConfig};
+//!
+//! let sandbox = Sandbox::new(SandboxConfig::default());
+//! let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await?;
+//! let token = sandbox.issue_token("alice").expect("a configured user");
+//! let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())
+//!     .expect("an http URL");
+//! // … papi_contacts::Client::new(&config) and call it with `token` …
+//! running.shutdown().await;
+//! # let _ = (token, config);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Routes
+//!
+//! - Every API path (`ApiDescriptor::path`, and the own path of an action served elsewhere,
+//!   such as the older endpoint of Messages' PNS action), both at the root and under each
+//!   prefix of the documented endpoints (the integration environment's). `GET` with the
+//!   query, or `POST` with a `multipart/form-data` (or form-urlencoded) body. Any other
+//!   path answers 404.
+//! - `GET` on the path of the documented privacy page: the consent page; `POST
+//!   /privacy/decision`: the user's decision (see *Privacy*).
+//! - `POST /sandbox/login` (form `login`, `password`): `200 text/plain` with a fresh user
+//!   token, `401` otherwise. A developer shortcut standing in for the SAML identity
+//!   provider, which the sandbox does not implement yet.
+//!
+//! # Checks, in order
+//!
+//! 1. HTTP Basic service credentials. Missing or wrong: the general
+//!    [`INVALID_CREDENTIALS`](generated::INVALID_CREDENTIALS) document with **HTTP 401**
+//!    (and a `WWW-Authenticate` header).
+//! 2. The user token (issued by [`Sandbox::issue_token`] or `/sandbox/login`): unknown or
+//!    expired gives the general [`INVALID_TOKEN`](generated::INVALID_TOKEN) document.
+//! 3. The action: missing, or not served at this path, gives the API's `unknown_action`
+//!    answer.
+//! 4. The parameter rules of the table: missing mandatory parameters and unmet
+//!    at-least-one-of groups give `missing_parameter`; values outside an enumeration,
+//!    non-integers, dates other than `YYYY-MM-DD`, forbidden characters, disallowed pairs
+//!    and uploads that are not a JPEG, GIF or BMP file (sniffed from the bytes) give
+//!    `invalid_parameter`. Each answer is in the envelope the table names, with a detail
+//!    naming the parameter. A mandatory file that is absent altogether is a missing
+//!    parameter; one sent empty, as a text field, or in another format is invalid.
+//! 5. Privacy consent (below).
+//!
+//! Every error document is answered with **HTTP 500** (the only status the sources show is
+//! a 500 for the privacy error), except the credentials error (401). Successful answers
+//! are HTTP 200 `text/xml`.
+//!
+//! # Privacy
+//!
+//! Consent is kept per (user, service, family, attribute). An action with a documented
+//! privacy attribute needs that attribute (or the whole family) granted; an action without
+//! one needs the whole family. **The families of RichProfile and Profile are undocumented:
+//! the sandbox uses the API's spec id ([`Api::id`](generated::Api::id)) as a sandbox-only
+//! family name. The real servers' family for these APIs is unknown; do not rely on this name.**
+//!
+//! Without consent the call answers the general
+//! [`PRIVACY_DENIED`](generated::PRIVACY_DENIED) document carrying the URL of the
+//! sandbox's consent page (the documented page's path on the sandbox's own host, with the
+//! documented family, service id and attributes parameters, plus a sandbox-only `consent`
+//! id). That page offers *grant once*, *grant permanently* and *refuse*, then redirects
+//! (303) to the service's return URL when it is an absolute http(s) URL. A *once* grant is
+//! consumed by exactly one call, even under concurrency (it is consumed by the privacy
+//! check, so even a call that then fails uses it up). A refusal makes the Messages and
+//! RichProfile answers come back with the refused items protected (their answer types
+//! split granted and protected items); the other APIs answer the privacy error again.
+//!
+//! # Data (in memory, per user)
+//!
+//! - Contacts: seeded from the documented answers of
+//!   [`ContactsFindContactList`](generated::ActionId::ContactsFindContactList) (its entries)
+//!   and [`ContactsGetContact`](generated::ActionId::ContactsGetContact) (its contact, given
+//!   a fresh id if its id is already taken), which also gets the picture of the documented
+//!   [`ContactsGetPicture`](generated::ActionId::ContactsGetPicture) answer. Added contacts
+//!   get fresh ids; searches match a case-insensitive prefix of the first name, the last
+//!   name, or "first last" (double quotes removed). Parameters of
+//!   [`ContactsAddContact`](generated::ActionId::ContactsAddContact) with no place in the
+//!   contact answer (nickname, job function, department) are kept but never returned; the
+//!   personal e-mail becomes an e-mail device. An unknown contact id answers
+//!   `invalid_parameter` (the spec's "data not found" code has no such role in the table).
+//! - Messages: the counts the documented sample grants; the others are **sandbox data**:
+//!   3 e-mails, 1 unread SMS, and an empty list of last unread e-mails.
+//! - RichProfile: first name, last name and display name from the [`TestUser`] (the first
+//!   word of the display name, the rest, the whole); every other item is not returned.
+//! - [`CalendarAddEvent`](generated::ActionId::CalendarAddEvent) stores the event and
+//!   answers HTTP 200 with an empty body: the answer's shape is undocumented.
+//!   [`MessagesGetPns`](generated::ActionId::MessagesGetPns) answers the same way.
+//!
+//! # Logging
+//!
+//! Each request is logged with `tracing` at INFO (target `papi_sandbox`): method, path,
+//! query with the token shown as `***`, action, status and duration. The `Authorization`
+//! header and request bodies are never logged.
 
 #![deny(missing_docs)]
 
+mod actions;
 /// Routes, actions, parameter rules and seed data, generated from `api-spec/`.
 #[rustfmt::skip]
 pub mod generated;
+mod http;
+mod params;
+mod privacy;
+mod seeds;
+mod state;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::state::Shared;
+
+/// What a sandbox serves: the service it accepts and its users.
+#[derive(Clone)]
+pub struct SandboxConfig {
+    /// The accepted service id (HTTP Basic user name).
+    pub service_id: String,
+    /// The accepted service password (HTTP Basic password).
+    pub service_password: String,
+    /// The users who can get a token.
+    pub users: Vec<TestUser>,
+    /// How long an issued token stays valid.
+    pub token_lifetime: Duration,
+}
+
+impl Default for SandboxConfig {
+    /// Service `sandbox-service` / `sandbox-secret`; users `alice` / `alice-pw` and `bob` /
+    /// `bob-pw`; tokens valid for one hour.
+    fn default() -> Self {
+        Self {
+            service_id: "sandbox-service".to_owned(),
+            service_password: "sandbox-secret".to_owned(),
+            users: vec![
+                TestUser {
+                    login: "alice".to_owned(),
+                    password: "alice-pw".to_owned(),
+                    display_name: "Alice Martin".to_owned(),
+                },
+                TestUser {
+                    login: "bob".to_owned(),
+                    password: "bob-pw".to_owned(),
+                    display_name: "Bob Durand".to_owned(),
+                },
+            ],
+            token_lifetime: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("service_id", &self.service_id)
+            .field("service_password", &format_args!("***"))
+            .field("users", &self.users)
+            .field("token_lifetime", &self.token_lifetime)
+            .finish()
+    }
+}
+
+/// A user of the sandbox.
+#[derive(Clone)]
+pub struct TestUser {
+    /// Login (for `/sandbox/login` and [`Sandbox::issue_token`]).
+    pub login: String,
+    /// Password (for `/sandbox/login`).
+    pub password: String,
+    /// Display name; its first word is the first name, the rest the last name.
+    pub display_name: String,
+}
+
+impl fmt::Debug for TestUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TestUser")
+            .field("login", &self.login)
+            .field("password", &format_args!("***"))
+            .field("display_name", &self.display_name)
+            .finish()
+    }
+}
+
+/// A sandbox: its configuration and in-memory state. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with fresh data: every user gets the seed data.
+    pub fn new(config: SandboxConfig) -> Self {
+        Self {
+            shared: Arc::new(Shared::new(config)),
+        }
+    }
+
+    /// The HTTP routes of the sandbox (see the crate documentation), with request logging.
+    pub fn router(&self) -> axum::Router {
+        http::router(self.clone())
+    }
+
+    /// Serves [`Sandbox::router`] on `addr` (`127.0.0.1:0` picks a free port) until
+    /// [`RunningSandbox::shutdown`] is called or the [`RunningSandbox`] is dropped.
+    pub async fn bind(&self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let base_url = Url::parse(&format!("http://{local}/"))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        self.shared.set_bound_base(base_url.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    // A dropped sender stops the server too.
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(RunningSandbox {
+            base_url,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// A fresh token for the user `login` (random, 256 bits), valid for the configured
+    /// lifetime; `None` for an unknown user (or if the system's random source fails).
+    pub fn issue_token(&self, login: &str) -> Option<papi_core::UserToken> {
+        self.shared.issue_token(login)
+    }
+
+    /// The service credentials the sandbox accepts.
+    pub fn service_credentials(&self) -> papi_core::ServiceCredentials {
+        papi_core::ServiceCredentials::new(
+            self.shared.config.service_id.clone(),
+            self.shared.config.service_password.clone(),
+        )
+    }
+}
+
+/// A sandbox serving on a socket.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    base_url: Url,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningSandbox {
+    /// The base URL (`http://127.0.0.1:PORT/`), to give to `papi_core::Config::custom`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// Stops accepting connections, lets the requests in progress finish, and returns when
+    /// the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(target: "papi_sandbox", error = %e, "server error"),
+            Err(e) => tracing::warn!(target: "papi_sandbox", error = %e, "server task failed"),
+        }
+    }
+}

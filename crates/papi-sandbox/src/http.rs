@@ -1,0 +1,527 @@
+//! Routes and request handling: credentials, token, action, parameter rules, privacy, then
+//! the action; plus the consent page, the decision form and the login shortcut.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine as _;
+use papi_core::encode::EncodeError;
+use papi_core::general::{ACTION_PARAM, CONSENT_URL, TOKEN_PARAM};
+use papi_core::{ApiDescriptor, GeneralError};
+use url::{form_urlencoded, Url};
+
+use crate::actions::{self, Call};
+use crate::generated::{
+    Api, ErrorAnswer, APIS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN, PRIVACY_DENIED,
+};
+use crate::params::{self, Params, Violation};
+use crate::privacy::{self, Access, ConsentKey, Decision, CONSENT_ID_PARAM, DECISION_FIELD};
+use crate::state::{constant_time_eq, lock, random_hex, Shared};
+use crate::Sandbox;
+
+/// The developer login shortcut.
+const LOGIN_PATH: &str = "/sandbox/login";
+/// Its form fields.
+const LOGIN_FIELD: &str = "login";
+const PASSWORD_FIELD: &str = "password";
+/// Realm of the Basic challenge.
+const REALM: &str = "Basic realm=\"papi-sandbox\"";
+/// Longest action name logged.
+const LOG_LIMIT: usize = 64;
+
+const XML: &str = "text/xml; charset=UTF-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// A path served by an API: which API, under which of its descriptors.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Endpoint {
+    pub(crate) api: &'static Api,
+    pub(crate) descriptor: &'static ApiDescriptor,
+}
+
+/// The environment prefix of a documented endpoint URL (`/int` for
+/// `https://host/int/PersonalContacts/V1`), if any.
+fn prefix_of(url: Option<&str>, path: &str) -> Option<String> {
+    let url = Url::parse(url?).ok()?;
+    let prefix = url.path().strip_suffix(path)?.trim_end_matches('/');
+    (prefix.starts_with('/') && prefix.len() > 1).then(|| prefix.to_owned())
+}
+
+/// Every served path: each API's path and each action's own endpoint path, at the root
+/// and under every prefix of the documented endpoints.
+pub(crate) fn endpoints() -> HashMap<String, Endpoint> {
+    let mut served: Vec<Endpoint> = Vec::new();
+    for &api in APIS {
+        let descriptors =
+            std::iter::once(api.descriptor).chain(api.actions.iter().map(|a| a.descriptor));
+        for descriptor in descriptors {
+            if !served.iter().any(|e| e.descriptor.path == descriptor.path) {
+                served.push(Endpoint { api, descriptor });
+            }
+        }
+    }
+    let mut prefixes: BTreeSet<String> = BTreeSet::from([String::new()]);
+    for e in &served {
+        let d = e.descriptor;
+        prefixes.extend(prefix_of(d.integration, d.path));
+        prefixes.extend(prefix_of(d.production, d.path));
+    }
+    let mut map = HashMap::new();
+    for prefix in &prefixes {
+        for e in &served {
+            map.entry(format!("{prefix}{}", e.descriptor.path))
+                .or_insert(*e);
+        }
+    }
+    map
+}
+
+/// The routes, with request logging.
+pub(crate) fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route(&privacy::consent_page_path(), get(consent_page))
+        .route(privacy::DECISION_PATH, post(decision))
+        .route(LOGIN_PATH, post(login))
+        .fallback(api_call)
+        .layer(middleware::from_fn(log_requests))
+        .with_state(sandbox)
+}
+
+/// An answer of an API call.
+pub(crate) struct Answer {
+    status: StatusCode,
+    body: Option<Result<String, EncodeError>>,
+    challenge: bool,
+}
+
+impl Answer {
+    /// A success document.
+    pub(crate) fn ok(body: Result<String, EncodeError>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(body),
+            challenge: false,
+        }
+    }
+
+    /// An empty 200 (actions whose answer is undocumented).
+    pub(crate) fn empty() -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: None,
+            challenge: false,
+        }
+    }
+
+    /// A general error document: HTTP 401 for bad credentials, else 500.
+    pub(crate) fn general(code: i64, detail: &str, url: Option<&Url>) -> Self {
+        let name = GeneralError::from_code(code).map_or("", |g| g.wire_name());
+        let detail = if name.is_empty() {
+            detail.to_owned()
+        } else {
+            format!("{name}: {detail}")
+        };
+        let credentials = code == INVALID_CREDENTIALS;
+        Self {
+            status: if credentials {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            },
+            body: Some(papi_core::encode::general_error(
+                code,
+                &detail,
+                url.map(Url::as_str),
+            )),
+            challenge: credentials,
+        }
+    }
+
+    /// The documented answer to a kind of violation, in the envelope the table names.
+    pub(crate) fn api(endpoint: Endpoint, answer: ErrorAnswer, detail: String) -> Self {
+        if !answer.in_api_envelope {
+            return Self::general(answer.code, &detail, None);
+        }
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: Some(papi_core::encode::api_error(
+                endpoint.descriptor,
+                answer.code,
+                &detail,
+                None,
+            )),
+            challenge: false,
+        }
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let mut response = match self.body {
+            None => self.status.into_response(),
+            Some(Ok(xml)) => (self.status, [(header::CONTENT_TYPE, XML)], xml).into_response(),
+            Some(Err(e)) => {
+                tracing::error!(target: "papi_sandbox", error = %e, "cannot encode an answer");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, TEXT)],
+                    format!("the sandbox cannot encode its answer: {e}"),
+                )
+                    .into_response()
+            }
+        };
+        if self.challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
+        }
+        response
+    }
+}
+
+/// The action named by a call, for the request log.
+#[derive(Debug, Clone)]
+struct LoggedAction(String);
+
+/// Whether the HTTP Basic credentials are the configured service's.
+fn credentials_ok(shared: &Shared, headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some((scheme, encoded)) = value.trim().split_once(' ') else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return false;
+    }
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let Ok(decoded) = String::from_utf8(decoded) else {
+        return false;
+    };
+    let Some((id, password)) = decoded.split_once(':') else {
+        return false;
+    };
+    let config = &shared.config;
+    // Both compared, whatever the first gives.
+    let id_ok = constant_time_eq(id.as_bytes(), config.service_id.as_bytes());
+    let password_ok = constant_time_eq(password.as_bytes(), config.service_password.as_bytes());
+    id_ok & password_ok
+}
+
+/// The sandbox's base URL as the client reached it (its `Host`), else the bound one.
+fn base_url(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| Url::parse(&format!("http://{h}/")).ok())
+        .filter(|u| u.path() == "/" && u.query().is_none() && u.username().is_empty())
+        .or_else(|| shared.bound_base())
+}
+
+/// An API call (any path not routed otherwise; unknown paths answer 404).
+async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
+    let shared = &sandbox.shared;
+    let Some(endpoint) = shared.endpoints.get(req.uri().path()).copied() else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, TEXT)],
+            "not found\n",
+        )
+            .into_response();
+    };
+    if req.method() != Method::GET && req.method() != Method::POST {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, POST")],
+        )
+            .into_response();
+    }
+    if !credentials_ok(shared, req.headers()) {
+        return Answer::general(
+            INVALID_CREDENTIALS,
+            "missing or wrong HTTP Basic service credentials",
+            None,
+        )
+        .into_response();
+    }
+    let base = base_url(shared, req.headers());
+    let params = match Params::read(req).await {
+        Ok(params) => params,
+        Err(e) => {
+            return Answer::general(INVALID_REQUEST, &format!("unreadable request: {e}"), None)
+                .into_response()
+        }
+    };
+    let logged = params
+        .raw(ACTION_PARAM)
+        .map(|a| LoggedAction(a.chars().take(LOG_LIMIT).collect()));
+    let mut response = handle(shared, endpoint, &params, base.as_ref()).into_response();
+    if let Some(logged) = logged {
+        response.extensions_mut().insert(logged);
+    }
+    response
+}
+
+fn handle(shared: &Shared, endpoint: Endpoint, params: &Params, base: Option<&Url>) -> Answer {
+    let login = match shared.user_of(params.get(TOKEN_PARAM)) {
+        Ok(login) => login,
+        Err(problem) => return Answer::general(INVALID_TOKEN, problem.explain(), None),
+    };
+    let Some(user) = shared.users.get(&login) else {
+        return Answer::general(INVALID_TOKEN, "the token's user is unknown", None);
+    };
+    let api = endpoint.api;
+    let Some(name) = params.get(ACTION_PARAM) else {
+        return Answer::api(
+            endpoint,
+            api.unknown_action,
+            format!("the parameter `{ACTION_PARAM}` is missing"),
+        );
+    };
+    let Some(action) = api
+        .actions
+        .iter()
+        .find(|a| a.wire == name && a.descriptor.path == endpoint.descriptor.path)
+    else {
+        let shown: String = name.chars().take(LOG_LIMIT).collect();
+        return Answer::api(
+            endpoint,
+            api.unknown_action,
+            format!(
+                "the action `{shown}` is unknown at {} (parameter `{ACTION_PARAM}`)",
+                endpoint.descriptor.path
+            ),
+        );
+    };
+    match params::validate(action, params) {
+        Ok(()) => {}
+        Err(Violation::Missing(detail)) => {
+            return Answer::api(endpoint, api.missing_parameter, detail)
+        }
+        Err(Violation::Invalid(detail)) => {
+            return Answer::api(endpoint, api.invalid_parameter, detail)
+        }
+    }
+    let key = ConsentKey {
+        user: login,
+        service: shared.config.service_id.clone(),
+        family: privacy::family_of(api),
+        attribute: action.privacy_attribute,
+    };
+    let access = lock(&shared.consents).check(&key);
+    let protected = match access {
+        Access::Granted => false,
+        Access::Refused if actions::answers_protected(action.id) => true,
+        Access::Refused | Access::Denied => return privacy_denied(shared, key, base),
+    };
+    actions::run(&Call {
+        shared,
+        user,
+        endpoint,
+        api,
+        action,
+        params,
+        protected,
+    })
+}
+
+/// The privacy error, with the URL of a new consent request.
+fn privacy_denied(shared: &Shared, key: ConsentKey, base: Option<&Url>) -> Answer {
+    let (Some(id), Some(base)) = (random_hex(16), base) else {
+        return Answer::general(
+            PRIVACY_DENIED,
+            "no consent; the sandbox cannot make a consent request",
+            None,
+        );
+    };
+    let url = privacy::consent_url(base, &key, &id);
+    let detail = match key.attribute {
+        Some(a) => format!(
+            "the user has not consented to `{a}` of the family `{}`",
+            key.family
+        ),
+        None => format!("the user has not consented to the family `{}`", key.family),
+    };
+    lock(&shared.consents).ask(key, id);
+    Answer::general(PRIVACY_DENIED, &detail, url.as_ref())
+}
+
+fn query_value(uri: &Uri, name: &str) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn html(status: StatusCode, page: String) -> Response {
+    (status, Html(page)).into_response()
+}
+
+/// `GET` on the consent page.
+async fn consent_page(State(sandbox): State<Sandbox>, uri: Uri) -> Response {
+    let id = query_value(&uri, CONSENT_ID_PARAM).unwrap_or_default();
+    let return_url = query_value(&uri, CONSENT_URL.return_url);
+    let consents = lock(&sandbox.shared.consents);
+    match consents.pending(&id) {
+        Some(key) => html(
+            StatusCode::OK,
+            privacy::consent_page(&id, key, return_url.as_deref()),
+        ),
+        None => html(
+            StatusCode::NOT_FOUND,
+            privacy::problem_page("This consent request is unknown or has already been answered."),
+        ),
+    }
+}
+
+/// `POST` of the consent page's form.
+async fn decision(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let Some(decision) = form
+        .get(DECISION_FIELD)
+        .and_then(|d| Decision::from_form(d))
+    else {
+        return html(
+            StatusCode::BAD_REQUEST,
+            privacy::problem_page("Choose one of the three answers."),
+        );
+    };
+    let id = form
+        .get(CONSENT_ID_PARAM)
+        .map(String::as_str)
+        .unwrap_or_default();
+    let Some(key) = lock(&sandbox.shared.consents).decide(id, decision) else {
+        return html(
+            StatusCode::NOT_FOUND,
+            privacy::problem_page("This consent request is unknown or has already been answered."),
+        );
+    };
+    let back = privacy::usable_return_url(form.get(CONSENT_URL.return_url).map(String::as_str));
+    match back.and_then(|u| HeaderValue::from_str(u.as_str()).ok()) {
+        Some(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        None => html(StatusCode::OK, privacy::decided_page(&key, decision)),
+    }
+}
+
+/// `POST /sandbox/login`: a token for a login and password.
+async fn login(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let (Some(login), Some(password)) = (form.get(LOGIN_FIELD), form.get(PASSWORD_FIELD)) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, TEXT)],
+            "give `login` and `password` as a form\n",
+        )
+            .into_response();
+    };
+    if !sandbox.shared.check_password(login, password) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, TEXT)],
+            "wrong login or password\n",
+        )
+            .into_response();
+    }
+    match sandbox.issue_token(login) {
+        Some(token) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, TEXT)],
+            token.expose().to_owned(),
+        )
+            .into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The query with the token (and any password) shown as `***`.
+pub(crate) fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|segment| {
+            let key = form_urlencoded::parse(segment.as_bytes())
+                .next()
+                .map(|(k, _)| k.into_owned())
+                .unwrap_or_default();
+            if key == TOKEN_PARAM || key == PASSWORD_FIELD {
+                let raw_key = segment.split('=').next().unwrap_or_default();
+                format!("{raw_key}=***")
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Logs each request: method, path, redacted query, action, status, duration.
+async fn log_requests(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(redact_query).unwrap_or_default();
+    let response = next.run(req).await;
+    let action = response
+        .extensions()
+        .get::<LoggedAction>()
+        .map(|a| a.0.clone());
+    tracing::info!(
+        target: "papi_sandbox",
+        method = %method,
+        path = %path,
+        query = %query,
+        action = ?action.as_deref().unwrap_or("-"),
+        status = response.status().as_u16(),
+        duration_ms = start.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_api_is_served_at_the_root_and_under_int() {
+        let map = endpoints();
+        for path in [
+            "/PersonalContacts/V1",
+            "/int/PersonalContacts/V1",
+            "/PersonalMessages/V2",
+            "/PersonalMessages/V1",
+            "/int/PersonalMessages/V1",
+            "/PersonalRichProfile/V1",
+            "/int/PersonalRichProfile/V1",
+            "/PersonalCalendar/V1",
+            "/int/PersonalCalendar/V1",
+        ] {
+            assert!(map.contains_key(path), "{path}");
+        }
+        assert_eq!(map["/PersonalMessages/V1"].api.id, "messages");
+        assert_eq!(
+            map["/PersonalMessages/V1"].descriptor.path,
+            "/PersonalMessages/V1"
+        );
+    }
+
+    #[test]
+    fn the_token_never_reaches_the_log() {
+        assert_eq!(
+            redact_query("action=getcontact&cid=1&token=s%2Bcret"),
+            "action=getcontact&cid=1&token=***"
+        );
+        assert_eq!(redact_query("token=abc"), "token=***");
+        assert_eq!(redact_query("a=1"), "a=1");
+    }
+}

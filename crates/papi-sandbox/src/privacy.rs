@@ -1,0 +1,319 @@
+//! Privacy consent: decisions per (user, service, family, attribute), pending consent
+//! requests, the consent URL and the consent page.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use papi_core::general::{CONSENT_PAGE_INTEGRATION, CONSENT_URL};
+use url::Url;
+
+use crate::generated::Api;
+
+/// Sandbox-only query parameter of the consent URL: the id of the pending request (the
+/// real page knew the user from its own login; the sandbox knows them from this id).
+pub(crate) const CONSENT_ID_PARAM: &str = "consent";
+
+/// Form field of the decision (`once`, `permanent` or `refuse`).
+pub(crate) const DECISION_FIELD: &str = "decision";
+
+/// Where the consent page's form posts.
+pub(crate) const DECISION_PATH: &str = "/privacy/decision";
+
+/// How long an unanswered consent request is kept.
+const PENDING_TTL: Duration = Duration::from_secs(3600);
+
+/// The path of the consent page: the documented privacy page's path.
+pub(crate) fn consent_page_path() -> String {
+    Url::parse(CONSENT_PAGE_INTEGRATION)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_else(|_| "/sandbox/consent".to_owned())
+}
+
+/// The privacy family of an API; for an API whose family is undocumented, its spec id
+/// (a sandbox-only family name).
+pub(crate) fn family_of(api: &'static Api) -> &'static str {
+    api.family.unwrap_or(api.id)
+}
+
+/// What a consent covers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ConsentKey {
+    pub(crate) user: String,
+    pub(crate) service: String,
+    pub(crate) family: &'static str,
+    /// `None`: the whole family.
+    pub(crate) attribute: Option<&'static str>,
+}
+
+/// The user's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// For one call.
+    Once,
+    /// Until changed.
+    Permanent,
+    /// Refused.
+    Refused,
+}
+
+impl Decision {
+    /// The decision named by the consent page's form.
+    pub(crate) fn from_form(value: &str) -> Option<Self> {
+        match value {
+            "once" => Some(Self::Once),
+            "permanent" => Some(Self::Permanent),
+            "refuse" => Some(Self::Refused),
+            _ => None,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Once => "granted for one call",
+            Self::Permanent => "granted permanently",
+            Self::Refused => "refused",
+        }
+    }
+}
+
+/// The result of a privacy check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Granted,
+    Refused,
+    Denied,
+}
+
+struct Pending {
+    key: ConsentKey,
+    created: Instant,
+}
+
+/// Decisions and pending requests.
+#[derive(Default)]
+pub(crate) struct Consents {
+    decisions: HashMap<ConsentKey, Decision>,
+    pending: HashMap<String, Pending>,
+}
+
+impl Consents {
+    /// Whether a call needing `key` may proceed. A decision on the attribute wins over one
+    /// on the whole family; a *once* grant is consumed here (the caller holds the lock, so
+    /// exactly one call gets it).
+    pub(crate) fn check(&mut self, key: &ConsentKey) -> Access {
+        let family = ConsentKey {
+            attribute: None,
+            ..key.clone()
+        };
+        let keys: &[&ConsentKey] = if key.attribute.is_some() {
+            &[key, &family]
+        } else {
+            &[key]
+        };
+        for k in keys {
+            match self.decisions.get(*k) {
+                Some(Decision::Permanent) => return Access::Granted,
+                Some(Decision::Once) => {
+                    self.decisions.remove(*k);
+                    return Access::Granted;
+                }
+                Some(Decision::Refused) => return Access::Refused,
+                None => {}
+            }
+        }
+        Access::Denied
+    }
+
+    /// Records a consent request; its id goes into the consent URL.
+    pub(crate) fn ask(&mut self, key: ConsentKey, id: String) {
+        let now = Instant::now();
+        self.pending
+            .retain(|_, p| now.duration_since(p.created) < PENDING_TTL);
+        self.pending.insert(id, Pending { key, created: now });
+    }
+
+    /// The pending request with that id.
+    pub(crate) fn pending(&self, id: &str) -> Option<&ConsentKey> {
+        self.pending.get(id).map(|p| &p.key)
+    }
+
+    /// Applies the user's decision to a pending request (which is then answered).
+    pub(crate) fn decide(&mut self, id: &str, decision: Decision) -> Option<ConsentKey> {
+        let pending = self.pending.remove(id)?;
+        self.decisions.insert(pending.key.clone(), decision);
+        Some(pending.key)
+    }
+}
+
+/// The consent URL for a pending request: the consent page on `base` with the documented
+/// family, service id and attributes parameters and the sandbox's request id.
+pub(crate) fn consent_url(base: &Url, key: &ConsentKey, id: &str) -> Option<Url> {
+    let mut url = base.join(&consent_page_path()).ok()?;
+    {
+        let mut q = url.query_pairs_mut();
+        if let Some(family_param) = CONSENT_URL.family.first() {
+            q.append_pair(family_param, key.family);
+        }
+        q.append_pair(CONSENT_URL.service_id, &key.service);
+        if let Some(attribute) = key.attribute {
+            q.append_pair(CONSENT_URL.attributes, &format!(",{attribute}"));
+        }
+        q.append_pair(CONSENT_ID_PARAM, id);
+    }
+    Some(url)
+}
+
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<h1>{}</h1>\n{body}\n</body>\n</html>\n",
+        escape(title),
+        escape(title)
+    )
+}
+
+/// The consent page of a pending request.
+pub(crate) fn consent_page(id: &str, key: &ConsentKey, return_url: Option<&str>) -> String {
+    let what = match key.attribute {
+        Some(attribute) => format!(
+            "the <strong>{}</strong> data of the <strong>{}</strong> family",
+            escape(attribute),
+            escape(key.family)
+        ),
+        None => format!(
+            "all the data of the <strong>{}</strong> family",
+            escape(key.family)
+        ),
+    };
+    let return_field = return_url
+        .map(|r| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+                escape(CONSENT_URL.return_url),
+                escape(r)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<p>Sandbox user <strong>{user}</strong>: the service <strong>{service}</strong> asks to access {what}.</p>\n\
+         <form method=\"post\" action=\"{action}\">\n\
+         <input type=\"hidden\" name=\"{id_field}\" value=\"{id}\">\n\
+         {return_field}\
+         <button type=\"submit\" name=\"{decision}\" value=\"once\">Grant once</button>\n\
+         <button type=\"submit\" name=\"{decision}\" value=\"permanent\">Grant permanently</button>\n\
+         <button type=\"submit\" name=\"{decision}\" value=\"refuse\">Refuse</button>\n\
+         </form>",
+        user = escape(&key.user),
+        service = escape(&key.service),
+        action = escape(DECISION_PATH),
+        id_field = escape(CONSENT_ID_PARAM),
+        id = escape(id),
+        decision = escape(DECISION_FIELD),
+    );
+    page("Privacy consent (papi sandbox)", &body)
+}
+
+/// The page shown after a decision when there is no usable return URL.
+pub(crate) fn decided_page(key: &ConsentKey, decision: Decision) -> String {
+    let body = format!(
+        "<p>Access of the service <strong>{}</strong> to the <strong>{}</strong> family{} was {}.</p>",
+        escape(&key.service),
+        escape(key.family),
+        key.attribute
+            .map(|a| format!(" (<strong>{}</strong>)", escape(a)))
+            .unwrap_or_default(),
+        decision.describe()
+    );
+    page("Privacy consent recorded (papi sandbox)", &body)
+}
+
+/// A page saying what went wrong.
+pub(crate) fn problem_page(message: &str) -> String {
+    page(
+        "Privacy consent (papi sandbox)",
+        &format!("<p>{}</p>", escape(message)),
+    )
+}
+
+/// The return URL, if it is an absolute http(s) URL.
+pub(crate) fn usable_return_url(raw: Option<&str>) -> Option<Url> {
+    let url = Url::parse(raw?).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(attribute: Option<&'static str>) -> ConsentKey {
+        ConsentKey {
+            user: "alice".into(),
+            service: "svc".into(),
+            family: "contact",
+            attribute,
+        }
+    }
+
+    #[test]
+    fn once_is_consumed_and_family_grants_cover_attributes() {
+        let mut c = Consents::default();
+        assert_eq!(c.check(&key(Some("see"))), Access::Denied);
+        c.ask(key(Some("see")), "id1".into());
+        assert_eq!(c.decide("id1", Decision::Once), Some(key(Some("see"))));
+        assert_eq!(c.decide("id1", Decision::Once), None);
+        assert_eq!(c.check(&key(Some("see"))), Access::Granted);
+        assert_eq!(c.check(&key(Some("see"))), Access::Denied);
+        c.ask(key(None), "id2".into());
+        c.decide("id2", Decision::Permanent);
+        assert_eq!(c.check(&key(Some("add"))), Access::Granted);
+        assert_eq!(c.check(&key(None)), Access::Granted);
+        c.ask(key(Some("add")), "id3".into());
+        c.decide("id3", Decision::Refused);
+        assert_eq!(c.check(&key(Some("add"))), Access::Refused);
+    }
+
+    #[test]
+    fn the_consent_url_reads_back() {
+        let base = Url::parse("http://127.0.0.1:9/").unwrap();
+        let url = consent_url(&base, &key(Some("see")), "abc").unwrap();
+        let parsed = papi_core::ConsentRequest::parse(url.as_str()).unwrap();
+        assert_eq!(parsed.family(), Some("contact"));
+        assert_eq!(parsed.service_id(), Some("svc"));
+        assert_eq!(parsed.attributes(), ["see"]);
+        assert_eq!(url.path(), "/privacy/interaction.do");
+    }
+
+    #[test]
+    fn pages_escape_everything() {
+        let mut k = key(Some("see"));
+        k.user = "<script>".into();
+        let page = consent_page("i\"d", &k, Some("http://x/?a=1&b=\"<"));
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&lt;script&gt;"));
+        assert!(page.contains("i&quot;d"));
+        assert!(page.contains("a=1&amp;b=&quot;&lt;"));
+    }
+
+    #[test]
+    fn only_absolute_web_return_urls_are_followed() {
+        assert!(usable_return_url(Some("https://my.site/back?x=1")).is_some());
+        for bad in ["/back", "javascript:alert(1)", "ftp://x/", ""] {
+            assert!(usable_return_url(Some(bad)).is_none(), "{bad}");
+        }
+    }
+}
