@@ -112,6 +112,7 @@ pub mod generated;
 mod http;
 mod params;
 mod privacy;
+pub use privacy::{decision_form, ConsentChoice};
 mod seeds;
 mod state;
 

@@ -67,6 +67,15 @@ impl Decision {
         }
     }
 
+    /// The form value naming the decision.
+    pub(crate) fn form_value(self) -> &'static str {
+        match self {
+            Self::Once => "once",
+            Self::Permanent => "permanent",
+            Self::Refused => "refuse",
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Self::Once => "granted for one call",
@@ -316,4 +325,41 @@ mod tests {
             assert!(usable_return_url(Some(bad)).is_none(), "{bad}");
         }
     }
+}
+
+/// What a user can answer on the consent page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentChoice {
+    /// Grant access for one call.
+    GrantOnce,
+    /// Grant access until changed.
+    GrantPermanently,
+    /// Refuse access.
+    Refuse,
+}
+
+/// The form the consent page posts for `choice`, for programs that act as the user's
+/// browser (demos, tests): the decision URL and its form fields. `consent_redirect` is the
+/// URL the service sent the browser to (the `-3` URL with `urlRetour` appended); `None` when
+/// it is not one of this sandbox's consent URLs.
+pub fn decision_form(
+    consent_redirect: &url::Url,
+    choice: ConsentChoice,
+) -> Option<(url::Url, Vec<(&'static str, String)>)> {
+    let pairs: HashMap<String, String> = consent_redirect.query_pairs().into_owned().collect();
+    let id = pairs.get(CONSENT_ID_PARAM)?.clone();
+    let decision = match choice {
+        ConsentChoice::GrantOnce => Decision::Once,
+        ConsentChoice::GrantPermanently => Decision::Permanent,
+        ConsentChoice::Refuse => Decision::Refused,
+    };
+    let mut fields = vec![
+        (CONSENT_ID_PARAM, id),
+        (DECISION_FIELD, decision.form_value().to_owned()),
+    ];
+    if let Some(back) = pairs.get(papi_core::general::CONSENT_URL.return_url) {
+        fields.push((papi_core::general::CONSENT_URL.return_url, back.clone()));
+    }
+    let url = consent_redirect.join(DECISION_PATH).ok()?;
+    Some((url, fields))
 }

@@ -1,0 +1,169 @@
+//! The `papi` binary: the demo walks the whole flow; `papi call` reaches any action.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::Command;
+
+fn papi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_papi"))
+}
+
+#[test]
+fn the_demo_walks_the_whole_documented_flow() {
+    let out = papi().arg("demo").output().expect("run papi demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in [
+        "[1] sign in",
+        "refused: API error -3",
+        "[3] the user grants",
+        "Orange World",
+        "read back: Hello World",
+        "done:",
+    ] {
+        assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("sandbox-secret"), "{stdout}");
+}
+
+async fn call(base: &str, token: &str, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = papi();
+    cmd.arg("call").args(args).arg("--base-url").arg(base);
+    cmd.env("PAPI_SERVICE_ID", "sandbox-service")
+        .env("PAPI_SERVICE_PASSWORD", "sandbox-secret")
+        .env("PAPI_TOKEN", token);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn call_reaches_any_action_and_reports_errors_typed() {
+    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig::default());
+    let running = sandbox
+        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .unwrap();
+    let base = running.base_url().as_str().trim_end_matches('/').to_owned();
+    let token = sandbox.issue_token("alice").unwrap();
+
+    // Without consent: the -3 refusal, typed, and no secret printed.
+    let (ok, out, err) = call(
+        &base,
+        token.expose(),
+        &["contacts", "findcontactlist", "-p", "search=Orange"],
+    )
+    .await;
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("-3") && err.contains("PrivacyAccessDenied"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(token.expose()) && !err.contains("sandbox-secret"),
+        "{err}"
+    );
+
+    // A bad token: -1.
+    let (ok, _, err) = call(
+        &base,
+        "nope",
+        &["contacts", "findcontactlist", "-p", "search=Orange"],
+    )
+    .await;
+    assert!(!ok && err.contains("-1"), "{err}");
+
+    // Mistakes are named before anything is sent.
+    let (ok, _, err) = call(&base, token.expose(), &["contact", "findcontactlist"]).await;
+    assert!(
+        !ok && err.contains("unknown API `contact`") && err.contains("contacts"),
+        "{err}"
+    );
+    let (ok, _, err) = call(&base, token.expose(), &["contacts", "findcontacts"]).await;
+    assert!(
+        !ok && err.contains("unknown action") && err.contains("findcontactlist"),
+        "{err}"
+    );
+    let (ok, _, err) = call(
+        &base,
+        token.expose(),
+        &["contacts", "findcontactlist", "-p", "query=x"],
+    )
+    .await;
+    assert!(
+        !ok && err.contains("`query` is not a parameter") && err.contains("search"),
+        "{err}"
+    );
+
+    // The server's own validation, in the documented envelope: a missing parameter.
+    let (ok, _, err) = call(&base, token.expose(), &["contacts", "findcontactlist"]).await;
+    assert!(!ok && err.contains("missing"), "{err}");
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn call_prints_the_answer_as_json_once_consent_is_granted() {
+    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig::default());
+    let running = sandbox
+        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .unwrap();
+    let base = running.base_url().as_str().trim_end_matches('/').to_owned();
+    let token = sandbox.issue_token("bob").unwrap();
+
+    // The service meets -3 and sends the user to the consent page, who grants permanently.
+    let config = papi_core::Config::custom(&base, sandbox.service_credentials()).unwrap();
+    let contacts = papi_contacts::Client::new(&config).unwrap();
+    let refused = contacts
+        .find_contact_list(&token, "Orange")
+        .await
+        .unwrap_err();
+    let redirect = refused
+        .consent()
+        .unwrap()
+        .redirect_url("https://service.example/back")
+        .unwrap();
+    let (action, fields) =
+        papi_sandbox::decision_form(&redirect, papi_sandbox::ConsentChoice::GrantPermanently)
+            .unwrap();
+    let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    let browser = papi_core::reqwest::Client::builder()
+        .redirect(papi_core::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = browser
+        .post(action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 303);
+
+    let (ok, out, err) = call(
+        &base,
+        token.expose(),
+        &["contacts", "findcontactlist", "-p", "search=Orange"],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let text = json.to_string();
+    assert!(
+        text.contains("Orange") && text.contains("World") && text.contains("Partner"),
+        "{out}"
+    );
+    running.shutdown().await;
+}
