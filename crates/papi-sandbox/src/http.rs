@@ -23,6 +23,7 @@ use crate::generated::{
 };
 use crate::params::{self, Params, Violation};
 use crate::privacy::{self, Access, ConsentKey, Decision, CONSENT_ID_PARAM, DECISION_FIELD};
+use crate::saml;
 use crate::state::{constant_time_eq, lock, random_hex, Shared};
 use crate::Sandbox;
 
@@ -89,6 +90,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         .route(&privacy::consent_page_path(), get(consent_page))
         .route(privacy::DECISION_PATH, post(decision))
         .route(LOGIN_PATH, post(login))
+        .route(saml::SSO_PATH, get(saml::sso))
+        .route(saml::LOGIN_PATH, post(saml::login))
         .fallback(api_call)
         .layer(middleware::from_fn(log_requests))
         .with_state(sandbox)
@@ -221,7 +224,7 @@ fn credentials_ok(shared: &Shared, headers: &HeaderMap) -> bool {
 }
 
 /// The sandbox's base URL as the client reached it (its `Host`), else the bound one.
-fn base_url(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
+pub(crate) fn base_url(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
     headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

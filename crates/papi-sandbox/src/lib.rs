@@ -32,16 +32,60 @@
 //! - `GET` on the path of the documented privacy page: the consent page; `POST
 //!   /privacy/decision`: the user's decision (see *Privacy*).
 //! - `POST /sandbox/login` (form `login`, `password`): `200 text/plain` with a fresh user
-//!   token, `401` otherwise. A developer shortcut standing in for the SAML identity
-//!   provider, which the sandbox does not implement yet.
+//!   token, `401` otherwise. A developer shortcut that skips the SAML sign-in.
+//! - `GET /saml/sso` and `POST /saml/login`: the SAML identity provider (see *Signing in
+//!   with SAML*).
+//!
+//! # Signing in with SAML
+//!
+//! The sandbox is an identity provider of the Authentication API, for
+//! [`papi_auth::ServiceProvider`] or any SAML 2.0 service provider that uses the
+//! HTTP-Redirect binding for its request and accepts HTTP-POST-SimpleSign answers:
+//!
+//! - Entity id `{base}saml/idp`, single sign-on URL `{base}saml/sso`, where `{base}` is
+//!   [`RunningSandbox::base_url`]; [`RunningSandbox::identity_provider`] gives both with the
+//!   signing certificate, ready for [`papi_auth::ServiceProvider::new`].
+//! - **The signing key is generated at every start** ([`Sandbox::new`]: RSA 2048 bits, with
+//!   a self-signed certificate, [`Sandbox::idp_certificate_pem`]): answers of one sandbox
+//!   never verify with another's certificate, and nothing secret is stored in the
+//!   repository.
+//! - `GET /saml/sso?SAMLRequest=…&RelayState=…`: the `AuthnRequest`, DEFLATE-compressed and
+//!   base64-encoded (HTTP-Redirect binding). The sandbox takes its `ID`, its `Issuer` (the
+//!   service's entity id) and its `AssertionConsumerServiceURL`, which must be an absolute
+//!   http(s) URL: the sandbox keeps no service metadata, so it answers any service at the
+//!   URL its request names. A `ProtocolBinding` other than HTTP-POST-SimpleSign, a missing
+//!   value, a `RelayState` over 80 bytes, a document that is not a SAML 2.0 `AuthnRequest`
+//!   or is over the size limits (16 KiB encoded, 64 KiB inflated) answers an HTML page
+//!   saying why, with **HTTP 400**. Otherwise: the login page (login and password of a
+//!   [`TestUser`]: by default `alice` / `alice-pw` and `bob` / `bob-pw`). The request waits
+//!   server-side (15 minutes, under a random id in the form), so the page carries nothing
+//!   that could be tampered with. The request's signature (`SigAlg`, `Signature`), the
+//!   `NameIDPolicy` and `ForceAuthn`/`IsPassive` are ignored.
+//! - `POST /saml/login` (form fields `pending`, `login`, `password`): a wrong login or
+//!   password shows the login page again with **HTTP 401**; an unknown, expired or already
+//!   answered sign-in gives **HTTP 400**. The right ones issue a user token exactly like
+//!   [`Sandbox::issue_token`] (random 256 bits, valid [`SandboxConfig::token_lifetime`])
+//!   and answer a page whose form posts itself (a button for browsers without JavaScript)
+//!   to the assertion consumer URL with `SAMLResponse`, `RelayState` (when given),
+//!   `SigAlg` (rsa-sha256) and `Signature` (HTTP-POST-SimpleSign, over the octets of
+//!   [`papi_auth::signed_octets`]).
+//! - The `Response` (status success, `InResponseTo` and `Destination` set) holds one
+//!   assertion: the identity provider as `Issuer`; a persistent `NameID`, opaque and the
+//!   same for a login at every start; a bearer confirmation for the consumer URL; conditions
+//!   valid for 5 minutes with the requesting service as audience; an authentication
+//!   statement whose `SessionNotOnOrAfter` is when the token expires; and the token in the
+//!   attribute [`papi_auth::idp::TOKEN_ATTRIBUTE`].
+//! - Single logout, the ManageNameID service, artifact and plain HTTP-POST answers,
+//!   encrypted assertions and IdP-initiated sign-in are not served.
 //!
 //! # Checks, in order
 //!
 //! 1. HTTP Basic service credentials. Missing or wrong: the general
 //!    [`INVALID_CREDENTIALS`](generated::INVALID_CREDENTIALS) document with **HTTP 401**
 //!    (and a `WWW-Authenticate` header).
-//! 2. The user token (issued by [`Sandbox::issue_token`] or `/sandbox/login`): unknown or
-//!    expired gives the general [`INVALID_TOKEN`](generated::INVALID_TOKEN) document.
+//! 2. The user token (issued by [`Sandbox::issue_token`], `/sandbox/login` or the SAML
+//!    sign-in): unknown or expired gives the general
+//!    [`INVALID_TOKEN`](generated::INVALID_TOKEN) document.
 //! 3. The action: missing, or not served at this path, gives the API's `unknown_action`
 //!    answer.
 //! 4. The parameter rules of the table: missing mandatory parameters and unmet
@@ -100,8 +144,9 @@
 //! # Logging
 //!
 //! Each request is logged with `tracing` at INFO (target `papi_sandbox`): method, path,
-//! query with the token shown as `***`, action, status and duration. The `Authorization`
-//! header and request bodies are never logged.
+//! query with the token and any password shown as `***`, action, status and duration. The
+//! `Authorization` header and request bodies (login forms) are never logged, nor are the
+//! SAML answers, which carry the token.
 
 #![deny(missing_docs)]
 
@@ -113,6 +158,7 @@ mod http;
 mod params;
 mod privacy;
 pub use privacy::{decision_form, ConsentChoice};
+mod saml;
 mod seeds;
 mod state;
 
@@ -178,9 +224,9 @@ impl fmt::Debug for SandboxConfig {
 /// A user of the sandbox.
 #[derive(Clone)]
 pub struct TestUser {
-    /// Login (for `/sandbox/login` and [`Sandbox::issue_token`]).
+    /// Login (for the SAML login page, `/sandbox/login` and [`Sandbox::issue_token`]).
     pub login: String,
-    /// Password (for `/sandbox/login`).
+    /// Password (for the SAML login page and `/sandbox/login`).
     pub password: String,
     /// Display name; its first word is the first name, the rest the last name.
     pub display_name: String,
@@ -211,7 +257,8 @@ impl fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// A sandbox with fresh data: every user gets the seed data.
+    /// A sandbox with fresh data: every user gets the seed data. Also generates the SAML
+    /// identity provider's RSA signing key (2048 bits) and its self-signed certificate.
     pub fn new(config: SandboxConfig) -> Self {
         Self {
             shared: Arc::new(Shared::new(config)),
@@ -242,6 +289,7 @@ impl Sandbox {
                 .await
         });
         Ok(RunningSandbox {
+            sandbox: self.clone(),
             base_url,
             stop: Some(stop),
             task,
@@ -252,6 +300,20 @@ impl Sandbox {
     /// lifetime; `None` for an unknown user (or if the system's random source fails).
     pub fn issue_token(&self, login: &str) -> Option<papi_core::UserToken> {
         self.shared.issue_token(login)
+    }
+
+    /// The identity provider's signing certificate (self-signed, PEM), generated with its
+    /// RSA key when the sandbox was made; `None` if that failed (the error is logged).
+    ///
+    /// [`RunningSandbox::identity_provider`] already trusts it; this is for other SAML
+    /// service providers.
+    pub fn idp_certificate_pem(&self) -> Option<String> {
+        self.shared
+            .idp
+            .signing
+            .as_ref()
+            .ok()
+            .map(|s| s.certificate_pem.clone())
     }
 
     /// The service credentials the sandbox accepts.
@@ -266,6 +328,7 @@ impl Sandbox {
 /// A sandbox serving on a socket.
 #[derive(Debug)]
 pub struct RunningSandbox {
+    sandbox: Sandbox,
     base_url: Url,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -275,6 +338,19 @@ impl RunningSandbox {
     /// The base URL (`http://127.0.0.1:PORT/`), to give to `papi_core::Config::custom`.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// The sandbox's SAML identity provider as papi-auth sees it: entity id
+    /// `{base}saml/idp`, single sign-on URL `{base}saml/sso`, the persistent NameID format,
+    /// and the sandbox's signing certificate as trust anchor. Give it to
+    /// [`papi_auth::ServiceProvider::new`].
+    ///
+    /// Fails with [`papi_auth::AuthError::NoTrustedKey`] when the sandbox has no signing key
+    /// (its generation failed; the error is logged).
+    pub fn identity_provider(
+        &self,
+    ) -> Result<papi_auth::IdentityProviderConfig, papi_auth::AuthError> {
+        saml::identity_provider(&self.sandbox.shared.idp, &self.base_url)
     }
 
     /// Stops accepting connections, lets the requests in progress finish, and returns when

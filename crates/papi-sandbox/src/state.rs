@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::http::{endpoints, Endpoint};
 use crate::privacy::Consents;
+use crate::saml::Idp;
 use crate::seeds::Seeds;
 use crate::{SandboxConfig, TestUser};
 
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) users: HashMap<String, User>,
     tokens: Mutex<HashMap<String, TokenEntry>>,
     pub(crate) consents: Mutex<Consents>,
+    /// The SAML identity provider: signing key and sign-ins in progress.
+    pub(crate) idp: Idp,
     bound_base: RwLock<Option<Url>>,
 }
 
@@ -91,6 +94,7 @@ impl Shared {
             users,
             tokens: Mutex::new(HashMap::new()),
             consents: Mutex::new(Consents::default()),
+            idp: Idp::new(),
             bound_base: RwLock::new(None),
         }
     }

@@ -1,0 +1,235 @@
+//! consent-web: a tiny third-party web site built on the papi clients, the way a real
+//! service uses the Personal APIs: the visitor signs in at the identity provider (SAML Web
+//! SSO through `papi-auth`), the site reads their address book with `papi-contacts`, and
+//! when the user has not consented yet it sends the browser to the consent page and tries
+//! again when the user comes back.
+
+#![deny(missing_docs)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use papi_auth::{PostedForm, ServiceProvider};
+use papi_core::{Config, UserToken};
+
+/// Session cookie of the site.
+const SESSION_COOKIE: &str = "consent_web_session";
+/// Where the identity provider posts its answer.
+pub const ACS_PATH: &str = "/saml/acs";
+
+/// How the site is set up.
+pub struct SiteConfig {
+    /// The site's own base URL (its service provider entity id and assertion consumer URL
+    /// derive from it).
+    pub public_base: papi_core::url::Url,
+    /// Client configuration of the Personal APIs (base URL and service credentials).
+    pub api: Config,
+    /// The identity provider to sign in with.
+    pub idp: papi_auth::IdentityProviderConfig,
+}
+
+#[derive(Default)]
+struct Session {
+    pending_request: Option<String>,
+    token: Option<UserToken>,
+}
+
+struct Site {
+    sp: ServiceProvider,
+    contacts: papi_contacts::Client,
+    public_base: papi_core::url::Url,
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+/// Why the site could not be built.
+#[derive(Debug)]
+pub struct SetupError(pub String);
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+/// The site's routes: `/` (the visitor's contacts) and the assertion consumer service.
+pub fn app(config: SiteConfig) -> Result<Router, SetupError> {
+    let acs = config
+        .public_base
+        .join(ACS_PATH)
+        .map_err(|e| SetupError(e.to_string()))?;
+    let sp = ServiceProvider::new(config.public_base.as_str(), acs.as_str(), config.idp)
+        .map_err(|e| SetupError(e.to_string()))?;
+    let contacts =
+        papi_contacts::Client::new(&config.api).map_err(|e| SetupError(e.to_string()))?;
+    let site = Arc::new(Site {
+        sp,
+        contacts,
+        public_base: config.public_base,
+        sessions: Mutex::new(HashMap::new()),
+    });
+    Ok(Router::new()
+        .route("/", get(home))
+        .route(ACS_PATH, post(acs_answer))
+        .with_state(site))
+}
+
+fn random_id() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+         <body><h1>{t}</h1>{body}</body></html>",
+        t = escape(title)
+    ))
+}
+
+fn problem(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        page("consent-web", &format!("<p>{}</p>", escape(text))),
+    )
+        .into_response()
+}
+
+fn session_id(jar: &CookieJar) -> Option<String> {
+    jar.get(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+#[derive(serde::Deserialize)]
+struct HomeQuery {
+    q: Option<String>,
+}
+
+async fn home(
+    State(site): State<Arc<Site>>,
+    jar: CookieJar,
+    Query(query): Query<HomeQuery>,
+) -> Response {
+    let search = query.q.unwrap_or_else(|| "Orange".to_owned());
+    let sid = match session_id(&jar) {
+        Some(sid) => sid,
+        None => match random_id() {
+            Ok(sid) => sid,
+            Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+    };
+    let token = site
+        .sessions
+        .lock()
+        .ok()
+        .and_then(|s| s.get(&sid).and_then(|s| s.token.clone()));
+    let jar = jar.add(
+        Cookie::build((SESSION_COOKIE, sid.clone()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .build(),
+    );
+    let Some(token) = token else {
+        // Not signed in: off to the identity provider.
+        let redirect = match site.sp.login_redirect(Some("/"), chrono::Utc::now()) {
+            Ok(r) => r,
+            Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        };
+        if let Ok(mut sessions) = site.sessions.lock() {
+            sessions.entry(sid).or_default().pending_request = Some(redirect.request_id.clone());
+        }
+        return (jar, Redirect::to(redirect.url.as_str())).into_response();
+    };
+    match site.contacts.find_contact_list(&token, &search).await {
+        Ok(page_of_contacts) => {
+            let mut list = String::from("<ul id=\"contacts\">");
+            for c in page_of_contacts.contacts.iter().flat_map(|l| &l.entries) {
+                list.push_str(&format!(
+                    "<li>{} {}</li>",
+                    escape(c.firstname.as_deref().unwrap_or("")),
+                    escape(c.lastname.as_deref().unwrap_or(""))
+                ));
+            }
+            list.push_str("</ul>");
+            (
+                jar,
+                page(&format!("Your contacts matching \"{search}\""), &list),
+            )
+                .into_response()
+        }
+        Err(e) if e.is_privacy_denied() => {
+            // Not consented yet: send the browser to the consent page, back here afterwards.
+            let back = match site.public_base.join("/") {
+                Ok(u) => u,
+                Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            };
+            match e.consent().map(|c| c.redirect_url(back.as_str())) {
+                Some(Ok(url)) => (jar, Redirect::to(url.as_str())).into_response(),
+                _ => problem(
+                    StatusCode::BAD_GATEWAY,
+                    "the refusal carries no usable consent URL",
+                ),
+            }
+        }
+        Err(e) => problem(StatusCode::BAD_GATEWAY, &e.to_string()),
+    }
+}
+
+async fn acs_answer(
+    State(site): State<Arc<Site>>,
+    jar: CookieJar,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(sid) = session_id(&jar) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "no session: start from the home page",
+        );
+    };
+    let form = match PostedForm::parse(&body) {
+        Ok(f) => f,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let expected = site
+        .sessions
+        .lock()
+        .ok()
+        .and_then(|s| s.get(&sid).and_then(|s| s.pending_request.clone()));
+    match site
+        .sp
+        .consume(&form, expected.as_deref(), chrono::Utc::now())
+    {
+        Ok(auth) => {
+            if let Ok(mut sessions) = site.sessions.lock() {
+                let s = sessions.entry(sid).or_default();
+                s.pending_request = None;
+                s.token = Some(auth.token);
+            }
+            (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
+        }
+        Err(e) => problem(StatusCode::FORBIDDEN, &format!("sign-in refused: {e}")),
+    }
+}

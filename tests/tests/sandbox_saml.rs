@@ -1,0 +1,440 @@
+//! End-to-end tests of the sandbox's SAML identity provider: a `papi_auth::ServiceProvider`
+//! sends the browser (here reqwest, redirects off) to the sandbox's SSO URL, the user signs
+//! in on the login page, the auto-posting answer is verified by papi-auth, and the token
+//! it carries is used with a generated client.
+
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use papi_auth::chrono::{DateTime, Utc};
+use papi_auth::{AuthError, Authenticated, PostedForm, ServiceProvider};
+use papi_core::reqwest;
+use papi_core::url::{form_urlencoded, Url};
+use papi_core::{Config, Error, GeneralError, UserToken};
+use papi_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use scraper::{Html, Selector};
+
+const SP_ENTITY: &str = "https://my.service.example/saml";
+const ACS: &str = "https://my.service.example/saml/acs?from=idp";
+const RELAY_STATE: &str = "/calendar?x=1&y=a b";
+
+struct Env {
+    sandbox: Sandbox,
+    running: RunningSandbox,
+    http: reqwest::Client,
+    sp: ServiceProvider,
+}
+
+/// A form read from a page: its action (resolved against the page's URL) and its fields.
+#[derive(Debug)]
+struct PageForm {
+    action: Url,
+    fields: Vec<(String, String)>,
+}
+
+impl PageForm {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The first form of `html`: its action and its named inputs with their values.
+fn read_form(page_url: &Url, html: &str) -> PageForm {
+    let doc = Html::parse_document(html);
+    let form_sel = Selector::parse("form").unwrap();
+    let input_sel = Selector::parse("input[name]").unwrap();
+    let form = doc.select(&form_sel).next().expect("a form");
+    let action = page_url
+        .join(form.value().attr("action").expect("a form action"))
+        .unwrap();
+    assert_eq!(
+        form.value().attr("method").map(str::to_ascii_lowercase),
+        Some("post".to_owned())
+    );
+    let fields = form
+        .select(&input_sel)
+        .map(|input| {
+            let v = input.value();
+            (
+                v.attr("name").unwrap().to_owned(),
+                v.attr("value").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    PageForm { action, fields }
+}
+
+fn has(html: &str, selector: &str) -> bool {
+    let sel = Selector::parse(selector).unwrap();
+    Html::parse_document(html).select(&sel).next().is_some()
+}
+
+fn now() -> DateTime<Utc> {
+    SystemTime::now().into()
+}
+
+impl Env {
+    async fn start() -> Env {
+        Env::start_with(SandboxConfig::default()).await
+    }
+
+    async fn start_with(config: SandboxConfig) -> Env {
+        let sandbox = Sandbox::new(config);
+        let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let sp =
+            ServiceProvider::new(SP_ENTITY, ACS, running.identity_provider().unwrap()).unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Env {
+            sandbox,
+            running,
+            http,
+            sp,
+        }
+    }
+
+    fn contacts(&self) -> papi_contacts::Client {
+        let config = Config::custom(
+            self.running.base_url().as_str(),
+            self.sandbox.service_credentials(),
+        )
+        .unwrap();
+        papi_contacts::Client::new(&config).unwrap()
+    }
+
+    async fn post_form(&self, url: &Url, fields: &[(String, String)]) -> (u16, String) {
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            body.append_pair(k, v);
+        }
+        let answer = self
+            .http
+            .post(url.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.finish())
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        (status, answer.text().await.unwrap())
+    }
+
+    /// Follows the login redirect: the login page's form.
+    async fn login_page(&self, url: &Url) -> PageForm {
+        let page = self.http.get(url.clone()).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let html = page.text().await.unwrap();
+        assert!(has(&html, "input[type=password][name=password]"), "{html}");
+        assert!(html.contains(SP_ENTITY), "names the service: {html}");
+        read_form(url, &html)
+    }
+
+    /// Fills the login form and posts it: the status and the page.
+    async fn submit_login(&self, form: &PageForm, login: &str, password: &str) -> (u16, String) {
+        let mut fields: Vec<(String, String)> = form
+            .fields
+            .iter()
+            .filter(|(k, _)| k != "login" && k != "password")
+            .cloned()
+            .collect();
+        fields.push(("login".into(), login.into()));
+        fields.push(("password".into(), password.into()));
+        self.post_form(&form.action, &fields).await
+    }
+
+    /// The whole browser side of a sign-in: redirect, login page, answer page. Returns the
+    /// request id and the auto-post form.
+    async fn sign_in(&self, login: &str, password: &str) -> (String, PageForm) {
+        let redirect = self.sp.login_redirect(Some(RELAY_STATE), now()).unwrap();
+        assert!(redirect
+            .url
+            .as_str()
+            .starts_with(self.running.base_url().join("saml/sso").unwrap().as_str()));
+        let form = self.login_page(&redirect.url).await;
+        let (status, html) = self.submit_login(&form, login, password).await;
+        assert_eq!(status, 200, "{html}");
+        // No JavaScript needed: a visible submit button.
+        assert!(has(&html, "form button[type=submit]"), "{html}");
+        let answer = read_form(&form.action, &html);
+        (redirect.request_id, answer)
+    }
+}
+
+fn posted(form: &PageForm) -> PostedForm {
+    PostedForm::from_pairs(form.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap()
+}
+
+fn general<S: std::fmt::Debug>(e: &Error<S>) -> Option<GeneralError> {
+    match e {
+        Error::Api(a) => a.general(),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_user_signs_in_and_the_token_is_accepted() {
+    let env = Env::start().await;
+    let (request_id, answer) = env.sign_in("alice", "alice-pw").await;
+
+    // Posted to the service's assertion consumer URL, signed with SimpleSign.
+    assert_eq!(answer.action.as_str(), ACS);
+    assert_eq!(answer.field("RelayState"), Some(RELAY_STATE));
+    assert_eq!(answer.field("SigAlg"), Some(papi_auth::SIG_ALG_RSA_SHA256));
+    assert!(answer.field("Signature").is_some());
+
+    let user: Authenticated = env
+        .sp
+        .consume(&posted(&answer), Some(&request_id), now())
+        .unwrap();
+    assert_eq!(user.relay_state.as_deref(), Some(RELAY_STATE));
+    assert_eq!(
+        user.name_id_format.as_deref(),
+        papi_auth::idp::PRODUCTION.nameid_formats.first().copied()
+    );
+    assert!(!user.name_id.contains("alice"), "opaque: {}", user.name_id);
+    assert!(user.not_on_or_after.unwrap() > now());
+    assert!(user.session_not_on_or_after.unwrap() > now());
+    // Random, at least 128 bits (hex).
+    assert!(user.token.expose().len() >= 32);
+    assert!(!format!("{user:?}").contains(user.token.expose()));
+
+    // The token is one the APIs accept: the call gets as far as the privacy check (-3),
+    // not the token check (-1).
+    let e = env
+        .contacts()
+        .find_contact_list(&user.token, "a")
+        .await
+        .unwrap_err();
+    assert!(e.is_privacy_denied(), "{e:?}");
+
+    // Signing in again: the same persistent NameID, a new token; bob gets another NameID.
+    let (again_id, again) = env.sign_in("alice", "alice-pw").await;
+    let again = env
+        .sp
+        .consume(&posted(&again), Some(&again_id), now())
+        .unwrap();
+    assert_eq!(again.name_id, user.name_id);
+    assert_ne!(again.token.expose(), user.token.expose());
+    let (bob_id, bob) = env.sign_in("bob", "bob-pw").await;
+    let bob = env.sp.consume(&posted(&bob), Some(&bob_id), now()).unwrap();
+    assert_ne!(bob.name_id, user.name_id);
+
+    // The certificate papi-auth trusts is the one the sandbox publishes.
+    let pem = env.sandbox.idp_certificate_pem().unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let idp = papi_auth::IdentityProviderConfig::new(
+        env.running.identity_provider().unwrap().entity_id(),
+        env.running.base_url().join("saml/sso").unwrap().as_str(),
+    )
+    .unwrap()
+    .with_certificate_pem(&pem)
+    .unwrap();
+    let sp = ServiceProvider::new(SP_ENTITY, ACS, idp).unwrap();
+    let (id, form) = env.sign_in("alice", "alice-pw").await;
+    sp.consume(&posted(&form), Some(&id), now()).unwrap();
+
+    env.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_the_login_page_again() {
+    let env = Env::start().await;
+    let redirect = env.sp.login_redirect(None, now()).unwrap();
+    let form = env.login_page(&redirect.url).await;
+
+    for (login, password) in [("alice", "bob-pw"), ("alice", ""), ("mallory", "alice-pw")] {
+        let (status, html) = env.submit_login(&form, login, password).await;
+        assert_eq!(status, 401, "{login}/{password}");
+        assert!(has(&html, "[role=alert]"), "{html}");
+        assert!(has(&html, "input[type=password]"), "{html}");
+        assert!(!html.contains("SAMLResponse"), "{html}");
+        assert!(!html.contains("alice-pw"), "{html}");
+    }
+
+    // The same sign-in still works with the right password, once.
+    let (status, html) = env.submit_login(&form, "alice", "alice-pw").await;
+    assert_eq!(status, 200, "{html}");
+    let answer = read_form(&form.action, &html);
+    assert_eq!(answer.field("RelayState"), None);
+    env.sp
+        .consume(&posted(&answer), Some(&redirect.request_id), now())
+        .unwrap();
+    let (status, _) = env.submit_login(&form, "alice", "alice-pw").await;
+    assert_eq!(status, 400, "an answered sign-in cannot be answered again");
+}
+
+#[tokio::test]
+async fn a_tampered_answer_is_refused() {
+    let env = Env::start().await;
+    let (request_id, mut answer) = env.sign_in("alice", "alice-pw").await;
+    let engine = base64::engine::general_purpose::STANDARD;
+
+    // Swap the token for bob's, keep the signature.
+    let original = answer.field("SAMLResponse").unwrap().to_owned();
+    let xml = String::from_utf8(engine.decode(&original).unwrap()).unwrap();
+    let alice = env
+        .sp
+        .consume(&posted(&answer), Some(&request_id), now())
+        .unwrap();
+    assert!(xml.contains(alice.token.expose()));
+    let bob = env.sandbox.issue_token("bob").unwrap();
+    let forged = engine.encode(xml.replace(alice.token.expose(), bob.expose()));
+    for (k, v) in &mut answer.fields {
+        if k == "SAMLResponse" {
+            *v = forged.clone();
+        }
+    }
+    let e = env
+        .sp
+        .consume(&posted(&answer), Some(&request_id), now())
+        .unwrap_err();
+    assert_eq!(e, AuthError::BadSignature);
+    assert!(!format!("{e:?} {e}").contains(bob.expose()));
+
+    // A changed RelayState breaks the signature too.
+    for (k, v) in &mut answer.fields {
+        match k.as_str() {
+            "SAMLResponse" => *v = original.clone(),
+            "RelayState" => *v = "/elsewhere".into(),
+            _ => {}
+        }
+    }
+    let e = env
+        .sp
+        .consume(&posted(&answer), Some(&request_id), now())
+        .unwrap_err();
+    assert_eq!(e, AuthError::BadSignature);
+}
+
+#[tokio::test]
+async fn each_sandbox_signs_with_its_own_key() {
+    let first = Env::start().await;
+    let second = Env::start().await;
+    let (request_id, answer) = first.sign_in("alice", "alice-pw").await;
+    // The second sandbox's service provider trusts only the second key.
+    let sp = ServiceProvider::new(
+        SP_ENTITY,
+        ACS,
+        papi_auth::IdentityProviderConfig::new(
+            first.running.identity_provider().unwrap().entity_id(),
+            first.running.base_url().as_str(),
+        )
+        .unwrap()
+        .with_certificate_pem(&second.sandbox.idp_certificate_pem().unwrap())
+        .unwrap(),
+    )
+    .unwrap();
+    let e = sp
+        .consume(&posted(&answer), Some(&request_id), now())
+        .unwrap_err();
+    assert_eq!(e, AuthError::BadSignature);
+    assert_ne!(
+        first.sandbox.idp_certificate_pem(),
+        second.sandbox.idp_certificate_pem()
+    );
+}
+
+#[tokio::test]
+async fn unusable_saml_requests_get_a_400_page() {
+    let env = Env::start().await;
+    let sso = env.running.base_url().join("saml/sso").unwrap();
+    let engine = base64::engine::general_purpose::STANDARD;
+    let good = env.sp.login_redirect(None, now()).unwrap().url;
+    let good_request: String = good
+        .query_pairs()
+        .find(|(k, _)| k == "SAMLRequest")
+        .unwrap()
+        .1
+        .into_owned();
+    let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
+        (vec![], "No SAMLRequest"),
+        (vec![("SAMLRequest", "%%% not base64 <>".into())], "base64"),
+        (
+            vec![("SAMLRequest", engine.encode("not deflated"))],
+            "DEFLATE",
+        ),
+        (vec![("SAMLRequest", "A".repeat(40_000))], "longer"),
+        (
+            vec![
+                ("SAMLRequest", good_request.clone()),
+                ("RelayState", "r".repeat(81)),
+            ],
+            "RelayState",
+        ),
+        (
+            vec![
+                ("SAMLRequest", good_request.clone()),
+                ("SAMLRequest", good_request),
+            ],
+            "more than once",
+        ),
+    ];
+    for (query, why) in cases {
+        let mut url = sso.clone();
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&query);
+        }
+        let answer = env.http.get(url).send().await.unwrap();
+        assert_eq!(answer.status(), 400, "{why}");
+        assert!(answer.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let html = answer.text().await.unwrap();
+        assert!(html.contains(why), "{why}: {html}");
+        assert!(!has(&html, "input[type=password]"), "{html}");
+    }
+
+    // A login post without a known sign-in.
+    let (status, html) = env
+        .post_form(
+            &env.running.base_url().join("saml/login").unwrap(),
+            &[
+                ("pending".into(), "forged".into()),
+                ("login".into(), "alice".into()),
+                ("password".into(), "alice-pw".into()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(!html.contains("SAMLResponse"), "{html}");
+}
+
+#[tokio::test]
+async fn tokens_from_the_identity_provider_expire() {
+    let env = Env::start_with(SandboxConfig {
+        token_lifetime: Duration::from_millis(300),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (request_id, answer) = env.sign_in("alice", "alice-pw").await;
+    let user = env
+        .sp
+        .consume(&posted(&answer), Some(&request_id), now())
+        .unwrap();
+    let session_end = user.session_not_on_or_after.unwrap();
+    assert!(session_end <= now() + papi_auth::chrono::TimeDelta::seconds(2));
+
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let e = env
+        .contacts()
+        .find_contact_list(&user.token, "a")
+        .await
+        .unwrap_err();
+    assert_eq!(general(&e), Some(GeneralError::InvalidToken), "{e:?}");
+    let e = env
+        .contacts()
+        .find_contact_list(&UserToken::new("not-a-token"), "a")
+        .await
+        .unwrap_err();
+    assert_eq!(general(&e), Some(GeneralError::InvalidToken), "{e:?}");
+}
