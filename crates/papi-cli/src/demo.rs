@@ -5,7 +5,10 @@ use std::error::Error as StdError;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use papi_contacts::input::AddContactInput;
-use papi_core::{Config, UserToken};
+use papi_core::Config;
+
+#[path = "signin.rs"]
+mod signin;
 
 type DemoResult<T> = Result<T, Box<dyn StdError + Send + Sync>>;
 
@@ -21,12 +24,16 @@ pub async fn run() -> DemoResult<()> {
         .await?;
     let base = running.base_url().clone();
     println!("embedded sandbox on {base}");
-    let result = walk(&sandbox, &base).await;
+    let result = walk(&sandbox, &running, &base).await;
     running.shutdown().await;
     result
 }
 
-async fn walk(sandbox: &papi_sandbox::Sandbox, base: &papi_core::url::Url) -> DemoResult<()> {
+async fn walk(
+    sandbox: &papi_sandbox::Sandbox,
+    running: &papi_sandbox::RunningSandbox,
+    base: &papi_core::url::Url,
+) -> DemoResult<()> {
     let browser = papi_core::reqwest::Client::builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()?;
@@ -36,22 +43,15 @@ async fn walk(sandbox: &papi_sandbox::Sandbox, base: &papi_core::url::Url) -> De
         .next()
         .ok_or("the sandbox has no test user")?;
 
-    step(1, &format!("sign in as {} (sandbox login)", user.login));
-    let answer = crate::consent::post_form(
-        &browser,
-        base.join("sandbox/login")?,
-        &[
-            ("login", user.login.clone()),
-            ("password", user.password.clone()),
-        ],
-    )
-    .send()
-    .await?;
-    if !answer.status().is_success() {
-        return Err(format!("login refused: HTTP {}", answer.status()).into());
-    }
-    let token = UserToken::new(answer.text().await?.trim());
-    println!("    got a user token ({token})");
+    step(
+        1,
+        &format!(
+            "sign in as {} through the identity provider (SAML 2.0 Web SSO)",
+            user.login
+        ),
+    );
+    let token = signin::saml(&browser, running, &user.login, &user.password).await?;
+    println!("    the signed answer was verified; got the user token ({token})");
 
     let config = Config::custom(base.as_str(), sandbox.service_credentials())?;
     let contacts = papi_contacts::Client::new(&config)?;
