@@ -3,6 +3,11 @@
 //! SSO through `papi-auth`), the site reads their address book with `papi-contacts`, and
 //! when the user has not consented yet it sends the browser to the consent page and tries
 //! again when the user comes back.
+//!
+//! The session cookie is `SameSite=Lax`, which suits an identity provider on the same site
+//! (the sandbox on loopback). Behind a real, cross-site identity provider its answer is a
+//! cross-site POST: serve the site over HTTPS with a `SameSite=None; Secure` cookie, or
+//! find the session through `RelayState`.
 
 #![deny(missing_docs)]
 
@@ -22,6 +27,8 @@ use papi_core::{Config, UserToken};
 const SESSION_COOKIE: &str = "consent_web_session";
 /// Where the identity provider posts its answer.
 pub const ACS_PATH: &str = "/saml/acs";
+/// Sessions kept at most (the oldest are dropped): an example site, not a session store.
+const MAX_SESSIONS: usize = 10_000;
 
 /// How the site is set up.
 pub struct SiteConfig {
@@ -38,6 +45,7 @@ pub struct SiteConfig {
 struct Session {
     pending_request: Option<String>,
     token: Option<UserToken>,
+    created: u64,
 }
 
 struct Site {
@@ -45,6 +53,7 @@ struct Site {
     contacts: papi_contacts::Client,
     public_base: papi_core::url::Url,
     sessions: Mutex<HashMap<String, Session>>,
+    counter: std::sync::atomic::AtomicU64,
 }
 
 /// Why the site could not be built.
@@ -74,6 +83,7 @@ pub fn app(config: SiteConfig) -> Result<Router, SetupError> {
         contacts,
         public_base: config.public_base,
         sessions: Mutex::new(HashMap::new()),
+        counter: std::sync::atomic::AtomicU64::new(0),
     });
     Ok(Router::new()
         .route("/", get(home))
@@ -159,7 +169,21 @@ async fn home(
             Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         };
         if let Ok(mut sessions) = site.sessions.lock() {
-            sessions.entry(sid).or_default().pending_request = Some(redirect.request_id.clone());
+            if sessions.len() >= MAX_SESSIONS && !sessions.contains_key(&sid) {
+                if let Some(oldest) = sessions
+                    .iter()
+                    .min_by_key(|(_, s)| s.created)
+                    .map(|(k, _)| k.clone())
+                {
+                    sessions.remove(&oldest);
+                }
+            }
+            let created = site
+                .counter
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let session = sessions.entry(sid).or_default();
+            session.created = created;
+            session.pending_request = Some(redirect.request_id.clone());
         }
         return (jar, Redirect::to(redirect.url.as_str())).into_response();
     };
@@ -213,23 +237,47 @@ async fn acs_answer(
         Ok(f) => f,
         Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    let expected = site
+    // Only an answer to the request this session sent is accepted (no unsolicited answers).
+    let Some(expected) = site
         .sessions
         .lock()
         .ok()
-        .and_then(|s| s.get(&sid).and_then(|s| s.pending_request.clone()));
-    match site
-        .sp
-        .consume(&form, expected.as_deref(), chrono::Utc::now())
-    {
-        Ok(auth) => {
-            if let Ok(mut sessions) = site.sessions.lock() {
-                let s = sessions.entry(sid).or_default();
-                s.pending_request = None;
-                s.token = Some(auth.token);
-            }
-            (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
-        }
-        Err(e) => problem(StatusCode::FORBIDDEN, &format!("sign-in refused: {e}")),
+        .and_then(|mut s| s.remove(&sid))
+        .and_then(|s| s.pending_request)
+    else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "no sign-in in progress: start from the home page",
+        );
+    };
+    let authenticated = match site.sp.consume(&form, Some(&expected), chrono::Utc::now()) {
+        Ok(auth) => auth,
+        Err(e) => return problem(StatusCode::FORBIDDEN, &format!("sign-in refused: {e}")),
+    };
+    // A fresh session id at sign-in: the one the browser came with is never trusted further.
+    let fresh = match random_id() {
+        Ok(id) => id,
+        Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    if let Ok(mut sessions) = site.sessions.lock() {
+        let created = site
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        sessions.insert(
+            fresh.clone(),
+            Session {
+                pending_request: None,
+                token: Some(authenticated.token),
+                created,
+            },
+        );
     }
+    let jar = jar.add(
+        Cookie::build((SESSION_COOKIE, fresh))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .build(),
+    );
+    (jar, (StatusCode::SEE_OTHER, [(header::LOCATION, "/")])).into_response()
 }

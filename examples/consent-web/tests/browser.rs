@@ -38,6 +38,11 @@ impl Drop for Driver {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_signs_in_consents_and_sees_their_contacts() {
     let (Some(chromium), Some(chromedriver)) = (find("chromium"), find("chromedriver")) else {
+        // CI installs the browser and sets PAPI_REQUIRE_BROWSER: there a missing browser fails.
+        assert!(
+            std::env::var_os("PAPI_REQUIRE_BROWSER").is_none(),
+            "PAPI_REQUIRE_BROWSER is set but chromium/chromedriver are not on PATH"
+        );
         eprintln!("\n**********\nSKIPPED: the browser test needs `chromium` and `chromedriver` on PATH (Debian packages chromium, chromium-driver; .ci/run installs them)\n**********\n");
         return;
     };
