@@ -1,6 +1,7 @@
 //! `papi`: run the local sandbox, or walk the whole documented flow against an embedded one.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
         host: IpAddr,
+        /// Keep the data in this SQLite file (created if absent), so it survives a
+        /// restart; without it, the data is in memory and lost when the sandbox stops.
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
     },
     /// Start an embedded sandbox and walk the documented flow with the generated clients:
     /// sign-in, a call refused for lack of consent, consent, the same call answered, a
@@ -76,9 +81,9 @@ fn init_tracing() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Sandbox { port, host } => {
+        Command::Sandbox { port, host, db } => {
             init_tracing();
-            run_sandbox(SocketAddr::new(host, port)).await
+            run_sandbox(SocketAddr::new(host, port), db).await
         }
         Command::Call {
             api,
@@ -119,14 +124,23 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_sandbox(addr: SocketAddr) -> ExitCode {
-    let config = papi_sandbox::SandboxConfig::default();
+async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
+    let config = papi_sandbox::SandboxConfig {
+        db,
+        ..papi_sandbox::SandboxConfig::default()
+    };
     let users: Vec<String> = config
         .users
         .iter()
         .map(|u| format!("{} / {}", u.login, u.password))
         .collect();
-    let sandbox = papi_sandbox::Sandbox::new(config);
+    let sandbox = match papi_sandbox::Sandbox::open(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let running = match sandbox.bind(addr).await {
         Ok(r) => r,
         Err(e) => {
@@ -141,6 +155,13 @@ async fn run_sandbox(addr: SocketAddr) -> ExitCode {
         creds.id()
     );
     println!("  test users: {}", users.join(", "));
+    match sandbox.db_path() {
+        Some(path) => println!(
+            "  data: stored in {} (kept across restarts)",
+            path.display()
+        ),
+        None => println!("  data: in memory (lost when the sandbox stops; --db FILE keeps it)"),
+    }
     println!(
         "  get a token: curl -d login=alice -d password=alice-pw {}sandbox/login",
         running.base_url()

@@ -99,6 +99,11 @@ impl Call<'_> {
         ))
     }
 
+    /// The user's login.
+    fn login(&self) -> &str {
+        &self.user.profile.login
+    }
+
     fn consented<T>(&self, value: T) -> Consented<T> {
         if self.protected {
             Consented::Protected
@@ -127,13 +132,21 @@ pub(crate) fn run(call: &Call<'_>) -> Answer {
 
 /// Stores the event; its answer is undocumented: an empty 200.
 fn add_event(call: &Call<'_>) -> Answer {
-    let event: Vec<(&'static str, String)> = call
+    let event: Vec<(String, String)> = call
         .action
         .params
         .iter()
-        .filter_map(|p| call.params.get(p.wire).map(|v| (p.wire, v.to_owned())))
+        .filter_map(|p| {
+            call.params
+                .get(p.wire)
+                .map(|v| (p.wire.to_owned(), v.to_owned()))
+        })
         .collect();
-    lock(&call.user.data).events.push(event);
+    let mut data = lock(&call.user.data);
+    if let Err(e) = call.shared.persist(|s| s.add_event(call.login(), &event)) {
+        return Answer::not_stored(&e);
+    }
+    data.events.push(event);
     Answer::empty()
 }
 
@@ -234,10 +247,17 @@ fn add_contact(call: &Call<'_>) -> Answer {
         devices,
         addresses: None,
     };
-    let hidden: Vec<(&'static str, String)> = [at::NICKNAME, at::FUNCTION, at::DEPARTMENT]
+    let hidden: Vec<(String, String)> = [at::NICKNAME, at::FUNCTION, at::DEPARTMENT]
         .into_iter()
-        .filter_map(|i| call.arg_owned(i).map(|v| (call.wire(i), v)))
+        .filter_map(|i| call.arg_owned(i).map(|v| (call.wire(i).to_owned(), v)))
         .collect();
+    let next_id = data.next_id;
+    if let Err(e) = call
+        .shared
+        .persist(|s| s.save_contact(call.login(), &contact, &hidden, next_id))
+    {
+        return Answer::not_stored(&e);
+    }
     if !hidden.is_empty() {
         data.hidden.insert(id.clone(), hidden);
     }
@@ -272,14 +292,24 @@ fn add_device(call: &Call<'_>) -> Answer {
         kind: call.arg(at::DEVICE_TYPE).map(DeviceType::from_wire),
         value: call.arg_owned(at::VALUE).unwrap_or_default(),
     };
+    let next_id = data.next_id;
+    let hidden = data.hidden.get(cid).cloned().unwrap_or_default();
     if let Some(contact) = data.contact_mut(cid) {
-        contact
+        let mut changed = contact.clone();
+        changed
             .devices
             .get_or_insert_with(|| DeviceList {
                 devices: Vec::new(),
             })
             .devices
             .push(device);
+        if let Err(e) = call
+            .shared
+            .persist(|s| s.save_contact(call.login(), &changed, &hidden, next_id))
+        {
+            return Answer::not_stored(&e);
+        }
+        *contact = changed;
     }
     drop(data);
     Answer::ok(papi_contacts::encode::add_device(&ack(call
@@ -300,6 +330,12 @@ fn add_picture(call: &Call<'_>) -> Answer {
     let mut data = lock(&call.user.data);
     if !data.has_contact(cid) {
         return call.unknown_contact(cid);
+    }
+    if let Err(e) = call
+        .shared
+        .persist(|s| s.save_picture(call.login(), cid, file))
+    {
+        return Answer::not_stored(&e);
     }
     data.pictures.insert(cid.to_owned(), file.to_vec());
     drop(data);

@@ -25,6 +25,7 @@ use crate::params::{self, Params, Violation};
 use crate::privacy::{self, Access, ConsentKey, Decision, CONSENT_ID_PARAM, DECISION_FIELD};
 use crate::saml;
 use crate::state::{constant_time_eq, lock, random_hex, Shared};
+use crate::store::StoreError;
 use crate::Sandbox;
 
 /// The developer login shortcut.
@@ -100,8 +101,18 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
 /// An answer of an API call.
 pub(crate) struct Answer {
     status: StatusCode,
-    body: Option<Result<String, EncodeError>>,
+    body: Body,
     challenge: bool,
+}
+
+/// The body of an [`Answer`].
+enum Body {
+    /// None (an empty 200).
+    Empty,
+    /// An XML document, or why it could not be encoded.
+    Xml(Result<String, EncodeError>),
+    /// A plain-text explanation of a sandbox failure (not a document of the API).
+    Failure(String),
 }
 
 impl Answer {
@@ -109,7 +120,7 @@ impl Answer {
     pub(crate) fn ok(body: Result<String, EncodeError>) -> Self {
         Self {
             status: StatusCode::OK,
-            body: Some(body),
+            body: Body::Xml(body),
             challenge: false,
         }
     }
@@ -118,7 +129,28 @@ impl Answer {
     pub(crate) fn empty() -> Self {
         Self {
             status: StatusCode::OK,
-            body: None,
+            body: Body::Empty,
+            challenge: false,
+        }
+    }
+
+    /// A change that could not be stored (HTTP 500, plain text; logged): the sandbox's own
+    /// failure, not an answer of the API.
+    pub(crate) fn not_stored(e: &StoreError) -> Self {
+        tracing::error!(target: "papi_sandbox", error = %e, "cannot store a change");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: Body::Failure(format!("the sandbox cannot store this change: {e}\n")),
+            challenge: false,
+        }
+    }
+
+    /// A sandbox failure (HTTP 500, plain text).
+    fn failure(message: String) -> Self {
+        tracing::error!(target: "papi_sandbox", error = %message, "cannot answer a call");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            body: Body::Failure(message),
             challenge: false,
         }
     }
@@ -138,7 +170,7 @@ impl Answer {
             } else {
                 StatusCode::INTERNAL_SERVER_ERROR
             },
-            body: Some(papi_core::encode::general_error(
+            body: Body::Xml(papi_core::encode::general_error(
                 code,
                 &detail,
                 url.map(Url::as_str),
@@ -154,7 +186,7 @@ impl Answer {
         }
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
-            body: Some(papi_core::encode::api_error(
+            body: Body::Xml(papi_core::encode::api_error(
                 endpoint.descriptor,
                 answer.code,
                 &detail,
@@ -168,9 +200,12 @@ impl Answer {
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         let mut response = match self.body {
-            None => self.status.into_response(),
-            Some(Ok(xml)) => (self.status, [(header::CONTENT_TYPE, XML)], xml).into_response(),
-            Some(Err(e)) => {
+            Body::Empty => self.status.into_response(),
+            Body::Failure(text) => {
+                (self.status, [(header::CONTENT_TYPE, TEXT)], text).into_response()
+            }
+            Body::Xml(Ok(xml)) => (self.status, [(header::CONTENT_TYPE, XML)], xml).into_response(),
+            Body::Xml(Err(e)) => {
                 tracing::error!(target: "papi_sandbox", error = %e, "cannot encode an answer");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -270,7 +305,14 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
     let logged = params
         .raw(ACTION_PARAM)
         .map(|a| LoggedAction(a.chars().take(LOG_LIMIT).collect()));
-    let mut response = handle(shared, endpoint, &params, base.as_ref()).into_response();
+    // Off the async workers: the call may write to the database.
+    let worker = sandbox.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        handle(&worker.shared, endpoint, &params, base.as_ref())
+    })
+    .await
+    .unwrap_or_else(|e| Answer::failure(format!("the call failed: {e}\n")));
+    let mut response = answer.into_response();
     if let Some(logged) = logged {
         response.extensions_mut().insert(logged);
     }
@@ -323,7 +365,10 @@ fn handle(shared: &Shared, endpoint: Endpoint, params: &Params, base: Option<&Ur
         family: privacy::family_of(api),
         attribute: action.privacy_attribute,
     };
-    let access = lock(&shared.consents).check(&key);
+    let access = match shared.check_consent(&key) {
+        Ok(access) => access,
+        Err(e) => return Answer::not_stored(&e),
+    };
     let protected = match access {
         Access::Granted => false,
         Access::Refused if actions::answers_protected(action.id) => true,
@@ -404,11 +449,29 @@ async fn decision(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
         .get(CONSENT_ID_PARAM)
         .map(String::as_str)
         .unwrap_or_default();
-    let Some(key) = lock(&sandbox.shared.consents).decide(id, decision) else {
-        return html(
-            StatusCode::NOT_FOUND,
-            privacy::problem_page("This consent request is unknown or has already been answered."),
-        );
+    let id = id.to_owned();
+    let worker = sandbox.clone();
+    let decided = tokio::task::spawn_blocking(move || worker.shared.decide(&id, decision))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    let key = match decided {
+        Ok(Some(key)) => key,
+        Ok(None) => {
+            return html(
+                StatusCode::NOT_FOUND,
+                privacy::problem_page(
+                    "This consent request is unknown or has already been answered.",
+                ),
+            )
+        }
+        Err(e) => {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot store a consent decision");
+            return html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                privacy::problem_page("The sandbox cannot store this decision (see its log)."),
+            );
+        }
     };
     let back = privacy::usable_return_url(form.get(CONSENT_URL.return_url).map(String::as_str));
     match back.and_then(|u| HeaderValue::from_str(u.as_str()).ok()) {
@@ -436,7 +499,13 @@ async fn login(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
         )
             .into_response();
     }
-    match sandbox.issue_token(login) {
+    let login = login.clone();
+    let worker = sandbox.clone();
+    let issued = tokio::task::spawn_blocking(move || worker.issue_token(&login))
+        .await
+        .ok()
+        .flatten();
+    match issued {
         Some(token) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, TEXT)],

@@ -45,10 +45,10 @@
 //! - Entity id `{base}saml/idp`, single sign-on URL `{base}saml/sso`, where `{base}` is
 //!   [`RunningSandbox::base_url`]; [`RunningSandbox::identity_provider`] gives both with the
 //!   signing certificate, ready for [`papi_auth::ServiceProvider::new`].
-//! - **The signing key is generated at every start** ([`Sandbox::new`]: RSA 2048 bits, with
-//!   a self-signed certificate, [`Sandbox::idp_certificate_pem`]): answers of one sandbox
-//!   never verify with another's certificate, and nothing secret is stored in the
-//!   repository.
+//! - **The signing key is generated at every start** ([`Sandbox::new`], [`Sandbox::open`]:
+//!   RSA 2048 bits, with a self-signed certificate, [`Sandbox::idp_certificate_pem`]; never
+//!   stored, not even in the database): answers of one sandbox never verify with another's
+//!   certificate, and nothing secret is stored in the repository.
 //! - `GET /saml/sso?SAMLRequest=…&RelayState=…`: the `AuthnRequest`, DEFLATE-compressed and
 //!   base64-encoded (HTTP-Redirect binding). The sandbox takes its `ID`, its `Issuer` (the
 //!   service's entity id) and its `AssertionConsumerServiceURL`, which must be an absolute
@@ -120,7 +120,7 @@
 //! RichProfile answers come back with the refused items protected (their answer types
 //! split granted and protected items); the other APIs answer the privacy error again.
 //!
-//! # Data (in memory, per user)
+//! # Data (per user)
 //!
 //! - Contacts: seeded from the documented answers of
 //!   [`ContactsFindContactList`](generated::ActionId::ContactsFindContactList) (its entries)
@@ -140,6 +140,33 @@
 //! - [`CalendarAddEvent`](generated::ActionId::CalendarAddEvent) stores the event and
 //!   answers HTTP 200 with an empty body: the answer's shape is undocumented.
 //!   [`MessagesGetPns`](generated::ActionId::MessagesGetPns) answers the same way.
+//!   [`Sandbox::event_count`] tells how many a user has (the API cannot read them back).
+//!
+//! # Persistence
+//!
+//! By default everything is in memory and lost when the sandbox is dropped. With
+//! [`SandboxConfig::db`] set, open the sandbox with [`Sandbox::open`]: the data is kept in
+//! that SQLite file (created if absent; WAL mode, `synchronous = FULL`, schema version in
+//! `PRAGMA user_version`) and comes back at the next start:
+//!
+//! - Stored: contacts with all their fields, devices and the added fields the answers have
+//!   no place for; pictures (bytes, and the sniffed type); calendar events (parameters as
+//!   received); consent decisions (permanent, refused, and one-call grants, consumed in a
+//!   transaction before the call proceeds); issued tokens with their expiry (as SHA-256
+//!   hashes: the file holds no usable token); and each user's next id, so ids are never
+//!   given twice across restarts.
+//! - Every change is written to the file before it is answered (and before it is made in
+//!   memory, which stays the read path); a change the file refuses answers HTTP 500 with a
+//!   plain-text reason and is not made. Calls run on tokio's blocking threads.
+//! - The seed data is stored when a user is first seen (a new file, or a login added to
+//!   [`SandboxConfig::users`]); a restart never adds the seeds again. The mailbox and the
+//!   RichProfile values are not stored: they are always the seed and [`TestUser`] data.
+//! - Not stored: consent requests still waiting for an answer on the consent page, SAML
+//!   sign-ins in progress, and the identity provider's signing key (a restarted sandbox
+//!   has a new certificate; tokens stay valid).
+//! - [`Sandbox::open`] fails with a [`SandboxError`] naming the file when it cannot be
+//!   opened or written, is not a SQLite database or is corrupt, belongs to another program
+//!   or a newer sandbox, or holds data that cannot be read back.
 //!
 //! # Logging
 //!
@@ -161,9 +188,11 @@ pub use privacy::{decision_form, ConsentChoice};
 mod saml;
 mod seeds;
 mod state;
+mod store;
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -184,6 +213,10 @@ pub struct SandboxConfig {
     pub users: Vec<TestUser>,
     /// How long an issued token stays valid.
     pub token_lifetime: Duration,
+    /// The SQLite file that keeps the data across restarts (created if absent; see
+    /// *Persistence* in the crate documentation); `None` (the default): in memory only.
+    /// Open such a sandbox with [`Sandbox::open`].
+    pub db: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -206,6 +239,7 @@ impl Default for SandboxConfig {
                 },
             ],
             token_lifetime: Duration::from_secs(3600),
+            db: None,
         }
     }
 }
@@ -217,6 +251,7 @@ impl fmt::Debug for SandboxConfig {
             .field("service_password", &format_args!("***"))
             .field("users", &self.users)
             .field("token_lifetime", &self.token_lifetime)
+            .field("db", &self.db)
             .finish()
     }
 }
@@ -256,13 +291,107 @@ impl fmt::Debug for Sandbox {
     }
 }
 
+/// Why [`Sandbox::open`] failed. Each message names the database file and the cause.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The file cannot be opened or set up as the sandbox's database: missing directory,
+    /// no permission, read-only, not a SQLite database or corrupt, a SQLite database of
+    /// another program, or write-ahead logging unavailable.
+    #[error("cannot open the sandbox database {}: {cause}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+    /// The database was written by a newer sandbox (its `user_version` is unknown here).
+    #[error(
+        "cannot open the sandbox database {}: its schema version is {found}, this sandbox knows {known}",
+        path.display()
+    )]
+    Version {
+        /// The database file.
+        path: PathBuf,
+        /// The file's schema version.
+        found: i64,
+        /// The schema version this sandbox writes.
+        known: i64,
+    },
+    /// The stored data cannot be read back (or the seed data cannot be stored).
+    #[error("cannot load the sandbox database {}: {cause}", path.display())]
+    Load {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+}
+
+impl SandboxError {
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Open { path, .. } | Self::Version { path, .. } | Self::Load { path, .. } => path,
+        }
+    }
+}
+
 impl Sandbox {
-    /// A sandbox with fresh data: every user gets the seed data. Also generates the SAML
-    /// identity provider's RSA signing key (2048 bits) and its self-signed certificate.
+    /// A sandbox with fresh data in memory: every user gets the seed data. Also generates
+    /// the SAML identity provider's RSA signing key (2048 bits) and its self-signed
+    /// certificate.
+    ///
+    /// For [`SandboxConfig::db`] use [`Sandbox::open`], which reports a database that
+    /// cannot be used. Given a `db`, `new` does what `open` does, but if that fails it logs
+    /// the error (at ERROR level) and falls back to memory: [`Sandbox::db_path`] then
+    /// answers `None`. It never panics.
     pub fn new(config: SandboxConfig) -> Self {
+        if config.db.is_some() {
+            match Shared::open(config.clone()) {
+                Ok(shared) => {
+                    return Self {
+                        shared: Arc::new(shared),
+                    }
+                }
+                Err(e) => tracing::error!(
+                    target: "papi_sandbox",
+                    error = %e,
+                    "Sandbox::new: the database cannot be used; the data stays in memory (use Sandbox::open to handle this)"
+                ),
+            }
+        }
         Self {
             shared: Arc::new(Shared::new(config)),
         }
+    }
+
+    /// A sandbox whose data is kept in [`SandboxConfig::db`] (see *Persistence* in the
+    /// crate documentation): a new file is created with the seed data; an existing one
+    /// gives back its contacts, pictures, events, consent decisions and unexpired tokens.
+    /// Without a `db`, the same as [`Sandbox::new`].
+    ///
+    /// Fails when the file cannot be opened or created, is not writable, is not a SQLite
+    /// database (or is corrupt), belongs to another program or a newer sandbox, or holds
+    /// data that cannot be read back.
+    pub fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
+        Ok(Self {
+            shared: Arc::new(Shared::open(config)?),
+        })
+    }
+
+    /// The database file the data is kept in; `None` when it is in memory only.
+    pub fn db_path(&self) -> Option<&Path> {
+        self.shared.store.as_ref().map(|s| s.path())
+    }
+
+    /// How many calendar events the user `login` has stored; `None` for an unknown user.
+    /// For tests and tooling: the API has no action that reads events back.
+    pub fn event_count(&self, login: &str) -> Option<usize> {
+        self.shared
+            .users
+            .get(login)
+            .map(|u| state::lock(&u.data).events.len())
     }
 
     /// The HTTP routes of the sandbox (see the crate documentation), with request logging.

@@ -106,10 +106,58 @@ pub(crate) struct Consents {
 }
 
 impl Consents {
+    /// The stored decisions; those naming a family, attribute or decision this sandbox
+    /// does not know (the spec changed) are left out, with a warning.
+    pub(crate) fn restored(stored: Vec<crate::store::StoredDecision>) -> Self {
+        let mut consents = Self::default();
+        for d in stored {
+            let family = known_family(&d.family);
+            let attribute = match d.attribute.as_deref() {
+                None => Some(None),
+                Some(a) => known_attribute(a).map(Some),
+            };
+            match (family, attribute, Decision::from_form(&d.decision)) {
+                (Some(family), Some(attribute), Some(decision)) => {
+                    consents.decisions.insert(
+                        ConsentKey {
+                            user: d.login,
+                            service: d.service,
+                            family,
+                            attribute,
+                        },
+                        decision,
+                    );
+                }
+                _ => tracing::warn!(
+                    target: "papi_sandbox",
+                    family = %d.family,
+                    attribute = ?d.attribute,
+                    decision = %d.decision,
+                    "stored consent decision ignored: unknown family, attribute or decision"
+                ),
+            }
+        }
+        consents
+    }
+
     /// Whether a call needing `key` may proceed. A decision on the attribute wins over one
     /// on the whole family; a *once* grant is consumed here (the caller holds the lock, so
     /// exactly one call gets it).
+    #[cfg(test)]
     pub(crate) fn check(&mut self, key: &ConsentKey) -> Access {
+        match self.check_with(key, |_, _| Ok::<(), std::convert::Infallible>(())) {
+            Ok(access) => access,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Consents::check`], where `consume` is called before a *once* grant is removed;
+    /// if it fails, the grant stays and the error is returned.
+    pub(crate) fn check_with<E>(
+        &mut self,
+        key: &ConsentKey,
+        consume: impl FnOnce(&ConsentKey, Decision) -> Result<(), E>,
+    ) -> Result<Access, E> {
         let family = ConsentKey {
             attribute: None,
             ..key.clone()
@@ -121,16 +169,17 @@ impl Consents {
         };
         for k in keys {
             match self.decisions.get(*k) {
-                Some(Decision::Permanent) => return Access::Granted,
+                Some(Decision::Permanent) => return Ok(Access::Granted),
                 Some(Decision::Once) => {
+                    consume(k, Decision::Once)?;
                     self.decisions.remove(*k);
-                    return Access::Granted;
+                    return Ok(Access::Granted);
                 }
-                Some(Decision::Refused) => return Access::Refused,
+                Some(Decision::Refused) => return Ok(Access::Refused),
                 None => {}
             }
         }
-        Access::Denied
+        Ok(Access::Denied)
     }
 
     /// Records a consent request; its id goes into the consent URL.
@@ -147,11 +196,49 @@ impl Consents {
     }
 
     /// Applies the user's decision to a pending request (which is then answered).
+    #[cfg(test)]
     pub(crate) fn decide(&mut self, id: &str, decision: Decision) -> Option<ConsentKey> {
-        let pending = self.pending.remove(id)?;
-        self.decisions.insert(pending.key.clone(), decision);
-        Some(pending.key)
+        match self.decide_with(id, decision, |_, _| Ok::<(), std::convert::Infallible>(())) {
+            Ok(key) => key,
+            Err(never) => match never {},
+        }
     }
+
+    /// [`Consents::decide`], where `store` is called before the decision is made; if it
+    /// fails, the request stays pending and the error is returned.
+    pub(crate) fn decide_with<E>(
+        &mut self,
+        id: &str,
+        decision: Decision,
+        store: impl FnOnce(&ConsentKey, Decision) -> Result<(), E>,
+    ) -> Result<Option<ConsentKey>, E> {
+        let Some(pending) = self.pending.get(id) else {
+            return Ok(None);
+        };
+        store(&pending.key, decision)?;
+        let Some(pending) = self.pending.remove(id) else {
+            return Ok(None);
+        };
+        self.decisions.insert(pending.key.clone(), decision);
+        Ok(Some(pending.key))
+    }
+}
+
+/// The spec's name of a privacy family (as [`family_of`] gives it), if it is one.
+fn known_family(name: &str) -> Option<&'static str> {
+    crate::generated::APIS
+        .iter()
+        .map(|api| family_of(api))
+        .find(|f| *f == name)
+}
+
+/// The spec's name of a privacy attribute, if it is one.
+fn known_attribute(name: &str) -> Option<&'static str> {
+    crate::generated::APIS
+        .iter()
+        .flat_map(|api| api.actions.iter())
+        .filter_map(|a| a.privacy_attribute)
+        .find(|a| *a == name)
 }
 
 /// The consent URL for a pending request: the consent page on `base` with the documented

@@ -868,7 +868,15 @@ pub(crate) async fn login(
     let Some(pending) = shared.idp.finish(pending_id) else {
         return html(StatusCode::BAD_REQUEST, problem_page(GONE));
     };
-    match answer(shared, &headers, login, &pending) {
+    // Off the async workers: issuing the token may write to the database, and signing
+    // takes a while.
+    let worker = sandbox.clone();
+    let login = login.to_owned();
+    let answered =
+        tokio::task::spawn_blocking(move || answer(&worker.shared, &headers, &login, &pending))
+            .await
+            .unwrap_or_else(|e| Err(format!("the sign-in task failed: {e}")));
+    match answered {
         Ok(page) => html(StatusCode::OK, page),
         Err(e) => {
             tracing::error!(target: "papi_sandbox", error = %e, "cannot answer a SAML sign-in");

@@ -1,19 +1,23 @@
-//! The sandbox's in-memory state: tokens, users and their data, consents.
+//! The sandbox's state: tokens, users and their data, consents. Held in memory (the read
+//! path); with a database ([`SandboxConfig::db`]) every change is written through to it
+//! before it is made in memory (see [`crate::store`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use papi_contacts::types::{Contact, ContactSummary};
 use papi_messages::types::{EmailsLastNDetailed, MailList};
+use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::http::{endpoints, Endpoint};
-use crate::privacy::Consents;
+use crate::privacy::{Access, ConsentKey, Consents, Decision};
 use crate::saml::Idp;
 use crate::seeds::Seeds;
-use crate::{SandboxConfig, TestUser};
+use crate::store::{Store, StoreError};
+use crate::{SandboxConfig, SandboxError, TestUser};
 
 /// Locks a mutex; a panic elsewhere while holding it leaves data that is still usable.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -34,6 +38,29 @@ pub(crate) fn random_hex(n: usize) -> Option<String> {
     Some(s)
 }
 
+/// The SHA-256 of a token, as lowercase hex: tokens are kept (and stored) by this hash.
+fn token_hash(token: &str) -> String {
+    let mut s = String::with_capacity(64);
+    for b in Sha256::digest(token.as_bytes()) {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Milliseconds since the Unix epoch of `t` (0 before it, `i64::MAX` far after it).
+fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `now + d`, or a century from now when `d` is too large to represent.
+fn instant_after(now: Instant, d: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(d)
+        .or_else(|| now.checked_add(CENTURY))
+        .unwrap_or(now)
+}
+
 /// Everything a sandbox shares between its clones.
 pub(crate) struct Shared {
     pub(crate) config: SandboxConfig,
@@ -41,8 +68,11 @@ pub(crate) struct Shared {
     /// Served paths (with and without environment prefixes).
     pub(crate) endpoints: HashMap<String, Endpoint>,
     pub(crate) users: HashMap<String, User>,
+    /// Valid tokens, by [`token_hash`].
     tokens: Mutex<HashMap<String, TokenEntry>>,
     pub(crate) consents: Mutex<Consents>,
+    /// The database, when the state is persisted.
+    pub(crate) store: Option<Store>,
     /// The SAML identity provider: signing key and sign-ins in progress.
     pub(crate) idp: Idp,
     bound_base: RwLock<Option<Url>>,
@@ -78,6 +108,7 @@ impl TokenProblem {
 }
 
 impl Shared {
+    /// A state in memory only: every user gets the seed data.
     pub(crate) fn new(config: SandboxConfig) -> Self {
         let seeds = Seeds::load();
         let mut users = HashMap::new();
@@ -87,16 +118,130 @@ impl Shared {
                 data: Mutex::new(UserData::seeded(&seeds)),
             });
         }
+        Self::assemble(
+            config,
+            seeds,
+            users,
+            HashMap::new(),
+            Consents::default(),
+            None,
+        )
+    }
+
+    /// The state stored in the database at `config.db` (created if absent); in memory when
+    /// `config.db` is `None`. Users the database does not know yet (a new database, or a
+    /// login added to the configuration) get the seed data, stored at once; the others get
+    /// their stored data, so seeds are never added twice.
+    pub(crate) fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let Some(path) = config.db.clone() else {
+            return Ok(Self::new(config));
+        };
+        let store = Store::open(&path)?;
+        let seeds = Seeds::load();
+        let mut users = HashMap::new();
+        for user in &config.users {
+            if users.contains_key(&user.login) {
+                continue;
+            }
+            let data = match store.load_user(&user.login)? {
+                Some(stored) => UserData::restored(&seeds, stored),
+                None => {
+                    let data = UserData::seeded(&seeds);
+                    let contacts: Vec<(&Contact, Vec<(String, String)>)> = data
+                        .contacts
+                        .iter()
+                        .map(|c| (c, data.hidden.get(&c.id).cloned().unwrap_or_default()))
+                        .collect();
+                    store.seed_user(&user.login, data.next_id, &contacts, &data.pictures)?;
+                    data
+                }
+            };
+            users.insert(
+                user.login.clone(),
+                User {
+                    profile: user.clone(),
+                    data: Mutex::new(data),
+                },
+            );
+        }
+        let now = Instant::now();
+        let now_ms = unix_ms(SystemTime::now());
+        let tokens = store
+            .load_tokens(now_ms)?
+            .into_iter()
+            .map(|t| {
+                let left = Duration::from_millis(
+                    u64::try_from(t.expires_ms.saturating_sub(now_ms)).unwrap_or(0),
+                );
+                (
+                    t.hash,
+                    TokenEntry {
+                        login: t.login,
+                        expires: instant_after(now, left),
+                    },
+                )
+            })
+            .collect();
+        let consents = Consents::restored(store.load_decisions()?);
+        Ok(Self::assemble(
+            config,
+            seeds,
+            users,
+            tokens,
+            consents,
+            Some(store),
+        ))
+    }
+
+    fn assemble(
+        config: SandboxConfig,
+        seeds: Seeds,
+        users: HashMap<String, User>,
+        tokens: HashMap<String, TokenEntry>,
+        consents: Consents,
+        store: Option<Store>,
+    ) -> Self {
         Self {
             config,
             seeds,
             endpoints: endpoints(),
             users,
-            tokens: Mutex::new(HashMap::new()),
-            consents: Mutex::new(Consents::default()),
+            tokens: Mutex::new(tokens),
+            consents: Mutex::new(consents),
+            store,
             idp: Idp::new(),
             bound_base: RwLock::new(None),
         }
+    }
+
+    /// Runs a write on the database, if there is one (else nothing to do).
+    pub(crate) fn persist(
+        &self,
+        write: impl FnOnce(&Store) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match &self.store {
+            Some(store) => write(store),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a call needing `key` may proceed; a one-call grant is consumed, in the
+    /// database first (the consents' lock is held throughout, so exactly one call gets it).
+    pub(crate) fn check_consent(&self, key: &ConsentKey) -> Result<Access, StoreError> {
+        lock(&self.consents).check_with(key, |k, d| {
+            self.persist(|s| s.consume_decision(k, d.form_value()))
+        })
+    }
+
+    /// Applies the user's decision to the pending consent request `id`, stored first.
+    pub(crate) fn decide(
+        &self,
+        id: &str,
+        decision: Decision,
+    ) -> Result<Option<ConsentKey>, StoreError> {
+        lock(&self.consents).decide_with(id, decision, |k, d| {
+            self.persist(|s| s.save_decision(k, d.form_value()))
+        })
     }
 
     pub(crate) fn set_bound_base(&self, base: Url) {
@@ -118,12 +263,22 @@ impl Shared {
             return None;
         }
         let token = random_hex(32)?;
+        let hash = token_hash(&token);
         let now = Instant::now();
-        let expires = now + self.config.token_lifetime;
+        let expires = instant_after(now, self.config.token_lifetime);
+        let wall = SystemTime::now();
+        let now_ms = unix_ms(wall);
+        let expires_ms = wall
+            .checked_add(self.config.token_lifetime)
+            .map_or(i64::MAX, unix_ms);
         let mut tokens = lock(&self.tokens);
         tokens.retain(|_, entry| entry.expires > now);
+        if let Err(e) = self.persist(|s| s.save_token(&hash, login, expires_ms, now_ms)) {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot store a token");
+            return None;
+        }
         tokens.insert(
-            token.clone(),
+            hash,
             TokenEntry {
                 login: login.to_owned(),
                 expires,
@@ -135,10 +290,15 @@ impl Shared {
     /// The login of the token's user.
     pub(crate) fn user_of(&self, token: Option<&str>) -> Result<String, TokenProblem> {
         let token = token.ok_or(TokenProblem::Missing)?;
+        let hash = token_hash(token);
         let mut tokens = lock(&self.tokens);
-        let entry = tokens.get(token).ok_or(TokenProblem::Unknown)?;
+        let entry = tokens.get(&hash).ok_or(TokenProblem::Unknown)?;
         if entry.expires <= Instant::now() {
-            tokens.remove(token);
+            tokens.remove(&hash);
+            // Expired anyway: a failure only leaves a row that the next issue removes.
+            if let Err(e) = self.persist(|s| s.delete_token(&hash)) {
+                tracing::warn!(target: "papi_sandbox", error = %e, "cannot forget an expired token");
+            }
             return Err(TokenProblem::Expired);
         }
         Ok(entry.login.clone())
@@ -165,14 +325,16 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// One user's data.
 pub(crate) struct UserData {
     pub(crate) contacts: Vec<Contact>,
-    /// Added contacts' fields that the contact answer has no place for, by contact id.
-    pub(crate) hidden: HashMap<String, Vec<(&'static str, String)>>,
+    /// Added contacts' fields that the contact answer has no place for, by contact id:
+    /// (wire name, value).
+    pub(crate) hidden: HashMap<String, Vec<(String, String)>>,
     /// Pictures by contact id.
     pub(crate) pictures: HashMap<String, Vec<u8>>,
     pub(crate) mailbox: Mailbox,
-    /// Stored calendar events: the parameters as received.
-    pub(crate) events: Vec<Vec<(&'static str, String)>>,
-    next_id: u64,
+    /// Stored calendar events: the parameters as received (wire name, value).
+    pub(crate) events: Vec<Vec<(String, String)>>,
+    /// The next number tried by [`UserData::fresh_id`].
+    pub(crate) next_id: u64,
 }
 
 /// A user's mailbox (what the personal messages action reports).
@@ -265,6 +427,26 @@ impl UserData {
         data
     }
 
+    /// The data stored in the database (the mailbox is not stored: it is seed data).
+    fn restored(seeds: &Seeds, stored: crate::store::StoredUser) -> Self {
+        let mut hidden = HashMap::new();
+        let mut contacts = Vec::with_capacity(stored.contacts.len());
+        for (contact, fields) in stored.contacts {
+            if !fields.is_empty() {
+                hidden.insert(contact.id.clone(), fields);
+            }
+            contacts.push(contact);
+        }
+        Self {
+            contacts,
+            hidden,
+            pictures: stored.pictures,
+            mailbox: Mailbox::seeded(seeds),
+            events: stored.events,
+            next_id: stored.next_id.max(1),
+        }
+    }
+
     pub(crate) fn has_contact(&self, id: &str) -> bool {
         self.contacts.iter().any(|c| c.id == id)
     }
@@ -281,6 +463,84 @@ impl UserData {
             if !self.has_contact(&id) {
                 return id;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh database path under the system's temporary directory.
+    fn temp_db(name: &str) -> std::path::PathBuf {
+        let unique = format!(
+            "papi-sandbox-{name}-{}-{}.db",
+            std::process::id(),
+            random_hex(8).unwrap()
+        );
+        std::env::temp_dir().join(unique)
+    }
+
+    fn contacts(shared: &Shared, login: &str) -> Vec<Contact> {
+        lock(&shared.users[login].data).contacts.clone()
+    }
+
+    #[test]
+    fn seeds_round_trip_through_the_database_and_are_stored_once() {
+        let db = temp_db("seeds");
+        let config = SandboxConfig {
+            db: Some(db.clone()),
+            ..SandboxConfig::default()
+        };
+        let memory = Shared::new(SandboxConfig::default());
+        let first = Shared::open(config.clone()).unwrap();
+        let second = Shared::open(config).unwrap();
+        for login in ["alice", "bob"] {
+            // Every field of every seeded contact (addresses, devices…) comes back.
+            assert_eq!(contacts(&second, login), contacts(&memory, login));
+            assert_eq!(contacts(&first, login), contacts(&memory, login));
+            let pictures = |s: &Shared| lock(&s.users[login].data).pictures.clone();
+            assert_eq!(pictures(&second), pictures(&memory));
+            assert_eq!(
+                lock(&second.users[login].data).next_id,
+                lock(&memory.users[login].data).next_id
+            );
+        }
+        drop((first, second));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+    }
+
+    #[test]
+    fn a_one_call_grant_is_consumed_in_the_database_too() {
+        let db = temp_db("once");
+        let config = SandboxConfig {
+            db: Some(db.clone()),
+            ..SandboxConfig::default()
+        };
+        let key = ConsentKey {
+            user: "alice".into(),
+            service: "sandbox-service".into(),
+            family: crate::privacy::family_of(crate::generated::APIS[0]),
+            attribute: None,
+        };
+        let shared = Shared::open(config.clone()).unwrap();
+        lock(&shared.consents).ask(key.clone(), "id".into());
+        assert_eq!(
+            shared.decide("id", Decision::Once).unwrap(),
+            Some(key.clone())
+        );
+        drop(shared);
+        let shared = Shared::open(config.clone()).unwrap();
+        assert_eq!(shared.check_consent(&key).unwrap(), Access::Granted);
+        assert_eq!(shared.check_consent(&key).unwrap(), Access::Denied);
+        drop(shared);
+        let shared = Shared::open(config).unwrap();
+        assert_eq!(shared.check_consent(&key).unwrap(), Access::Denied);
+        drop(shared);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
     }
 }

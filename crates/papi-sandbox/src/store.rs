@@ -1,0 +1,531 @@
+//! Persistence of the sandbox's state in a SQLite file ([`crate::SandboxConfig::db`]).
+//!
+//! The in-memory state stays the read path; every acknowledged write goes to the file
+//! first (write-through, one transaction, under the same lock as the in-memory change),
+//! so a change is answered only once it is stored. The file is opened in WAL mode with
+//! `synchronous = FULL`. The connection sits behind a mutex that is always taken last
+//! (after a user's data, the consents or the tokens), so lock order is fixed.
+//!
+//! Contacts are stored as the sandbox's own `getcontact` answer (the generated encoder and
+//! decoder round-trip them), which keeps every field a client can see and spells no wire
+//! name here.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use papi_contacts::types::Contact;
+use papi_core::ImageType;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use url::form_urlencoded;
+
+use crate::privacy::ConsentKey;
+use crate::state::lock;
+use crate::SandboxError;
+
+/// The schema version this code writes (`PRAGMA user_version`).
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+/// How long a statement waits for a lock held by another connection to the same file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Schema version 1.
+const SCHEMA: &str = "
+CREATE TABLE users (
+    login   TEXT PRIMARY KEY NOT NULL,
+    next_id INTEGER NOT NULL          -- the next number tried as a contact or device id
+);
+CREATE TABLE contacts (
+    seq      INTEGER PRIMARY KEY,     -- insertion order
+    login    TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    document TEXT NOT NULL,           -- the contact as the sandbox's getcontact answer
+    hidden   TEXT NOT NULL,           -- added fields the answer has no place for (form-urlencoded)
+    UNIQUE (login, id)
+);
+CREATE TABLE pictures (
+    login      TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    bytes      BLOB NOT NULL,
+    image_type TEXT,                  -- sniffed from the bytes (informative)
+    PRIMARY KEY (login, contact_id)
+);
+CREATE TABLE events (
+    seq    INTEGER PRIMARY KEY,
+    login  TEXT NOT NULL,
+    params TEXT NOT NULL              -- the parameters as received (form-urlencoded)
+);
+CREATE TABLE tokens (
+    hash       TEXT PRIMARY KEY NOT NULL,  -- SHA-256 of the token (hex); the token itself is not stored
+    login      TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL            -- Unix time in milliseconds
+);
+CREATE TABLE consents (
+    login     TEXT NOT NULL,
+    service   TEXT NOT NULL,
+    family    TEXT NOT NULL,
+    attribute TEXT NOT NULL,          -- '' for the whole family
+    decision  TEXT NOT NULL,          -- once, permanent or refuse
+    PRIMARY KEY (login, service, family, attribute)
+);
+";
+
+/// A write the database refused; the change was not made.
+#[derive(Debug)]
+pub(crate) struct StoreError(String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A user's data as stored.
+pub(crate) struct StoredUser {
+    pub(crate) next_id: u64,
+    /// Contacts in insertion order, with their hidden fields.
+    pub(crate) contacts: Vec<(Contact, Vec<(String, String)>)>,
+    pub(crate) pictures: HashMap<String, Vec<u8>>,
+    pub(crate) events: Vec<Vec<(String, String)>>,
+}
+
+/// A stored consent decision, as text (mapped back to the spec's names by the caller).
+pub(crate) struct StoredDecision {
+    pub(crate) login: String,
+    pub(crate) service: String,
+    pub(crate) family: String,
+    /// `None`: the whole family.
+    pub(crate) attribute: Option<String>,
+    pub(crate) decision: String,
+}
+
+/// A stored token.
+pub(crate) struct StoredToken {
+    pub(crate) hash: String,
+    pub(crate) login: String,
+    pub(crate) expires_ms: i64,
+}
+
+/// The database.
+pub(crate) struct Store {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+fn encode_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+fn decode_pairs(text: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Opens (creating if absent) the database at `path`: WAL mode, schema checked or
+    /// created.
+    pub(crate) fn open(path: &Path) -> Result<Self, SandboxError> {
+        let fail = |cause: String| SandboxError::Open {
+            path: path.to_owned(),
+            cause,
+        };
+        let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
+        if conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(|e| fail(e.to_string()))?
+        {
+            return Err(fail("the file can only be read".to_owned()));
+        }
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| fail(e.to_string()))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| fail(e.to_string()))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(fail(format!(
+                "cannot switch to write-ahead logging (journal mode stays `{mode}`)"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| fail(e.to_string()))?;
+        let store = Self {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open_error(&self, cause: impl fmt::Display) -> SandboxError {
+        SandboxError::Open {
+            path: self.path.clone(),
+            cause: cause.to_string(),
+        }
+    }
+
+    fn load_error(&self, cause: impl fmt::Display) -> SandboxError {
+        SandboxError::Load {
+            path: self.path.clone(),
+            cause: cause.to_string(),
+        }
+    }
+
+    fn write_error(&self, cause: impl fmt::Display) -> StoreError {
+        StoreError(format!(
+            "cannot write to the sandbox database {}: {cause}",
+            self.path.display()
+        ))
+    }
+
+    /// Creates the schema in a new database; checks the version of an existing one.
+    fn migrate(&self) -> Result<(), SandboxError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.open_error(e))?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.open_error(e))?;
+        match version {
+            0 => {
+                let tables: i64 = tx
+                    .query_row(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' \
+                         AND name NOT LIKE 'sqlite_%'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(|e| self.open_error(e))?;
+                if tables > 0 {
+                    return Err(self.open_error(
+                        "not a papi sandbox database (it has tables but no schema version)",
+                    ));
+                }
+                tx.execute_batch(SCHEMA).map_err(|e| self.open_error(e))?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                    .map_err(|e| self.open_error(e))?;
+            }
+            SCHEMA_VERSION => {}
+            found => {
+                return Err(SandboxError::Version {
+                    path: self.path.clone(),
+                    found,
+                    known: SCHEMA_VERSION,
+                })
+            }
+        }
+        tx.commit().map_err(|e| self.open_error(e))
+    }
+
+    /// The stored data of `login`; `None` if the user was never stored (not seeded yet).
+    pub(crate) fn load_user(&self, login: &str) -> Result<Option<StoredUser>, SandboxError> {
+        let conn = lock(&self.conn);
+        let next_id: Option<i64> = conn
+            .query_row("SELECT next_id FROM users WHERE login = ?1", [login], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.load_error(e))?;
+        let Some(next_id) = next_id else {
+            return Ok(None);
+        };
+        let mut contacts = Vec::new();
+        let mut stmt = conn
+            .prepare("SELECT id, document, hidden FROM contacts WHERE login = ?1 ORDER BY seq")
+            .map_err(|e| self.load_error(e))?;
+        let rows = stmt
+            .query_map([login], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.load_error(e))?;
+        for row in rows {
+            let (id, document, hidden) = row.map_err(|e| self.load_error(e))?;
+            let contact = papi_contacts::decode::get_contact(200, document.as_bytes())
+                .map_err(|e| self.load_error(format!("contact `{id}` of `{login}`: {e}")))?;
+            if contact.id != id {
+                return Err(self.load_error(format!(
+                    "contact `{id}` of `{login}` holds the id `{}`",
+                    contact.id
+                )));
+            }
+            contacts.push((contact, decode_pairs(&hidden)));
+        }
+        let mut pictures = HashMap::new();
+        let mut stmt = conn
+            .prepare("SELECT contact_id, bytes FROM pictures WHERE login = ?1")
+            .map_err(|e| self.load_error(e))?;
+        let rows = stmt
+            .query_map([login], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|e| self.load_error(e))?;
+        for row in rows {
+            let (cid, bytes) = row.map_err(|e| self.load_error(e))?;
+            pictures.insert(cid, bytes);
+        }
+        let mut events = Vec::new();
+        let mut stmt = conn
+            .prepare("SELECT params FROM events WHERE login = ?1 ORDER BY seq")
+            .map_err(|e| self.load_error(e))?;
+        let rows = stmt
+            .query_map([login], |r| r.get::<_, String>(0))
+            .map_err(|e| self.load_error(e))?;
+        for row in rows {
+            events.push(decode_pairs(&row.map_err(|e| self.load_error(e))?));
+        }
+        Ok(Some(StoredUser {
+            next_id: u64::try_from(next_id).unwrap_or(1),
+            contacts,
+            pictures,
+            events,
+        }))
+    }
+
+    /// Stores a user's initial (seed) data, all at once.
+    pub(crate) fn seed_user(
+        &self,
+        login: &str,
+        next_id: u64,
+        contacts: &[(&Contact, Vec<(String, String)>)],
+        pictures: &HashMap<String, Vec<u8>>,
+    ) -> Result<(), SandboxError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.load_error(e))?;
+        tx.execute(
+            "INSERT INTO users (login, next_id) VALUES (?1, ?2)",
+            params![login, to_i64(next_id)],
+        )
+        .map_err(|e| self.load_error(e))?;
+        for (contact, hidden) in contacts {
+            insert_contact(&tx, login, contact, hidden).map_err(|e| self.load_error(e))?;
+        }
+        for (cid, bytes) in pictures {
+            insert_picture(&tx, login, cid, bytes).map_err(|e| self.load_error(e))?;
+        }
+        tx.commit().map_err(|e| self.load_error(e))
+    }
+
+    /// Every stored token that has not expired at `now_ms`.
+    pub(crate) fn load_tokens(&self, now_ms: i64) -> Result<Vec<StoredToken>, SandboxError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn
+            .prepare("SELECT hash, login, expires_ms FROM tokens WHERE expires_ms > ?1")
+            .map_err(|e| self.load_error(e))?;
+        let rows = stmt
+            .query_map([now_ms], |r| {
+                Ok(StoredToken {
+                    hash: r.get(0)?,
+                    login: r.get(1)?,
+                    expires_ms: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.load_error(e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.load_error(e))
+    }
+
+    /// Every stored consent decision.
+    pub(crate) fn load_decisions(&self) -> Result<Vec<StoredDecision>, SandboxError> {
+        let conn = lock(&self.conn);
+        let mut stmt = conn
+            .prepare("SELECT login, service, family, attribute, decision FROM consents")
+            .map_err(|e| self.load_error(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let attribute: String = r.get(3)?;
+                Ok(StoredDecision {
+                    login: r.get(0)?,
+                    service: r.get(1)?,
+                    family: r.get(2)?,
+                    attribute: (!attribute.is_empty()).then_some(attribute),
+                    decision: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.load_error(e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.load_error(e))
+    }
+
+    /// Stores a contact (new or changed) and the user's next id, in one transaction.
+    pub(crate) fn save_contact(
+        &self,
+        login: &str,
+        contact: &Contact,
+        hidden: &[(String, String)],
+        next_id: u64,
+    ) -> Result<(), StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.write_error(e))?;
+        insert_contact(&tx, login, contact, hidden).map_err(|e| self.write_error(e))?;
+        tx.execute(
+            "UPDATE users SET next_id = max(next_id, ?2) WHERE login = ?1",
+            params![login, to_i64(next_id)],
+        )
+        .map_err(|e| self.write_error(e))?;
+        tx.commit().map_err(|e| self.write_error(e))
+    }
+
+    /// Stores a contact's picture (replacing any).
+    pub(crate) fn save_picture(
+        &self,
+        login: &str,
+        contact_id: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        insert_picture(&conn, login, contact_id, bytes).map_err(|e| self.write_error(e))
+    }
+
+    /// Stores a calendar event.
+    pub(crate) fn add_event(
+        &self,
+        login: &str,
+        event: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        let params_text = encode_pairs(event.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        conn.execute(
+            "INSERT INTO events (login, params) VALUES (?1, ?2)",
+            params![login, params_text],
+        )
+        .map(drop)
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// Stores an issued token (by its hash) and forgets the tokens expired at `now_ms`.
+    pub(crate) fn save_token(
+        &self,
+        hash: &str,
+        login: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.write_error(e))?;
+        tx.execute("DELETE FROM tokens WHERE expires_ms <= ?1", [now_ms])
+            .map_err(|e| self.write_error(e))?;
+        tx.execute(
+            "INSERT OR REPLACE INTO tokens (hash, login, expires_ms) VALUES (?1, ?2, ?3)",
+            params![hash, login, expires_ms],
+        )
+        .map_err(|e| self.write_error(e))?;
+        tx.commit().map_err(|e| self.write_error(e))
+    }
+
+    /// Forgets a token (expired).
+    pub(crate) fn delete_token(&self, hash: &str) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        conn.execute("DELETE FROM tokens WHERE hash = ?1", [hash])
+            .map(drop)
+            .map_err(|e| self.write_error(e))
+    }
+
+    /// Stores a consent decision (replacing the one on the same key).
+    pub(crate) fn save_decision(&self, key: &ConsentKey, decision: &str) -> Result<(), StoreError> {
+        let conn = lock(&self.conn);
+        conn.execute(
+            "INSERT OR REPLACE INTO consents (login, service, family, attribute, decision) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                key.user,
+                key.service,
+                key.family,
+                key.attribute.unwrap_or_default(),
+                decision
+            ],
+        )
+        .map(drop)
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// Consumes a one-call grant: deletes it in a transaction that fails unless exactly
+    /// that grant (`decision`) was there.
+    pub(crate) fn consume_decision(
+        &self,
+        key: &ConsentKey,
+        decision: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.write_error(e))?;
+        let deleted = tx
+            .execute(
+                "DELETE FROM consents WHERE login = ?1 AND service = ?2 AND family = ?3 \
+                 AND attribute = ?4 AND decision = ?5",
+                params![
+                    key.user,
+                    key.service,
+                    key.family,
+                    key.attribute.unwrap_or_default(),
+                    decision
+                ],
+            )
+            .map_err(|e| self.write_error(e))?;
+        if deleted != 1 {
+            return Err(self.write_error(
+                "the one-call consent is not in the database (changed by another program?)",
+            ));
+        }
+        tx.commit().map_err(|e| self.write_error(e))
+    }
+}
+
+fn insert_contact(
+    conn: &Connection,
+    login: &str,
+    contact: &Contact,
+    hidden: &[(String, String)],
+) -> Result<(), String> {
+    let document = papi_contacts::encode::get_contact(contact)
+        .map_err(|e| format!("cannot encode the contact `{}`: {e}", contact.id))?;
+    let hidden = encode_pairs(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    conn.execute(
+        "INSERT INTO contacts (login, id, document, hidden) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (login, id) DO UPDATE SET document = excluded.document, \
+         hidden = excluded.hidden",
+        params![login, contact.id, document, hidden],
+    )
+    .map(drop)
+    .map_err(|e| e.to_string())
+}
+
+fn insert_picture(
+    conn: &Connection,
+    login: &str,
+    contact_id: &str,
+    bytes: &[u8],
+) -> Result<(), String> {
+    let image_type = ImageType::sniff(bytes).map(|t| t.to_string());
+    conn.execute(
+        "INSERT OR REPLACE INTO pictures (login, contact_id, bytes, image_type) \
+         VALUES (?1, ?2, ?3, ?4)",
+        params![login, contact_id, bytes, image_type],
+    )
+    .map(drop)
+    .map_err(|e| e.to_string())
+}
