@@ -1865,10 +1865,11 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
                 message: format!("no general code has the role {role}"),
             })
     };
-    let (inv_token, inv_request, inv_creds) = (
+    let (inv_token, inv_request, inv_creds, access) = (
         general("invalid_token")?,
         general("invalid_request")?,
         general("invalid_credentials")?,
+        general("access")?,
     );
     let privacy = c
         .errors
@@ -1916,7 +1917,10 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
                     ParamTy::String => quote!(ParamKind::String),
                     ParamTy::Integer => quote!(ParamKind::Integer),
                     ParamTy::Date => quote!(ParamKind::Date),
-                    ParamTy::File => quote!(ParamKind::File),
+                    ParamTy::File => {
+                        let formats = p.accepted_formats.iter().map(|f| ident(f));
+                        quote!(ParamKind::File(&[#(papi_core::ImageType::#formats),*]))
+                    }
                     ParamTy::Enum(n) => {
                         let e = ident(n);
                         quote!(ParamKind::Enum(#krate::types::#e::WIRE_VALUES))
@@ -1939,6 +1943,12 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
             } else {
                 quote!(None)
             };
+            let protected_answer = a
+                .response
+                .ty
+                .as_ref()
+                .and_then(|t| api.types.iter().find(|x| &x.name == t))
+                .is_some_and(|t| t.split.is_some());
             quote! {
                 Action {
                     id: ActionId::#variant,
@@ -1950,6 +1960,7 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
                     params: &[#(#params),*],
                     at_least_one_of: &[#(#groups),*],
                     answer_path: #path,
+                    protected_answer: #protected_answer,
                 }
             }
         }).collect::<Vec<_>>();
@@ -1999,6 +2010,8 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         pub const INVALID_REQUEST: i64 = #inv_request;
         /// General code answering bad service credentials.
         pub const INVALID_CREDENTIALS: i64 = #inv_creds;
+        /// General code answering a path that is no endpoint.
+        pub const ACCESS: i64 = #access;
         /// General code answering a call without consent (it carries the consent URL).
         pub const PRIVACY_DENIED: i64 = #privacy;
 
@@ -2027,7 +2040,7 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         }
 
         /// Kinds of parameter values.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq)]
         pub enum ParamKind {
             /// Text.
             String,
@@ -2035,14 +2048,14 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
             Integer,
             /// ISO 8601 date.
             Date,
-            /// Uploaded file.
-            File,
+            /// Uploaded file of one of these formats.
+            File(&'static [papi_core::ImageType]),
             /// One of these wire values.
             Enum(&'static [&'static str]),
         }
 
         /// A parameter rule.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq)]
         pub struct Param {
             /// Wire name.
             pub wire: &'static str,
@@ -2059,7 +2072,7 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         }
 
         /// An action.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq)]
         pub struct Action {
             /// Which action.
             pub id: ActionId,
@@ -2079,10 +2092,12 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
             pub at_least_one_of: &'static [&'static [&'static str]],
             /// Element path of its answer, when the answer's shape is known.
             pub answer_path: Option<&'static [&'static str]>,
+            /// Its answer splits granted and protected (withheld) items.
+            pub protected_answer: bool,
         }
 
         /// An API.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq)]
         pub struct Api {
             /// Spec id.
             pub id: &'static str,

@@ -15,13 +15,19 @@ pub const ROLES: &[&str] = &[
     "invalid_token",
     "invalid_request",
     "invalid_credentials",
+    "access",
     "unknown_action",
     "missing_parameter",
     "invalid_parameter",
 ];
 
 /// Roles the general table must provide (the sandbox's fallbacks).
-pub const GENERAL_ROLES: &[&str] = &["invalid_token", "invalid_request", "invalid_credentials"];
+pub const GENERAL_ROLES: &[&str] = &[
+    "invalid_token",
+    "invalid_request",
+    "invalid_credentials",
+    "access",
+];
 
 /// Builtin field types.
 pub const FIELD_BUILTINS: &[&str] = &["string", "integer", "bool", "date", "base64", "empty"];

@@ -336,8 +336,11 @@ async fn the_integration_prefix_is_served_too() {
         .await
         .unwrap_err();
     assert!(e.is_privacy_denied(), "{e:?}");
-    let (status, _) = env.raw_get("/nowhere/V1", &[]).await;
+    let (status, body) = env.raw_get("/nowhere/V1", &[]).await;
     assert_eq!(status, 404);
+    // No endpoint there: the general "access error" document.
+    let e = papi_core::decode::general::<i64>(status, &body).unwrap_err();
+    assert_eq!(general(&e), Some(GeneralError::Access), "{e:?}");
 }
 
 #[tokio::test]
@@ -361,7 +364,8 @@ async fn an_unknown_or_expired_token_is_refused() {
         .unwrap_err();
     assert_eq!(general(&e), Some(GeneralError::InvalidToken), "{e:?}");
     let Error::Api(api) = &e else { panic!() };
-    assert!(api.detail.contains("expired"), "{}", api.detail);
+    // The general envelope carries the exception's name as its detail, as documented.
+    assert_eq!(api.detail, GeneralError::InvalidToken.wire_name());
 
     assert!(env.sandbox.issue_token("mallory").is_none());
 }

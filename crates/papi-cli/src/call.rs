@@ -71,7 +71,7 @@ pub async fn run(args: CallArgs) -> Result<String, String> {
                         .join(", ")
                 )
             })?;
-        if rule.kind == ParamKind::File {
+        if matches!(rule.kind, ParamKind::File(_)) {
             let path = value
                 .strip_prefix('@')
                 .ok_or_else(|| format!("`{name}` is a file: write {name}=@path"))?;

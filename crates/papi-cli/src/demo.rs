@@ -100,7 +100,9 @@ async fn walk(
         .await;
     let added = match refusal {
         Err(e) if e.is_privacy_denied() => {
-            println!("    adding needs its own consent (attribute add): granting it");
+            println!(
+                "    adding needs its own consent (another attribute of the family): granting it"
+            );
             let consent = e.consent().ok_or("the refusal carries no consent URL")?;
             let redirect = consent.redirect_url(back.as_str())?;
             crate::consent::grant(

@@ -13,7 +13,8 @@ mod demo;
 mod generated;
 
 /// The papi command.
-#[derive(Debug, Parser)]
+// No Debug: the arguments carry the service password and the user token.
+#[derive(Parser)]
 #[command(
     name = "papi",
     version,
@@ -24,7 +25,7 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Run the sandbox server (every API of the suite on loopback) until Ctrl-C.
     Sandbox {
@@ -163,15 +164,34 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
         None => println!("  data: in memory (lost when the sandbox stops; --db FILE keeps it)"),
     }
     println!(
-        "  get a token: curl -d login=alice -d password=alice-pw {}sandbox/login",
+        "  SAML identity provider: {base}saml/sso (entity id {base}saml/idp)",
+        base = running.base_url()
+    );
+    println!(
+        "  token shortcut for scripts: curl -d login=alice -d password=alice-pw {}sandbox/login",
         running.base_url()
     );
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "WARNING: listening beyond loopback: the sandbox's credentials and test users are public defaults"
+        );
+    }
     println!("Ctrl-C stops it.");
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("cannot wait for Ctrl-C: {e}");
     }
-    println!("stopping…");
-    running.shutdown().await;
-    println!("stopped");
+    println!("stopping… (Ctrl-C again to stop at once)");
+    // Graceful shutdown waits for open requests; a stuck client must not keep the process
+    // alive: a second Ctrl-C or the deadline ends it.
+    tokio::select! {
+        _ = running.shutdown() => println!("stopped"),
+        _ = tokio::signal::ctrl_c() => println!("stopped at once"),
+        _ = tokio::time::sleep(SHUTDOWN_DEADLINE) => {
+            println!("stopped: requests still open after {} s were dropped", SHUTDOWN_DEADLINE.as_secs());
+        }
+    }
     ExitCode::SUCCESS
 }
+
+/// How long a graceful shutdown may wait for open requests.
+const SHUTDOWN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);

@@ -167,3 +167,70 @@ async fn call_prints_the_answer_as_json_once_consent_is_granted() {
     );
     running.shutdown().await;
 }
+
+#[test]
+fn help_lists_the_commands() {
+    let out = papi().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["sandbox", "demo", "call"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+}
+
+#[test]
+fn the_sandbox_command_announces_its_url_serves_and_stops_on_ctrl_c() {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = papi()
+        .args(["sandbox", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("papi sandbox listening on ")
+        .unwrap_or_else(|| panic!("unexpected startup line: {first:?}"))
+        .to_owned();
+
+    // It serves: an unknown path answers the general access error with HTTP 404.
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        format!("GET /nowhere HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(answer.contains("<code>-10</code>"), "{answer}");
+
+    // Ctrl-C (SIGINT) stops it cleanly.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "papi sandbox did not stop on SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(exit.success(), "{rest}");
+    assert!(rest.contains("stopped"), "{rest}");
+}

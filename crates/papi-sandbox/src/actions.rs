@@ -54,15 +54,6 @@ pub(crate) mod at {
     pub(crate) const INFOS: usize = 0;
 }
 
-/// Whether a refused consent still lets the action answer, with the refused items
-/// protected (its answer type splits granted and protected items).
-pub(crate) fn answers_protected(id: ActionId) -> bool {
-    matches!(
-        id,
-        ActionId::MessagesGetPersonalMessages | ActionId::RichProfileGetPersonalRichProfile
-    )
-}
-
 /// One call being answered.
 pub(crate) struct Call<'a> {
     pub(crate) shared: &'a Shared,

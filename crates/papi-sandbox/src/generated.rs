@@ -12,6 +12,8 @@ pub const INVALID_TOKEN: i64 = -1;
 pub const INVALID_REQUEST: i64 = -7;
 /// General code answering bad service credentials.
 pub const INVALID_CREDENTIALS: i64 = -8;
+/// General code answering a path that is no endpoint.
+pub const ACCESS: i64 = -10;
 /// General code answering a call without consent (it carries the consent URL).
 pub const PRIVACY_DENIED: i64 = -3;
 /// Every action of every client API.
@@ -55,7 +57,7 @@ pub struct ErrorAnswer {
     pub in_api_envelope: bool,
 }
 /// Kinds of parameter values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ParamKind {
     /// Text.
     String,
@@ -63,13 +65,13 @@ pub enum ParamKind {
     Integer,
     /// ISO 8601 date.
     Date,
-    /// Uploaded file.
-    File,
+    /// Uploaded file of one of these formats.
+    File(&'static [papi_core::ImageType]),
     /// One of these wire values.
     Enum(&'static [&'static str]),
 }
 /// A parameter rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Param {
     /// Wire name.
     pub wire: &'static str,
@@ -85,7 +87,7 @@ pub struct Param {
     pub pairs: Option<(&'static str, &'static [(&'static str, &'static str)])>,
 }
 /// An action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Action {
     /// Which action.
     pub id: ActionId,
@@ -105,9 +107,11 @@ pub struct Action {
     pub at_least_one_of: &'static [&'static [&'static str]],
     /// Element path of its answer, when the answer's shape is known.
     pub answer_path: Option<&'static [&'static str]>,
+    /// Its answer splits granted and protected (withheld) items.
+    pub protected_answer: bool,
 }
 /// An API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Api {
     /// Spec id.
     pub id: &'static str,
@@ -225,6 +229,7 @@ pub static CALENDAR: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: None,
+            protected_answer: false,
         },
     ],
 };
@@ -265,6 +270,7 @@ pub static CONTACTS: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: Some(&["command-list", "command"]),
+            protected_answer: false,
         },
         Action {
             id: ActionId::ContactsGetContact,
@@ -285,6 +291,7 @@ pub static CONTACTS: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: Some(&["command-list", "command", "data-list", "data"]),
+            protected_answer: false,
         },
         Action {
             id: ActionId::ContactsAddContact,
@@ -369,6 +376,7 @@ pub static CONTACTS: Api = Api {
             ],
             at_least_one_of: &[&["lastname", "firstname", "nickname", "company"]],
             answer_path: Some(&["command-list", "command"]),
+            protected_answer: false,
         },
         Action {
             id: ActionId::ContactsAddDevice,
@@ -433,6 +441,7 @@ pub static CONTACTS: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: Some(&["command-list", "command"]),
+            protected_answer: false,
         },
         Action {
             id: ActionId::ContactsGetPicture,
@@ -453,6 +462,7 @@ pub static CONTACTS: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: Some(&["command-list", "command", "data-list"]),
+            protected_answer: false,
         },
         Action {
             id: ActionId::ContactsAddPicture,
@@ -473,7 +483,13 @@ pub static CONTACTS: Api = Api {
                 Param {
                     wire: "file",
                     required: true,
-                    kind: ParamKind::File,
+                    kind: ParamKind::File(
+                        &[
+                            papi_core::ImageType::Jpeg,
+                            papi_core::ImageType::Gif,
+                            papi_core::ImageType::Bmp,
+                        ],
+                    ),
                     list: false,
                     forbid_chars: &[],
                     pairs: None,
@@ -481,6 +497,7 @@ pub static CONTACTS: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: Some(&["command-list", "command"]),
+            protected_answer: false,
         },
     ],
 };
@@ -561,6 +578,7 @@ pub static MESSAGES: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: Some(&["Data"]),
+            protected_answer: true,
         },
         Action {
             id: ActionId::MessagesGetPns,
@@ -581,6 +599,7 @@ pub static MESSAGES: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: None,
+            protected_answer: false,
         },
     ],
 };
@@ -661,6 +680,7 @@ pub static RICH_PROFILE: Api = Api {
             ],
             at_least_one_of: &[],
             answer_path: Some(&["Data"]),
+            protected_answer: true,
         },
     ],
 };

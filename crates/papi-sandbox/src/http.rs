@@ -19,7 +19,8 @@ use url::{form_urlencoded, Url};
 
 use crate::actions::{self, Call};
 use crate::generated::{
-    Api, ErrorAnswer, APIS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN, PRIVACY_DENIED,
+    Api, ErrorAnswer, ACCESS, APIS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN,
+    PRIVACY_DENIED,
 };
 use crate::params::{self, Params, Violation};
 use crate::privacy::{self, Access, ConsentKey, Decision, CONSENT_ID_PARAM, DECISION_FIELD};
@@ -140,7 +141,8 @@ impl Answer {
         tracing::error!(target: "papi_sandbox", error = %e, "cannot store a change");
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
-            body: Body::Failure(format!("the sandbox cannot store this change: {e}\n")),
+            // The cause (file paths, SQLite's words) goes to the log, not to the caller.
+            body: Body::Failure("the sandbox cannot store this change; see its log\n".to_owned()),
             challenge: false,
         }
     }
@@ -157,11 +159,14 @@ impl Answer {
 
     /// A general error document: HTTP 401 for bad credentials, else 500.
     pub(crate) fn general(code: i64, detail: &str, url: Option<&Url>) -> Self {
-        let name = GeneralError::from_code(code).map_or("", |g| g.wire_name());
-        let detail = if name.is_empty() {
-            detail.to_owned()
-        } else {
-            format!("{name}: {detail}")
+        // The documents' general envelope carries the code's name as its detail; the
+        // sandbox's explanation goes to the log instead.
+        let detail = match GeneralError::from_code(code) {
+            Some(g) => {
+                tracing::debug!(code, explanation = detail, "general error answered");
+                g.wire_name().to_owned()
+            }
+            None => detail.to_owned(),
         };
         let credentials = code == INVALID_CREDENTIALS;
         Self {
@@ -258,26 +263,32 @@ fn credentials_ok(shared: &Shared, headers: &HeaderMap) -> bool {
     id_ok & password_ok
 }
 
-/// The sandbox's base URL as the client reached it (its `Host`), else the bound one.
+/// The sandbox's base URL: the bound one, else the `Host` the client reached it with
+/// (when served through `router()` without `bind`).
 pub(crate) fn base_url(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| Url::parse(&format!("http://{h}/")).ok())
-        .filter(|u| u.path() == "/" && u.query().is_none() && u.username().is_empty())
-        .or_else(|| shared.bound_base())
+    // The bound address wins: the Host header is the caller's to choose.
+    shared.bound_base().or_else(|| {
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| Url::parse(&format!("http://{h}/")).ok())
+            .filter(|u| {
+                u.path() == "/"
+                    && u.query().is_none()
+                    && u.username().is_empty()
+                    && u.password().is_none()
+            })
+    })
 }
 
 /// An API call (any path not routed otherwise; unknown paths answer 404).
 async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
     let shared = &sandbox.shared;
     let Some(endpoint) = shared.endpoints.get(req.uri().path()).copied() else {
-        return (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, TEXT)],
-            "not found\n",
-        )
-            .into_response();
+        // No endpoint here: the general "access error", as the documents describe it.
+        let mut answer = Answer::general(ACCESS, "no API endpoint at this path", None);
+        answer.status = StatusCode::NOT_FOUND;
+        return answer.into_response();
     };
     if req.method() != Method::GET && req.method() != Method::POST {
         return (
@@ -371,7 +382,7 @@ fn handle(shared: &Shared, endpoint: Endpoint, params: &Params, base: Option<&Ur
     };
     let protected = match access {
         Access::Granted => false,
-        Access::Refused if actions::answers_protected(action.id) => true,
+        Access::Refused if action.protected_answer => true,
         Access::Refused | Access::Denied => return privacy_denied(shared, key, base),
     };
     actions::run(&Call {

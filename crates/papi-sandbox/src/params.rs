@@ -15,11 +15,35 @@ const FORM_LIMIT: usize = 2 * 1024 * 1024;
 /// Longest value echoed in an error detail.
 const ECHO_LIMIT: usize = 64;
 
-/// Parameters of a call, in the order received.
-#[derive(Debug, Default)]
+/// Parameters of a call, in the order received. `Debug` shows names and sizes only: the
+/// token is one of the parameters.
+#[derive(Default)]
 pub(crate) struct Params {
     text: Vec<(String, String)>,
     files: Vec<(String, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Params")
+            .field(
+                "text",
+                &self
+                    .text
+                    .iter()
+                    .map(|(k, v)| (k, v.len()))
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "files",
+                &self
+                    .files
+                    .iter()
+                    .map(|(k, v)| (k, v.len()))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 impl Params {
@@ -112,10 +136,13 @@ pub(crate) enum Violation {
     Invalid(String),
 }
 
-/// The image formats an upload may have. The table does not carry them (yet): they are
-/// the formats the generated client checks before uploading.
-fn allowed_picture(t: &ImageType) -> bool {
-    matches!(t, ImageType::Jpeg | ImageType::Gif | ImageType::Bmp)
+/// The accepted formats, as the spec lists them, for a message.
+fn formats_text(accepted: &[ImageType]) -> String {
+    accepted
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn echo(value: &str) -> String {
@@ -153,16 +180,18 @@ pub(crate) fn validate(action: &Action, params: &Params) -> Result<(), Violation
 
 fn check_value(rule: &Param, params: &Params) -> Result<(), String> {
     let name = rule.wire;
-    if rule.kind == ParamKind::File {
+    if let ParamKind::File(accepted) = rule.kind {
         return match (params.file(name), params.get(name)) {
             (Some([]), _) => Err(format!("the file parameter `{name}` is empty")),
             (Some(bytes), _) => match ImageType::sniff(bytes) {
-                Some(t) if allowed_picture(&t) => Ok(()),
+                Some(t) if accepted.contains(&t) => Ok(()),
                 Some(t) => Err(format!(
-                    "the file parameter `{name}` is a {t} image; JPEG, GIF or BMP expected"
+                    "the file parameter `{name}` is a {t} image; expected one of: {}",
+                    formats_text(accepted)
                 )),
                 None => Err(format!(
-                    "the file parameter `{name}` is not a recognised image; JPEG, GIF or BMP expected"
+                    "the file parameter `{name}` is not a recognised image; expected one of: {}",
+                    formats_text(accepted)
                 )),
             },
             (None, Some(_)) => Err(format!(
@@ -194,7 +223,7 @@ fn check_value(rule: &Param, params: &Params) -> Result<(), String> {
             ));
         }
         match rule.kind {
-            ParamKind::String | ParamKind::File => {}
+            ParamKind::String | ParamKind::File(_) => {}
             ParamKind::Integer => {
                 if item.trim().parse::<i64>().is_err() {
                     return Err(format!(

@@ -21,6 +21,8 @@ pub(crate) const DECISION_PATH: &str = "/privacy/decision";
 
 /// How long an unanswered consent request is kept.
 const PENDING_TTL: Duration = Duration::from_secs(3600);
+/// Consent requests kept at most; the oldest are dropped first.
+const MAX_PENDING: usize = 10_000;
 
 /// The path of the consent page: the documented privacy page's path.
 pub(crate) fn consent_page_path() -> String {
@@ -183,16 +185,30 @@ impl Consents {
     }
 
     /// Records a consent request; its id goes into the consent URL.
+    /// Expired requests are dropped; beyond [`MAX_PENDING`] the oldest goes.
     pub(crate) fn ask(&mut self, key: ConsentKey, id: String) {
         let now = Instant::now();
         self.pending
             .retain(|_, p| now.duration_since(p.created) < PENDING_TTL);
+        if self.pending.len() >= MAX_PENDING {
+            if let Some(oldest) = self
+                .pending
+                .iter()
+                .min_by_key(|(_, p)| p.created)
+                .map(|(k, _)| k.clone())
+            {
+                self.pending.remove(&oldest);
+            }
+        }
         self.pending.insert(id, Pending { key, created: now });
     }
 
-    /// The pending request with that id.
+    /// The pending request with that id, unless it has expired.
     pub(crate) fn pending(&self, id: &str) -> Option<&ConsentKey> {
-        self.pending.get(id).map(|p| &p.key)
+        self.pending
+            .get(id)
+            .filter(|p| p.created.elapsed() < PENDING_TTL)
+            .map(|p| &p.key)
     }
 
     /// Applies the user's decision to a pending request (which is then answered).
@@ -212,7 +228,11 @@ impl Consents {
         decision: Decision,
         store: impl FnOnce(&ConsentKey, Decision) -> Result<(), E>,
     ) -> Result<Option<ConsentKey>, E> {
-        let Some(pending) = self.pending.get(id) else {
+        let Some(pending) = self
+            .pending
+            .get(id)
+            .filter(|p| p.created.elapsed() < PENDING_TTL)
+        else {
             return Ok(None);
         };
         store(&pending.key, decision)?;
