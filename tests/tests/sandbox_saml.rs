@@ -438,3 +438,54 @@ async fn tokens_from_the_identity_provider_expire() {
         .unwrap_err();
     assert_eq!(general(&e), Some(GeneralError::InvalidToken), "{e:?}");
 }
+
+#[tokio::test]
+async fn the_login_page_names_where_the_answer_goes_and_unlisted_origins_are_refused() {
+    let config = papi_sandbox::SandboxConfig {
+        allowed_acs_origins: vec!["https://service.example".to_owned()],
+        ..papi_sandbox::SandboxConfig::default()
+    };
+    let sandbox = papi_sandbox::Sandbox::new(config);
+    let running = sandbox
+        .bind(std::net::SocketAddr::from((
+            std::net::Ipv4Addr::LOCALHOST,
+            0,
+        )))
+        .await
+        .unwrap();
+    let browser = papi_core::reqwest::Client::builder()
+        .redirect(papi_core::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let open = |acs: &str| {
+        let sp = papi_auth::ServiceProvider::new(
+            "https://service.example/sp",
+            acs,
+            running.identity_provider().unwrap(),
+        )
+        .unwrap();
+        sp.login_redirect(None, now()).unwrap().url
+    };
+
+    let listed = browser
+        .get(open("https://service.example/acs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status().as_u16(), 200);
+    let page = listed.text().await.unwrap();
+    assert!(page.contains("https://service.example"), "{page}");
+
+    let elsewhere = browser
+        .get(open("https://collector.example/acs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status().as_u16(), 400);
+    let page = elsewhere.text().await.unwrap();
+    assert!(
+        page.contains("does not answer to https://collector.example"),
+        "{page}"
+    );
+    running.shutdown().await;
+}

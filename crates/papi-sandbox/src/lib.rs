@@ -217,6 +217,11 @@ pub struct SandboxConfig {
     /// *Persistence* in the crate documentation); `None` (the default): in memory only.
     /// Open such a sandbox with [`Sandbox::open`].
     pub db: Option<PathBuf>,
+    /// Origins (`scheme://host:port`) the identity provider may post its signed answers
+    /// to. Empty (the default): any origin the service's request names, shown to the user
+    /// on the login page. A sandbox reachable by others should list its services here: a
+    /// crafted sign-in request could otherwise send a test user's token anywhere.
+    pub allowed_acs_origins: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -240,6 +245,7 @@ impl Default for SandboxConfig {
             ],
             token_lifetime: Duration::from_secs(3600),
             db: None,
+            allowed_acs_origins: Vec::new(),
         }
     }
 }
@@ -252,6 +258,7 @@ impl fmt::Debug for SandboxConfig {
             .field("users", &self.users)
             .field("token_lifetime", &self.token_lifetime)
             .field("db", &self.db)
+            .field("allowed_acs_origins", &self.allowed_acs_origins)
             .finish()
     }
 }

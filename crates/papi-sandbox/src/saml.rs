@@ -674,7 +674,13 @@ pub(crate) fn simple_sign_fields(
 // Pages
 
 /// The login page of a sign-in in progress.
-fn login_page(shared: &Shared, pending_id: &str, issuer: &str, error: Option<&str>) -> String {
+fn login_page(
+    shared: &Shared,
+    pending_id: &str,
+    issuer: &str,
+    acs: &Url,
+    error: Option<&str>,
+) -> String {
     let mut logins: Vec<&str> = shared
         .config
         .users
@@ -691,7 +697,8 @@ fn login_page(shared: &Shared, pending_id: &str, issuer: &str, error: Option<&st
         .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(e)))
         .unwrap_or_default();
     let body = format!(
-        "<p>The service <strong>{issuer}</strong> asks you to sign in.</p>\n\
+        "<p>The service <strong>{issuer}</strong> asks you to sign in; your sign-in will be \
+         sent to <strong>{acs}</strong>.</p>\n\
          <p>This is the papi sandbox's test identity provider. Test users: {users} (passwords \
          in the <code>papi-sandbox</code> documentation).</p>\n\
          {error}\
@@ -702,6 +709,7 @@ fn login_page(shared: &Shared, pending_id: &str, issuer: &str, error: Option<&st
          <p><button type=\"submit\">Sign in</button></p>\n\
          </form>",
         issuer = escape(issuer),
+        acs = escape(&acs.origin().ascii_serialization()),
         action = escape(LOGIN_PATH),
         pending_field = escape(PENDING_FIELD),
         pending = escape(pending_id),
@@ -819,9 +827,21 @@ pub(crate) async fn sso(State(sandbox): State<Sandbox>, uri: Uri) -> Response {
             problem_page("The sandbox has no signing key (see its log)."),
         );
     }
+    let origin = request.acs_url.origin().ascii_serialization();
+    let allowed = &shared.config.allowed_acs_origins;
+    if !allowed.is_empty() && !allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+        return html(
+            StatusCode::BAD_REQUEST,
+            problem_page(&format!(
+                "This sandbox does not answer to {origin}: it is not among the services it is \
+                 configured for."
+            )),
+        );
+    }
     let issuer = request.issuer.clone();
+    let acs = request.acs_url.clone();
     match shared.idp.start(request, relay_state) {
-        Some(id) => html(StatusCode::OK, login_page(shared, &id, &issuer, None)),
+        Some(id) => html(StatusCode::OK, login_page(shared, &id, &issuer, &acs, None)),
         None => html(
             StatusCode::INTERNAL_SERVER_ERROR,
             problem_page("The sandbox cannot make a random id."),
@@ -861,6 +881,7 @@ pub(crate) async fn login(
                 shared,
                 pending_id,
                 &request.issuer,
+                &request.acs_url,
                 Some("Wrong login or password."),
             ),
         );
