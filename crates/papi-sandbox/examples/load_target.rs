@@ -1,0 +1,142 @@
+//! Load target for `benches/sandbox-wrk.sh`: a sandbox on a free loopback port with a test
+//! user whose consent is granted, and a bare axum handler answering the very same bytes.
+//! Prints `KEY=VALUE` lines for the script, then serves until its standard input closes.
+
+use std::io::BufRead;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use axum::routing::get;
+use papi_core::{Config, UserToken};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig::default());
+    let running = sandbox
+        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await?;
+    let base = running.base_url().clone();
+    let token: UserToken = sandbox.issue_token("alice").ok_or("no test user")?;
+    let creds = sandbox.service_credentials();
+    let config = Config::custom(base.as_str(), creds.clone())?;
+    let contacts = papi_contacts::Client::new(&config)?;
+
+    // Grant both attributes permanently, as the user would on the consent page.
+    let browser = papi_core::reqwest::Client::builder()
+        .redirect(papi_core::reqwest::redirect::Policy::none())
+        .build()?;
+    for _ in 0..2 {
+        let refused = match contacts.find_contact_list(&token, "Orange").await {
+            Err(e) if e.is_privacy_denied() => e,
+            _ => match contacts
+                .add_contact(
+                    &token,
+                    papi_contacts::input::AddContactInput::new().firstname("Warm"),
+                )
+                .await
+            {
+                Err(e) if e.is_privacy_denied() => e,
+                _ => break,
+            },
+        };
+        let consent = refused.consent().ok_or("no consent URL")?;
+        let redirect = consent.redirect_url(base.as_str())?;
+        let (action, fields) =
+            papi_sandbox::decision_form(&redirect, papi_sandbox::ConsentChoice::GrantPermanently)
+                .ok_or("not a sandbox consent URL")?;
+        let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
+        browser
+            .post(action)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await?;
+    }
+
+    // The same answers the sandbox gives, served by a bare handler.
+    let path = papi_contacts::API.path;
+    let mut read = base.join(path.trim_start_matches('/'))?;
+    read.query_pairs_mut()
+        .append_pair(
+            papi_core::general::ACTION_PARAM,
+            papi_sandbox::generated::CONTACTS.actions[0].wire,
+        )
+        .append_pair(
+            papi_sandbox::generated::CONTACTS.actions[0].params[0].wire,
+            "Orange",
+        )
+        .append_pair(papi_core::general::TOKEN_PARAM, token.expose());
+    let add = papi_sandbox::generated::CONTACTS
+        .actions
+        .iter()
+        .find(|a| a.writes && a.at_least_one_of.len() == 1)
+        .ok_or("no add action")?;
+    let mut write = base.join(path.trim_start_matches('/'))?;
+    write
+        .query_pairs_mut()
+        .append_pair(papi_core::general::ACTION_PARAM, add.wire)
+        .append_pair(add.at_least_one_of[0][0], "Load")
+        .append_pair(papi_core::general::TOKEN_PARAM, token.expose());
+    let auth = format!(
+        "Basic {}",
+        base64_basic(creds.id(), creds.expose_password())
+    );
+    let client = papi_core::reqwest::Client::new();
+    let read_body = client
+        .get(read.clone())
+        .header("authorization", &auth)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let write_body = client
+        .get(write.clone())
+        .header("authorization", &auth)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let bare = axum::Router::new()
+        .route(
+            "/read",
+            get(move || {
+                let b = read_body.clone();
+                async move { ([("content-type", "text/xml; charset=UTF-8")], b) }
+            }),
+        )
+        .route(
+            "/write",
+            get(move || {
+                let b = write_body.clone();
+                async move { ([("content-type", "text/xml; charset=UTF-8")], b) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let bare_base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, bare).await });
+
+    println!("SANDBOX_READ={read}");
+    println!("SANDBOX_WRITE={write}");
+    println!("BARE_READ={bare_base}/read");
+    println!("BARE_WRITE={bare_base}/write");
+    println!("AUTH={auth}");
+    println!("READY=1");
+    // Serve until the script closes our standard input.
+    tokio::task::spawn_blocking(|| {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            if line.is_err() {
+                break;
+            }
+        }
+    })
+    .await?;
+    running.shutdown().await;
+    Ok(())
+}
+
+fn base64_basic(id: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{id}:{password}"))
+}
