@@ -316,13 +316,19 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
     let logged = params
         .raw(ACTION_PARAM)
         .map(|a| LoggedAction(a.chars().take(LOG_LIMIT).collect()));
-    // Off the async workers: the call may write to the database.
-    let worker = sandbox.clone();
-    let answer = tokio::task::spawn_blocking(move || {
-        handle(&worker.shared, endpoint, &params, base.as_ref())
-    })
-    .await
-    .unwrap_or_else(|e| Answer::failure(format!("the call failed: {e}\n")));
+    // With a database, off the async workers (the call may write to it); in memory the
+    // work is a few microseconds under a lock, and the hand-off to the blocking pool cost
+    // more than the call itself (profiled: benches/sandbox-wrk.sh, BENCHMARKS.md).
+    let answer = if sandbox.shared.store.is_some() {
+        let worker = sandbox.clone();
+        tokio::task::spawn_blocking(move || {
+            handle(&worker.shared, endpoint, &params, base.as_ref())
+        })
+        .await
+        .unwrap_or_else(|e| Answer::failure(format!("the call failed: {e}\n")))
+    } else {
+        handle(&sandbox.shared, endpoint, &params, base.as_ref())
+    };
     let mut response = answer.into_response();
     if let Some(logged) = logged {
         response.extensions_mut().insert(logged);
