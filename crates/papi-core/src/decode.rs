@@ -243,7 +243,15 @@ impl Success<'_> {
         let Some(span) = self.span else {
             return Err(DecodeErrorKind::Missing { path: self.prefix });
         };
-        let mut de = quick_xml::de::Deserializer::from_str(&self.text[span]);
+        let element = &self.text[span];
+        // Fast path: plain serde. Tracking the path costs an allocation per field
+        // (serde_path_to_error owns every key it passes), so it is only paid on failure,
+        // by decoding again: the deserializer is deterministic, the same error comes back,
+        // now with its path.
+        if let Ok(value) = T::deserialize(&mut quick_xml::de::Deserializer::from_str(element)) {
+            return Ok(value);
+        }
+        let mut de = quick_xml::de::Deserializer::from_str(element);
         serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let mut path = self.prefix;
             for segment in e.path().iter() {
