@@ -46,10 +46,9 @@ enum Command {
     Demo,
     /// Call one action of one API against any base URL and print the answer as JSON.
     Call {
-        /// API id as in the spec: calendar, contacts, content, favourites, messages, photos,
-        /// profile, rich_profile.
+        /// API id as in the spec (a wrong one lists the known ids).
         api: String,
-        /// Action as on the wire, e.g. findcontactlist.
+        /// Action as on the wire (a wrong one lists the API's actions).
         action: String,
         /// A parameter, `name=value` (`file=@path` uploads a file); repeat as needed.
         #[arg(long = "param", short = 'p')]
