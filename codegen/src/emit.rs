@@ -19,6 +19,8 @@ const KEYWORDS: &[&str] = &[
     "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
+pub mod umbrella;
+
 /// An identifier, raw (`r#type`) when it is a keyword.
 pub fn ident(name: &str) -> Ident {
     if KEYWORDS.contains(&name) {
@@ -98,6 +100,7 @@ pub fn emit_all(suite: &Suite) -> Result<Vec<GeneratedFile>, CodegenError> {
     files.push(emit_sample_tests(suite)?);
     files.push(emit_sandbox(suite)?);
     files.push(emit_cli(suite)?);
+    files.extend(umbrella::emit_umbrella(suite)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
