@@ -7,8 +7,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use papi_contacts::input::AddContactInput;
 use papi_core::Config;
 
-#[path = "signin.rs"]
-mod signin;
+use papi_sandbox::user_agent;
+use papi_sandbox::ConsentChoice;
 
 type DemoResult<T> = Result<T, Box<dyn StdError + Send + Sync>>;
 
@@ -50,7 +50,18 @@ async fn walk(
             user.login
         ),
     );
-    let token = signin::saml(&browser, running, &user.login, &user.password).await?;
+    let signed_in = user_agent::sign_in(
+        &browser,
+        running,
+        &base.join("demo/")?,
+        &user.login,
+        &user.password,
+    )
+    .await?;
+    let shown: String = signed_in.login_redirect.as_str().chars().take(80).collect();
+    println!("    redirect to the identity provider: {shown}…");
+    println!("    {}", signed_in.authenticated);
+    let token = signed_in.authenticated.token;
     println!("    the signed answer was verified; got the user token ({token})");
 
     let config = Config::custom(base.as_str(), sandbox.service_credentials())?;
@@ -72,12 +83,8 @@ async fn walk(
     println!("    consent page: {redirect}");
 
     step(3, "the user grants access permanently on the consent page");
-    let decision = crate::consent::grant(
-        &browser,
-        &redirect,
-        crate::consent::Choice::GrantPermanently,
-    )
-    .await?;
+    let decision =
+        user_agent::answer_consent(&browser, &redirect, ConsentChoice::GrantPermanently).await?;
     println!("    consent page redirected the browser back to {decision}");
 
     step(4, "search again");
@@ -105,12 +112,8 @@ async fn walk(
             );
             let consent = e.consent().ok_or("the refusal carries no consent URL")?;
             let redirect = consent.redirect_url(back.as_str())?;
-            crate::consent::grant(
-                &browser,
-                &redirect,
-                crate::consent::Choice::GrantPermanently,
-            )
-            .await?;
+            user_agent::answer_consent(&browser, &redirect, ConsentChoice::GrantPermanently)
+                .await?;
             contacts
                 .add_contact(
                     &token,

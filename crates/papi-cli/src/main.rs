@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod call;
-mod consent;
 mod demo;
 #[rustfmt::skip]
 mod generated;

@@ -189,6 +189,7 @@ mod saml;
 mod seeds;
 mod state;
 mod store;
+pub mod user_agent;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -1,0 +1,47 @@
+//! Personal Messages API: the user's mailbox counters and last messages, each returned
+//! only when the user consented to it, and the older V1 `getPNS` action on its own endpoint.
+//!
+//! `cargo run -p papi-examples --example messages` (embedded sandbox; see the crate docs for
+//! a real service).
+
+use papi::core::Consented;
+use papi::messages::input::GetPnsInput;
+use papi::messages::types::MessagesInfo;
+use papi_examples::{BoxError, Target};
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let target = Target::from_env().await?;
+    let messages = papi::messages::Client::new(&target.config)?;
+    let token = &target.token;
+
+    let infos = [
+        MessagesInfo::NoEmails,
+        MessagesInfo::NoUnreadMails,
+        MessagesInfo::NoSms,
+        MessagesInfo::EmailsLastNDetailed,
+    ];
+    println!("getPersonalMessages {infos:?}");
+    let mailbox = target
+        .with_consent(|| messages.get_personal_messages(token, &infos))
+        .await?;
+    let show = |name: &str, v: &Consented<i64>| match v {
+        Consented::Granted(n) => println!("  {name}: {n}"),
+        Consented::Protected => println!("  {name}: protected (the user refused)"),
+        Consented::NotReturned => println!("  {name}: not returned"),
+    };
+    show("e-mails", &mailbox.no_emails);
+    show("unread e-mails", &mailbox.no_unread_mails);
+    show("SMS", &mailbox.no_sms);
+    match mailbox.emails_last_n_detailed.granted() {
+        Some(last) => println!("  last e-mails: {last:?}"),
+        None => println!("  last e-mails: {:?}", mailbox.emails_last_n_detailed),
+    }
+
+    println!("getPNS (V1 endpoint; its answer is undocumented, so it comes back raw)");
+    let pns = messages.get_pns(token, GetPnsInput::new()).await?;
+    println!("  HTTP {}: {:?}", pns.status, pns.body);
+
+    target.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Shared set-up of the examples under `examples/tour/examples/`: one runnable example per API.
+//!
+//! By default an example starts the sandbox in-process (the same server as
+//! `papi sandbox`), signs the test user `alice` in through its identity provider and, when
+//! a call is refused for lack of consent, answers the consent page as the user would.
+//!
+//! To run an example against a real service instead, set:
+//!
+//! - `PAPI_BASE_URL` — the base URL (e.g. `https://personal.alpha.orange-api.net/int/`), or
+//!   `PAPI_ENV=integration|production` for the endpoints the spec documents;
+//! - `PAPI_SERVICE_ID` and `PAPI_SERVICE_PWD` — the service's access key;
+//! - `PAPI_TOKEN` — a user token obtained by the Authentication API.
+//!
+//! Against a real service the consent page cannot be answered for the user: the example
+//! prints the consent URL and stops.
+#![deny(missing_docs)]
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use papi::core::reqwest;
+use papi::core::url::Url;
+use papi::{Config, ServiceCredentials, UserToken};
+use papi_sandbox::{user_agent, ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
+
+/// The error type of the examples: whatever went wrong, with its message.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where the example's calls go, and as whom.
+pub struct Target {
+    /// Client configuration (base URL or environment, and the service's access key).
+    pub config: Config,
+    /// The signed-in user's token.
+    pub token: UserToken,
+    sandbox: Option<(Sandbox, RunningSandbox)>,
+    browser: reqwest::Client,
+}
+
+impl Target {
+    /// The real service named by the `PAPI_*` variables when `PAPI_SERVICE_ID` is set,
+    /// otherwise an embedded sandbox with `alice` signed in.
+    pub async fn from_env() -> Result<Target, BoxError> {
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        if let Ok(id) = std::env::var("PAPI_SERVICE_ID") {
+            let password = std::env::var("PAPI_SERVICE_PWD")
+                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_SERVICE_PWD too")?;
+            let token = std::env::var("PAPI_TOKEN")
+                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_TOKEN (a user token) too")?;
+            let credentials = ServiceCredentials::new(id, password);
+            let config = match (std::env::var("PAPI_BASE_URL"), std::env::var("PAPI_ENV")) {
+                (Ok(base), _) => Config::custom(&base, credentials)?,
+                (Err(_), Ok(env)) if env == "production" => Config::production(credentials),
+                (Err(_), Ok(env)) if env == "integration" => Config::integration(credentials),
+                _ => return Err("set PAPI_BASE_URL or PAPI_ENV=integration|production".into()),
+            };
+            println!("calling the service configured by PAPI_* variables");
+            return Ok(Target {
+                config,
+                token: UserToken::new(token),
+                sandbox: None,
+                browser,
+            });
+        }
+        let sandbox = Sandbox::new(SandboxConfig::default());
+        let running = sandbox
+            .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await?;
+        let base = running.base_url().clone();
+        println!("embedded sandbox on {base}");
+        let user = SandboxConfig::default()
+            .users
+            .into_iter()
+            .next()
+            .ok_or("the sandbox has no test user")?;
+        let signed_in = user_agent::sign_in(
+            &browser,
+            &running,
+            &base.join("example/")?,
+            &user.login,
+            &user.password,
+        )
+        .await?;
+        println!("{}", signed_in.authenticated);
+        let config = Config::custom(base.as_str(), sandbox.service_credentials())?;
+        Ok(Target {
+            config,
+            token: signed_in.authenticated.token,
+            sandbox: Some((sandbox, running)),
+            browser,
+        })
+    }
+
+    /// Runs `call`; when it is refused with `-3` (no consent yet), answers the consent page
+    /// with a permanent grant (sandbox only) and runs it once more.
+    pub async fn with_consent<T, S, F, Fut>(&self, mut call: F) -> Result<T, BoxError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, papi::core::Error<S>>>,
+        S: std::fmt::Debug + std::fmt::Display + Send + Sync + 'static,
+    {
+        let refused = match call().await {
+            Err(e) if e.is_privacy_denied() => e,
+            other => return Ok(other?),
+        };
+        let consent = refused
+            .consent()
+            .ok_or("a -3 refusal without a consent URL")?;
+        let Some((_, running)) = &self.sandbox else {
+            let back = "https://your.service.example/back";
+            return Err(format!(
+                "the user has not consented: send them to {} (with your own return URL), then run again",
+                consent.redirect_url(back)?
+            )
+            .into());
+        };
+        let back: Url = running.base_url().join("example/back")?;
+        let redirect = consent.redirect_url(back.as_str())?;
+        println!("  refused with -3: the user grants access on {redirect}");
+        user_agent::answer_consent(&self.browser, &redirect, ConsentChoice::GrantPermanently)
+            .await?;
+        Ok(call().await?)
+    }
+
+    /// Stops the embedded sandbox, if any.
+    pub async fn shutdown(self) {
+        if let Some((_, running)) = self.sandbox {
+            running.shutdown().await;
+        }
+    }
+}
+
+/// For the APIs whose actions are not recovered (the generated crate has no method): the
+/// endpoint a client of `api` would call in each environment of the spec, or why it
+/// cannot be built there.
+pub fn endpoints<E: std::fmt::Display>(
+    api: &papi::core::ApiDescriptor,
+    client: impl Fn(&Config) -> Result<Url, E>,
+) {
+    let credentials = || ServiceCredentials::new("your-service-id", "your-service-password");
+    println!("{}", api.name);
+    for (name, config) in [
+        ("production", Config::production(credentials())),
+        ("integration", Config::integration(credentials())),
+    ] {
+        match client(&config) {
+            Ok(url) => println!("  {name}: {url}"),
+            Err(e) => println!("  {name}: no client: {e}"),
+        }
+    }
+    match Config::custom("http://127.0.0.1:8080", credentials()).map(|c| client(&c)) {
+        Ok(Ok(url)) => println!("  a local sandbox on port 8080: {url}"),
+        Ok(Err(e)) => println!("  a local sandbox: no client: {e}"),
+        Err(e) => println!("  a local sandbox: {e}"),
+    }
+}
