@@ -1365,7 +1365,7 @@ fn action_doc(api: &Api, a: &Action) -> String {
         Method::MultipartPost => ", sent as a multipart/form-data POST",
     });
     text.push_str(match a.effect {
-        Effect::Read => "; reads user data.",
+        Effect::Read => "; reads user data (sent again on a passing failure when the configuration's\n[`papi_core::RetryPolicy`] allows).",
         Effect::Write => "; writes user data (never retried automatically).",
     });
     match (&api.privacy, &a.privacy_attribute) {
@@ -1499,17 +1499,15 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
             quote!(let transport = self.#f.as_ref().map_err(|e| papi_core::Error::Config(e.clone()))?;)
         }
     };
-    let send = if a.response.ty.is_some() {
-        quote! {
-            #transport
-            transport.call(request, token, crate::decode::paths::#decode_fn).await
-        }
-    } else {
-        quote! {
-            #transport
-            let (status, body) = transport.send(request, token).await?;
-            crate::decode::#decode_fn(status, &body)
-        }
+    // Every answer goes through the action's decoder inside the transport's retry loop,
+    // so that a read answered with a documented internal-error code can be sent again.
+    let send = quote! {
+        #transport
+        transport.call_with(request, token, crate::decode::#decode_fn).await
+    };
+    let effect = match a.effect {
+        Effect::Read => quote!(papi_core::Effect::Read),
+        Effect::Write => quote!(papi_core::Effect::Write),
     };
     let mut_kw = if a.params.is_empty() {
         quote!()
@@ -1521,7 +1519,7 @@ fn emit_method(api: &Api, a: &Action) -> TokenStream {
         pub async fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<#ty> {
             papi_core::check::token(token)?;
             #checks
-            let #mut_kw request = papi_core::Request::new(#wire);
+            let #mut_kw request = papi_core::Request::with_effect(#wire, #effect);
             #(#stmts)*
             #pair_checks
             #send

@@ -689,13 +689,59 @@ pub struct Loaded<T> {
     pub value: T,
 }
 
-/// Budgets against hostile documents: spec files are small.
+/// Largest spec file accepted: the biggest one is under 20 KiB.
+pub const MAX_SPEC_FILE_BYTES: usize = 1024 * 1024;
+
+/// Budgets against hostile documents, far above what the spec needs (its files are under
+/// 20 KiB, nest under 10 levels and use no anchor) and far below what could hang or
+/// exhaust the generator: one document, 32 levels, 100 000 nodes, 4 MiB of scalars, 64
+/// anchors and aliases each, 10 000 replayed alias events; duplicate keys, merge keys (`<<`)
+/// and unknown tags refused. The strict schema (`deny_unknown_fields`, typed fields) adds its
+/// own guard: a structure where a string is expected fails at its first event, before any
+/// nested alias is expanded.
 fn options() -> serde_saphyr::Options {
-    serde_saphyr::options! { with_snippet: false }
+    serde_saphyr::options! {
+        with_snippet: false,
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::Error,
+        merge_keys: serde_saphyr::options::MergeKeyPolicy::Error,
+        reject_unsupported_tags: true,
+        budget: serde_saphyr::budget! {
+            max_reader_input_bytes: Some(MAX_SPEC_FILE_BYTES),
+            max_documents: 1,
+            max_depth: 32,
+            flow_nesting_limit: 32,
+            max_events: 400_000,
+            max_nodes: 100_000,
+            max_total_scalar_bytes: 4 * 1024 * 1024,
+            max_aliases: 64,
+            max_anchors: 64,
+            max_merge_keys: 64,
+            max_recorded_anchor_events: 10_000,
+            max_recorded_anchor_bytes: 1024 * 1024,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 10_000,
+            max_replay_stack_depth: 8,
+        },
+    }
 }
 
 /// Parse one YAML document, mapping the parser's error to a located [`SpecError`].
+///
+/// A file over [`MAX_SPEC_FILE_BYTES`] is refused before parsing (at line 1, column 1);
+/// anything beyond the budgets of the parser is refused where it happens.
 pub fn parse<T: for<'de> Deserialize<'de>>(file: &Path, text: &str) -> Result<T, SpecErrors> {
+    if text.len() > MAX_SPEC_FILE_BYTES {
+        return Err(SpecErrors(vec![SpecError {
+            file: file.to_path_buf(),
+            pos: Pos { line: 1, column: 1 },
+            message: format!(
+                "the file is {} bytes, more than the {MAX_SPEC_FILE_BYTES}-byte limit of a spec file",
+                text.len()
+            ),
+            fix: "split the API into smaller files or remove what is not a fact of the API".into(),
+        }]));
+    }
     serde_saphyr::from_str_with_options::<T>(text, options()).map_err(|e| {
         let loc = e.location();
         let (line, column) = loc.map(|l| (l.line(), l.column())).unwrap_or((0, 0));

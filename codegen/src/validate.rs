@@ -1132,6 +1132,30 @@ fn lower_api(
                 Effect::Write
             }
         };
+        // Reads may be retried automatically: an action that writes must never pass as one.
+        if effect == Effect::Read {
+            let add = act
+                .wire
+                .value
+                .get(..3)
+                .is_some_and(|p| p.eq_ignore_ascii_case("add"));
+            if method == Method::MultipartPost || add {
+                cx.err(
+                    f,
+                    pos(&act.effect),
+                    format!(
+                        "action `{}` is marked `effect: read` but {}",
+                        act.wire.value,
+                        if method == Method::MultipartPost {
+                            "uploads a file (a multipart_post always writes)"
+                        } else {
+                            "its name says it adds data"
+                        }
+                    ),
+                    "use `effect: write`: reads may be retried automatically, writes never are",
+                );
+            }
+        }
         if let Some(ps) = &act.privacy_source {
             check_source(cx, f, ps);
             if act.privacy_attribute.is_none() {

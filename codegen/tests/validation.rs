@@ -721,3 +721,25 @@ fn error_roles_are_checked() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn an_add_action_marked_read_is_refused() {
+    // Reads may be retried automatically: a write must never pass for one.
+    let e = expect_mini(
+        "    effect: write\n",
+        "    effect: read # was write\n",
+        "action `addthing` is marked `effect: read` but its name says it adds data",
+        "read # was write",
+    );
+    assert!(e.fix.contains("effect: write"), "{e}");
+}
+
+#[test]
+fn an_upload_marked_read_is_refused() {
+    expect_mini(
+        "    method: get\n    effect: read\n",
+        "    method: multipart_post\n    effect: read\n",
+        "uploads a file (a multipart_post always writes)",
+        "effect: read",
+    );
+}

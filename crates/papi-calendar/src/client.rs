@@ -54,7 +54,10 @@ impl Client {
         input: crate::input::AddEventInput,
     ) -> crate::Result<papi_core::Undecoded> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("addevent");
+        let mut request = papi_core::Request::with_effect(
+            "addevent",
+            papi_core::Effect::Write,
+        );
         if let Some(value) = &input.title {
             papi_core::check::not_empty("title", value.as_str())?;
             request.param("title", value.as_str());
@@ -92,7 +95,6 @@ impl Client {
             request.param("timepattern", value.as_str());
         }
         let transport = &self.transport;
-        let (status, body) = transport.send(request, token).await?;
-        crate::decode::add_event(status, &body)
+        transport.call_with(request, token, crate::decode::add_event).await
     }
 }

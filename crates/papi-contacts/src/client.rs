@@ -38,7 +38,8 @@ impl Client {
     }
     /// Find the contacts whose first or last name starts with the given characters.
     ///
-    /// Action `findcontactlist`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see` (source: `third-party-zxid-2008`). Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `findcontactlist`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
+    /// [`papi_core::RetryPolicy`] allows). Privacy: family `contact`, attribute `see` (source: `third-party-zxid-2008`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -54,16 +55,20 @@ impl Client {
         search: &str,
     ) -> crate::Result<crate::types::FindContactListResult> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("findcontactlist");
+        let mut request = papi_core::Request::with_effect(
+            "findcontactlist",
+            papi_core::Effect::Read,
+        );
         papi_core::check::not_empty("search", search)?;
         papi_core::check::forbid_chars("search", search, &['*'])?;
         request.param("search", papi_core::check::quote_if_complex(search));
         let transport = &self.transport;
-        transport.call(request, token, crate::decode::paths::find_contact_list).await
+        transport.call_with(request, token, crate::decode::find_contact_list).await
     }
     /// Get the details of one contact.
     ///
-    /// Action `getcontact`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `getcontact`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
+    /// [`papi_core::RetryPolicy`] allows). Privacy: family `contact`, attribute `see` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -79,11 +84,14 @@ impl Client {
         contact_id: &str,
     ) -> crate::Result<crate::types::Contact> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("getcontact");
+        let mut request = papi_core::Request::with_effect(
+            "getcontact",
+            papi_core::Effect::Read,
+        );
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
         let transport = &self.transport;
-        transport.call(request, token, crate::decode::paths::get_contact).await
+        transport.call_with(request, token, crate::decode::get_contact).await
     }
     /// Add a contact to the user's address book.
     ///
@@ -114,7 +122,10 @@ impl Client {
                 input.company.is_some(),
             ],
         )?;
-        let mut request = papi_core::Request::new("addcontact");
+        let mut request = papi_core::Request::with_effect(
+            "addcontact",
+            papi_core::Effect::Write,
+        );
         if let Some(value) = &input.lastname {
             papi_core::check::not_empty("lastname", value.as_str())?;
             request.param("lastname", value.as_str());
@@ -156,7 +167,7 @@ impl Client {
             request.param("civility", value.wire());
         }
         let transport = &self.transport;
-        transport.call(request, token, crate::decode::paths::add_contact).await
+        transport.call_with(request, token, crate::decode::add_contact).await
     }
     /// Attach a device (e-mail address, phone number, web address) to an existing contact.
     ///
@@ -184,7 +195,10 @@ impl Client {
         value: &str,
     ) -> crate::Result<crate::types::CommandAck> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("adddevice");
+        let mut request = papi_core::Request::with_effect(
+            "adddevice",
+            papi_core::Effect::Write,
+        );
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
         papi_core::check::known_enum(
@@ -220,13 +234,14 @@ impl Client {
             ],
         )?;
         let transport = &self.transport;
-        transport.call(request, token, crate::decode::paths::add_device).await
+        transport.call_with(request, token, crate::decode::add_device).await
     }
     /// Get the picture of a contact. The answer carries it base64-encoded; `picture()` on the
     /// result gives the decoded bytes and the image type, sniffed from the bytes when the
     /// declared type disagrees (the documented sample declares gif for a JPEG).
     ///
-    /// Action `getpicture`, sent as an HTTP GET; reads user data. Privacy: family `contact`, attribute `see` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
+    /// Action `getpicture`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
+    /// [`papi_core::RetryPolicy`] allows). Privacy: family `contact`, attribute `see` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -242,11 +257,14 @@ impl Client {
         contact_id: &str,
     ) -> crate::Result<crate::types::PictureData> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("getpicture");
+        let mut request = papi_core::Request::with_effect(
+            "getpicture",
+            papi_core::Effect::Read,
+        );
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
         let transport = &self.transport;
-        transport.call(request, token, crate::decode::paths::get_picture).await
+        transport.call_with(request, token, crate::decode::get_picture).await
     }
     /// Upload the picture of a contact (JPEG, GIF or BMP), as a multipart/form-data POST.
     ///
@@ -272,7 +290,10 @@ impl Client {
         file: papi_core::Upload,
     ) -> crate::Result<crate::types::CommandAck> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("addpicture");
+        let mut request = papi_core::Request::with_effect(
+            "addpicture",
+            papi_core::Effect::Write,
+        );
         papi_core::check::not_empty("cid", contact_id)?;
         request.param("cid", contact_id);
         papi_core::check::image_upload(
@@ -286,6 +307,6 @@ impl Client {
         )?;
         request.file("file", file);
         let transport = &self.transport;
-        transport.call(request, token, crate::decode::paths::add_picture).await
+        transport.call_with(request, token, crate::decode::add_picture).await
     }
 }

@@ -64,3 +64,16 @@ pub struct GeneralEnvelope {
     /// Child holding the consent URL (only with a privacy error).
     pub url: &'static str,
 }
+
+/// What an action does to the user's data, as the spec marks it (`effect: read | write`).
+///
+/// Only reads are ever retried automatically (see [`RetryPolicy`](crate::RetryPolicy)): a
+/// write that failed may still have been applied, and sending it again could add the same
+/// contact or picture twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// The action only reads: sending it again changes nothing.
+    Read,
+    /// The action adds or changes data (every `add*` action, every upload).
+    Write,
+}

@@ -1,12 +1,29 @@
 //! Which servers to call, with which service credentials and which HTTP client.
 
 use std::fmt;
+use std::net::Ipv6Addr;
+use std::time::Duration;
 
-use url::Url;
+use url::{Host, Url};
 
 use crate::api::ApiDescriptor;
 use crate::error::ConfigError;
+use crate::retry::RetryPolicy;
 use crate::secret::ServiceCredentials;
+
+/// Connect timeout of the default HTTP client: 10 s (see [`Config::with_connect_timeout`]).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whole-request timeout of the default HTTP client, from sending the request to the end of
+/// the answer's body: 60 s (see [`Config::with_request_timeout`]).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Largest answer body read by default: 16 MiB (see [`Config::with_max_body_bytes`]).
+///
+/// The largest documented answers carry one contact picture in base64; 16 MiB holds a
+/// 12 MiB image. Anything bigger is refused while it streams in, so a hostile or broken
+/// server cannot make a client allocate more than this per call.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Which deployment of the APIs to call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,20 +38,40 @@ pub enum Environment {
 }
 
 /// Client configuration shared by every API client.
+///
+/// Besides the environment and the credentials it holds the reliability settings, each with
+/// a default: connect and request timeouts ([`DEFAULT_CONNECT_TIMEOUT`],
+/// [`DEFAULT_REQUEST_TIMEOUT`]), the answer size cap ([`DEFAULT_MAX_BODY_BYTES`]) and the
+/// retry policy (off: [`RetryPolicy::none`]). Plain `http` is refused for any host but a
+/// loopback one unless [`Config::allow_plain_http`] was called.
 #[derive(Clone)]
 pub struct Config {
     environment: Environment,
     credentials: ServiceCredentials,
     http_client: Option<reqwest::Client>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    max_body_bytes: u64,
+    retry: RetryPolicy,
+    allow_plain_http: bool,
 }
 
 impl Config {
-    /// A configuration for `environment`.
+    /// A configuration for `environment`, with the default timeouts, size cap and no retry.
+    ///
+    /// An [`Environment::Custom`] `http` URL of a host that is not loopback is refused when
+    /// a client is built ([`ConfigError::InsecureUrl`]) unless [`Config::allow_plain_http`]
+    /// is called; [`Config::custom`] refuses it at once.
     pub fn new(environment: Environment, credentials: ServiceCredentials) -> Self {
         Self {
             environment,
             credentials,
             http_client: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            retry: RetryPolicy::none(),
+            allow_plain_http: false,
         }
     }
 
@@ -51,21 +88,111 @@ impl Config {
     /// A custom base URL (absolute `http` or `https`, without query or fragment), e.g.
     /// `http://127.0.0.1:9/int`: the Contacts endpoint is then
     /// `http://127.0.0.1:9/int/PersonalContacts/V1`.
+    ///
+    /// The service password and the user token travel with every call, so `http` is only
+    /// accepted for a loopback host (`127.0.0.0/8`, `::1`, `localhost`); any other `http`
+    /// base is [`ConfigError::InsecureUrl`]. To call a plain-HTTP host on purpose (a sandbox
+    /// on another machine of a private network), use [`Config::custom_allowing_plain_http`].
     pub fn custom(base: &str, credentials: ServiceCredentials) -> Result<Self, ConfigError> {
+        let config = Self::custom_allowing_plain_http(base, credentials)?;
+        let Environment::Custom(url) = &config.environment else {
+            unreachable!("custom_allowing_plain_http builds a custom environment")
+        };
+        require_https(url)?;
+        Ok(Self {
+            allow_plain_http: false,
+            ..config
+        })
+    }
+
+    /// [`Config::custom`] without the HTTPS requirement: the caller opts out explicitly,
+    /// and the password and tokens then cross the network in clear text.
+    pub fn custom_allowing_plain_http(
+        base: &str,
+        credentials: ServiceCredentials,
+    ) -> Result<Self, ConfigError> {
         let url = parse_http_url(base)?;
         if url.query().is_some() || url.fragment().is_some() {
+            // Never echo the query: a token may have been put there by mistake.
+            let mut shown = url.clone();
+            shown.set_query(None);
+            shown.set_fragment(None);
             return Err(ConfigError::InvalidUrl {
-                url: base.to_owned(),
+                url: format!("{shown}?…"),
                 reason: "a base URL cannot have a query or a fragment".into(),
             });
         }
-        Ok(Self::new(Environment::Custom(url), credentials))
+        Ok(Self::new(Environment::Custom(url), credentials).allow_plain_http())
     }
 
-    /// Uses `client` for every request (timeouts, proxies, middleware-like settings).
+    /// Accepts plain `http` endpoints of any host (an explicit opt-out of the HTTPS
+    /// requirement; the password and tokens then cross the network in clear text).
+    pub fn allow_plain_http(mut self) -> Self {
+        self.allow_plain_http = true;
+        self
+    }
+
+    /// Whether plain `http` endpoints of non-loopback hosts are accepted.
+    pub fn allows_plain_http(&self) -> bool {
+        self.allow_plain_http
+    }
+
+    /// Uses `client` for every request (proxies, TLS roots, middleware-like settings). The
+    /// injected client keeps its own timeouts: [`Config::with_connect_timeout`] and
+    /// [`Config::with_request_timeout`] only shape the default client. The body size cap
+    /// and the retry policy apply whatever the client.
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
+    }
+
+    /// Connect timeout of the default HTTP client (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Whole-request timeout of the default HTTP client, up to the end of the answer's body
+    /// (default [`DEFAULT_REQUEST_TIMEOUT`]); each attempt of a retried call has its own.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Largest answer body read, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]). A larger
+    /// answer fails with [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind):
+    /// at once when its `Content-Length` says so, else as soon as the bytes streamed in
+    /// pass the cap, so at most this much is ever held.
+    pub fn with_max_body_bytes(mut self, max: u64) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+
+    /// How calls that fail in a way that may pass are retried (default
+    /// [`RetryPolicy::none`]: never). Only actions the spec marks as reads are ever retried.
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Connect timeout of the default HTTP client.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// Whole-request timeout of the default HTTP client.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// Largest answer body read, in bytes.
+    pub fn max_body_bytes(&self) -> u64 {
+        self.max_body_bytes
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// The environment.
@@ -122,8 +249,39 @@ impl fmt::Debug for Config {
                     "default"
                 },
             )
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("retry", &self.retry)
+            .field("allow_plain_http", &self.allow_plain_http)
             .finish()
     }
+}
+
+/// Whether `url` names this machine: `127.0.0.0/8`, `::1` (or `::ffff:127.x.y.z`) or
+/// `localhost` (and its subdomains, which RFC 6761 reserves for loopback).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => {
+            ip == Ipv6Addr::LOCALHOST || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// Refuses a plain `http` URL of a host that is not loopback.
+pub(crate) fn require_https(url: &Url) -> Result<(), ConfigError> {
+    if url.scheme() == "https" || is_loopback(url) {
+        return Ok(());
+    }
+    Err(ConfigError::InsecureUrl {
+        host: url.host_str().unwrap_or_default().to_owned(),
+    })
 }
 
 /// Parses an absolute `http`/`https` URL.
@@ -218,6 +376,62 @@ mod tests {
         for bad in ["not a url", "ftp://x/", "http://x/?a=1", "mailto:a@b"] {
             assert!(Config::custom(bad, creds()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback_unless_allowed() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10/x",
+            "http://[::1]:9",
+            "http://localhost:8080",
+            "http://LOCALHOST./",
+            "http://sandbox.localhost/",
+            "https://example.com/base",
+        ] {
+            assert!(Config::custom(ok, creds()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.5:8080",
+            "http://[2001:db8::1]/",
+            "http://localhost.example.com/",
+            "http://128.0.0.1/",
+        ] {
+            let err = Config::custom(bad, creds()).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::InsecureUrl { .. }),
+                "{bad}: {err:?}"
+            );
+            assert!(
+                err.to_string().contains("custom_allowing_plain_http"),
+                "{err}"
+            );
+            let c = Config::custom_allowing_plain_http(bad, creds()).unwrap();
+            assert!(c.allows_plain_http());
+            assert!(c.endpoint(&API).is_ok());
+        }
+        assert!(!Config::custom("http://127.0.0.1", creds())
+            .unwrap()
+            .allows_plain_http());
+    }
+
+    #[test]
+    fn reliability_settings_default_and_change() {
+        let c = Config::production(creds());
+        assert_eq!(c.connect_timeout(), DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(c.request_timeout(), DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(c.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(c.retry(), &RetryPolicy::none());
+        let c = c
+            .with_connect_timeout(Duration::from_secs(1))
+            .with_request_timeout(Duration::from_secs(2))
+            .with_max_body_bytes(1000)
+            .with_retry(RetryPolicy::new(3));
+        assert_eq!(c.connect_timeout(), Duration::from_secs(1));
+        assert_eq!(c.request_timeout(), Duration::from_secs(2));
+        assert_eq!(c.max_body_bytes(), 1000);
+        assert_eq!(c.retry().max_attempts(), 3);
     }
 
     #[test]

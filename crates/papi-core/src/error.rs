@@ -337,20 +337,33 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    /// A plain `http` URL of a host that is not loopback: the service password and the
+    /// user token would cross the network in clear text.
+    #[error("plain http to {host:?} would send the service password and the user token in clear text; use https, or opt out explicitly with Config::custom_allowing_plain_http or Config::allow_plain_http")]
+    InsecureUrl {
+        /// The host of the refused URL.
+        host: String,
+    },
 }
 
 /// What went wrong while sending a request or reading its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// The request timed out.
+    /// The request timed out (connect or whole-request timeout).
     Timeout,
     /// The connection could not be made.
     Connect,
+    /// The connection was closed or reset before a whole answer arrived.
+    ConnectionClosed,
     /// The request could not be built.
     Builder,
     /// The answer's body could not be read.
     Body,
+    /// The answer's body is larger than the configured cap
+    /// ([`Config::with_max_body_bytes`](crate::Config::with_max_body_bytes)); reading
+    /// stopped at the cap.
+    BodyTooLarge,
     /// Any other failure of the HTTP client.
     Other,
 }
@@ -360,8 +373,10 @@ impl fmt::Display for TransportErrorKind {
         f.write_str(match self {
             TransportErrorKind::Timeout => "request timed out",
             TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::ConnectionClosed => "connection closed before a whole answer",
             TransportErrorKind::Builder => "request could not be built",
             TransportErrorKind::Body => "answer body could not be read",
+            TransportErrorKind::BodyTooLarge => "answer body too large",
             TransportErrorKind::Other => "request failed",
         })
     }
@@ -369,13 +384,34 @@ impl fmt::Display for TransportErrorKind {
 
 /// A failure of the HTTP exchange. Never prints the token or the password: the URL it
 /// keeps is redacted (`token=***`) and the client error is stripped of its URL.
-#[derive(Debug, thiserror::Error)]
-#[error("{kind} ({url}): {source}")]
+#[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
     url: String,
-    #[source]
-    source: reqwest::Error,
+    /// The body cap, for [`TransportErrorKind::BodyTooLarge`].
+    limit: Option<u64>,
+    source: Option<reqwest::Error>,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.kind, self.url)?;
+        if let Some(limit) = self.limit {
+            write!(f, ": more than the {limit}-byte cap")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl TransportError {
@@ -387,6 +423,8 @@ impl TransportError {
             TransportErrorKind::Connect
         } else if source.is_builder() {
             TransportErrorKind::Builder
+        } else if closed_early(&source) {
+            TransportErrorKind::ConnectionClosed
         } else if source.is_body() || source.is_decode() {
             TransportErrorKind::Body
         } else {
@@ -395,7 +433,18 @@ impl TransportError {
         Self {
             kind,
             url: redacted_url,
-            source: source.without_url(),
+            limit: None,
+            source: Some(source.without_url()),
+        }
+    }
+
+    /// An answer body larger than `limit` bytes; `redacted_url` must not hold secrets.
+    pub(crate) fn body_too_large(limit: u64, redacted_url: String) -> Self {
+        Self {
+            kind: TransportErrorKind::BodyTooLarge,
+            url: redacted_url,
+            limit: Some(limit),
+            source: None,
         }
     }
 
@@ -409,13 +458,47 @@ impl TransportError {
         &self.url
     }
 
-    /// Whether retrying may help (timeouts and connection failures).
+    /// The body cap that was passed, for [`TransportErrorKind::BodyTooLarge`].
+    pub fn body_limit(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// Whether retrying may help: timeouts, connections that failed or were closed
+    /// before a whole answer.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind,
-            TransportErrorKind::Timeout | TransportErrorKind::Connect
+            TransportErrorKind::Timeout
+                | TransportErrorKind::Connect
+                | TransportErrorKind::ConnectionClosed
         )
     }
+}
+
+/// Whether the connection was closed or reset under the request: an I/O error of that kind
+/// somewhere in the error's causes, or hyper's "connection closed before message completed".
+fn closed_early(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        if let Some(h) = c.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
+                return true;
+            }
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// An answer that could not be decoded. Keeps the HTTP status and the raw body.

@@ -19,11 +19,12 @@ pub mod error;
 #[rustfmt::skip]
 pub mod general;
 pub mod request;
+pub mod retry;
 pub mod secret;
 pub mod transport;
 pub mod value;
 
-pub use api::{ApiDescriptor, Envelope, GeneralEnvelope};
+pub use api::{ApiDescriptor, Effect, Envelope, GeneralEnvelope};
 pub use config::{Config, Environment};
 pub use consent::{ConsentError, ConsentRequest, ConsentUrlParams};
 pub use decode::Undecoded;
@@ -33,6 +34,7 @@ pub use error::{
 };
 pub use general::GeneralError;
 pub use request::Request;
+pub use retry::RetryPolicy;
 pub use secret::{ServiceCredentials, UserToken};
 pub use transport::Transport;
 pub use value::{Base64Binary, Consented, ImageType, Picture, Present, Upload};

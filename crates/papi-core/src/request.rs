@@ -2,27 +2,47 @@
 
 use url::form_urlencoded;
 
+use crate::api::Effect;
 use crate::general::{ACTION_PARAM, TOKEN_PARAM};
 use crate::secret::UserToken;
 use crate::value::Upload;
 
 /// One call: `action=<wire>` plus parameters in order, and optionally a file (which turns
-/// the call into a multipart/form-data POST).
+/// the call into a multipart/form-data POST), with the action's [`Effect`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     action: &'static str,
+    effect: Effect,
     params: Vec<(&'static str, String)>,
     file: Option<(&'static str, Upload)>,
 }
 
 impl Request {
-    /// A call of `action` (its wire name).
+    /// A call of `action` (its wire name), taken as a write: it is never retried. Generated
+    /// clients use [`Request::with_effect`] with the effect the spec gives.
     pub fn new(action: &'static str) -> Self {
+        Self::with_effect(action, Effect::Write)
+    }
+
+    /// A call of `action` with its effect; only a [`Effect::Read`] without a file may be
+    /// retried (see [`RetryPolicy`](crate::RetryPolicy)).
+    pub fn with_effect(action: &'static str, effect: Effect) -> Self {
         Self {
             action,
+            effect,
             params: Vec::new(),
             file: None,
         }
+    }
+
+    /// What the action does to the user's data.
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// Whether the call may be sent again after a failure: a read without a file.
+    pub fn is_idempotent(&self) -> bool {
+        self.effect == Effect::Read && self.file.is_none()
     }
 
     /// Adds a parameter (sent in the order added).
@@ -96,5 +116,15 @@ mod tests {
             "action=findcontactlist&search=%22complex+string%22&token=***"
         );
         assert!(!format!("{r:?}").contains("a+b|c"));
+    }
+
+    #[test]
+    fn only_reads_without_a_file_are_idempotent() {
+        assert!(!Request::new("addcontact").is_idempotent());
+        assert_eq!(Request::new("x").effect(), Effect::Write);
+        let mut read = Request::with_effect("getcontact", Effect::Read);
+        assert!(read.is_idempotent());
+        read.file("file", Upload::new(vec![0xFF, 0xD8, 0xFF], "a.jpg"));
+        assert!(!read.is_idempotent());
     }
 }

@@ -1,31 +1,31 @@
-//! Sending a [`Request`] and decoding its answer.
+//! Sending a [`Request`] and reading its answer: the HTTPS rule, timeouts, the body size
+//! cap and retries of reads.
 
 use reqwest::multipart::{Form, Part};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::api::ApiDescriptor;
-use crate::config::{parse_http_url, Config};
+use crate::config::{parse_http_url, require_https, Config};
 use crate::decode;
 use crate::error::{ApiCode, ConfigError, Error, TransportError};
 use crate::general::{ACTION_PARAM, TOKEN_PARAM};
 use crate::request::Request;
+use crate::retry::RetryPolicy;
 use crate::secret::{ServiceCredentials, UserToken};
 
-/// Connect timeout of the default HTTP client (an injected client keeps its own settings).
-pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub use crate::config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
 
-/// Whole-request timeout of the default HTTP client (an injected client keeps its own).
-pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The HTTP side of one API client: the HTTP client, the resolved endpoint and the service
-/// credentials. Built once per client; cheap to clone.
+/// The HTTP side of one API client: the HTTP client, the resolved endpoint, the service
+/// credentials, the body cap and the retry policy. Built once per client; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Transport {
     client: reqwest::Client,
     endpoint: Url,
     credentials: ServiceCredentials,
     api: &'static ApiDescriptor,
+    max_body_bytes: u64,
+    retry: RetryPolicy,
 }
 
 impl Transport {
@@ -35,7 +35,8 @@ impl Transport {
         Self::build(config, api, endpoint)
     }
 
-    /// A transport for `api` at an explicit endpoint (absolute http(s) URL).
+    /// A transport for `api` at an explicit endpoint (absolute http(s) URL; plain `http`
+    /// only for a loopback host unless the configuration allows it).
     pub fn with_endpoint(
         config: &Config,
         api: &'static ApiDescriptor,
@@ -45,19 +46,22 @@ impl Transport {
         Self::build(config, api, endpoint)
     }
 
-    /// Builds the transport; the HTTP client is the injected one, or a default one with
-    /// [`DEFAULT_CONNECT_TIMEOUT`] and [`DEFAULT_REQUEST_TIMEOUT`].
+    /// Builds the transport; the HTTP client is the injected one, or a default one with the
+    /// configuration's connect and request timeouts.
     fn build(
         config: &Config,
         api: &'static ApiDescriptor,
         endpoint: Url,
     ) -> Result<Self, ConfigError> {
+        if !config.allows_plain_http() {
+            require_https(&endpoint)?;
+        }
         let client = match config.http_client() {
             Some(client) => client.clone(),
             None => reqwest::Client::builder()
                 .user_agent(concat!("papi/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
-                .timeout(DEFAULT_REQUEST_TIMEOUT)
+                .connect_timeout(config.connect_timeout())
+                .timeout(config.request_timeout())
                 .build()
                 .map_err(|e| ConfigError::HttpClient(e.without_url().to_string()))?,
         };
@@ -66,6 +70,8 @@ impl Transport {
             endpoint,
             credentials: config.credentials().clone(),
             api,
+            max_body_bytes: config.max_body_bytes(),
+            retry: config.retry().clone(),
         })
     }
 
@@ -80,7 +86,8 @@ impl Transport {
     }
 
     /// Sends `req` with `token` and decodes the element at `path` of the answer into `T`
-    /// (see [`decode::response`]).
+    /// (see [`decode::response`]); a read that fails in a way that may pass is sent again
+    /// as the retry policy says (see [`Transport::call_with`]).
     ///
     /// A plain call is `GET endpoint?action=…&params…&token=…`; a call with a file is a
     /// multipart/form-data POST (fields `action`, params, `token`, then the file part).
@@ -91,15 +98,72 @@ impl Transport {
         token: &UserToken,
         path: &'static [&'static str],
     ) -> Result<T, Error<S>> {
-        let (status, body) = self.send(req, token).await?;
-        decode::response(self.api, path, status, &body)
+        let api = self.api;
+        self.call_with(req, token, |status, body| {
+            decode::response(api, path, status, body)
+        })
+        .await
     }
 
-    /// Sends `req` and returns the status and the raw body, without decoding.
+    /// Sends `req` with `token` and reads the answer with `decode` (status, body).
+    ///
+    /// When the call fails — to send, or in `decode` (an error document is an error) — and
+    /// the configuration's [`RetryPolicy`] says so (only for reads, see
+    /// [`crate::retry`]), the call is sent again after the policy's delay. The last error
+    /// is returned.
+    pub async fn call_with<T, S, F>(
+        &self,
+        req: Request,
+        token: &UserToken,
+        decode: F,
+    ) -> Result<T, Error<S>>
+    where
+        S: ApiCode,
+        F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
+    {
+        let mut attempt = 1;
+        loop {
+            let result = match self.send_ref(&req, token, attempt).await {
+                Ok((status, body)) => decode(status, &body),
+                Err(e) => Err(Error::Transport(e)),
+            };
+            match result {
+                Err(error)
+                    if req.is_idempotent()
+                        && self.retry.should_retry(req.effect(), attempt, &error) =>
+                {
+                    let delay = self.retry.delay(attempt);
+                    tracing::warn!(
+                        api = self.api.name,
+                        action = req.action(),
+                        attempt,
+                        reason = %retry_reason(&error),
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        "papi: retrying a read"
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Sends `req` once and returns the status and the raw body, without decoding and
+    /// without retrying. The body is read up to the configured cap.
     pub async fn send(
         &self,
         req: Request,
         token: &UserToken,
+    ) -> Result<(u16, Vec<u8>), TransportError> {
+        self.send_ref(&req, token, 1).await
+    }
+
+    async fn send_ref(
+        &self,
+        req: &Request,
+        token: &UserToken,
+        attempt: u32,
     ) -> Result<(u16, Vec<u8>), TransportError> {
         let (builder, redacted) = if let Some((part_name, upload)) = req.upload() {
             let mut form = Form::new().text(ACTION_PARAM, req.action());
@@ -124,7 +188,15 @@ impl Transport {
             redacted.set_query(Some(&join_query(redacted.query(), &req.redacted_query())));
             (self.client.get(url), redacted.to_string())
         };
-        let response = builder
+        tracing::debug!(
+            api = self.api.name,
+            action = req.action(),
+            attempt,
+            url = %redacted,
+            multipart = req.is_multipart(),
+            "papi: sending"
+        );
+        let mut response = builder
             .basic_auth(
                 self.credentials.id(),
                 Some(self.credentials.expose_password()),
@@ -133,11 +205,45 @@ impl Transport {
             .await
             .map_err(|e| TransportError::new(e, redacted.clone()))?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        let cap = self.max_body_bytes;
+        if response.content_length().is_some_and(|len| len > cap) {
+            return Err(TransportError::body_too_large(cap, redacted));
+        }
+        // Read chunk by chunk so that an endless or oversized body stops at the cap; the
+        // connection is dropped (not reused) when the answer is abandoned.
+        let capacity = response.content_length().unwrap_or(0).min(cap);
+        let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| TransportError::new(e, redacted))?;
-        Ok((status, body.to_vec()))
+            .map_err(|e| TransportError::new(e, redacted.clone()))?
+        {
+            if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
+                return Err(TransportError::body_too_large(cap, redacted));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(
+            api = self.api.name,
+            action = req.action(),
+            status,
+            bytes = body.len(),
+            "papi: answered"
+        );
+        Ok((status, body))
+    }
+}
+
+/// Why a call is retried, for the trace: never the answer's text, which a server controls.
+fn retry_reason<S: ApiCode>(error: &Error<S>) -> String {
+    match error {
+        Error::Transport(e) => e.kind().to_string(),
+        Error::Api(e) => format!("API code {}", e.code),
+        Error::UnexpectedStatus { status, .. } => format!("HTTP {status}"),
+        other => match other.status() {
+            Some(s) => format!("HTTP {s}"),
+            None => "error".to_owned(),
+        },
     }
 }
 

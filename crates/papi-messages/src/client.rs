@@ -44,7 +44,8 @@ impl Client {
     /// the documents list `nbEmailSMS` and `emailsLastNDetailed` for the messages family without
     /// saying which item falls under which.
     ///
-    /// Action `getPersonalMessages`, sent as an HTTP GET; reads user data. Privacy: family `messages`; the attribute is undocumented. Source: `seed-002` (see `api-spec/common.yaml`).
+    /// Action `getPersonalMessages`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
+    /// [`papi_core::RetryPolicy`] allows). Privacy: family `messages`; the attribute is undocumented. Source: `seed-002` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -60,7 +61,10 @@ impl Client {
         infos: &[crate::types::MessagesInfo],
     ) -> crate::Result<crate::types::PersonalMessages> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("getPersonalMessages");
+        let mut request = papi_core::Request::with_effect(
+            "getPersonalMessages",
+            papi_core::Effect::Read,
+        );
         papi_core::check::non_empty_list("infos", infos.len())?;
         for item in infos.iter() {
             papi_core::check::known_enum(
@@ -76,13 +80,14 @@ impl Client {
                 infos.iter().map(|item| item.wire()).collect::<Vec<_>>().join(","),
             );
         let transport = &self.transport;
-        transport.call(request, token, crate::decode::paths::get_personal_messages).await
+        transport.call_with(request, token, crate::decode::get_personal_messages).await
     }
     /// The older (V1) form of `getPersonalMessages`, as a 2008 third-party client called it on the
     /// integration platform. Its answer, its parameter rules and its privacy attribute were not
     /// recovered.
     ///
-    /// Action `getPNS`, sent as an HTTP GET; reads user data. Privacy: family `messages`; the attribute is undocumented. Source: `third-party-zxid-2008` (see `api-spec/common.yaml`).
+    /// Action `getPNS`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
+    /// [`papi_core::RetryPolicy`] allows). Privacy: family `messages`; the attribute is undocumented. Source: `third-party-zxid-2008` (see `api-spec/common.yaml`).
     ///
     /// Served on its own endpoint, `/PersonalMessages/V1` under a custom base ([`crate::GET_PNS_API`]); the call fails
     /// with [`papi_core::Error::Config`] where that endpoint is undocumented.
@@ -97,7 +102,10 @@ impl Client {
         input: crate::input::GetPnsInput,
     ) -> crate::Result<papi_core::Undecoded> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("getPNS");
+        let mut request = papi_core::Request::with_effect(
+            "getPNS",
+            papi_core::Effect::Read,
+        );
         if let Some(value) = &input.infos {
             papi_core::check::not_empty("infos", value.as_str())?;
             request.param("infos", value.as_str());
@@ -106,7 +114,6 @@ impl Client {
             .get_pns_transport
             .as_ref()
             .map_err(|e| papi_core::Error::Config(e.clone()))?;
-        let (status, body) = transport.send(request, token).await?;
-        crate::decode::get_pns(status, &body)
+        transport.call_with(request, token, crate::decode::get_pns).await
     }
 }

@@ -39,7 +39,8 @@ impl Client {
     /// Get profile attributes of the user. The page does not state the HTTP method; GET is
     /// inferred from the URL template and from how 2008 clients called the sibling APIs.
     ///
-    /// Action `getPersonalRichProfile`, sent as an HTTP GET; reads user data. Privacy: family undocumented. Source: `seed-004` (see `api-spec/common.yaml`).
+    /// Action `getPersonalRichProfile`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
+    /// [`papi_core::RetryPolicy`] allows). Privacy: family undocumented. Source: `seed-004` (see `api-spec/common.yaml`).
     ///
     /// # Parameters
     ///
@@ -55,7 +56,10 @@ impl Client {
         infos: &[crate::types::RichProfileInfo],
     ) -> crate::Result<crate::types::RichProfile> {
         papi_core::check::token(token)?;
-        let mut request = papi_core::Request::new("getPersonalRichProfile");
+        let mut request = papi_core::Request::with_effect(
+            "getPersonalRichProfile",
+            papi_core::Effect::Read,
+        );
         papi_core::check::non_empty_list("infos", infos.len())?;
         for item in infos.iter() {
             papi_core::check::known_enum(
@@ -72,7 +76,7 @@ impl Client {
             );
         let transport = &self.transport;
         transport
-            .call(request, token, crate::decode::paths::get_personal_rich_profile)
+            .call_with(request, token, crate::decode::get_personal_rich_profile)
             .await
     }
 }
