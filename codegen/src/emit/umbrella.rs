@@ -56,6 +56,19 @@ fn cargo_toml(suite: &Suite) -> String {
         "# Every API of the suite.\nfull = [{}]\n",
         all.join(", ")
     ));
+    let blocking: Vec<String> = std::iter::once("\"papi-core/blocking\"".to_owned())
+        .chain(
+            suite
+                .apis
+                .iter()
+                .filter(|a| a.is_client())
+                .map(|a| format!("\"{}?/blocking\"", a.crate_name)),
+        )
+        .collect();
+    features.push_str(&format!(
+        "# The blocking clients (`blocking::Client` of each enabled API crate).\nblocking = [{}]\n",
+        blocking.join(", ")
+    ));
     for api in &suite.apis {
         features.push_str(&format!(
             "# The {}.\n{} = [\"dep:{}\"]\n",
@@ -91,7 +104,9 @@ fn crate_doc(suite: &Suite) -> String {
         ));
     }
     text.push_str(
-        "\nThe configuration and secret types every client takes are re-exported at the root \
+        "\nEach client crate has an async `Client` and, with the `blocking` feature, a \
+         `blocking::Client` with the same methods on reqwest's blocking client.\n\n\
+         The configuration and secret types every client takes are re-exported at the root \
          (`papi::Config`, `papi::UserToken`, …), whatever features are enabled.\n",
     );
     text

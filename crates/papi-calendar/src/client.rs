@@ -53,47 +53,7 @@ impl Client {
         token: &papi_core::UserToken,
         input: crate::input::AddEventInput,
     ) -> crate::Result<papi_core::Undecoded> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "addevent",
-            papi_core::Effect::Write,
-        );
-        if let Some(value) = &input.title {
-            papi_core::check::not_empty("title", value.as_str())?;
-            request.param("title", value.as_str());
-        }
-        if let Some(value) = &input.location {
-            papi_core::check::not_empty("location", value.as_str())?;
-            request.param("location", value.as_str());
-        }
-        if let Some(value) = &input.description {
-            papi_core::check::not_empty("description", value.as_str())?;
-            request.param("description", value.as_str());
-        }
-        if let Some(value) = &input.start_date {
-            papi_core::check::not_empty("startdate", value.as_str())?;
-            request.param("startdate", value.as_str());
-        }
-        if let Some(value) = &input.start_time {
-            papi_core::check::not_empty("starttime", value.as_str())?;
-            request.param("starttime", value.as_str());
-        }
-        if let Some(value) = &input.end_date {
-            papi_core::check::not_empty("enddate", value.as_str())?;
-            request.param("enddate", value.as_str());
-        }
-        if let Some(value) = &input.end_time {
-            papi_core::check::not_empty("endtime", value.as_str())?;
-            request.param("endtime", value.as_str());
-        }
-        if let Some(value) = &input.date_pattern {
-            papi_core::check::not_empty("datepattern", value.as_str())?;
-            request.param("datepattern", value.as_str());
-        }
-        if let Some(value) = &input.time_pattern {
-            papi_core::check::not_empty("timepattern", value.as_str())?;
-            request.param("timepattern", value.as_str());
-        }
+        let request = crate::requests::add_event(token, input)?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::add_event).await
     }

@@ -54,14 +54,7 @@ impl Client {
         token: &papi_core::UserToken,
         search: &str,
     ) -> crate::Result<crate::types::FindContactListResult> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "findcontactlist",
-            papi_core::Effect::Read,
-        );
-        papi_core::check::not_empty("search", search)?;
-        papi_core::check::forbid_chars("search", search, &['*'])?;
-        request.param("search", papi_core::check::quote_if_complex(search));
+        let request = crate::requests::find_contact_list(token, search)?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::find_contact_list).await
     }
@@ -83,13 +76,7 @@ impl Client {
         token: &papi_core::UserToken,
         contact_id: &str,
     ) -> crate::Result<crate::types::Contact> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "getcontact",
-            papi_core::Effect::Read,
-        );
-        papi_core::check::not_empty("cid", contact_id)?;
-        request.param("cid", contact_id);
+        let request = crate::requests::get_contact(token, contact_id)?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::get_contact).await
     }
@@ -112,60 +99,7 @@ impl Client {
         token: &papi_core::UserToken,
         input: crate::input::AddContactInput,
     ) -> crate::Result<crate::types::AddContactResult> {
-        papi_core::check::token(token)?;
-        papi_core::check::at_least_one_of(
-            &["lastname", "firstname", "nickname", "company"],
-            &[
-                input.lastname.is_some(),
-                input.firstname.is_some(),
-                input.nickname.is_some(),
-                input.company.is_some(),
-            ],
-        )?;
-        let mut request = papi_core::Request::with_effect(
-            "addcontact",
-            papi_core::Effect::Write,
-        );
-        if let Some(value) = &input.lastname {
-            papi_core::check::not_empty("lastname", value.as_str())?;
-            request.param("lastname", value.as_str());
-        }
-        if let Some(value) = &input.firstname {
-            papi_core::check::not_empty("firstname", value.as_str())?;
-            request.param("firstname", value.as_str());
-        }
-        if let Some(value) = &input.nickname {
-            papi_core::check::not_empty("nickname", value.as_str())?;
-            request.param("nickname", value.as_str());
-        }
-        if let Some(value) = &input.company {
-            papi_core::check::not_empty("company", value.as_str())?;
-            request.param("company", value.as_str());
-        }
-        if let Some(value) = &input.job_function {
-            papi_core::check::not_empty("function", value.as_str())?;
-            request.param("function", value.as_str());
-        }
-        if let Some(value) = &input.department {
-            papi_core::check::not_empty("department", value.as_str())?;
-            request.param("department", value.as_str());
-        }
-        if let Some(value) = &input.email_perso {
-            papi_core::check::not_empty("emailperso", value.as_str())?;
-            request.param("emailperso", value.as_str());
-        }
-        if let Some(value) = &input.birthday {
-            request.param("birthday", value.format("%Y-%m-%d").to_string());
-        }
-        if let Some(value) = &input.civility {
-            papi_core::check::known_enum(
-                "civility",
-                value.wire(),
-                value.is_known(),
-                crate::types::Civility::WIRE_VALUES,
-            )?;
-            request.param("civility", value.wire());
-        }
+        let request = crate::requests::add_contact(token, input)?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::add_contact).await
     }
@@ -194,44 +128,13 @@ impl Client {
         order: &str,
         value: &str,
     ) -> crate::Result<crate::types::CommandAck> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "adddevice",
-            papi_core::Effect::Write,
-        );
-        papi_core::check::not_empty("cid", contact_id)?;
-        request.param("cid", contact_id);
-        papi_core::check::known_enum(
-            "type",
-            device_type.wire(),
-            device_type.is_known(),
-            crate::types::DeviceType::WIRE_VALUES,
-        )?;
-        request.param("type", device_type.wire());
-        papi_core::check::known_enum(
-            "subtype",
-            subtype.wire(),
-            subtype.is_known(),
-            crate::types::DeviceSubtype::WIRE_VALUES,
-        )?;
-        request.param("subtype", subtype.wire());
-        papi_core::check::not_empty("order", order)?;
-        request.param("order", order);
-        papi_core::check::not_empty("value", value)?;
-        request.param("value", value);
-        papi_core::check::allowed_pair(
-            "subtype",
-            subtype.wire(),
-            "type",
-            device_type.wire(),
-            &[
-                ("internet", "email"),
-                ("voice", "phone"),
-                ("mobile", "phone"),
-                ("fax", "phone"),
-                ("video", "phone"),
-                ("web", "url"),
-            ],
+        let request = crate::requests::add_device(
+            token,
+            contact_id,
+            device_type,
+            subtype,
+            order,
+            value,
         )?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::add_device).await
@@ -256,13 +159,7 @@ impl Client {
         token: &papi_core::UserToken,
         contact_id: &str,
     ) -> crate::Result<crate::types::PictureData> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "getpicture",
-            papi_core::Effect::Read,
-        );
-        papi_core::check::not_empty("cid", contact_id)?;
-        request.param("cid", contact_id);
+        let request = crate::requests::get_picture(token, contact_id)?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::get_picture).await
     }
@@ -289,23 +186,7 @@ impl Client {
         contact_id: &str,
         file: papi_core::Upload,
     ) -> crate::Result<crate::types::CommandAck> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "addpicture",
-            papi_core::Effect::Write,
-        );
-        papi_core::check::not_empty("cid", contact_id)?;
-        request.param("cid", contact_id);
-        papi_core::check::image_upload(
-            "file",
-            &file,
-            &[
-                papi_core::ImageType::Jpeg,
-                papi_core::ImageType::Gif,
-                papi_core::ImageType::Bmp,
-            ],
-        )?;
-        request.file("file", file);
+        let request = crate::requests::add_picture(token, contact_id, file)?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::add_picture).await
     }

@@ -38,12 +38,15 @@
 //! - The error table's columns are shifted: the message column is one row out of step (code 1 reads "'mandatory parameter' is missing", which belongs to code 2). The messages below are re-aligned with their status; the verbatim cells are kept in `message`.
 //! - The phone subtypes are listed as voice, cell, fax, video under getcontact and as voice, mobile, fax, video under adddevice.
 #![deny(missing_docs)]
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 pub mod decode;
 pub mod encode;
 mod error;
 /// Inputs of the actions that take optional parameters (builders).
 pub mod input;
+mod requests;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};

@@ -49,6 +49,8 @@ pub struct Config {
     environment: Environment,
     credentials: ServiceCredentials,
     http_client: Option<reqwest::Client>,
+    #[cfg(feature = "blocking")]
+    blocking_http_client: Option<reqwest::blocking::Client>,
     connect_timeout: Duration,
     request_timeout: Duration,
     max_body_bytes: u64,
@@ -67,6 +69,8 @@ impl Config {
             environment,
             credentials,
             http_client: None,
+            #[cfg(feature = "blocking")]
+            blocking_http_client: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -144,6 +148,20 @@ impl Config {
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
+    }
+
+    /// Uses `client` for every request of the blocking clients (feature `blocking`), as
+    /// [`Config::with_http_client`] does for the async ones.
+    #[cfg(feature = "blocking")]
+    pub fn with_blocking_http_client(mut self, client: reqwest::blocking::Client) -> Self {
+        self.blocking_http_client = Some(client);
+        self
+    }
+
+    /// The injected blocking HTTP client, if any (feature `blocking`).
+    #[cfg(feature = "blocking")]
+    pub fn blocking_http_client(&self) -> Option<&reqwest::blocking::Client> {
+        self.blocking_http_client.as_ref()
     }
 
     /// Connect timeout of the default HTTP client (default [`DEFAULT_CONNECT_TIMEOUT`]).

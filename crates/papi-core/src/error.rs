@@ -438,6 +438,33 @@ impl TransportError {
         }
     }
 
+    /// Wraps a failure to read a blocking answer's body; `redacted_url` must not hold
+    /// secrets.
+    #[cfg(feature = "blocking")]
+    pub(crate) fn from_io(error: std::io::Error, redacted_url: String) -> Self {
+        use std::io::ErrorKind;
+        let kind = error.kind();
+        if let Some(inner) = error.into_inner() {
+            if let Ok(source) = inner.downcast::<reqwest::Error>() {
+                return Self::new(*source, redacted_url);
+            }
+        }
+        let kind = match kind {
+            ErrorKind::TimedOut => TransportErrorKind::Timeout,
+            ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
+            | ErrorKind::UnexpectedEof => TransportErrorKind::ConnectionClosed,
+            _ => TransportErrorKind::Body,
+        };
+        Self {
+            kind,
+            url: redacted_url,
+            limit: None,
+            source: None,
+        }
+    }
+
     /// An answer body larger than `limit` bytes; `redacted_url` must not hold secrets.
     pub(crate) fn body_too_large(limit: u64, redacted_url: String) -> Self {
         Self {

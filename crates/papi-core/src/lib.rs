@@ -7,6 +7,8 @@
 #![deny(missing_docs)]
 
 pub mod api;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod check;
 pub mod config;
 pub mod consent;

@@ -1,8 +1,11 @@
 //! Sending a [`Request`] and reading its answer: the HTTPS rule, timeouts, the body size
 //! cap and retries of reads.
 
+use std::time::{Duration, Instant};
+
 use reqwest::multipart::{Form, Part};
 use serde::de::DeserializeOwned;
+use tracing::{field, Instrument, Span};
 use url::Url;
 
 use crate::api::ApiDescriptor;
@@ -13,19 +16,20 @@ use crate::general::{ACTION_PARAM, TOKEN_PARAM};
 use crate::request::Request;
 use crate::retry::RetryPolicy;
 use crate::secret::{ServiceCredentials, UserToken};
+use crate::value::Upload;
 
 pub use crate::config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
 
 /// The HTTP side of one API client: the HTTP client, the resolved endpoint, the service
 /// credentials, the body cap and the retry policy. Built once per client; cheap to clone.
+///
+/// Every call runs in a `tracing` span `papi.call` with the fields `api`, `action`,
+/// `attempts`, `status` (the last HTTP status, when an answer came), `outcome` and
+/// `duration_ms`; the token is never a field (URLs in events show it as `***`).
 #[derive(Debug, Clone)]
 pub struct Transport {
     client: reqwest::Client,
-    endpoint: Url,
-    credentials: ServiceCredentials,
-    api: &'static ApiDescriptor,
-    max_body_bytes: u64,
-    retry: RetryPolicy,
+    route: Route,
 }
 
 impl Transport {
@@ -53,36 +57,27 @@ impl Transport {
         api: &'static ApiDescriptor,
         endpoint: Url,
     ) -> Result<Self, ConfigError> {
-        if !config.allows_plain_http() {
-            require_https(&endpoint)?;
-        }
+        let route = Route::new(config, api, endpoint)?;
         let client = match config.http_client() {
             Some(client) => client.clone(),
             None => reqwest::Client::builder()
-                .user_agent(concat!("papi/", env!("CARGO_PKG_VERSION")))
+                .user_agent(USER_AGENT)
                 .connect_timeout(config.connect_timeout())
                 .timeout(config.request_timeout())
                 .build()
                 .map_err(|e| ConfigError::HttpClient(e.without_url().to_string()))?,
         };
-        Ok(Self {
-            client,
-            endpoint,
-            credentials: config.credentials().clone(),
-            api,
-            max_body_bytes: config.max_body_bytes(),
-            retry: config.retry().clone(),
-        })
+        Ok(Self { client, route })
     }
 
     /// The endpoint every call goes to.
     pub fn endpoint(&self) -> &Url {
-        &self.endpoint
+        &self.route.endpoint
     }
 
     /// The API this transport serves.
     pub fn api(&self) -> &'static ApiDescriptor {
-        self.api
+        self.route.api
     }
 
     /// Sends `req` with `token` and decodes the element at `path` of the answer into `T`
@@ -98,7 +93,7 @@ impl Transport {
         token: &UserToken,
         path: &'static [&'static str],
     ) -> Result<T, Error<S>> {
-        let api = self.api;
+        let api = self.route.api;
         self.call_with(req, token, |status, body| {
             decode::response(api, path, status, body)
         })
@@ -121,32 +116,33 @@ impl Transport {
         S: ApiCode,
         F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
     {
-        let mut attempt = 1;
-        loop {
-            let result = match self.send_ref(&req, token, attempt).await {
-                Ok((status, body)) => decode(status, &body),
-                Err(e) => Err(Error::Transport(e)),
-            };
-            match result {
-                Err(error)
-                    if req.is_idempotent()
-                        && self.retry.should_retry(req.effect(), attempt, &error) =>
-                {
-                    let delay = self.retry.delay(attempt);
-                    tracing::warn!(
-                        api = self.api.name,
-                        action = req.action(),
-                        attempt,
-                        reason = %retry_reason(&error),
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "papi: retrying a read"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
+        let mut call = CallTrace::start(&self.route, &req);
+        let span = call.span.clone();
+        let outcome = async {
+            loop {
+                let result = match self.send_ref(&req, token, call.attempts).await {
+                    Ok((status, body)) => {
+                        call.status = Some(status);
+                        decode(status, &body)
+                    }
+                    Err(e) => Err(Error::Transport(e)),
+                };
+                match result {
+                    Err(error) => match self.route.retry_after(&req, call.attempts, &error) {
+                        Some(delay) => {
+                            tokio::time::sleep(delay).await;
+                            call.attempts += 1;
+                        }
+                        None => return Err(error),
+                    },
+                    ok => return ok,
                 }
-                other => return other,
             }
         }
+        .instrument(span)
+        .await;
+        call.finish(&outcome);
+        outcome
     }
 
     /// Sends `req` once and returns the status and the raw body, without decoding and
@@ -165,64 +161,189 @@ impl Transport {
         token: &UserToken,
         attempt: u32,
     ) -> Result<(u16, Vec<u8>), TransportError> {
-        let (builder, redacted) = if let Some((part_name, upload)) = req.upload() {
-            let mut form = Form::new().text(ACTION_PARAM, req.action());
-            for (name, value) in req.params() {
-                form = form.text(*name, value.clone());
+        let prepared = self.route.prepare(req, token, attempt);
+        let redacted = prepared.redacted;
+        let builder = match prepared.multipart {
+            Some(multipart) => {
+                let mut form = Form::new();
+                for (name, value) in multipart.fields {
+                    form = form.text(name, value);
+                }
+                let part = Part::bytes(multipart.upload.bytes().to_vec())
+                    .file_name(multipart.upload.filename().to_owned())
+                    .mime_str(multipart.upload.content_type())
+                    .map_err(|e| TransportError::new(e, redacted.clone()))?;
+                self.client
+                    .post(prepared.url)
+                    .multipart(form.part(multipart.part_name, part))
             }
-            form = form.text(TOKEN_PARAM, token.expose().to_owned());
-            let redacted = self.endpoint.to_string();
-            let part = Part::bytes(upload.bytes().to_vec())
-                .file_name(upload.filename().to_owned())
-                .mime_str(upload.content_type())
-                .map_err(|e| TransportError::new(e, redacted.clone()))?;
-            form = form.part(part_name, part);
-            (
-                self.client.post(self.endpoint.clone()).multipart(form),
-                redacted,
-            )
-        } else {
-            let mut url = self.endpoint.clone();
-            let mut redacted = self.endpoint.clone();
-            url.set_query(Some(&join_query(url.query(), &req.query(token))));
-            redacted.set_query(Some(&join_query(redacted.query(), &req.redacted_query())));
-            (self.client.get(url), redacted.to_string())
+            None => self.client.get(prepared.url),
         };
-        tracing::debug!(
-            api = self.api.name,
-            action = req.action(),
-            attempt,
-            url = %redacted,
-            multipart = req.is_multipart(),
-            "papi: sending"
-        );
         let mut response = builder
             .basic_auth(
-                self.credentials.id(),
-                Some(self.credentials.expose_password()),
+                self.route.credentials.id(),
+                Some(self.route.credentials.expose_password()),
             )
             .send()
             .await
             .map_err(|e| TransportError::new(e, redacted.clone()))?;
         let status = response.status().as_u16();
-        let cap = self.max_body_bytes;
-        if response.content_length().is_some_and(|len| len > cap) {
-            return Err(TransportError::body_too_large(cap, redacted));
-        }
+        let mut body = self
+            .route
+            .body_buffer(response.content_length(), &redacted)?;
         // Read chunk by chunk so that an endless or oversized body stops at the cap; the
         // connection is dropped (not reused) when the answer is abandoned.
-        let capacity = response.content_length().unwrap_or(0).min(cap);
-        let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| TransportError::new(e, redacted.clone()))?
         {
-            if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
-                return Err(TransportError::body_too_large(cap, redacted));
-            }
-            body.extend_from_slice(&chunk);
+            self.route.append_capped(&mut body, &chunk, &redacted)?;
         }
+        self.route.answered(req, status, &body);
+        Ok((status, body))
+    }
+}
+
+/// The `User-Agent` of the default HTTP clients.
+pub(crate) const USER_AGENT: &str = concat!("papi/", env!("CARGO_PKG_VERSION"));
+
+/// What the transports of one API client share, whichever HTTP client sends: where calls
+/// go, with which credentials, the body cap and the retry policy.
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    endpoint: Url,
+    credentials: ServiceCredentials,
+    api: &'static ApiDescriptor,
+    max_body_bytes: u64,
+    retry: RetryPolicy,
+}
+
+/// One call ready for an HTTP client: the URL (the full GET URL, or the endpoint of a
+/// multipart POST), the URL to show (token as `***`), and the multipart body, if any.
+pub(crate) struct Prepared<'r> {
+    pub(crate) url: Url,
+    pub(crate) redacted: String,
+    pub(crate) multipart: Option<Multipart<'r>>,
+}
+
+/// The parts of a multipart/form-data POST: text fields in order (`action`, the params,
+/// `token`), then the file under `part_name`.
+pub(crate) struct Multipart<'r> {
+    pub(crate) fields: Vec<(&'static str, String)>,
+    pub(crate) part_name: &'static str,
+    pub(crate) upload: &'r Upload,
+}
+
+impl Route {
+    pub(crate) fn new(
+        config: &Config,
+        api: &'static ApiDescriptor,
+        endpoint: Url,
+    ) -> Result<Self, ConfigError> {
+        if !config.allows_plain_http() {
+            require_https(&endpoint)?;
+        }
+        Ok(Self {
+            endpoint,
+            credentials: config.credentials().clone(),
+            api,
+            max_body_bytes: config.max_body_bytes(),
+            retry: config.retry().clone(),
+        })
+    }
+
+    pub(crate) fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    pub(crate) fn api(&self) -> &'static ApiDescriptor {
+        self.api
+    }
+
+    pub(crate) fn credentials(&self) -> &ServiceCredentials {
+        &self.credentials
+    }
+
+    /// The wire form of `req` (see [`Transport::call`]).
+    pub(crate) fn prepare<'r>(
+        &self,
+        req: &'r Request,
+        token: &UserToken,
+        attempt: u32,
+    ) -> Prepared<'r> {
+        let prepared = if let Some((part_name, upload)) = req.upload() {
+            let mut fields = Vec::with_capacity(req.params().len() + 2);
+            fields.push((ACTION_PARAM, req.action().to_owned()));
+            fields.extend(req.params().iter().cloned());
+            fields.push((TOKEN_PARAM, token.expose().to_owned()));
+            Prepared {
+                url: self.endpoint.clone(),
+                redacted: self.endpoint.to_string(),
+                multipart: Some(Multipart {
+                    fields,
+                    part_name,
+                    upload,
+                }),
+            }
+        } else {
+            let mut url = self.endpoint.clone();
+            let mut redacted = self.endpoint.clone();
+            url.set_query(Some(&join_query(url.query(), &req.query(token))));
+            redacted.set_query(Some(&join_query(redacted.query(), &req.redacted_query())));
+            Prepared {
+                url,
+                redacted: redacted.to_string(),
+                multipart: None,
+            }
+        };
+        tracing::debug!(
+            api = self.api.name,
+            action = req.action(),
+            attempt,
+            url = %prepared.redacted,
+            multipart = req.is_multipart(),
+            "papi: sending"
+        );
+        prepared
+    }
+
+    /// An empty buffer for an answer of `content_length`, or the cap error when the
+    /// announced length is over the cap.
+    pub(crate) fn body_buffer(
+        &self,
+        content_length: Option<u64>,
+        redacted: &str,
+    ) -> Result<Vec<u8>, TransportError> {
+        let cap = self.max_body_bytes;
+        if content_length.is_some_and(|len| len > cap) {
+            return Err(TransportError::body_too_large(cap, redacted.to_owned()));
+        }
+        let capacity = content_length.unwrap_or(0).min(cap);
+        Ok(Vec::with_capacity(usize::try_from(capacity).unwrap_or(0)))
+    }
+
+    /// Appends `chunk` to `body`, or fails when that would pass the cap.
+    pub(crate) fn append_capped(
+        &self,
+        body: &mut Vec<u8>,
+        chunk: &[u8],
+        redacted: &str,
+    ) -> Result<(), TransportError> {
+        let cap = self.max_body_bytes;
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
+            return Err(TransportError::body_too_large(cap, redacted.to_owned()));
+        }
+        body.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    pub(crate) fn max_body_bytes(&self) -> u64 {
+        self.max_body_bytes
+    }
+
+    /// Traces a complete answer.
+    pub(crate) fn answered(&self, req: &Request, status: u16, body: &[u8]) {
         tracing::debug!(
             api = self.api.name,
             action = req.action(),
@@ -230,7 +351,73 @@ impl Transport {
             bytes = body.len(),
             "papi: answered"
         );
-        Ok((status, body))
+    }
+
+    /// How long to wait before sending `req` again after attempt `attempt` failed with
+    /// `error`, or `None` when it must not be sent again (see [`crate::retry`]).
+    pub(crate) fn retry_after<S: ApiCode>(
+        &self,
+        req: &Request,
+        attempt: u32,
+        error: &Error<S>,
+    ) -> Option<Duration> {
+        if !(req.is_idempotent() && self.retry.should_retry(req.effect(), attempt, error)) {
+            return None;
+        }
+        let delay = self.retry.delay(attempt);
+        tracing::warn!(
+            api = self.api.name,
+            action = req.action(),
+            attempt,
+            reason = %retry_reason(error),
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "papi: retrying a read"
+        );
+        Some(delay)
+    }
+}
+
+/// The `papi.call` span of one call and what is recorded in it when the call ends.
+pub(crate) struct CallTrace {
+    pub(crate) span: Span,
+    pub(crate) attempts: u32,
+    pub(crate) status: Option<u16>,
+    started: Instant,
+}
+
+impl CallTrace {
+    pub(crate) fn start(route: &Route, req: &Request) -> Self {
+        let span = tracing::info_span!(
+            "papi.call",
+            api = route.api.name,
+            action = req.action(),
+            attempts = field::Empty,
+            status = field::Empty,
+            outcome = field::Empty,
+            duration_ms = field::Empty,
+        );
+        Self {
+            span,
+            attempts: 1,
+            status: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Records the end of the call and emits one event `papi: call done` in its span.
+    pub(crate) fn finish<T, S: ApiCode>(&self, outcome: &Result<T, Error<S>>) {
+        let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let summary = match outcome {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => retry_reason(e),
+        };
+        self.span.record("attempts", self.attempts);
+        if let Some(status) = self.status {
+            self.span.record("status", status);
+        }
+        self.span.record("outcome", summary.as_str());
+        self.span.record("duration_ms", elapsed);
+        self.span.in_scope(|| tracing::debug!("papi: call done"));
     }
 }
 
@@ -240,10 +427,9 @@ fn retry_reason<S: ApiCode>(error: &Error<S>) -> String {
         Error::Transport(e) => e.kind().to_string(),
         Error::Api(e) => format!("API code {}", e.code),
         Error::UnexpectedStatus { status, .. } => format!("HTTP {status}"),
-        other => match other.status() {
-            Some(s) => format!("HTTP {s}"),
-            None => "error".to_owned(),
-        },
+        Error::Decode(_) => "decode error".to_owned(),
+        Error::InvalidParam(_) => "invalid parameter".to_owned(),
+        Error::Config(_) => "configuration error".to_owned(),
     }
 }
 

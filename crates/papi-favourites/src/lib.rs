@@ -41,10 +41,13 @@
 //! - A consent request for this API would carry family `favoris` and attribute `add_bookmark` in the redirect form of the privacy page. — left out: Nothing to generate: the family and attribute are in common.yaml `privacy_families`, and the consent URL arrives complete in the `-3` error (common.yaml `consent_url`). (source: `ref-favourites`)
 //! - The research log: searches for the page and for `PersonalFavourites`, `PersonalFavourites/V1`, `PersonalFavouritesV1URL`, `family=favoris`, `action=addbookmark`, ... in every store, which found nothing. — left out: A record of where nothing was found, not a fact about the API. (source: `ref-favourites`)
 #![deny(missing_docs)]
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 pub mod decode;
 pub mod encode;
 mod error;
+mod requests;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};

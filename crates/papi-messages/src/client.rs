@@ -60,25 +60,7 @@ impl Client {
         token: &papi_core::UserToken,
         infos: &[crate::types::MessagesInfo],
     ) -> crate::Result<crate::types::PersonalMessages> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "getPersonalMessages",
-            papi_core::Effect::Read,
-        );
-        papi_core::check::non_empty_list("infos", infos.len())?;
-        for item in infos.iter() {
-            papi_core::check::known_enum(
-                "infos",
-                item.wire(),
-                item.is_known(),
-                crate::types::MessagesInfo::WIRE_VALUES,
-            )?;
-        }
-        request
-            .param(
-                "infos",
-                infos.iter().map(|item| item.wire()).collect::<Vec<_>>().join(","),
-            );
+        let request = crate::requests::get_personal_messages(token, infos)?;
         let transport = &self.transport;
         transport.call_with(request, token, crate::decode::get_personal_messages).await
     }
@@ -101,15 +83,7 @@ impl Client {
         token: &papi_core::UserToken,
         input: crate::input::GetPnsInput,
     ) -> crate::Result<papi_core::Undecoded> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "getPNS",
-            papi_core::Effect::Read,
-        );
-        if let Some(value) = &input.infos {
-            papi_core::check::not_empty("infos", value.as_str())?;
-            request.param("infos", value.as_str());
-        }
+        let request = crate::requests::get_pns(token, input)?;
         let transport = self
             .get_pns_transport
             .as_ref()

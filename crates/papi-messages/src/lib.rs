@@ -38,12 +38,15 @@
 //! - The page's section heading reads "Personal Calendar API error codes" on the Messages page.
 //! - The EmailsLastNDetailed example is not well-formed: `msg_from` holds a raw `<...>` address and `msg_url_access` a raw `&`.
 #![deny(missing_docs)]
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 pub mod decode;
 pub mod encode;
 mod error;
 /// Inputs of the actions that take optional parameters (builders).
 pub mod input;
+mod requests;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};

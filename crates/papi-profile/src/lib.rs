@@ -49,10 +49,13 @@
 //!
 //! - The page writes the access key's password as `SERVICE PWD` (with a space); the general error table writes `SERVICE_PWD`.
 #![deny(missing_docs)]
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 pub mod decode;
 pub mod encode;
 mod error;
+mod requests;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};

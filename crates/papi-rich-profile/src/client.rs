@@ -55,25 +55,7 @@ impl Client {
         token: &papi_core::UserToken,
         infos: &[crate::types::RichProfileInfo],
     ) -> crate::Result<crate::types::RichProfile> {
-        papi_core::check::token(token)?;
-        let mut request = papi_core::Request::with_effect(
-            "getPersonalRichProfile",
-            papi_core::Effect::Read,
-        );
-        papi_core::check::non_empty_list("infos", infos.len())?;
-        for item in infos.iter() {
-            papi_core::check::known_enum(
-                "infos",
-                item.wire(),
-                item.is_known(),
-                crate::types::RichProfileInfo::WIRE_VALUES,
-            )?;
-        }
-        request
-            .param(
-                "infos",
-                infos.iter().map(|item| item.wire()).collect::<Vec<_>>().join(","),
-            );
+        let request = crate::requests::get_personal_rich_profile(token, infos)?;
         let transport = &self.transport;
         transport
             .call_with(request, token, crate::decode::get_personal_rich_profile)

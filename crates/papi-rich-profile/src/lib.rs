@@ -33,10 +33,13 @@
 //! - Sample response 1 opens `<Firstnames>` and closes `</Firstname>`, and is truncated after that line; sample response 2 (a refused attribute) was not recovered.
 //! - How a refused attribute is reported is not recovered; `UserProtectedData` is inferred from the Messages API, whose answers split granted and protected data the same way.
 #![deny(missing_docs)]
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod client;
 pub mod decode;
 pub mod encode;
 mod error;
+mod requests;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};

@@ -23,6 +23,8 @@
 //! | `profile` | `papi::profile` | `papi-profile` | Personal Profile API |
 //! | `rich-profile` | `papi::rich_profile` | `papi-rich-profile` | Personal RichProfile API |
 //!
+//! Each client crate has an async `Client` and, with the `blocking` feature, a `blocking::Client` with the same methods on reqwest's blocking client.
+//!
 //! The configuration and secret types every client takes are re-exported at the root (`papi::Config`, `papi::UserToken`, …), whatever features are enabled.
 #![deny(missing_docs)]
 /// The runtime shared by every client: configuration, secrets, transport, errors.

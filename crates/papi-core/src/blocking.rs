@@ -1,0 +1,175 @@
+//! The blocking transport (feature `blocking`): the same calls as [`crate::Transport`] —
+//! same wire form, HTTPS rule, body cap, retry policy and `papi.call` span — sent with
+//! reqwest's blocking client, for programs without an async runtime.
+//!
+//! As with `reqwest::blocking`, a blocking transport must not be used (nor its last clone
+//! dropped) from inside an async runtime's worker thread: call it from plain threads, or
+//! from `tokio::task::spawn_blocking`.
+
+use std::io::Read;
+
+use reqwest::blocking::multipart::{Form, Part};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::api::ApiDescriptor;
+use crate::config::{parse_http_url, Config};
+use crate::decode;
+use crate::error::{ApiCode, ConfigError, Error, TransportError};
+use crate::request::Request;
+use crate::secret::UserToken;
+use crate::transport::{CallTrace, Route, USER_AGENT};
+
+/// The blocking HTTP side of one API client; see [`crate::Transport`] for what it holds and
+/// sends. Built once per client; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    client: reqwest::blocking::Client,
+    route: Route,
+}
+
+impl Transport {
+    /// A blocking transport for `api` at the endpoint of the configured environment.
+    pub fn new(config: &Config, api: &'static ApiDescriptor) -> Result<Self, ConfigError> {
+        let endpoint = config.endpoint(api)?;
+        Self::build(config, api, endpoint)
+    }
+
+    /// A blocking transport for `api` at an explicit endpoint (absolute http(s) URL).
+    pub fn with_endpoint(
+        config: &Config,
+        api: &'static ApiDescriptor,
+        endpoint: &str,
+    ) -> Result<Self, ConfigError> {
+        let endpoint = parse_http_url(endpoint)?;
+        Self::build(config, api, endpoint)
+    }
+
+    fn build(
+        config: &Config,
+        api: &'static ApiDescriptor,
+        endpoint: Url,
+    ) -> Result<Self, ConfigError> {
+        let route = Route::new(config, api, endpoint)?;
+        let client = match config.blocking_http_client() {
+            Some(client) => client.clone(),
+            None => reqwest::blocking::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(config.connect_timeout())
+                .timeout(config.request_timeout())
+                .build()
+                .map_err(|e| ConfigError::HttpClient(e.without_url().to_string()))?,
+        };
+        Ok(Self { client, route })
+    }
+
+    /// The endpoint every call goes to.
+    pub fn endpoint(&self) -> &Url {
+        self.route.endpoint()
+    }
+
+    /// The API this transport serves.
+    pub fn api(&self) -> &'static ApiDescriptor {
+        self.route.api()
+    }
+
+    /// Blocking [`crate::Transport::call`].
+    pub fn call<T: DeserializeOwned, S: ApiCode>(
+        &self,
+        req: Request,
+        token: &UserToken,
+        path: &'static [&'static str],
+    ) -> Result<T, Error<S>> {
+        let api = self.route.api();
+        self.call_with(req, token, |status, body| {
+            decode::response(api, path, status, body)
+        })
+    }
+
+    /// Blocking [`crate::Transport::call_with`]: the same retry rule, waiting with
+    /// `std::thread::sleep`.
+    pub fn call_with<T, S, F>(
+        &self,
+        req: Request,
+        token: &UserToken,
+        decode: F,
+    ) -> Result<T, Error<S>>
+    where
+        S: ApiCode,
+        F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
+    {
+        let mut call = CallTrace::start(&self.route, &req);
+        let span = call.span.clone();
+        let outcome = span.in_scope(|| loop {
+            let result = match self.send_ref(&req, token, call.attempts) {
+                Ok((status, body)) => {
+                    call.status = Some(status);
+                    decode(status, &body)
+                }
+                Err(e) => Err(Error::Transport(e)),
+            };
+            match result {
+                Err(error) => match self.route.retry_after(&req, call.attempts, &error) {
+                    Some(delay) => {
+                        std::thread::sleep(delay);
+                        call.attempts += 1;
+                    }
+                    None => return Err(error),
+                },
+                ok => return ok,
+            }
+        });
+        call.finish(&outcome);
+        outcome
+    }
+
+    /// Blocking [`crate::Transport::send`]: one attempt, the raw answer.
+    pub fn send(&self, req: Request, token: &UserToken) -> Result<(u16, Vec<u8>), TransportError> {
+        self.send_ref(&req, token, 1)
+    }
+
+    fn send_ref(
+        &self,
+        req: &Request,
+        token: &UserToken,
+        attempt: u32,
+    ) -> Result<(u16, Vec<u8>), TransportError> {
+        let prepared = self.route.prepare(req, token, attempt);
+        let redacted = prepared.redacted;
+        let builder = match prepared.multipart {
+            Some(multipart) => {
+                let mut form = Form::new();
+                for (name, value) in multipart.fields {
+                    form = form.text(name, value);
+                }
+                let part = Part::bytes(multipart.upload.bytes().to_vec())
+                    .file_name(multipart.upload.filename().to_owned())
+                    .mime_str(multipart.upload.content_type())
+                    .map_err(|e| TransportError::new(e, redacted.clone()))?;
+                self.client
+                    .post(prepared.url)
+                    .multipart(form.part(multipart.part_name, part))
+            }
+            None => self.client.get(prepared.url),
+        };
+        let credentials = self.route.credentials();
+        let response = builder
+            .basic_auth(credentials.id(), Some(credentials.expose_password()))
+            .send()
+            .map_err(|e| TransportError::new(e, redacted.clone()))?;
+        let status = response.status().as_u16();
+        let mut body = self
+            .route
+            .body_buffer(response.content_length(), &redacted)?;
+        // One byte more than the cap tells an answer of exactly the cap from a larger one.
+        let limit = self.route.max_body_bytes().saturating_add(1);
+        let mut chunk = Vec::new();
+        response
+            .take(limit)
+            .read_to_end(&mut chunk)
+            .map_err(|e| TransportError::from_io(e, redacted.clone()))?;
+        self.route.append_capped(&mut body, &chunk, &redacted)?;
+        self.route.answered(req, status, &body);
+        Ok((status, body))
+    }
+}
