@@ -55,6 +55,10 @@ enum Command {
         /// Base URL of the server; the API's path is appended.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         base_url: String,
+        /// Accept a plain-http base URL of another host than this machine (the service
+        /// password and the token then cross the network in clear text).
+        #[arg(long)]
+        allow_plain_http: bool,
         /// Service id (HTTP Basic user).
         #[arg(long, env = "PAPI_SERVICE_ID")]
         service_id: String,
@@ -89,6 +93,7 @@ async fn main() -> ExitCode {
             action,
             params,
             base_url,
+            allow_plain_http,
             service_id,
             service_password,
             token,
@@ -98,6 +103,7 @@ async fn main() -> ExitCode {
                 action,
                 params,
                 base_url,
+                allow_plain_http,
                 service_id,
                 service_password,
                 token,
