@@ -153,6 +153,15 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Listen for Ctrl-C before announcing the URL: tokio installs the handler on the first
+    // poll, and a SIGINT arriving before it would kill the process without a clean stop.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let early = tokio::select! {
+        biased;
+        r = &mut interrupted => Some(r),
+        () = std::future::ready(()) => None,
+    };
     let creds = sandbox.service_credentials();
     println!("papi sandbox listening on {}", running.base_url());
     println!(
@@ -181,7 +190,11 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
         );
     }
     println!("Ctrl-C stops it.");
-    if let Err(e) = tokio::signal::ctrl_c().await {
+    let waited = match early {
+        Some(r) => r,
+        None => interrupted.await,
+    };
+    if let Err(e) = waited {
         eprintln!("cannot wait for Ctrl-C: {e}");
     }
     println!("stopping… (Ctrl-C again to stop at once)");
