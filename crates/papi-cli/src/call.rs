@@ -1,7 +1,9 @@
 //! `papi call <api> <action> --param k=v …`: one call of any action against any base URL,
 //! the answer printed as JSON. Actions and parameter names come from the generated tables.
 
-use papi_core::{Config, Request, ServiceCredentials, Transport, Upload, UserToken};
+use papi_core::{
+    Config, ConfigError, Effect, Request, ServiceCredentials, Transport, Upload, UserToken,
+};
 use papi_sandbox::generated::{Api, ParamKind, APIS};
 
 /// What `papi call` needs.
@@ -14,6 +16,8 @@ pub struct CallArgs {
     pub params: Vec<String>,
     /// Base URL of the server (the API's path is appended).
     pub base_url: String,
+    /// Accept plain http for a host that is not loopback.
+    pub allow_plain_http: bool,
     /// Service id.
     pub service_id: String,
     /// Service password.
@@ -50,7 +54,13 @@ pub async fn run(args: CallArgs) -> Result<String, String> {
                     .join(", ")
             )
         })?;
-    let mut request = Request::new(action.wire);
+    // The sandbox table marks writes; only reads may ever be retried (none is, here).
+    let effect = if action.writes {
+        Effect::Write
+    } else {
+        Effect::Read
+    };
+    let mut request = Request::with_effect(action.wire, effect);
     for pair in &args.params {
         let (name, value) = pair
             .split_once('=')
@@ -85,11 +95,18 @@ pub async fn run(args: CallArgs) -> Result<String, String> {
             request.param(rule.wire, value);
         }
     }
-    let config = Config::custom(
-        &args.base_url,
-        ServiceCredentials::new(args.service_id, args.service_password),
-    )
-    .map_err(|e| e.to_string())?;
+    let credentials = ServiceCredentials::new(args.service_id, args.service_password);
+    let config = if args.allow_plain_http {
+        Config::custom_allowing_plain_http(&args.base_url, credentials)
+    } else {
+        Config::custom(&args.base_url, credentials)
+    }
+    .map_err(|e| match e {
+        ConfigError::InsecureUrl { host } => format!(
+            "plain http to {host:?} would send the service password and the token in clear text; use https, or pass --allow-plain-http"
+        ),
+        other => other.to_string(),
+    })?;
     let transport = Transport::new(&config, action.descriptor).map_err(|e| e.to_string())?;
     let (status, body) = transport
         .send(request, &UserToken::new(args.token))

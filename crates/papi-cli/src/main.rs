@@ -55,6 +55,10 @@ enum Command {
         /// Base URL of the server; the API's path is appended.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         base_url: String,
+        /// Accept a plain-http base URL of another host than this machine (the service
+        /// password and the token then cross the network in clear text).
+        #[arg(long)]
+        allow_plain_http: bool,
         /// Service id (HTTP Basic user).
         #[arg(long, env = "PAPI_SERVICE_ID")]
         service_id: String,
@@ -89,6 +93,7 @@ async fn main() -> ExitCode {
             action,
             params,
             base_url,
+            allow_plain_http,
             service_id,
             service_password,
             token,
@@ -98,6 +103,7 @@ async fn main() -> ExitCode {
                 action,
                 params,
                 base_url,
+                allow_plain_http,
                 service_id,
                 service_password,
                 token,
@@ -147,6 +153,15 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Listen for Ctrl-C before announcing the URL: tokio installs the handler on the first
+    // poll, and a SIGINT arriving before it would kill the process without a clean stop.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    let early = tokio::select! {
+        biased;
+        r = &mut interrupted => Some(r),
+        () = std::future::ready(()) => None,
+    };
     let creds = sandbox.service_credentials();
     println!("papi sandbox listening on {}", running.base_url());
     println!(
@@ -175,7 +190,11 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
         );
     }
     println!("Ctrl-C stops it.");
-    if let Err(e) = tokio::signal::ctrl_c().await {
+    let waited = match early {
+        Some(r) => r,
+        None => interrupted.await,
+    };
+    if let Err(e) = waited {
         eprintln!("cannot wait for Ctrl-C: {e}");
     }
     println!("stopping… (Ctrl-C again to stop at once)");

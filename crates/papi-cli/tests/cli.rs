@@ -233,3 +233,29 @@ fn the_sandbox_command_announces_its_url_serves_and_stops_on_ctrl_c() {
     assert!(exit.success(), "{rest}");
     assert!(rest.contains("stopped"), "{rest}");
 }
+
+#[tokio::test]
+async fn call_refuses_plain_http_off_loopback_unless_allowed() {
+    // `.invalid` never resolves: refused before any lookup, then (with the opt-out) a
+    // connection error rather than the HTTPS refusal.
+    let base = "http://papi-test.invalid:8080";
+    let (ok, _, stderr) = call(base, "tok", &["contacts", "getcontact", "-p", "cid=1"]).await;
+    assert!(!ok);
+    assert!(stderr.contains("--allow-plain-http"), "{stderr}");
+    assert!(!stderr.contains("sandbox-secret"), "{stderr}");
+    let (ok, _, stderr) = call(
+        base,
+        "tok",
+        &[
+            "contacts",
+            "getcontact",
+            "-p",
+            "cid=1",
+            "--allow-plain-http",
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(!stderr.contains("--allow-plain-http"), "{stderr}");
+    assert!(stderr.contains("connection failed"), "{stderr}");
+}

@@ -444,6 +444,7 @@ fn join_query(existing: Option<&str>, extra: &str) -> String {
 mod tests {
     use super::*;
     use crate::api::Envelope;
+    use crate::config::Environment;
     use crate::error::TransportErrorKind;
 
     static API: ApiDescriptor = ApiDescriptor {
@@ -458,6 +459,27 @@ mod tests {
             detail: "detail",
         }),
     };
+
+    #[test]
+    fn every_way_to_an_endpoint_requires_https_off_loopback() {
+        let creds = ServiceCredentials::new("sp", "pwd");
+        let strict = Config::custom("https://api.example", creds.clone()).unwrap();
+        let insecure = |r: Result<Transport, ConfigError>| matches!(r, Err(ConfigError::InsecureUrl { ref host }) if host == "api.example");
+        assert!(insecure(Transport::with_endpoint(
+            &strict,
+            &API,
+            "http://api.example/T/V1"
+        )));
+        let custom = Environment::Custom(Url::parse("http://api.example/").unwrap());
+        let built = Config::new(custom.clone(), creds.clone());
+        assert!(insecure(Transport::new(&built, &API)));
+        // The explicit opt-out, and loopback, and https.
+        let allowed = Config::new(custom, creds.clone()).allow_plain_http();
+        assert!(Transport::new(&allowed, &API).is_ok());
+        assert!(Transport::with_endpoint(&allowed, &API, "http://api.example/T/V1").is_ok());
+        assert!(Transport::with_endpoint(&strict, &API, "http://127.0.0.1:1/T/V1").is_ok());
+        assert!(Transport::with_endpoint(&strict, &API, "https://api.example/T/V1").is_ok());
+    }
 
     #[tokio::test]
     async fn transport_errors_never_show_the_token_or_password() {
