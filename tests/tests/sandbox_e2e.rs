@@ -827,6 +827,21 @@ async fn each_action_answers_only_its_own_method() {
         .unwrap();
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers()["allow"], "POST");
+    // Other methods: `Allow` names the methods of the path's actions.
+    for (path, allow) in [
+        (papi_contacts::API.path, "GET, POST"),
+        (papi_calendar::API.path, "GET"),
+    ] {
+        let r = env
+            .http
+            .delete(env.url(path))
+            .basic_auth(creds.id(), Some(creds.expose_password()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405);
+        assert_eq!(r.headers()["allow"], allow, "{path}");
+    }
     // The same action by its own method is answered.
     let (status, _) = env.raw_get(papi_contacts::API.path, &query).await;
     assert_ne!(status, 405);

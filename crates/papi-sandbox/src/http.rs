@@ -303,11 +303,13 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
         return answer.into_response();
     };
     if req.method() != Method::GET && req.method() != Method::POST {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, POST")],
-        )
-            .into_response();
+        // POST only where an upload action is served.
+        let upload = endpoint.api.actions.iter().any(|a| {
+            a.descriptor.path == endpoint.descriptor.path
+                && a.method == crate::generated::Method::MultipartPost
+        });
+        let allow = if upload { "GET, POST" } else { "GET" };
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]).into_response();
     }
     if !credentials_ok(shared, req.headers()) {
         return Answer::general(

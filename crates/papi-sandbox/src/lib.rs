@@ -28,7 +28,8 @@
 //!   such as the older endpoint of Messages' PNS action), both at the root and under each
 //!   prefix of the documented endpoints (the integration environment's). `GET` with the
 //!   query, or, for an upload action, `POST` with a `multipart/form-data` (or
-//!   form-urlencoded) body. Any other path answers 404.
+//!   form-urlencoded) body; another method answers 405 with `Allow: GET` (`GET, POST`
+//!   where an upload action is served). Any other path answers 404.
 //! - `GET` on the path of the documented privacy page: the consent page; `POST
 //!   /privacy/decision`: the user's decision (see *Privacy*).
 //! - `POST /sandbox/login` (form `login`, `password`): `200 text/plain` with a fresh user
