@@ -8,9 +8,11 @@
 #![deny(missing_docs)]
 
 pub mod coverage;
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod ir;
+pub mod openapi;
 pub mod spec;
 pub mod validate;
 
@@ -140,6 +142,7 @@ pub fn list_samples(spec_dir: &Path) -> Result<Vec<String>, CodegenError> {
 pub fn generate(spec_dir: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let suite = load(spec_dir)?;
     let mut files = emit::emit_all(&suite)?;
+    files.push(openapi::render(&suite, env!("CARGO_PKG_VERSION"))?);
     let readme_path = spec_dir.parent().unwrap_or(spec_dir).join("README.md");
     if let Ok(readme) = std::fs::read_to_string(&readme_path) {
         let readme = readme.replace("\r\n", "\n");

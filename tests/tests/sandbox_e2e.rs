@@ -777,3 +777,72 @@ async fn a_once_grant_serves_one_of_twenty_concurrent_calls() {
         .filter_map(|r| r.as_ref().err())
         .all(|e| e.is_privacy_denied()));
 }
+
+#[tokio::test]
+async fn each_action_answers_only_its_own_method() {
+    let env = Env::start().await;
+    let creds = env.sandbox.service_credentials();
+    let token = env.token.expose();
+    let contacts = env.url(papi_contacts::API.path);
+    let with_query = |pairs: &[(&str, &str)]| {
+        let mut url = papi_core::url::Url::parse(&contacts).unwrap();
+        url.query_pairs_mut().extend_pairs(pairs);
+        url
+    };
+    let query = [
+        ("action", "findcontactlist"),
+        ("search", "a"),
+        ("token", token),
+    ];
+    // A GET action sent by POST, with its parameters in the query or in a form body.
+    let by_query = env
+        .http
+        .post(with_query(&query))
+        .basic_auth(creds.id(), Some(creds.expose_password()));
+    let form = papi_core::url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    let by_form = env
+        .http
+        .post(&contacts)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .basic_auth(creds.id(), Some(creds.expose_password()));
+    for request in [by_query, by_form] {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), 405);
+        assert_eq!(r.headers()["allow"], "GET");
+    }
+    // The upload sent by GET.
+    let r = env
+        .http
+        .get(with_query(&[
+            ("action", "addpicture"),
+            ("cid", "1"),
+            ("token", token),
+        ]))
+        .basic_auth(creds.id(), Some(creds.expose_password()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    // Other methods: `Allow` names the methods of the path's actions.
+    for (path, allow) in [
+        (papi_contacts::API.path, "GET, POST"),
+        (papi_calendar::API.path, "GET"),
+    ] {
+        let r = env
+            .http
+            .delete(env.url(path))
+            .basic_auth(creds.id(), Some(creds.expose_password()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405);
+        assert_eq!(r.headers()["allow"], allow, "{path}");
+    }
+    // The same action by its own method is answered.
+    let (status, _) = env.raw_get(papi_contacts::API.path, &query).await;
+    assert_ne!(status, 405);
+}

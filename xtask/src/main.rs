@@ -2,9 +2,14 @@
 //!
 //! `cargo xtask codegen` regenerates every generated file from `api-spec/`;
 //! `cargo xtask codegen --check` fails, listing them, when committed files are stale.
+//! `cargo xtask openapi [--check]` writes the OpenAPI 3.1 export; `cargo xtask spec-diff
+//! <rev>` tells what changed in the spec since a revision and whether it breaks the crates.
 //! `cargo xtask bench [--quick]` runs the benchmarks of `benches/` and writes `BENCHMARKS.md`.
 
 use std::process::ExitCode;
+
+mod openapi;
+mod spec_diff;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -12,7 +17,9 @@ const USAGE: &str = "usage: cargo xtask <task>
   codegen --check  exit non-zero and list the files that are stale
   coverage         print, per API, actions documented / third-party / unknown and samples pinned
   bench            run the benchmarks (benches/, criterion) and write BENCHMARKS.md
-  bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it";
+  bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
+  openapi [--check]  write (or check) openapi/papi.yaml, the OpenAPI 3.1 export of api-spec/
+  spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +30,9 @@ fn main() -> ExitCode {
         ["coverage"] => coverage(),
         ["bench"] => bench::run(false),
         ["bench", "--quick"] => bench::run(true),
+        ["openapi"] => openapi::run(false),
+        ["openapi", "--check"] => openapi::run(true),
+        ["spec-diff", rev] => spec_diff::run(rev),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

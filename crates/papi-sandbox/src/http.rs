@@ -114,6 +114,8 @@ enum Body {
     Xml(Result<String, EncodeError>),
     /// A plain-text explanation of a sandbox failure (not a document of the API).
     Failure(String),
+    /// HTTP 405: the action is sent with another method (the one in `Allow`).
+    WrongMethod(&'static str),
 }
 
 impl Answer {
@@ -143,6 +145,15 @@ impl Answer {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             // The cause (file paths, SQLite's words) goes to the log, not to the caller.
             body: Body::Failure("the sandbox cannot store this change; see its log\n".to_owned()),
+            challenge: false,
+        }
+    }
+
+    /// HTTP 405 for an action sent with another method than its own, named in `Allow`.
+    fn wrong_method(allow: &'static str) -> Self {
+        Self {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            body: Body::WrongMethod(allow),
             challenge: false,
         }
     }
@@ -206,6 +217,7 @@ impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         let mut response = match self.body {
             Body::Empty => self.status.into_response(),
+            Body::WrongMethod(allow) => (self.status, [(header::ALLOW, allow)]).into_response(),
             Body::Failure(text) => {
                 (self.status, [(header::CONTENT_TYPE, TEXT)], text).into_response()
             }
@@ -291,11 +303,13 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
         return answer.into_response();
     };
     if req.method() != Method::GET && req.method() != Method::POST {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, POST")],
-        )
-            .into_response();
+        // POST only where an upload action is served.
+        let upload = endpoint.api.actions.iter().any(|a| {
+            a.descriptor.path == endpoint.descriptor.path
+                && a.method == crate::generated::Method::MultipartPost
+        });
+        let allow = if upload { "GET, POST" } else { "GET" };
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]).into_response();
     }
     if !credentials_ok(shared, req.headers()) {
         return Answer::general(
@@ -367,6 +381,12 @@ fn handle(shared: &Shared, endpoint: Endpoint, params: &Params, base: Option<&Ur
             ),
         );
     };
+    // Each action has its own method: a GET action sent by POST, or an upload sent by GET,
+    // is refused before its parameters are read.
+    let upload = action.method == crate::generated::Method::MultipartPost;
+    if params.posted() != upload {
+        return Answer::wrong_method(if upload { "POST" } else { "GET" });
+    }
     match params::validate(action, params) {
         Ok(()) => {}
         Err(Violation::Missing(detail)) => {

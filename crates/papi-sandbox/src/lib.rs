@@ -27,8 +27,9 @@
 //! - Every API path (`ApiDescriptor::path`, and the own path of an action served elsewhere,
 //!   such as the older endpoint of Messages' PNS action), both at the root and under each
 //!   prefix of the documented endpoints (the integration environment's). `GET` with the
-//!   query, or `POST` with a `multipart/form-data` (or form-urlencoded) body. Any other
-//!   path answers 404.
+//!   query, or, for an upload action, `POST` with a `multipart/form-data` (or
+//!   form-urlencoded) body; another method answers 405 with `Allow: GET` (`GET, POST`
+//!   where an upload action is served). Any other path answers 404.
 //! - `GET` on the path of the documented privacy page: the consent page; `POST
 //!   /privacy/decision`: the user's decision (see *Privacy*).
 //! - `POST /sandbox/login` (form `login`, `password`): `200 text/plain` with a fresh user
@@ -87,7 +88,8 @@
 //!    sign-in): unknown or expired gives the general
 //!    [`INVALID_TOKEN`](generated::INVALID_TOKEN) document.
 //! 3. The action: missing, or not served at this path, gives the API's `unknown_action`
-//!    answer.
+//!    answer. An action sent with another method than its own (a GET action by `POST`, an
+//!    upload by `GET`) answers **HTTP 405** with `Allow` naming its method.
 //! 4. The parameter rules of the table: missing mandatory parameters and unmet
 //!    at-least-one-of groups give `missing_parameter`; values outside an enumeration,
 //!    non-integers, dates other than `YYYY-MM-DD`, forbidden characters, disallowed pairs

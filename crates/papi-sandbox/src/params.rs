@@ -21,6 +21,7 @@ const ECHO_LIMIT: usize = 64;
 pub(crate) struct Params {
     text: Vec<(String, String)>,
     files: Vec<(String, Vec<u8>)>,
+    posted: bool,
 }
 
 impl std::fmt::Debug for Params {
@@ -42,6 +43,7 @@ impl std::fmt::Debug for Params {
                     .map(|(k, v)| (k, v.len()))
                     .collect::<Vec<_>>(),
             )
+            .field("posted", &self.posted)
             .finish()
     }
 }
@@ -58,6 +60,7 @@ impl Params {
         if req.method() != Method::POST {
             return Ok(params);
         }
+        params.posted = true;
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -89,6 +92,11 @@ impl Params {
                 .extend(form_urlencoded::parse(&body).into_owned());
         }
         Ok(params)
+    }
+
+    /// Whether the call came as a POST (else a GET).
+    pub(crate) fn posted(&self) -> bool {
+        self.posted
     }
 
     /// The first value of a text parameter, `None` when absent or blank.
