@@ -253,14 +253,20 @@ impl Route {
         })
     }
 
+    // Used by the blocking transport only.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub(crate) fn endpoint(&self) -> &Url {
         &self.endpoint
     }
 
+    // Used by the blocking transport only.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub(crate) fn api(&self) -> &'static ApiDescriptor {
         self.api
     }
 
+    // Used by the blocking transport only.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub(crate) fn credentials(&self) -> &ServiceCredentials {
         &self.credentials
     }
@@ -338,6 +344,8 @@ impl Route {
         Ok(())
     }
 
+    // Used by the blocking transport only.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub(crate) fn max_body_bytes(&self) -> u64 {
         self.max_body_bytes
     }
