@@ -46,15 +46,15 @@ async fn each_call_is_a_span_with_api_action_status_outcome_and_duration() {
     let config = papi_core::Config::custom(&server.uri(), credentials()).unwrap();
 
     let contacts = papi_contacts::Client::new(&config).unwrap();
-    contacts.find_contact_list(&token(), "Orange").await.unwrap();
+    contacts
+        .find_contact_list(&token(), "Orange")
+        .await
+        .unwrap();
 
     let blocking_config = config.clone();
     let refused = tokio::task::spawn_blocking(move || {
         let messages = papi_messages::blocking::Client::new(&blocking_config).unwrap();
-        messages.get_personal_messages(
-            &token(),
-            &[papi_messages::types::MessagesInfo::NoSms],
-        )
+        messages.get_personal_messages(&token(), &[papi_messages::types::MessagesInfo::NoSms])
     })
     .await
     .unwrap();
@@ -75,6 +75,9 @@ async fn each_call_is_a_span_with_api_action_status_outcome_and_duration() {
     for (fields, prefix) in expect {
         assert!(fields.starts_with(prefix), "{fields}");
         let ms = &fields[prefix.len()..];
-        assert!(ms.parse::<u64>().is_ok(), "duration_ms is a number: {fields}");
+        assert!(
+            ms.parse::<u64>().is_ok(),
+            "duration_ms is a number: {fields}"
+        );
     }
 }
