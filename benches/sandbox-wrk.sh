@@ -6,7 +6,9 @@
 #   benches/sandbox-wrk.sh [--quick]     (needs the Debian package wrk)
 #
 # Threads/connections/duration: 2/32/10 s (quick: 2/8/2 s). The sandbox runs in memory;
-# the write target adds a contact per request.
+# the write target adds a contact per request (as another user than the reads). One run of
+# each target: `cargo xtask bench` is the measurement of record (rounds, per-round ratios,
+# server CPU per request; BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=10s; conns=32

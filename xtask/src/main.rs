@@ -8,6 +8,7 @@
 
 use std::process::ExitCode;
 
+mod bench_wrk;
 mod openapi;
 mod spec_diff;
 
@@ -16,7 +17,7 @@ const USAGE: &str = "usage: cargo xtask <task>
   codegen          regenerate the generated crates, tests and README coverage table from api-spec/
   codegen --check  exit non-zero and list the files that are stale
   coverage         print, per API, actions documented / third-party / unknown and samples pinned
-  bench            run the benchmarks (benches/, criterion) and write BENCHMARKS.md
+  bench            run the benchmarks (benches/, criterion; the sandbox under wrk) and write BENCHMARKS.md
   bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
   openapi [--check]  write (or check) openapi/papi.yaml, the OpenAPI 3.1 export of api-spec/
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice";
@@ -208,7 +209,12 @@ mod bench {
         } else {
             "cargo xtask bench"
         };
-        let region = report(&measured, &memory, &client, shown_command, mode);
+        let mut region = report(&measured, &memory, &client, shown_command, mode);
+        let sandbox = crate::bench_wrk::run(&root, &target, quick)?;
+        match region.find("\n## Reproduce") {
+            Some(i) => region.insert_str(i, &sandbox),
+            None => region.push_str(&sandbox),
+        }
 
         if quick {
             let path = out.join("BENCHMARKS.quick.md");

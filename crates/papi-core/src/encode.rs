@@ -64,9 +64,16 @@ fn text_element(w: &mut Out, name: &str, text: &str) -> Result<(), EncodeError> 
     end(w, name)
 }
 
+/// The XML declaration every document starts with (what [`new_writer`] writes).
+const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+
 /// Encodes a successful answer: `value` as the element at `path` under the envelope root
 /// (the inverse of [`crate::decode::response`]). For [`Envelope::CommandResult`] the command
-/// element also gets its `result` child with `0`.
+/// element also gets its `result` child with `0`, as its last child.
+///
+/// Written in one pass: the envelope is written around the serializer's output, and the
+/// `result` child goes in as the command element is closed. Only when the command element
+/// lies inside the payload (no API's spec does that) is the payload read back to find it.
 pub fn response<T: Serialize>(
     api: &ApiDescriptor,
     path: &[&str],
@@ -76,15 +83,98 @@ pub fn response<T: Serialize>(
         return Err(EncodeError::NoEnvelope { api: api.name });
     };
     let (payload_name, parents) = path.split_last().ok_or(EncodeError::EmptyPath)?;
-    let (root, command): (&str, Option<(Vec<&str>, &str)>) = match envelope {
+    let (root, command): (&str, Option<(&[&str], &str)>) = match envelope {
         Envelope::ReturnWrapper { root, .. } => (root, None),
         Envelope::CommandResult {
             root,
             command_path,
             result,
             ..
-        } => (root, Some((command_path.to_vec(), result))),
+        } => (root, Some((command_path, result))),
     };
+    // How many elements below the root are open when the command element closes: the
+    // command path must be a prefix of `path` (then the result is written as that level
+    // closes), or lie deeper inside the payload (then it is found by reading the payload).
+    let result_level = match command {
+        None => None,
+        Some(([], _)) => None,
+        Some((command_path, _)) if command_path.len() > path.len() => {
+            if command_path[..path.len()] == *path {
+                return response_reread(root, command, payload_name, parents, value);
+            }
+            None
+        }
+        Some((command_path, _)) => {
+            (path[..command_path.len()] == *command_path).then_some(command_path.len())
+        }
+    };
+    let result = command.map_or("", |(_, result)| result);
+
+    let mut out = String::with_capacity(512);
+    out.push_str(DECL);
+    push_start(&mut out, root);
+    for p in parents {
+        push_start(&mut out, p);
+    }
+    let payload_start = out.len();
+    {
+        let mut ser =
+            quick_xml::se::Serializer::with_root(&mut out, Some(payload_name)).map_err(ser_err)?;
+        // As the read-back writer did: `<a></a>`, never `<a/>`.
+        ser.expand_empty_elements(true);
+        value.serialize(ser).map_err(ser_err)?;
+    }
+    if result_level == Some(path.len()) {
+        // The payload is the command element: its result goes in before its end tag. A
+        // payload of several elements (a sequence) gets it in each, as when read back.
+        let end_tag = format!("</{payload_name}>");
+        let sequence = format!("{end_tag}<{payload_name}");
+        let payload = &out[payload_start..];
+        if !payload.ends_with(&end_tag) || payload.contains(&sequence) {
+            return response_reread(root, command, payload_name, parents, value);
+        }
+        out.truncate(out.len() - end_tag.len());
+        push_text_element(&mut out, result, "0");
+        out.push_str(&end_tag);
+    }
+    for level in (1..=parents.len()).rev() {
+        if result_level == Some(level) {
+            push_text_element(&mut out, result, "0");
+        }
+        push_end(&mut out, parents[level - 1]);
+    }
+    push_end(&mut out, root);
+    Ok(out)
+}
+
+fn push_start(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+}
+
+fn push_end(out: &mut String, name: &str) {
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+/// An element holding `text`, which needs no escaping.
+fn push_text_element(out: &mut String, name: &str, text: &str) {
+    push_start(out, name);
+    out.push_str(text);
+    push_end(out, name);
+}
+
+/// [`response`] by serializing the payload, then reading it back to write it inside the
+/// envelope, giving the command element its `result` wherever it is.
+fn response_reread<T: Serialize>(
+    root: &str,
+    command: Option<(&[&str], &str)>,
+    payload_name: &str,
+    parents: &[&str],
+    value: &T,
+) -> Result<String, EncodeError> {
     let payload = quick_xml::se::to_string_with_root(payload_name, value).map_err(ser_err)?;
 
     let mut w = new_writer()?;
@@ -208,5 +298,176 @@ pub fn api_error(
             end(&mut w, root)?;
             finish(w)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Device {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        value: &'static str,
+    }
+
+    #[derive(Serialize)]
+    struct Devices {
+        device: Vec<Device>,
+    }
+
+    #[derive(Serialize)]
+    struct Payload {
+        #[serde(rename = "@view")]
+        view: Option<&'static str>,
+        id: &'static str,
+        name: Option<&'static str>,
+        nickname: Option<&'static str>,
+        empty: &'static str,
+        devices: Option<Devices>,
+        nothing: (),
+    }
+
+    fn payload() -> Payload {
+        Payload {
+            view: Some("full"),
+            id: "1 < 2 & \"3\"",
+            name: Some("Zoë"),
+            nickname: None,
+            empty: "",
+            devices: Some(Devices {
+                device: vec![
+                    Device {
+                        kind: "email",
+                        value: "a@b",
+                    },
+                    Device {
+                        kind: "fix",
+                        value: "",
+                    },
+                ],
+            }),
+            nothing: (),
+        }
+    }
+
+    fn api(envelope: Envelope) -> ApiDescriptor {
+        ApiDescriptor {
+            name: "Test API",
+            path: "/Test/V1",
+            production: None,
+            integration: None,
+            envelope: Some(envelope),
+        }
+    }
+
+    fn command(command_path: &'static [&'static str]) -> ApiDescriptor {
+        api(Envelope::CommandResult {
+            root: "xpage",
+            command_path,
+            result: "result",
+            error: "error",
+            code_attr: "type",
+            subtype_attr: "subtype",
+        })
+    }
+
+    /// The one-pass encoding is byte for byte what reading the payload back gives.
+    fn same_as_reread<T: Serialize>(api: &ApiDescriptor, path: &[&str], value: &T) -> String {
+        let (root, command) = match api.envelope {
+            Some(Envelope::CommandResult {
+                root,
+                command_path,
+                result,
+                ..
+            }) => (root, Some((command_path, result))),
+            Some(Envelope::ReturnWrapper { root, .. }) => (root, None),
+            None => unreachable!("the tests' descriptors have an envelope"),
+        };
+        let (payload_name, parents) = path.split_last().unwrap();
+        let one_pass = response(api, path, value).unwrap();
+        let reread = response_reread(root, command, payload_name, parents, value).unwrap();
+        assert_eq!(one_pass, reread);
+        one_pass
+    }
+
+    #[test]
+    fn the_payload_as_command_gets_its_result_last() {
+        let xml = same_as_reread(
+            &command(&["command-list", "command"]),
+            &["command-list", "command"],
+            &payload(),
+        );
+        assert!(xml.starts_with(DECL));
+        assert!(xml.ends_with("<result>0</result></command></command-list></xpage>"));
+        assert!(xml.contains("<empty></empty>"), "{xml}");
+        assert!(xml.contains("1 &lt; 2 &amp;"), "{xml}");
+    }
+
+    #[test]
+    fn a_payload_below_the_command_is_followed_by_the_result() {
+        let xml = same_as_reread(
+            &command(&["command-list", "command"]),
+            &["command-list", "command", "data-list", "data"],
+            &payload(),
+        );
+        assert!(
+            xml.ends_with("</data></data-list><result>0</result></command></command-list></xpage>")
+        );
+    }
+
+    #[test]
+    fn a_command_inside_the_payload_is_found_by_reading_it_back() {
+        let xml = same_as_reread(
+            &command(&["command-list", "command", "devices"]),
+            &["command-list", "command"],
+            &payload(),
+        );
+        assert!(
+            xml.contains("</device><result>0</result></devices>"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn no_result_outside_the_command_path() {
+        let cases: [(&'static [&'static str], &[&str]); 3] = [
+            (&["other"], &["command-list", "command"]),
+            (
+                &["command-list", "other", "x"],
+                &["command-list", "command"],
+            ),
+            (&[], &["command"]),
+        ];
+        for (command_path, path) in cases {
+            let xml = same_as_reread(&command(command_path), path, &payload());
+            assert!(!xml.contains("<result>"), "{xml}");
+        }
+    }
+
+    #[test]
+    fn a_sequence_payload_gives_each_element_its_result() {
+        let xml = same_as_reread(&command(&["list", "item"]), &["list", "item"], &vec![1, 2]);
+        assert!(
+            xml.contains("<item>1<result>0</result></item><item>2<result>0</result></item>"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn a_return_wrapper_has_no_result() {
+        let xml = same_as_reread(
+            &api(Envelope::ReturnWrapper {
+                root: "getReturn",
+                error: "error",
+                code: "code",
+                detail: "detail",
+            }),
+            &["data"],
+            &payload(),
+        );
+        assert!(xml.ends_with("</data></getReturn>"), "{xml}");
+        assert!(!xml.contains("<result>"));
     }
 }

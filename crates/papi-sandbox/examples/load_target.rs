@@ -1,12 +1,43 @@
-//! Load target for `benches/sandbox-wrk.sh`: a sandbox on a free loopback port with a test
-//! user whose consent is granted, and a bare axum handler answering the very same bytes.
-//! Prints `KEY=VALUE` lines for the script, then serves until its standard input closes.
+//! Load target for `benches/sandbox-wrk.sh` and `cargo xtask bench`: a sandbox on a free
+//! loopback port with two test users whose consent is granted, and a bare axum handler
+//! answering the very same bytes. Reads (findcontactlist) are made as one user, writes
+//! (addcontact) as the other, so every read searches the same seeded list however many
+//! contacts the writes have added. Prints `KEY=VALUE` lines for the script, then serves
+//! until its standard input closes.
 
 use std::io::BufRead;
 use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::routing::get;
-use papi_core::{Config, UserToken};
+use papi_core::url::Url;
+use papi_core::{ConsentRequest, UserToken};
+
+/// Grants a refused consent permanently, as the user would on the consent page.
+async fn grant(
+    browser: &papi_core::reqwest::Client,
+    base: &Url,
+    consent: Option<&ConsentRequest>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let consent = consent.ok_or("no consent URL")?;
+    let redirect = consent.redirect_url(base.as_str())?;
+    let (action, fields) =
+        papi_sandbox::decision_form(&redirect, papi_sandbox::ConsentChoice::GrantPermanently)
+            .ok_or("not a sandbox consent URL")?;
+    let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    let status = browser
+        .post(action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await?
+        .status();
+    if status.is_server_error() || status.is_client_error() {
+        return Err(format!("the consent decision was refused ({status})").into());
+    }
+    Ok(())
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,44 +46,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await?;
     let base = running.base_url().clone();
-    let token: UserToken = sandbox.issue_token("alice").ok_or("no test user")?;
+    let users = papi_sandbox::SandboxConfig::default().users;
+    let [reader_login, writer_login] = [0, 1].map(|i| users.get(i).map(|u| u.login.clone()));
+    let reader: UserToken = sandbox
+        .issue_token(&reader_login.ok_or("no first test user")?)
+        .ok_or("no token for the first test user")?;
+    let writer: UserToken = sandbox
+        .issue_token(&writer_login.ok_or("no second test user")?)
+        .ok_or("no token for the second test user")?;
     let creds = sandbox.service_credentials();
-    let config = Config::custom(base.as_str(), creds.clone())?;
+    let config = papi_core::Config::custom(base.as_str(), creds.clone())?;
     let contacts = papi_contacts::Client::new(&config)?;
 
-    // Grant both attributes permanently, as the user would on the consent page.
+    // Consent for reads to the reader, for writes to the writer.
     let browser = papi_core::reqwest::Client::builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()?;
-    for _ in 0..2 {
-        let refused = match contacts.find_contact_list(&token, "Orange").await {
-            Err(e) if e.is_privacy_denied() => e,
-            _ => match contacts
-                .add_contact(
-                    &token,
-                    papi_contacts::input::AddContactInput::new().firstname("Warm"),
-                )
-                .await
-            {
-                Err(e) if e.is_privacy_denied() => e,
-                _ => break,
-            },
-        };
-        let consent = refused.consent().ok_or("no consent URL")?;
-        let redirect = consent.redirect_url(base.as_str())?;
-        let (action, fields) =
-            papi_sandbox::decision_form(&redirect, papi_sandbox::ConsentChoice::GrantPermanently)
-                .ok_or("not a sandbox consent URL")?;
-        let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
-            .finish();
-        browser
-            .post(action)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await?;
+    if let Err(e) = contacts.find_contact_list(&reader, "Orange").await {
+        if !e.is_privacy_denied() {
+            return Err(e.into());
+        }
+        grant(&browser, &base, e.consent()).await?;
     }
+    let warm = || papi_contacts::input::AddContactInput::new().firstname("Warm");
+    if let Err(e) = contacts.add_contact(&writer, warm()).await {
+        if !e.is_privacy_denied() {
+            return Err(e.into());
+        }
+        grant(&browser, &base, e.consent()).await?;
+    }
+    contacts.find_contact_list(&reader, "Orange").await?;
+    contacts.add_contact(&writer, warm()).await?;
 
     // The same answers the sandbox gives, served by a bare handler.
     let path = papi_contacts::API.path;
@@ -66,7 +90,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             papi_sandbox::generated::CONTACTS.actions[0].params[0].wire,
             "Orange",
         )
-        .append_pair(papi_core::general::TOKEN_PARAM, token.expose());
+        .append_pair(papi_core::general::TOKEN_PARAM, reader.expose());
     let add = papi_sandbox::generated::CONTACTS
         .actions
         .iter()
@@ -77,7 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .query_pairs_mut()
         .append_pair(papi_core::general::ACTION_PARAM, add.wire)
         .append_pair(add.at_least_one_of[0][0], "Load")
-        .append_pair(papi_core::general::TOKEN_PARAM, token.expose());
+        .append_pair(papi_core::general::TOKEN_PARAM, writer.expose());
     let auth = format!(
         "Basic {}",
         base64_basic(creds.id(), creds.expose_password())
@@ -88,6 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .header("authorization", &auth)
         .send()
         .await?
+        .error_for_status()?
         .bytes()
         .await?;
     let write_body = client
@@ -95,6 +120,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .header("authorization", &auth)
         .send()
         .await?
+        .error_for_status()?
         .bytes()
         .await?;
     let bare = axum::Router::new()

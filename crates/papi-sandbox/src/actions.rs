@@ -148,6 +148,19 @@ fn ack(template: Option<&CommandAck>) -> CommandAck {
     })
 }
 
+/// Whether `parts`, put end to end, start with `needle` (already lowercase) once lowercased.
+/// ASCII text is compared in place; other text is lowercased as a whole first (Unicode
+/// lowercasing depends on the context, such as a final sigma).
+fn starts_lowercase(parts: &[&str], needle: &str) -> bool {
+    if needle.is_ascii() && parts.iter().all(|p| p.is_ascii()) {
+        let mut text = parts.iter().flat_map(|p| p.bytes());
+        return needle
+            .bytes()
+            .all(|n| text.next().is_some_and(|t| t.to_ascii_lowercase() == n));
+    }
+    parts.concat().to_lowercase().starts_with(needle)
+}
+
 fn find_contact_list(call: &Call<'_>) -> Answer {
     let needle = call
         .arg(at::SEARCH)
@@ -164,18 +177,18 @@ fn find_contact_list(call: &Call<'_>) -> Answer {
         .and_then(|e| e.view.clone());
     let starts = |s: &Option<String>| {
         s.as_deref()
-            .is_some_and(|s| s.to_lowercase().starts_with(&needle))
+            .is_some_and(|s| starts_lowercase(&[s], &needle))
     };
     let entries: Vec<ContactSummary> = lock(&call.user.data)
-        .contacts
+        .contacts()
         .iter()
         .filter(|c| {
-            let full = format!(
-                "{} {}",
+            let full = [
                 c.firstname.as_deref().unwrap_or_default(),
-                c.lastname.as_deref().unwrap_or_default()
-            );
-            starts(&c.firstname) || starts(&c.lastname) || starts(&Some(full))
+                " ",
+                c.lastname.as_deref().unwrap_or_default(),
+            ];
+            starts(&c.firstname) || starts(&c.lastname) || starts_lowercase(&full, &needle)
         })
         .map(|c| ContactSummary {
             view: view.clone(),
@@ -186,25 +199,26 @@ fn find_contact_list(call: &Call<'_>) -> Answer {
         })
         .collect();
     let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    let mut answer = seeds.find.clone().unwrap_or(FindContactListResult {
-        request: None,
-        action: None,
-        contacts: None,
-    });
-    answer.contacts = Some(ContactList {
-        total_data: Some(n),
-        nbpage: Some(1),
-        page: Some(1),
-        nbentries: Some(n),
-        entries,
-    });
+    // The documented answer's attributes, with the matches as its list.
+    let template = seeds.find.as_ref();
+    let answer = FindContactListResult {
+        request: template.and_then(|t| t.request.clone()),
+        action: template.and_then(|t| t.action.clone()),
+        contacts: Some(ContactList {
+            total_data: Some(n),
+            nbpage: Some(1),
+            page: Some(1),
+            nbentries: Some(n),
+            entries,
+        }),
+    };
     Answer::ok(papi_contacts::encode::find_contact_list(&answer))
 }
 
 fn get_contact(call: &Call<'_>) -> Answer {
     let cid = call.arg(at::CID).unwrap_or_default();
     let data = lock(&call.user.data);
-    match data.contacts.iter().find(|c| c.id == cid) {
+    match data.contact(cid) {
         Some(contact) => Answer::ok(papi_contacts::encode::get_contact(contact)),
         None => call.unknown_contact(cid),
     }
@@ -252,7 +266,7 @@ fn add_contact(call: &Call<'_>) -> Answer {
     if !hidden.is_empty() {
         data.hidden.insert(id.clone(), hidden);
     }
-    data.contacts.push(contact);
+    data.push_contact(contact);
     drop(data);
     let mut answer = call
         .shared
@@ -453,7 +467,22 @@ fn get_personal_rich_profile(call: &Call<'_>) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    use super::at;
+    use super::{at, starts_lowercase};
+
+    #[test]
+    fn searches_match_a_lowercase_prefix_of_the_parts_end_to_end() {
+        assert!(starts_lowercase(&["Orange"], "ora"));
+        assert!(starts_lowercase(&["Orange"], ""));
+        assert!(!starts_lowercase(&["Or"], "ora"));
+        assert!(starts_lowercase(&["Jean", " ", "DUPONT"], "jean d"));
+        assert!(!starts_lowercase(&["Jean", " ", "DUPONT"], "jean e"));
+        assert!(starts_lowercase(&["", " ", "Dupont"], " dup"));
+        // Non-ASCII text is lowercased as a whole, as `str::to_lowercase` does.
+        assert!(starts_lowercase(&["Élodie", " ", "Ñuñez"], "élodie ñ"));
+        assert!(starts_lowercase(&["ΟΔΟΣ"], "οδος"));
+        assert!(!starts_lowercase(&["ΟΔΟΣ"], "οδοσ"));
+        assert!(!starts_lowercase(&["Zoe"], "zoë"));
+    }
     use crate::generated::{ActionId, APIS};
 
     fn wire(id: ActionId, index: usize) -> &'static str {

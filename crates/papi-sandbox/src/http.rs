@@ -278,11 +278,14 @@ fn credentials_ok(shared: &Shared, headers: &HeaderMap) -> bool {
 /// The sandbox's base URL: the bound one, else the `Host` the client reached it with
 /// (when served through `router()` without `bind`).
 pub(crate) fn base_url(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
+    base_url_from(shared, headers.get(header::HOST))
+}
+
+/// [`base_url`] given the request's `Host` header.
+fn base_url_from(shared: &Shared, host: Option<&HeaderValue>) -> Option<Url> {
     // The bound address wins: the Host header is the caller's to choose.
     shared.bound_base().or_else(|| {
-        headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
+        host.and_then(|h| h.to_str().ok())
             .and_then(|h| Url::parse(&format!("http://{h}/")).ok())
             .filter(|u| {
                 u.path() == "/"
@@ -319,7 +322,9 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
         )
         .into_response();
     }
-    let base = base_url(shared, req.headers());
+    // Kept to work out the base URL, which only a privacy error needs (a cheap clone: the
+    // value shares the request's buffer).
+    let host = req.headers().get(header::HOST).cloned();
     let params = match Params::read(req).await {
         Ok(params) => params,
         Err(e) => {
@@ -327,8 +332,9 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
                 .into_response()
         }
     };
-    let logged = params
-        .raw(ACTION_PARAM)
+    let logged = request_log_enabled()
+        .then(|| params.raw(ACTION_PARAM))
+        .flatten()
         .map(|a| LoggedAction(a.chars().take(LOG_LIMIT).collect()));
     // With a database, off the async workers (the call may write to it); in memory the
     // work is a few microseconds under a lock, and the hand-off to the blocking pool cost
@@ -336,12 +342,12 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
     let answer = if sandbox.shared.store.is_some() {
         let worker = sandbox.clone();
         tokio::task::spawn_blocking(move || {
-            handle(&worker.shared, endpoint, &params, base.as_ref())
+            handle(&worker.shared, endpoint, &params, host.as_ref())
         })
         .await
         .unwrap_or_else(|e| Answer::failure(format!("the call failed: {e}\n")))
     } else {
-        handle(&sandbox.shared, endpoint, &params, base.as_ref())
+        handle(&sandbox.shared, endpoint, &params, host.as_ref())
     };
     let mut response = answer.into_response();
     if let Some(logged) = logged {
@@ -350,7 +356,12 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
     response
 }
 
-fn handle(shared: &Shared, endpoint: Endpoint, params: &Params, base: Option<&Url>) -> Answer {
+fn handle(
+    shared: &Shared,
+    endpoint: Endpoint,
+    params: &Params,
+    host: Option<&HeaderValue>,
+) -> Answer {
     let login = match shared.user_of(params.get(TOKEN_PARAM)) {
         Ok(login) => login,
         Err(problem) => return Answer::general(INVALID_TOKEN, problem.explain(), None),
@@ -409,7 +420,9 @@ fn handle(shared: &Shared, endpoint: Endpoint, params: &Params, base: Option<&Ur
     let protected = match access {
         Access::Granted => false,
         Access::Refused if action.protected_answer => true,
-        Access::Refused | Access::Denied => return privacy_denied(shared, key, base),
+        Access::Refused | Access::Denied => {
+            return privacy_denied(shared, key, base_url_from(shared, host).as_ref())
+        }
     };
     actions::run(&Call {
         shared,
@@ -573,8 +586,17 @@ pub(crate) fn redact_query(query: &str) -> String {
         .join("&")
 }
 
+/// Whether the request log is written (a subscriber wants `papi_sandbox` at INFO): when
+/// it is not, its fields are not worked out at all.
+fn request_log_enabled() -> bool {
+    tracing::enabled!(target: "papi_sandbox", tracing::Level::INFO)
+}
+
 /// Logs each request: method, path, redacted query, action, status, duration.
 async fn log_requests(req: Request, next: Next) -> Response {
+    if !request_log_enabled() {
+        return next.run(req).await;
+    }
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();

@@ -40,9 +40,11 @@ pub(crate) fn random_hex(n: usize) -> Option<String> {
 
 /// The SHA-256 of a token, as lowercase hex: tokens are kept (and stored) by this hash.
 fn token_hash(token: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(64);
     for b in Sha256::digest(token.as_bytes()) {
-        let _ = write!(s, "{b:02x}");
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
     }
     s
 }
@@ -324,7 +326,12 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// One user's data.
 pub(crate) struct UserData {
-    pub(crate) contacts: Vec<Contact>,
+    /// In the order added (the order of search answers); read with [`UserData::contacts`],
+    /// added with [`UserData::push_contact`], which keeps `index` in step.
+    contacts: Vec<Contact>,
+    /// Position in `contacts` of the first contact with each id: id lookups (and so
+    /// [`UserData::fresh_id`]) stay constant-time however many contacts are added.
+    index: HashMap<String, usize>,
     /// Added contacts' fields that the contact answer has no place for, by contact id:
     /// (wire name, value).
     pub(crate) hidden: HashMap<String, Vec<(String, String)>>,
@@ -396,6 +403,7 @@ impl UserData {
     fn seeded(seeds: &Seeds) -> Self {
         let mut data = Self {
             contacts: Vec::new(),
+            index: HashMap::new(),
             hidden: HashMap::new(),
             pictures: HashMap::new(),
             mailbox: Mailbox::seeded(seeds),
@@ -409,8 +417,7 @@ impl UserData {
             .flat_map(|l| l.entries.iter());
         for s in summaries {
             if !data.has_contact(&s.id) {
-                data.contacts
-                    .push(contact_from_summary(s, seeds.contact.as_ref()));
+                data.push_contact(contact_from_summary(s, seeds.contact.as_ref()));
             }
         }
         if let Some(contact) = &seeds.contact {
@@ -422,37 +429,56 @@ impl UserData {
                 data.pictures
                     .insert(contact.id.clone(), picture.file.content.as_bytes().to_vec());
             }
-            data.contacts.push(contact);
+            data.push_contact(contact);
         }
         data
     }
 
     /// The data stored in the database (the mailbox is not stored: it is seed data).
     fn restored(seeds: &Seeds, stored: crate::store::StoredUser) -> Self {
-        let mut hidden = HashMap::new();
-        let mut contacts = Vec::with_capacity(stored.contacts.len());
-        for (contact, fields) in stored.contacts {
-            if !fields.is_empty() {
-                hidden.insert(contact.id.clone(), fields);
-            }
-            contacts.push(contact);
-        }
-        Self {
-            contacts,
-            hidden,
+        let mut data = Self {
+            contacts: Vec::with_capacity(stored.contacts.len()),
+            index: HashMap::with_capacity(stored.contacts.len()),
+            hidden: HashMap::new(),
             pictures: stored.pictures,
             mailbox: Mailbox::seeded(seeds),
             events: stored.events,
             next_id: stored.next_id.max(1),
+        };
+        for (contact, fields) in stored.contacts {
+            if !fields.is_empty() {
+                data.hidden.insert(contact.id.clone(), fields);
+            }
+            data.push_contact(contact);
         }
+        data
+    }
+
+    /// The contacts, in the order added.
+    pub(crate) fn contacts(&self) -> &[Contact] {
+        &self.contacts
+    }
+
+    /// Adds a contact (after the others).
+    pub(crate) fn push_contact(&mut self, contact: Contact) {
+        self.index
+            .entry(contact.id.clone())
+            .or_insert(self.contacts.len());
+        self.contacts.push(contact);
     }
 
     pub(crate) fn has_contact(&self, id: &str) -> bool {
-        self.contacts.iter().any(|c| c.id == id)
+        self.index.contains_key(id)
     }
 
+    /// The first contact with this id.
+    pub(crate) fn contact(&self, id: &str) -> Option<&Contact> {
+        self.index.get(id).and_then(|&i| self.contacts.get(i))
+    }
+
+    /// The first contact with this id, to change anything but its id.
     pub(crate) fn contact_mut(&mut self, id: &str) -> Option<&mut Contact> {
-        self.contacts.iter_mut().find(|c| c.id == id)
+        self.index.get(id).and_then(|&i| self.contacts.get_mut(i))
     }
 
     /// A number not yet used as a contact id (also used for device ids).
@@ -470,6 +496,15 @@ impl UserData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_kept_by_their_sha256_in_lowercase_hex() {
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     /// A fresh database path under the system's temporary directory.
     fn temp_db(name: &str) -> std::path::PathBuf {
