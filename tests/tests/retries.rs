@@ -312,35 +312,3 @@ async fn reads_are_retried_after_a_timeout_and_writes_never_are() {
         }
     }
 }
-
-#[tokio::test]
-async fn a_refused_connection_is_retried_for_a_read_then_reported() {
-    // A port that was just free: every attempt is refused; the last error is returned.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    // Nothing reaches a server to count, so the attempts are counted in papi's own trace
-    // (this test's runtime runs on this thread, where the subscriber is set).
-    let c = clients(&format!("http://127.0.0.1:{port}"), policy(ATTEMPTS));
-    for (wire, attempts) in [("getcontact", ATTEMPTS as usize), ("addpicture", 1)] {
-        let (subscriber, captured) = support::capturing_subscriber();
-        let guard = tracing::subscriber::set_default(subscriber);
-        let (got, _) = call(&c, wire).await;
-        drop(guard);
-        assert_eq!(
-            got,
-            Outcome::Transport(TransportErrorKind::Connect),
-            "{wire}"
-        );
-        let trace = captured.text();
-        let sent = trace
-            .lines()
-            .filter(|l| l.contains("papi: sending") && l.contains(&format!("action=\"{wire}\"")))
-            .count();
-        assert_eq!(sent, attempts, "{wire}:\n{trace}");
-        let retried = trace.matches("papi: retrying a read").count();
-        assert_eq!(retried, attempts - 1, "{wire}:\n{trace}");
-    }
-}
