@@ -5,9 +5,11 @@
 //! `cargo xtask openapi [--check]` writes the OpenAPI 3.1 export; `cargo xtask spec-diff
 //! <rev>` tells what changed in the spec since a revision and whether it breaks the crates.
 //! `cargo xtask bench [--quick]` runs the benchmarks of `benches/` and writes `BENCHMARKS.md`.
+//! `cargo xtask fuzz --time N [--target T]` runs the fuzz targets of `fuzz/` (see `fuzz.rs`).
 
 use std::process::ExitCode;
 
+mod fuzz;
 mod openapi;
 mod spec_diff;
 
@@ -19,7 +21,9 @@ const USAGE: &str = "usage: cargo xtask <task>
   bench            run the benchmarks (benches/, criterion) and write BENCHMARKS.md
   bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
   openapi [--check]  write (or check) openapi/papi.yaml, the OpenAPI 3.1 export of api-spec/
-  spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice";
+  spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
+  fuzz --time N [--target T]
+                   seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
         ["openapi"] => openapi::run(false),
         ["openapi", "--check"] => openapi::run(true),
         ["spec-diff", rev] => spec_diff::run(rev),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
