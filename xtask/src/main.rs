@@ -5,10 +5,14 @@
 //! `cargo xtask openapi [--check]` writes the OpenAPI 3.1 export; `cargo xtask spec-diff
 //! <rev>` tells what changed in the spec since a revision and whether it breaks the crates.
 //! `cargo xtask bench [--quick]` runs the benchmarks of `benches/` and writes `BENCHMARKS.md`.
+//! `cargo xtask fuzz --time N [--target T]` runs the fuzz targets of `fuzz/` (see `fuzz.rs`).
+//! `cargo xtask faults` runs the sandbox fault tests, the long ones included.
 
 use std::process::ExitCode;
 
 mod bench_wrk;
+mod faults;
+mod fuzz;
 mod openapi;
 mod spec_diff;
 
@@ -20,7 +24,10 @@ const USAGE: &str = "usage: cargo xtask <task>
   bench            run the benchmarks (benches/, criterion; the sandbox under wrk) and write BENCHMARKS.md
   bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
   openapi [--check]  write (or check) openapi/papi.yaml, the OpenAPI 3.1 export of api-spec/
-  spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice";
+  spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
+  fuzz --time N [--target T]
+                   seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions
+  faults           sandbox fault tests with the long ones (64 clients x 1,000 writes)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +41,8 @@ fn main() -> ExitCode {
         ["openapi"] => openapi::run(false),
         ["openapi", "--check"] => openapi::run(true),
         ["spec-diff", rev] => spec_diff::run(rev),
+        ["fuzz", rest @ ..] => fuzz::run(rest),
+        ["faults"] => faults::run(),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

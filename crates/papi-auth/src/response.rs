@@ -88,6 +88,30 @@ impl ServiceProvider {
                 crate::signature::verify(form, self.idp().keys(), self.allows_rsa_sha1())?
             }
         }
+        self.consume_document(form, expected_request_id, now)
+    }
+
+    /// Fuzzing only (`--cfg fuzzing`, set by `cargo fuzz`): the document checks of
+    /// [`consume`](Self::consume) without the form signature, which a fuzzer cannot forge.
+    /// Not compiled in any other build.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn consume_unsigned_for_fuzzing(
+        &self,
+        form: &PostedForm,
+        expected_request_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Authenticated, AuthError> {
+        self.consume_document(form, expected_request_id, now)
+    }
+
+    /// The document checks of [`consume`](Self::consume), once the signature is verified.
+    fn consume_document(
+        &self,
+        form: &PostedForm,
+        expected_request_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Authenticated, AuthError> {
         let bytes = crate::b64::decode(form.saml_response()).ok_or(AuthError::Base64 {
             field: "SAMLResponse",
         })?;
