@@ -21,6 +21,8 @@ const USAGE: &str = "usage: cargo xtask <task>
   openapi [--check]  write (or check) openapi/papi.yaml, the OpenAPI 3.1 export of api-spec/
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice";
 
+mod bench_compile;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -171,6 +173,9 @@ mod bench {
         }
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
 
+        // Generator and compile time (item 4), first: it fails early if cargo cannot build.
+        let compile = crate::bench_compile::section(&root, &target.join("papi-bench"), quick)?;
+
         let mode = if quick { "quick" } else { "full" };
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let command = "cargo bench -p papi-bench";
@@ -209,6 +214,11 @@ mod bench {
             "cargo xtask bench"
         };
         let region = report(&measured, &memory, &client, shown_command, mode);
+        // The compile-time section goes before the "Reproduce" notes.
+        let region = match region.find("\n## Reproduce") {
+            Some(i) => format!("{}{compile}{}", &region[..i], &region[i..]),
+            None => region + &compile,
+        };
 
         if quick {
             let path = out.join("BENCHMARKS.quick.md");
