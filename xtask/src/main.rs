@@ -467,8 +467,9 @@ mod bench {
         // Decoding against the baselines.
         let _ = writeln!(
             r,
-            "\n## 1. Response decoding\n\n`generated` = `papi_contacts::decode::*` (papi-core: quick-xml \
-             `Reader` scan, then quick-xml serde on the element); `handwritten` = a quick-xml event loop \
+            "\n## 1. Response decoding\n\n`generated` = `papi_contacts::decode::*` (one quick-xml \
+             `Reader` pass: papi-core's envelope scan hands the element to its generated `FromXml` \
+             pull parser); `handwritten` = a quick-xml event loop \
              filling the same structs with the same checks (the baseline, `benches/src/handwritten.rs`); \
              `roxmltree` = a roxmltree DOM walked into the same structs (`benches/src/roxml.rs`). Large \
              inputs are built with the generated encoders (`benches/src/large.rs`).\n"

@@ -154,7 +154,10 @@ pub struct Events<'a> {
     root: String,
     root_closed: bool,
     track: Track,
-    tracked: Vec<Vec<String>>,
+    /// The tracked paths: for each, its components' ranges in `names` (few allocations:
+    /// this is set up for every answer, small ones included).
+    tracked: Vec<Vec<std::ops::Range<usize>>>,
+    names: String,
 }
 
 impl<'a> Events<'a> {
@@ -167,6 +170,7 @@ impl<'a> Events<'a> {
             root_closed: false,
             track: Track::default(),
             tracked: Vec::new(),
+            names: String::new(),
         }
     }
 
@@ -186,10 +190,17 @@ impl<'a> Events<'a> {
     /// to the document element, which must have been read).
     pub(crate) fn track(&mut self, root: &str, paths: &[&[&str]]) {
         self.root = root.to_owned();
-        self.tracked = paths
-            .iter()
-            .map(|p| p.iter().map(|s| (*s).to_owned()).collect())
-            .collect();
+        self.names.clear();
+        self.tracked.clear();
+        for p in paths {
+            let mut ranges = Vec::with_capacity(p.len());
+            for c in p.iter() {
+                let start = self.names.len();
+                self.names.push_str(c);
+                ranges.push(start..self.names.len());
+            }
+            self.tracked.push(ranges);
+        }
         let n = paths.len();
         self.track.matched = vec![0; n];
         self.track.starts = vec![0; n];
@@ -250,7 +261,7 @@ impl<'a> Events<'a> {
                         if t.spans[i].is_none()
                             && t.matched[i] == depth - 1
                             && depth <= p.len()
-                            && p[depth - 1] == name.as_ref()
+                            && self.names.get(p[depth - 1].clone()) == Some(name.as_ref())
                         {
                             t.matched[i] = depth;
                             t.starts[i] = before;
@@ -267,7 +278,7 @@ impl<'a> Events<'a> {
                     if t.spans[i].is_none()
                         && t.matched[i] == depth
                         && p.len() == depth + 1
-                        && p[depth] == name.as_ref()
+                        && self.names.get(p[depth].clone()) == Some(name.as_ref())
                     {
                         t.spans[i] = Some(before..end);
                     }

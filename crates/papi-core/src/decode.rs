@@ -464,12 +464,11 @@ impl Doc<'_> {
         rel: &[&str],
     ) -> Result<Option<String>, DecodeErrorKind> {
         let Some(span) = span else { return Ok(None) };
-        quick_xml::de::from_str::<String>(&self.text[span.clone()])
+        let mut x = Events::new(&self.text[span.clone()]);
+        x.first_element()
+            .and_then(|(_, empty)| x.text(empty))
             .map(|s| Some(s.trim().to_owned()))
-            .map_err(|e| DecodeErrorKind::Invalid {
-                path: self.path(rel),
-                message: e.to_string(),
-            })
+            .map_err(|e| e.into_kind(self.path(rel), span.start))
     }
 
     /// A required integer code.
