@@ -133,13 +133,15 @@ impl DeError {
     }
 }
 
-/// What is being tracked while reading (see [`Events::track`]).
-#[derive(Default)]
-struct Track {
-    /// How many leading components of each path the open elements match.
-    matched: Vec<usize>,
-    starts: Vec<usize>,
-    spans: Vec<Option<std::ops::Range<usize>>>,
+/// One path being tracked while reading (see [`Events::track`]).
+struct Tracked {
+    /// Its components: `comps[first..first + len]`.
+    first: usize,
+    len: usize,
+    /// How many leading components the open elements match.
+    matched: usize,
+    start: usize,
+    span: Option<std::ops::Range<usize>>,
 }
 
 /// quick-xml's reader over a document (or one element of it), with the checks of the
@@ -153,11 +155,14 @@ pub struct Events<'a> {
     depth: usize,
     root: String,
     root_closed: bool,
-    track: Track,
-    /// The tracked paths: for each, its components' ranges in `names` (few allocations:
-    /// this is set up for every answer, small ones included).
-    tracked: Vec<Vec<std::ops::Range<usize>>>,
+    /// The tracked paths (few allocations: this is set up for every answer, small ones
+    /// included); their components are ranges of `names`.
+    tracked: Vec<Tracked>,
+    comps: Vec<std::ops::Range<usize>>,
     names: String,
+    /// The longest tracked path: deeper elements need no tracking.
+    max_len: usize,
+    spans: Vec<Option<std::ops::Range<usize>>>,
 }
 
 impl<'a> Events<'a> {
@@ -168,9 +173,11 @@ impl<'a> Events<'a> {
             depth: 0,
             root: String::new(),
             root_closed: false,
-            track: Track::default(),
             tracked: Vec::new(),
+            comps: Vec::new(),
             names: String::new(),
+            max_len: 0,
+            spans: Vec::new(),
         }
     }
 
@@ -191,32 +198,43 @@ impl<'a> Events<'a> {
     pub(crate) fn track(&mut self, root: &str, paths: &[&[&str]]) {
         self.root = root.to_owned();
         self.names.clear();
+        self.comps.clear();
         self.tracked.clear();
         for p in paths {
-            let mut ranges = Vec::with_capacity(p.len());
+            let first = self.comps.len();
             for c in p.iter() {
                 let start = self.names.len();
                 self.names.push_str(c);
-                ranges.push(start..self.names.len());
+                self.comps.push(start..self.names.len());
             }
-            self.tracked.push(ranges);
+            self.tracked.push(Tracked {
+                first,
+                len: p.len(),
+                matched: 0,
+                start: 0,
+                span: None,
+            });
         }
-        let n = paths.len();
-        self.track.matched = vec![0; n];
-        self.track.starts = vec![0; n];
-        self.track.spans = vec![None; n];
+        self.max_len = paths.iter().map(|p| p.len()).max().unwrap_or(0);
     }
 
     /// The spans recorded for the tracked paths.
-    pub(crate) fn spans(&self) -> &[Option<std::ops::Range<usize>>] {
-        &self.track.spans
+    pub(crate) fn spans(&mut self) -> &[Option<std::ops::Range<usize>>] {
+        self.spans = self.tracked.iter().map(|t| t.span.clone()).collect();
+        &self.spans
     }
 
-    /// Whether the first tracked path has just been entered: the start tag just read is
-    /// the first element at it.
+    /// Whether the tracked path `i` has just been entered: the start tag just read is the
+    /// first element at it.
     pub(crate) fn entered(&self, i: usize) -> bool {
-        self.track.spans.get(i).is_some_and(Option::is_none)
-            && self.track.matched.get(i) == Some(&self.depth)
+        self.tracked
+            .get(i)
+            .is_some_and(|t| t.span.is_none() && t.matched == self.depth)
+    }
+
+    /// The span of tracked path `i`, once found.
+    pub(crate) fn span(&self, i: usize) -> Option<&std::ops::Range<usize>> {
+        self.tracked.get(i).and_then(|t| t.span.as_ref())
     }
 
     /// Whether the end tag of the document element has been read.
@@ -253,48 +271,47 @@ impl<'a> Events<'a> {
                         format!("elements nested deeper than {MAX_DEPTH}"),
                     ));
                 }
-                if !self.tracked.is_empty() {
+                if self.depth <= self.max_len {
                     let depth = self.depth;
                     let name = e.local_name();
-                    let t = &mut self.track;
-                    for (i, p) in self.tracked.iter().enumerate() {
-                        if t.spans[i].is_none()
-                            && t.matched[i] == depth - 1
-                            && depth <= p.len()
-                            && self.names.get(p[depth - 1].clone()) == Some(name.as_ref())
+                    for t in self.tracked.iter_mut() {
+                        if t.span.is_none()
+                            && t.matched == depth - 1
+                            && depth <= t.len
+                            && self.names.get(self.comps[t.first + depth - 1].clone())
+                                == Some(name.as_ref())
                         {
-                            t.matched[i] = depth;
-                            t.starts[i] = before;
+                            t.matched = depth;
+                            t.start = before;
                         }
                     }
                 }
             }
-            Event::Empty(e) if !self.tracked.is_empty() => {
+            Event::Empty(e) if self.depth < self.max_len => {
                 let depth = self.depth;
                 let name = e.local_name();
                 let end = self.pos();
-                let t = &mut self.track;
-                for (i, p) in self.tracked.iter().enumerate() {
-                    if t.spans[i].is_none()
-                        && t.matched[i] == depth
-                        && p.len() == depth + 1
-                        && self.names.get(p[depth].clone()) == Some(name.as_ref())
+                for t in self.tracked.iter_mut() {
+                    if t.span.is_none()
+                        && t.matched == depth
+                        && t.len == depth + 1
+                        && self.names.get(self.comps[t.first + depth].clone())
+                            == Some(name.as_ref())
                     {
-                        t.spans[i] = Some(before..end);
+                        t.span = Some(before..end);
                     }
                 }
             }
             Event::End(_) => {
                 if self.depth > 0 {
-                    if !self.tracked.is_empty() {
+                    if self.depth <= self.max_len {
                         let depth = self.depth;
                         let end = self.pos();
-                        let t = &mut self.track;
-                        for (i, p) in self.tracked.iter().enumerate() {
-                            if t.spans[i].is_none() && t.matched[i] == depth {
-                                t.matched[i] = depth - 1;
-                                if p.len() == depth {
-                                    t.spans[i] = Some(t.starts[i]..end);
+                        for t in self.tracked.iter_mut() {
+                            if t.span.is_none() && t.matched == depth {
+                                t.matched = depth - 1;
+                                if t.len == depth {
+                                    t.span = Some(t.start..end);
                                 }
                             }
                         }
@@ -330,10 +347,7 @@ impl<'a> Events<'a> {
         loop {
             let before = self.pos();
             match self.reader.read_event().map_err(|e| self.reader_error(e))? {
-                Event::Start(e) => {
-                    self.root = e.local_name().as_ref().to_owned();
-                    return Ok((e, false));
-                }
+                Event::Start(e) => return Ok((e, false)),
                 Event::Empty(e) => return Ok((e, true)),
                 Event::Eof => return Err(DeError::not_xml(before, "no element")),
                 _ => {}

@@ -664,10 +664,7 @@ impl<'a> Scanner<'a> {
                 }
                 Event::Empty(e) => {
                     if let Some(h) = hook.as_mut() {
-                        if self.events.spans()[0]
-                            .as_ref()
-                            .is_some_and(|s| s.start == before)
-                        {
+                        if self.events.span(0).is_some_and(|s| s.start == before) {
                             h(&mut self.events, &e, true).map_err(not_xml)?;
                             hook = None;
                         }
