@@ -1,6 +1,6 @@
 //! Decoding of answers: error envelopes first, then the element at a path into `T`.
 //!
-//! The document is read once with quick-xml's [`Reader`](quick_xml::Reader): the root
+//! The document is read once with quick-xml's [`Reader`]: the root
 //! element, the elements of the envelope (`result`, `error`…), anything after the document
 //! element, and — in the same pass — the element at the requested path, decoded by its
 //! generated [`FromXml`] pull parser as the reader reaches it. The envelope decides what
