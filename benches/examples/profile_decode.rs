@@ -1,5 +1,6 @@
 //! A small driver for profilers: decodes the large findcontactlist (or, with `picture`,
-//! the large getpicture) N times with the chosen decoder.
+//! the large getpicture; with `sample`, the documented findcontactlist answer) N times with
+//! the chosen decoder.
 //!
 //! ```sh
 //! cargo build --release -p papi-bench --example profile_decode
@@ -14,8 +15,11 @@ fn main() {
     let input = args.get(1).map_or("list", String::as_str);
     let times: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1);
     let body = match input {
-        "picture" => large::picture(papi_bench::LARGE_PICTURE_BYTES),
-        _ => large::contact_list(papi_bench::LARGE_CONTACTS),
+        "picture" => large::picture(papi_bench::LARGE_PICTURE_BYTES).map_err(|e| e.to_string()),
+        // The documented findcontactlist answer (869 bytes): fixed costs per answer.
+        "sample" => papi_bench::samples::load("samples/contacts/findcontactlist.corrected.xml")
+            .map_err(|e| e.to_string()),
+        _ => large::contact_list(papi_bench::LARGE_CONTACTS).map_err(|e| e.to_string()),
     };
     let Ok(body) = body else {
         eprintln!("cannot encode the input");

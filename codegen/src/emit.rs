@@ -741,32 +741,189 @@ fn serde_name(f: &Field) -> String {
     }
 }
 
-fn serde_attrs(f: &Field, as_option: bool, default: bool) -> TokenStream {
+/// Serde attributes of a field: serialization only (answers are decoded by the generated
+/// pull parsers, see [`emit_from_xml`]).
+fn serde_attrs(f: &Field, as_option: bool) -> TokenStream {
     let name = serde_name(f);
-    let aliases = f.aliases.iter().map(|a| {
-        let a = if f.attribute {
-            format!("@{a}")
+    if as_option {
+        quote!(#[serde(rename = #name, skip_serializing_if = "Option::is_none")])
+    } else {
+        quote!(#[serde(rename = #name)])
+    }
+}
+
+/// How many times a field may appear.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Card {
+    Required,
+    Optional,
+    Repeated,
+}
+
+fn card(f: &Field) -> Card {
+    if f.repeated {
+        Card::Repeated
+    } else if f.optional {
+        Card::Optional
+    } else {
+        Card::Required
+    }
+}
+
+/// `papi_core::de::FromXml` for a struct whose Rust fields are `fields` (as on the wire):
+/// a pull parser reading the attributes, then the child elements (and the text, for a
+/// `$text` field), unknown ones skipped, each field set once (repeated ones pushed), the
+/// required ones checked at the end. Errors name the field (`Seg`), so that the caller
+/// can build the XML path.
+fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
+    let de = quote!(papi_core::de);
+    let mut slots = Vec::new();
+    let mut attr_arms = Vec::new();
+    let mut child_arms = Vec::new();
+    let mut text_field = None;
+    let mut finish = Vec::new();
+    for f in fields {
+        let fname = ident(&f.rust);
+        // The local holding the field: prefixed, so that no field name meets the
+        // parser's own locals (`x`, `value`, `text`…).
+        let slot = format_ident!("f_{}", f.rust);
+        let base = field_base_ty(&f.ty);
+        let c = card(f);
+        let opt_parsed = c == Card::Optional && parsed_scalar(&f.ty);
+        let is_text = !f.attribute && f.wire == "$text";
+        let wire = f.wire.as_str();
+        let seg = if f.attribute {
+            quote!(#de::Seg::Attr(#wire))
         } else {
-            a.clone()
+            quote!(#de::Seg::Child(#wire))
         };
-        quote!(alias = #a,)
-    });
-    let skip = if as_option {
-        quote!(skip_serializing_if = "Option::is_none",)
+        slots.push(match c {
+            Card::Repeated => quote!(let mut #slot: Vec<#base> = Vec::new();),
+            _ if opt_parsed => quote!(let mut #slot: Option<Option<#base>> = None;),
+            _ => quote!(let mut #slot: Option<#base> = None;),
+        });
+        finish.push(match c {
+            Card::Required => quote!(#fname: #de::required(#slot, #seg)?,),
+            Card::Optional if opt_parsed => quote!(#fname: #slot.flatten(),),
+            _ => quote!(#fname: #slot,),
+        });
+        let names: Vec<&str> = std::iter::once(wire)
+            .chain(f.aliases.iter().map(String::as_str))
+            .collect();
+        let duplicate_name = serde_name(f);
+        if f.attribute || is_text {
+            // A value from a string (`value`): an attribute, or the element's own text.
+            let value = match &f.ty {
+                FieldTy::String => quote!(Ok(String::from(value))),
+                FieldTy::Enum(_) => quote!(Ok(#base::from_wire(&value))),
+                FieldTy::Integer | FieldTy::Bool | FieldTy::Date if opt_parsed => {
+                    quote!(#de::parse_opt::<#base>(&value))
+                }
+                FieldTy::Integer | FieldTy::Bool | FieldTy::Date => {
+                    quote!(#de::parse::<#base>(&value))
+                }
+                FieldTy::Base64 => quote!(#de::base64(&value)),
+                FieldTy::Empty => quote!(Ok(papi_core::Present)),
+                // Refused by the validator (attributes and text hold no structure).
+                FieldTy::Struct(_) => {
+                    quote!(Err(#de::DeError::invalid("a structure cannot be read from text")))
+                }
+            };
+            if is_text {
+                text_field = Some(quote! {
+                    if let Some(value) = text.into_value() {
+                        let value: Result<_, #de::DeError> = #value;
+                        #slot = Some(value?);
+                    }
+                });
+            } else {
+                attr_arms.push(quote! {
+                    #(#names)|* => #de::set(&mut #slot, #duplicate_name, #seg, || #value)?,
+                });
+            }
+            continue;
+        }
+        let value = match &f.ty {
+            FieldTy::String => quote!(x.text(child_empty)),
+            FieldTy::Enum(_) => quote!(x.text(child_empty).map(|t| #base::from_wire(&t))),
+            FieldTy::Integer | FieldTy::Bool | FieldTy::Date if opt_parsed => {
+                quote!(x.text(child_empty).and_then(|t| #de::parse_opt::<#base>(&t)))
+            }
+            FieldTy::Integer | FieldTy::Bool | FieldTy::Date => {
+                quote!(x.text(child_empty).and_then(|t| #de::parse::<#base>(&t)))
+            }
+            FieldTy::Base64 => quote!(x.text(child_empty).and_then(|t| #de::base64(&t))),
+            FieldTy::Empty => quote!(x.skip(child_empty).map(|()| papi_core::Present)),
+            FieldTy::Struct(_) => quote!(<#base as #de::FromXml>::from_xml(x, &child, child_empty)),
+        };
+        child_arms.push(match c {
+            Card::Repeated => quote! {
+                #(#names)|* => #de::push(&mut #slot, #wire, || #value)?,
+            },
+            _ => quote! {
+                #(#names)|* => #de::set(&mut #slot, #duplicate_name, #seg, || #value)?,
+            },
+        });
+    }
+    let attrs = if attr_arms.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            let mut attrs = #de::Attrs::new(start);
+            while let Some((name, value)) = attrs.next()? {
+                match name {
+                    #(#attr_arms)*
+                    _ => continue,
+                }
+            }
+        }
+    };
+    let next_child = if text_field.is_some() {
+        quote!(x.child_text(&mut text)?)
+    } else {
+        quote!(x.child()?)
+    };
+    let text_decl = if text_field.is_some() {
+        quote!(let mut text = #de::Text::default();)
     } else {
         quote!()
     };
-    let default = if default {
-        quote!(default, #skip)
+    let children = if child_arms.is_empty() {
+        quote! {
+            while let Some((_, child_empty)) = #next_child {
+                x.skip(child_empty)?;
+            }
+        }
+    } else {
+        quote! {
+            while let Some((child, child_empty)) = #next_child {
+                match child.local_name().as_ref() {
+                    #(#child_arms)*
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+    };
+    let unused_start = if attr_arms.is_empty() {
+        quote!(let _ = start;)
     } else {
         quote!()
     };
-    let with = if as_option && parsed_scalar(&f.ty) {
-        quote!(deserialize_with = "papi_core::de::empty_as_none",)
-    } else {
-        quote!()
-    };
-    quote!(#[serde(rename = #name, #(#aliases)* #default #with)])
+    quote! {
+        impl #de::FromXml for #name {
+            fn from_xml(x: &mut #de::Events<'_>, start: &#de::BytesStart<'_>, empty: bool) -> Result<Self, #de::DeError> {
+                #unused_start
+                #(#slots)*
+                #attrs
+                #text_decl
+                if !empty {
+                    #children
+                }
+                #text_field
+                Ok(Self { #(#finish)* })
+            }
+        }
+    }
 }
 
 fn field_doc(f: &Field) -> TokenStream {
@@ -873,13 +1030,6 @@ fn emit_enum(e: &Enum) -> TokenStream {
             }
         }
 
-        impl<'de> papi_core::serde::Deserialize<'de> for #name {
-            fn deserialize<D: papi_core::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <String as papi_core::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::from_wire(&value))
-            }
-        }
-
         impl papi_core::serde::Serialize for #name {
             fn serialize<S: papi_core::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.wire())
@@ -906,24 +1056,24 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
         let fields = t.fields.iter().map(|f| {
             let fname = ident(&f.rust);
             let base = field_base_ty(&f.ty);
-            let (ty, default, as_option) = if f.repeated {
-                (quote!(Vec<#base>), true, false)
-            } else if f.optional {
-                (quote!(Option<#base>), true, true)
-            } else {
-                (base, false, false)
+            let (ty, as_option) = match card(f) {
+                Card::Repeated => (quote!(Vec<#base>), false),
+                Card::Optional => (quote!(Option<#base>), true),
+                Card::Required => (base, false),
             };
-            let attrs = serde_attrs(f, as_option, default);
+            let attrs = serde_attrs(f, as_option);
             let d = field_doc(f);
             quote!(#d #attrs pub #fname: #ty,)
         });
+        let from_xml = emit_from_xml(&name, &t.fields);
         return quote! {
             #d
-            #[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+            #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
             #[serde(crate = "papi_core::serde")]
             pub struct #name {
                 #(#fields)*
             }
+            #from_xml
             #picture
         };
     };
@@ -939,23 +1089,44 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
     let mut assign = Vec::new();
     let mut split_back = Vec::new();
     let mut wire_back = Vec::new();
+    // The three structs on the wire, as fields for their pull parsers.
+    let as_optional = |f: &Field, ty: FieldTy| Field {
+        ty,
+        optional: true,
+        repeated: false,
+        consented: false,
+        ..f.clone()
+    };
+    let part = |wire: &str, rust: &str, ty: &Ident| Field {
+        wire: wire.to_owned(),
+        rust: rust.to_owned(),
+        ty: FieldTy::Struct(ty.to_string()),
+        attribute: false,
+        optional: true,
+        repeated: false,
+        consented: false,
+        aliases: Vec::new(),
+        doc: String::new(),
+        source: None,
+    };
+    let mut wire_xml = vec![
+        part(g_el, "granted", &granted_name),
+        part(p_el, "protected", &protected_name),
+    ];
+    let mut granted_xml = Vec::new();
+    let mut protected_xml = Vec::new();
     for f in &t.fields {
         let fname = ident(&f.rust);
         let base = field_base_ty(&f.ty);
         let d = field_doc(f);
         if f.consented {
             public.push(quote!(#d pub #fname: papi_core::Consented<#base>,));
-            let ga = serde_attrs(f, true, true);
+            let ga = serde_attrs(f, true);
             granted.push(quote!(#ga #fname: Option<#base>,));
-            let pa = serde_attrs(
-                &Field {
-                    ty: FieldTy::Empty,
-                    ..f.clone()
-                },
-                true,
-                true,
-            );
+            granted_xml.push(as_optional(f, f.ty.clone()));
+            let pa = serde_attrs(f, true);
             protected.push(quote!(#pa #fname: Option<papi_core::Present>,));
+            protected_xml.push(as_optional(f, FieldTy::Empty));
             assign.push(quote!(#fname: papi_core::Consented::from_parts(granted.#fname, protected.#fname.is_some()),));
             split_back.push(quote! {
                 match value.#fname {
@@ -971,50 +1142,61 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
                 }
             });
         } else {
-            let (ty, default, as_option) = if f.repeated {
-                (quote!(Vec<#base>), true, false)
-            } else if f.optional {
-                (quote!(Option<#base>), true, true)
-            } else {
-                (base, false, false)
+            wire_xml.push(f.clone());
+            let (ty, as_option) = match card(f) {
+                Card::Repeated => (quote!(Vec<#base>), false),
+                Card::Optional => (quote!(Option<#base>), true),
+                Card::Required => (base, false),
             };
-            let attrs = serde_attrs(f, as_option, default);
+            let attrs = serde_attrs(f, as_option);
             public.push(quote!(#d pub #fname: #ty,));
             wire_fields.push(quote!(#attrs #fname: #ty,));
             assign.push(quote!(#fname: wire.#fname,));
             wire_back.push(quote!(#fname: value.#fname,));
         }
     }
-    let wire_from = t.name.clone() + "Wire";
+    let wire_into = t.name.clone() + "Wire";
+    let wire_from_xml = emit_from_xml(&wire_name, &wire_xml);
+    let granted_from_xml = emit_from_xml(&granted_name, &granted_xml);
+    let protected_from_xml = emit_from_xml(&protected_name, &protected_xml);
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
-        #[serde(crate = "papi_core::serde", from = #wire_from, into = #wire_from)]
+        #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde", into = #wire_into)]
         pub struct #name {
             #(#public)*
         }
 
-        #[derive(papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+        impl papi_core::de::FromXml for #name {
+            fn from_xml(x: &mut papi_core::de::Events<'_>, start: &papi_core::de::BytesStart<'_>, empty: bool) -> Result<Self, papi_core::de::DeError> {
+                <#wire_name as papi_core::de::FromXml>::from_xml(x, start, empty).map(Self::from)
+            }
+        }
+
+        #[derive(papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]
         struct #wire_name {
-            #[serde(rename = #g_el, default, skip_serializing_if = "Option::is_none")]
+            #[serde(rename = #g_el, skip_serializing_if = "Option::is_none")]
             granted: Option<#granted_name>,
-            #[serde(rename = #p_el, default, skip_serializing_if = "Option::is_none")]
+            #[serde(rename = #p_el, skip_serializing_if = "Option::is_none")]
             protected: Option<#protected_name>,
             #(#wire_fields)*
         }
+        #wire_from_xml
 
-        #[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+        #[derive(Default, papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]
         struct #granted_name {
             #(#granted)*
         }
+        #granted_from_xml
 
-        #[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+        #[derive(Default, papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]
         struct #protected_name {
             #(#protected)*
         }
+        #protected_from_xml
 
         impl From<#name> for #wire_name {
             fn from(value: #name) -> Self {

@@ -54,7 +54,7 @@ pub fn error_text<S: ApiCode>(e: &Error<S>) -> String {
 }
 
 /// Snapshot text of a standalone documented fragment decoded as `T`.
-pub fn fragment_outcome<T: Debug + serde::de::DeserializeOwned>(root: &str, body: &[u8]) -> String {
+pub fn fragment_outcome<T: Debug + papi_core::de::FromXml>(root: &str, body: &[u8]) -> String {
     match papi_core::decode::fragment::<T>(root, body) {
         Ok(v) => format!("ok\n{v:#?}"),
         Err(d) => format!("error: decode\n{d}\n{:#?}", d.kind),

@@ -125,7 +125,7 @@ pub fn run(root: &Path, target_dir: &Path, quick: bool) -> Result<String, String
             );
             println!("== {message}");
             return Ok(format!(
-                "\n## 3. Sandbox throughput (wrk)\n\n**{message}.**\n"
+                "\n## 4. Sandbox throughput (wrk)\n\n**{message}.**\n"
             ));
         }
         return Err(format!(
@@ -452,7 +452,7 @@ fn report(
     let of = |t: Target| runs.iter().filter(move |(_, x, _)| *x == t);
     let _ = writeln!(
         r,
-        "\n## 3. Sandbox throughput (wrk)\n\n`wrk -t{} -c{} -d{}s --latency` on loopback, {} round{}; each round runs the \
+        "\n## 4. Sandbox throughput (wrk)\n\n`wrk -t{} -c{} -d{}s --latency` on loopback, {} round{}; each round runs the \
          four targets one after the other (bare handler and sandbox alternate going first). \
          Sandbox: in memory, consent granted, reads as one test user, writes (one new contact \
          per request) as the other; bare: an axum handler answering the same bytes, in the same \

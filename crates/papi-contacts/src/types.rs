@@ -53,16 +53,6 @@ impl std::fmt::Display for Civility {
         f.write_str(self.wire())
     }
 }
-impl<'de> papi_core::serde::Deserialize<'de> for Civility {
-    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as papi_core::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from_wire(&value))
-    }
-}
 impl papi_core::serde::Serialize for Civility {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -115,16 +105,6 @@ impl DeviceType {
 impl std::fmt::Display for DeviceType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.wire())
-    }
-}
-impl<'de> papi_core::serde::Deserialize<'de> for DeviceType {
-    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as papi_core::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from_wire(&value))
     }
 }
 impl papi_core::serde::Serialize for DeviceType {
@@ -206,16 +186,6 @@ impl std::fmt::Display for DeviceSubtype {
         f.write_str(self.wire())
     }
 }
-impl<'de> papi_core::serde::Deserialize<'de> for DeviceSubtype {
-    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as papi_core::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from_wire(&value))
-    }
-}
 impl papi_core::serde::Serialize for DeviceSubtype {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -227,128 +197,258 @@ impl papi_core::serde::Serialize for DeviceSubtype {
 /// Acknowledgement of a command that returns nothing but its result code.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct CommandAck {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@request", skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name the server ran (e.g. `cdvupdatedevice`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@action", skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+}
+impl papi_core::de::FromXml for CommandAck {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_request: Option<String> = None;
+        let mut f_action: Option<String> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "request" => {
+                    papi_core::de::set(
+                        &mut f_request,
+                        "@request",
+                        papi_core::de::Seg::Attr("request"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "action" => {
+                    papi_core::de::set(
+                        &mut f_action,
+                        "@action",
+                        papi_core::de::Seg::Attr("action"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((_, child_empty)) = x.child()? {
+                x.skip(child_empty)?;
+            }
+        }
+        Ok(Self {
+            request: f_request,
+            action: f_action,
+        })
+    }
 }
 /// Contacts matching a search.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct FindContactListResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@request", skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name (`ctcfindcontactlist`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@action", skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The matching contacts.
     ///
     /// Wire: element `<data-list>`.
-    #[serde(rename = "data-list", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "data-list", skip_serializing_if = "Option::is_none")]
     pub contacts: Option<ContactList>,
+}
+impl papi_core::de::FromXml for FindContactListResult {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_request: Option<String> = None;
+        let mut f_action: Option<String> = None;
+        let mut f_contacts: Option<ContactList> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "request" => {
+                    papi_core::de::set(
+                        &mut f_request,
+                        "@request",
+                        papi_core::de::Seg::Attr("request"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "action" => {
+                    papi_core::de::set(
+                        &mut f_action,
+                        "@action",
+                        papi_core::de::Seg::Attr("action"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "data-list" => {
+                        papi_core::de::set(
+                            &mut f_contacts,
+                            "data-list",
+                            papi_core::de::Seg::Child("data-list"),
+                            || <ContactList as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            request: f_request,
+            action: f_action,
+            contacts: f_contacts,
+        })
+    }
 }
 /// A page of contacts matching a query.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct ContactList {
     /// Total number of matching contacts.
     ///
     /// Wire: attribute `total-data`.
-    #[serde(
-        rename = "@total-data",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@total-data", skip_serializing_if = "Option::is_none")]
     pub total_data: Option<i64>,
     /// Number of pages.
     ///
     /// Wire: attribute `nbpage`.
-    #[serde(
-        rename = "@nbpage",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@nbpage", skip_serializing_if = "Option::is_none")]
     pub nbpage: Option<i64>,
     /// Number of this page.
     ///
     /// Wire: attribute `page`.
-    #[serde(
-        rename = "@page",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@page", skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Number of entries on this page.
     ///
     /// Wire: attribute `nbentries`.
-    #[serde(
-        rename = "@nbentries",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@nbentries", skip_serializing_if = "Option::is_none")]
     pub nbentries: Option<i64>,
     /// The contacts of this page.
     ///
     /// Wire: element `<data>`.
-    #[serde(rename = "data", default)]
+    #[serde(rename = "data")]
     pub entries: Vec<ContactSummary>,
+}
+impl papi_core::de::FromXml for ContactList {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_total_data: Option<Option<i64>> = None;
+        let mut f_nbpage: Option<Option<i64>> = None;
+        let mut f_page: Option<Option<i64>> = None;
+        let mut f_nbentries: Option<Option<i64>> = None;
+        let mut f_entries: Vec<ContactSummary> = Vec::new();
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "total-data" => {
+                    papi_core::de::set(
+                        &mut f_total_data,
+                        "@total-data",
+                        papi_core::de::Seg::Attr("total-data"),
+                        || papi_core::de::parse_opt::<i64>(&value),
+                    )?
+                }
+                "nbpage" => {
+                    papi_core::de::set(
+                        &mut f_nbpage,
+                        "@nbpage",
+                        papi_core::de::Seg::Attr("nbpage"),
+                        || papi_core::de::parse_opt::<i64>(&value),
+                    )?
+                }
+                "page" => {
+                    papi_core::de::set(
+                        &mut f_page,
+                        "@page",
+                        papi_core::de::Seg::Attr("page"),
+                        || papi_core::de::parse_opt::<i64>(&value),
+                    )?
+                }
+                "nbentries" => {
+                    papi_core::de::set(
+                        &mut f_nbentries,
+                        "@nbentries",
+                        papi_core::de::Seg::Attr("nbentries"),
+                        || papi_core::de::parse_opt::<i64>(&value),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "data" => {
+                        papi_core::de::push(
+                            &mut f_entries,
+                            "data",
+                            || <ContactSummary as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            total_data: f_total_data.flatten(),
+            nbpage: f_nbpage.flatten(),
+            page: f_page.flatten(),
+            nbentries: f_nbentries.flatten(),
+            entries: f_entries,
+        })
+    }
 }
 /// A contact as listed by a search (shallow view).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct ContactSummary {
     /// View of the entry (`shallow`).
     ///
     /// Wire: attribute `view`.
-    #[serde(rename = "@view", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@view", skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// Contact identifier, the `cid` of the other actions.
     ///
@@ -358,35 +458,102 @@ pub struct ContactSummary {
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(rename = "firstname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstname", skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(rename = "lastname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastname", skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
+}
+impl papi_core::de::FromXml for ContactSummary {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_view: Option<String> = None;
+        let mut f_id: Option<String> = None;
+        let mut f_kind: Option<String> = None;
+        let mut f_firstname: Option<String> = None;
+        let mut f_lastname: Option<String> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "view" => {
+                    papi_core::de::set(
+                        &mut f_view,
+                        "@view",
+                        papi_core::de::Seg::Attr("view"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "id" => {
+                    papi_core::de::set(
+                        &mut f_id,
+                        "@id",
+                        papi_core::de::Seg::Attr("id"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "type" => {
+                    papi_core::de::set(
+                        &mut f_kind,
+                        "@type",
+                        papi_core::de::Seg::Attr("type"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "firstname" => {
+                        papi_core::de::set(
+                            &mut f_firstname,
+                            "firstname",
+                            papi_core::de::Seg::Child("firstname"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "lastname" => {
+                        papi_core::de::set(
+                            &mut f_lastname,
+                            "lastname",
+                            papi_core::de::Seg::Child("lastname"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            view: f_view,
+            id: papi_core::de::required(f_id, papi_core::de::Seg::Attr("id"))?,
+            kind: f_kind,
+            firstname: f_firstname,
+            lastname: f_lastname,
+        })
+    }
 }
 /// A contact with its details (deep view).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct Contact {
     /// View of the entry (`deep`).
     ///
     /// Wire: attribute `view`.
-    #[serde(rename = "@view", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@view", skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// Contact identifier.
     ///
@@ -396,128 +563,276 @@ pub struct Contact {
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(rename = "firstname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "firstname", skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(rename = "lastname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "lastname", skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
     /// Civility.
     ///
     /// Wire: element `<civility>`.
-    #[serde(rename = "civility", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "civility", skip_serializing_if = "Option::is_none")]
     pub civility: Option<Civility>,
     /// Marital status code; undocumented: the documents give no meaning for its values.
     ///
     /// Wire: element `<maritalstatus>`.
-    #[serde(
-        rename = "maritalstatus",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "maritalstatus", skip_serializing_if = "Option::is_none")]
     pub marital_status: Option<i64>,
     /// Date of birth (ISO 8601).
     ///
     /// Wire: element `<birthday>`.
-    #[serde(
-        rename = "birthday",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "birthday", skip_serializing_if = "Option::is_none")]
     pub birthday: Option<papi_core::chrono::NaiveDate>,
     /// Company.
     ///
     /// Wire: element `<company>`.
-    #[serde(rename = "company", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "company", skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// Devices of the contact.
     ///
     /// Wire: element `<device-list>`.
-    #[serde(rename = "device-list", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "device-list", skip_serializing_if = "Option::is_none")]
     pub devices: Option<DeviceList>,
     /// Postal addresses of the contact.
     ///
     /// Wire: element `<address-list>`.
-    #[serde(rename = "address-list", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "address-list", skip_serializing_if = "Option::is_none")]
     pub addresses: Option<AddressList>,
+}
+impl papi_core::de::FromXml for Contact {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_view: Option<String> = None;
+        let mut f_id: Option<String> = None;
+        let mut f_kind: Option<String> = None;
+        let mut f_firstname: Option<String> = None;
+        let mut f_lastname: Option<String> = None;
+        let mut f_civility: Option<Civility> = None;
+        let mut f_marital_status: Option<Option<i64>> = None;
+        let mut f_birthday: Option<Option<papi_core::chrono::NaiveDate>> = None;
+        let mut f_company: Option<String> = None;
+        let mut f_devices: Option<DeviceList> = None;
+        let mut f_addresses: Option<AddressList> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "view" => {
+                    papi_core::de::set(
+                        &mut f_view,
+                        "@view",
+                        papi_core::de::Seg::Attr("view"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "id" => {
+                    papi_core::de::set(
+                        &mut f_id,
+                        "@id",
+                        papi_core::de::Seg::Attr("id"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "type" => {
+                    papi_core::de::set(
+                        &mut f_kind,
+                        "@type",
+                        papi_core::de::Seg::Attr("type"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "firstname" => {
+                        papi_core::de::set(
+                            &mut f_firstname,
+                            "firstname",
+                            papi_core::de::Seg::Child("firstname"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "lastname" => {
+                        papi_core::de::set(
+                            &mut f_lastname,
+                            "lastname",
+                            papi_core::de::Seg::Child("lastname"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "civility" => {
+                        papi_core::de::set(
+                            &mut f_civility,
+                            "civility",
+                            papi_core::de::Seg::Child("civility"),
+                            || x.text(child_empty).map(|t| Civility::from_wire(&t)),
+                        )?
+                    }
+                    "maritalstatus" => {
+                        papi_core::de::set(
+                            &mut f_marital_status,
+                            "maritalstatus",
+                            papi_core::de::Seg::Child("maritalstatus"),
+                            || {
+                                x
+                                    .text(child_empty)
+                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
+                            },
+                        )?
+                    }
+                    "birthday" => {
+                        papi_core::de::set(
+                            &mut f_birthday,
+                            "birthday",
+                            papi_core::de::Seg::Child("birthday"),
+                            || {
+                                x
+                                    .text(child_empty)
+                                    .and_then(|t| papi_core::de::parse_opt::<
+                                        papi_core::chrono::NaiveDate,
+                                    >(&t))
+                            },
+                        )?
+                    }
+                    "company" => {
+                        papi_core::de::set(
+                            &mut f_company,
+                            "company",
+                            papi_core::de::Seg::Child("company"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "device-list" => {
+                        papi_core::de::set(
+                            &mut f_devices,
+                            "device-list",
+                            papi_core::de::Seg::Child("device-list"),
+                            || <DeviceList as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    "address-list" => {
+                        papi_core::de::set(
+                            &mut f_addresses,
+                            "address-list",
+                            papi_core::de::Seg::Child("address-list"),
+                            || <AddressList as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            view: f_view,
+            id: papi_core::de::required(f_id, papi_core::de::Seg::Attr("id"))?,
+            kind: f_kind,
+            firstname: f_firstname,
+            lastname: f_lastname,
+            civility: f_civility,
+            marital_status: f_marital_status.flatten(),
+            birthday: f_birthday.flatten(),
+            company: f_company,
+            devices: f_devices,
+            addresses: f_addresses,
+        })
+    }
 }
 /// Devices associated with a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct DeviceList {
     /// The devices.
     ///
     /// Wire: element `<device>`.
-    #[serde(rename = "device", default)]
+    #[serde(rename = "device")]
     pub devices: Vec<Device>,
+}
+impl papi_core::de::FromXml for DeviceList {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_devices: Vec<Device> = Vec::new();
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "device" => {
+                        papi_core::de::push(
+                            &mut f_devices,
+                            "device",
+                            || <Device as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self { devices: f_devices })
+    }
 }
 /// A communication device (e-mail address, phone number, web address) of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct Device {
     /// Whether the device is displayed; undocumented beyond the sample.
     ///
     /// Wire: attribute `display`.
-    #[serde(
-        rename = "@display",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@display", skip_serializing_if = "Option::is_none")]
     pub display: Option<bool>,
     /// Device identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Context of the device (`pro`, `perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@info-type", skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// Display order.
     ///
     /// Wire: attribute `order`.
-    #[serde(
-        rename = "@order",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@order", skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
     /// Device subtype.
     ///
     /// Wire: attribute `subtype`.
-    #[serde(rename = "@subtype", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@subtype", skip_serializing_if = "Option::is_none")]
     pub subtype: Option<DeviceSubtype>,
     /// Device type.
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<DeviceType>,
     /// The address or number itself.
     ///
@@ -525,88 +840,270 @@ pub struct Device {
     #[serde(rename = "$text")]
     pub value: String,
 }
+impl papi_core::de::FromXml for Device {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_display: Option<Option<bool>> = None;
+        let mut f_id: Option<String> = None;
+        let mut f_info_type: Option<String> = None;
+        let mut f_order: Option<Option<i64>> = None;
+        let mut f_subtype: Option<DeviceSubtype> = None;
+        let mut f_kind: Option<DeviceType> = None;
+        let mut f_value: Option<String> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "display" => {
+                    papi_core::de::set(
+                        &mut f_display,
+                        "@display",
+                        papi_core::de::Seg::Attr("display"),
+                        || papi_core::de::parse_opt::<bool>(&value),
+                    )?
+                }
+                "id" => {
+                    papi_core::de::set(
+                        &mut f_id,
+                        "@id",
+                        papi_core::de::Seg::Attr("id"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "info-type" => {
+                    papi_core::de::set(
+                        &mut f_info_type,
+                        "@info-type",
+                        papi_core::de::Seg::Attr("info-type"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "order" => {
+                    papi_core::de::set(
+                        &mut f_order,
+                        "@order",
+                        papi_core::de::Seg::Attr("order"),
+                        || papi_core::de::parse_opt::<i64>(&value),
+                    )?
+                }
+                "subtype" => {
+                    papi_core::de::set(
+                        &mut f_subtype,
+                        "@subtype",
+                        papi_core::de::Seg::Attr("subtype"),
+                        || Ok(DeviceSubtype::from_wire(&value)),
+                    )?
+                }
+                "type" => {
+                    papi_core::de::set(
+                        &mut f_kind,
+                        "@type",
+                        papi_core::de::Seg::Attr("type"),
+                        || Ok(DeviceType::from_wire(&value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        let mut text = papi_core::de::Text::default();
+        if !empty {
+            while let Some((_, child_empty)) = x.child_text(&mut text)? {
+                x.skip(child_empty)?;
+            }
+        }
+        if let Some(value) = text.into_value() {
+            let value: Result<_, papi_core::de::DeError> = Ok(String::from(value));
+            f_value = Some(value?);
+        }
+        Ok(Self {
+            display: f_display.flatten(),
+            id: f_id,
+            info_type: f_info_type,
+            order: f_order.flatten(),
+            subtype: f_subtype,
+            kind: f_kind,
+            value: papi_core::de::required(f_value, papi_core::de::Seg::Child("$text"))?,
+        })
+    }
+}
 /// Postal addresses of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct AddressList {
     /// The addresses.
     ///
     /// Wire: element `<address>`.
-    #[serde(rename = "address", default)]
+    #[serde(rename = "address")]
     pub addresses: Vec<Address>,
+}
+impl papi_core::de::FromXml for AddressList {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_addresses: Vec<Address> = Vec::new();
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "address" => {
+                        papi_core::de::push(
+                            &mut f_addresses,
+                            "address",
+                            || <Address as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self { addresses: f_addresses })
+    }
 }
 /// A postal address of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct Address {
     /// Context of the address (`home` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@info-type", skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// First street line.
     ///
     /// Wire: element `<streetline1>`.
-    #[serde(rename = "streetline1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "streetline1", skip_serializing_if = "Option::is_none")]
     pub streetline1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<streetline2>`.
-    #[serde(rename = "streetline2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "streetline2", skip_serializing_if = "Option::is_none")]
     pub streetline2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<zip-code>`.
-    #[serde(rename = "zip-code", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "zip-code", skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<city>`.
-    #[serde(rename = "city", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "city", skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<state>`.
-    #[serde(rename = "state", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "state", skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+}
+impl papi_core::de::FromXml for Address {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_info_type: Option<String> = None;
+        let mut f_streetline1: Option<String> = None;
+        let mut f_streetline2: Option<String> = None;
+        let mut f_zip_code: Option<String> = None;
+        let mut f_city: Option<String> = None;
+        let mut f_state: Option<String> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "info-type" => {
+                    papi_core::de::set(
+                        &mut f_info_type,
+                        "@info-type",
+                        papi_core::de::Seg::Attr("info-type"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "streetline1" => {
+                        papi_core::de::set(
+                            &mut f_streetline1,
+                            "streetline1",
+                            papi_core::de::Seg::Child("streetline1"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "streetline2" => {
+                        papi_core::de::set(
+                            &mut f_streetline2,
+                            "streetline2",
+                            papi_core::de::Seg::Child("streetline2"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "zip-code" => {
+                        papi_core::de::set(
+                            &mut f_zip_code,
+                            "zip-code",
+                            papi_core::de::Seg::Child("zip-code"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "city" => {
+                        papi_core::de::set(
+                            &mut f_city,
+                            "city",
+                            papi_core::de::Seg::Child("city"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "state" => {
+                        papi_core::de::set(
+                            &mut f_state,
+                            "state",
+                            papi_core::de::Seg::Child("state"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            info_type: f_info_type,
+            streetline1: f_streetline1,
+            streetline2: f_streetline2,
+            zip_code: f_zip_code,
+            city: f_city,
+            state: f_state,
+        })
+    }
 }
 /// Result of adding a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct AddContactResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@request", skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name (`ctcupdatecontact`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@action", skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// Identifier of the new contact.
     ///
@@ -614,16 +1111,63 @@ pub struct AddContactResult {
     #[serde(rename = "id")]
     pub id: String,
 }
+impl papi_core::de::FromXml for AddContactResult {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_request: Option<String> = None;
+        let mut f_action: Option<String> = None;
+        let mut f_id: Option<String> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "request" => {
+                    papi_core::de::set(
+                        &mut f_request,
+                        "@request",
+                        papi_core::de::Seg::Attr("request"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "action" => {
+                    papi_core::de::set(
+                        &mut f_action,
+                        "@action",
+                        papi_core::de::Seg::Attr("action"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "id" => {
+                        papi_core::de::set(
+                            &mut f_id,
+                            "id",
+                            papi_core::de::Seg::Child("id"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            request: f_request,
+            action: f_action,
+            id: papi_core::de::required(f_id, papi_core::de::Seg::Child("id"))?,
+        })
+    }
+}
 /// The picture of a contact, base64-encoded in the answer.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct PictureData {
     /// The picture file.
@@ -634,8 +1178,53 @@ pub struct PictureData {
     /// Declared image type: gif, jpeg or bmp.
     ///
     /// Wire: element `<typeImage>`.
-    #[serde(rename = "typeImage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "typeImage", skip_serializing_if = "Option::is_none")]
     pub type_image: Option<String>,
+}
+impl papi_core::de::FromXml for PictureData {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_file: Option<MediaFile> = None;
+        let mut f_type_image: Option<String> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "filename" => {
+                        papi_core::de::set(
+                            &mut f_file,
+                            "filename",
+                            papi_core::de::Seg::Child("filename"),
+                            || <MediaFile as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    "typeImage" => {
+                        papi_core::de::set(
+                            &mut f_type_image,
+                            "typeImage",
+                            papi_core::de::Seg::Child("typeImage"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            file: papi_core::de::required(
+                f_file,
+                papi_core::de::Seg::Child("filename"),
+            )?,
+            type_image: f_type_image,
+        })
+    }
 }
 impl PictureData {
     /// The decoded picture and its image type. The type is sniffed from the bytes;
@@ -651,13 +1240,7 @@ impl PictureData {
 /// A media file attached to a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct MediaFile {
     /// The file content (base64 in the answer, decoded here).
@@ -668,41 +1251,125 @@ pub struct MediaFile {
     /// Whether the file is displayed; undocumented beyond the sample.
     ///
     /// Wire: attribute `display`.
-    #[serde(
-        rename = "@display",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@display", skip_serializing_if = "Option::is_none")]
     pub display: Option<bool>,
     /// File identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Context (`perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@info-type", skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// Display order.
     ///
     /// Wire: attribute `order`.
-    #[serde(
-        rename = "@order",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "@order", skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
     /// Subtype (`picture` in the sample).
     ///
     /// Wire: attribute `subtype`.
-    #[serde(rename = "@subtype", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@subtype", skip_serializing_if = "Option::is_none")]
     pub subtype: Option<String>,
     /// Type (`media` in the sample).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+}
+impl papi_core::de::FromXml for MediaFile {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let mut f_content: Option<papi_core::Base64Binary> = None;
+        let mut f_display: Option<Option<bool>> = None;
+        let mut f_id: Option<String> = None;
+        let mut f_info_type: Option<String> = None;
+        let mut f_order: Option<Option<i64>> = None;
+        let mut f_subtype: Option<String> = None;
+        let mut f_kind: Option<String> = None;
+        let mut attrs = papi_core::de::Attrs::new(start);
+        while let Some((name, value)) = attrs.next()? {
+            match name {
+                "content" => {
+                    papi_core::de::set(
+                        &mut f_content,
+                        "@content",
+                        papi_core::de::Seg::Attr("content"),
+                        || papi_core::de::base64(&value),
+                    )?
+                }
+                "display" => {
+                    papi_core::de::set(
+                        &mut f_display,
+                        "@display",
+                        papi_core::de::Seg::Attr("display"),
+                        || papi_core::de::parse_opt::<bool>(&value),
+                    )?
+                }
+                "id" => {
+                    papi_core::de::set(
+                        &mut f_id,
+                        "@id",
+                        papi_core::de::Seg::Attr("id"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "info-type" => {
+                    papi_core::de::set(
+                        &mut f_info_type,
+                        "@info-type",
+                        papi_core::de::Seg::Attr("info-type"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "order" => {
+                    papi_core::de::set(
+                        &mut f_order,
+                        "@order",
+                        papi_core::de::Seg::Attr("order"),
+                        || papi_core::de::parse_opt::<i64>(&value),
+                    )?
+                }
+                "subtype" => {
+                    papi_core::de::set(
+                        &mut f_subtype,
+                        "@subtype",
+                        papi_core::de::Seg::Attr("subtype"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                "type" => {
+                    papi_core::de::set(
+                        &mut f_kind,
+                        "@type",
+                        papi_core::de::Seg::Attr("type"),
+                        || Ok(String::from(value)),
+                    )?
+                }
+                _ => continue,
+            }
+        }
+        if !empty {
+            while let Some((_, child_empty)) = x.child()? {
+                x.skip(child_empty)?;
+            }
+        }
+        Ok(Self {
+            content: papi_core::de::required(
+                f_content,
+                papi_core::de::Seg::Attr("content"),
+            )?,
+            display: f_display.flatten(),
+            id: f_id,
+            info_type: f_info_type,
+            order: f_order.flatten(),
+            subtype: f_subtype,
+            kind: f_kind,
+        })
+    }
 }

@@ -9,7 +9,6 @@
 use std::io::Read;
 
 use reqwest::blocking::multipart::{Form, Part};
-use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::api::ApiDescriptor;
@@ -74,7 +73,7 @@ impl Transport {
     }
 
     /// Blocking [`crate::Transport::call`].
-    pub fn call<T: DeserializeOwned, S: ApiCode>(
+    pub fn call<T: crate::de::FromXml, S: ApiCode>(
         &self,
         req: Request,
         token: &UserToken,

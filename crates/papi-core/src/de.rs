@@ -1,55 +1,660 @@
-//! `deserialize_with` helpers for generated types.
+//! Pull decoding of XML elements into the generated types.
+//!
+//! Every generated response type implements [`FromXml`]: a loop over quick-xml [`Reader`]
+//! events (through [`Events`]) that reads the attributes and child elements it knows, skips
+//! the others and fills the struct; nothing goes through serde. The helpers here hold what
+//! every generated decoder shares: text reading (character data, CDATA, references),
+//! unknown-element skipping, the nesting depth cap, value parsing and the XML path of errors
+//! ([`DeError`], built only when something fails).
+//!
+//! The semantics are those of the serde deserializer they replace (quick-xml's): text is
+//! kept as written (not trimmed; references resolved, line ends normalised), an element
+//! met twice for a single field is an error, an element inside a text value is an error,
+//! optional numbers, booleans and dates treat an empty or blank value as absent, unknown
+//! attributes and elements are ignored.
 
-use std::fmt::Display;
+use std::borrow::Cow;
+use std::fmt::{Display, Write as _};
 use std::str::FromStr;
 
-use serde::de::{Deserialize, Deserializer, Error as _};
+pub use quick_xml::events::BytesStart;
+use quick_xml::events::{BytesRef, Event};
+use quick_xml::{Reader, XmlVersion};
 
-/// An element or attribute that may be absent or empty: missing, empty or whitespace-only
-/// gives `None`, anything else is trimmed and parsed with [`FromStr`].
-///
-/// Use with `#[serde(default, deserialize_with = "papi_core::de::empty_as_none")]`
-/// (quick-xml reads an empty `<b/>` as `Some("")` and refuses it as a number).
-pub fn empty_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+use crate::error::DecodeErrorKind;
+use crate::value::Base64Binary;
+
+/// Deepest element nesting accepted, counted from the document element (the decoders
+/// recurse once per known element, so this bounds their stack).
+pub const MAX_DEPTH: usize = 256;
+
+/// A type decoded from an XML element (implemented by the generated response types).
+pub trait FromXml: Sized {
+    /// Decodes the element whose start tag `start` was just read from `x` (`empty` for
+    /// `<x/>`), reading its content up to and including its end tag.
+    fn from_xml(x: &mut Events<'_>, start: &BytesStart<'_>, empty: bool) -> Result<Self, DeError>;
+}
+
+/// The element's text, as written.
+impl FromXml for String {
+    fn from_xml(x: &mut Events<'_>, _: &BytesStart<'_>, empty: bool) -> Result<Self, DeError> {
+        x.text(empty)
+    }
+}
+
+/// One step of the XML path of an error, innermost first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A child element (`/name`).
+    Child(&'static str),
+    /// An attribute (`/@name`).
+    Attr(&'static str),
+    /// The position in a repeated element (`[i]`).
+    Index(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DeKind {
+    Missing,
+    Invalid(String),
+    NotXml { position: usize, message: String },
+}
+
+/// A decoding failure inside an element, with its path below that element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeError {
+    kind: DeKind,
+    /// Innermost first.
+    path: Vec<Seg>,
+}
+
+impl DeError {
+    /// A required item is absent.
+    pub fn missing(seg: Seg) -> Self {
+        Self {
+            kind: DeKind::Missing,
+            path: vec![seg],
+        }
+    }
+
+    /// A value is not acceptable.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self {
+            kind: DeKind::Invalid(message.into()),
+            path: Vec::new(),
+        }
+    }
+
+    /// An element or text given twice for a single field.
+    pub fn duplicate(name: &str) -> Self {
+        Self::invalid(format!("duplicate field `{name}`"))
+    }
+
+    fn not_xml(position: usize, message: impl Into<String>) -> Self {
+        Self {
+            kind: DeKind::NotXml {
+                position,
+                message: message.into(),
+            },
+            path: Vec::new(),
+        }
+    }
+
+    /// Whether the XML itself is not well-formed (the reader cannot go on).
+    pub fn is_not_xml(&self) -> bool {
+        matches!(self.kind, DeKind::NotXml { .. })
+    }
+
+    /// The same error, one level further out.
+    pub fn at(mut self, seg: Seg) -> Self {
+        self.path.push(seg);
+        self
+    }
+
+    /// The error as a [`DecodeErrorKind`], its path under `prefix` (the XML path of the
+    /// decoded element); `offset` is the element's byte offset in the body.
+    pub fn into_kind(self, prefix: String, offset: usize) -> DecodeErrorKind {
+        let mut path = prefix;
+        for seg in self.path.iter().rev() {
+            let _ = match seg {
+                Seg::Child(n) => write!(path, "/{n}"),
+                Seg::Attr(n) => write!(path, "/@{n}"),
+                Seg::Index(i) => write!(path, "[{i}]"),
+            };
+        }
+        match self.kind {
+            DeKind::Missing => DecodeErrorKind::Missing { path },
+            DeKind::Invalid(message) => DecodeErrorKind::Invalid { path, message },
+            DeKind::NotXml { position, message } => DecodeErrorKind::NotXml {
+                position: position.saturating_add(offset),
+                message,
+            },
+        }
+    }
+}
+
+/// One path being tracked while reading (see [`Events::track`]).
+struct Tracked {
+    /// Its components: `comps[first..first + len]`.
+    first: usize,
+    len: usize,
+    /// How many leading components the open elements match.
+    matched: usize,
+    start: usize,
+    span: Option<std::ops::Range<usize>>,
+}
+
+/// quick-xml's reader over a document (or one element of it), with the checks of the
+/// decoder: well-formedness, references (character references and the five predefined
+/// entities only), no declaration inside the document element, the depth cap. It can
+/// also record where the first element at some paths is (the envelope's `result`,
+/// `error`…), whoever reads the events.
+pub struct Events<'a> {
+    reader: Reader<&'a [u8]>,
+    /// Open elements below the document element.
+    depth: usize,
+    root: String,
+    root_closed: bool,
+    /// The tracked paths (few allocations: this is set up for every answer, small ones
+    /// included); their components are ranges of `names`.
+    tracked: Vec<Tracked>,
+    comps: Vec<std::ops::Range<usize>>,
+    names: String,
+    /// The longest tracked path: deeper elements need no tracking.
+    max_len: usize,
+    spans: Vec<Option<std::ops::Range<usize>>>,
+}
+
+impl<'a> Events<'a> {
+    /// Reads `text` (a whole document, or one element).
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            reader: Reader::from_str(text),
+            depth: 0,
+            root: String::new(),
+            root_closed: false,
+            tracked: Vec::new(),
+            comps: Vec::new(),
+            names: String::new(),
+            max_len: 0,
+            spans: Vec::new(),
+        }
+    }
+
+    /// Byte offset of the reader.
+    pub(crate) fn pos(&self) -> usize {
+        usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
+    }
+
+    fn reader_error(&self, e: impl Display) -> DeError {
+        DeError::not_xml(
+            usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX),
+            e.to_string(),
+        )
+    }
+
+    /// Records, from now on, the span of the first element at each of `paths` (relative
+    /// to the document element, which must have been read).
+    pub(crate) fn track(&mut self, root: &str, paths: &[&[&str]]) {
+        self.root = root.to_owned();
+        self.names.clear();
+        self.comps.clear();
+        self.tracked.clear();
+        for p in paths {
+            let first = self.comps.len();
+            for c in p.iter() {
+                let start = self.names.len();
+                self.names.push_str(c);
+                self.comps.push(start..self.names.len());
+            }
+            self.tracked.push(Tracked {
+                first,
+                len: p.len(),
+                matched: 0,
+                start: 0,
+                span: None,
+            });
+        }
+        self.max_len = paths.iter().map(|p| p.len()).max().unwrap_or(0);
+    }
+
+    /// The spans recorded for the tracked paths.
+    pub(crate) fn spans(&mut self) -> &[Option<std::ops::Range<usize>>] {
+        self.spans = self.tracked.iter().map(|t| t.span.clone()).collect();
+        &self.spans
+    }
+
+    /// Whether the tracked path `i` has just been entered: the start tag just read is the
+    /// first element at it.
+    pub(crate) fn entered(&self, i: usize) -> bool {
+        self.tracked
+            .get(i)
+            .is_some_and(|t| t.span.is_none() && t.matched == self.depth)
+    }
+
+    /// The span of tracked path `i`, once found.
+    pub(crate) fn span(&self, i: usize) -> Option<&std::ops::Range<usize>> {
+        self.tracked.get(i).and_then(|t| t.span.as_ref())
+    }
+
+    /// Whether the end tag of the document element has been read.
+    pub(crate) fn root_closed(&self) -> bool {
+        self.root_closed
+    }
+
+    /// How many elements are open below the document element.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The raw next event (prolog, epilog).
+    pub(crate) fn raw(&mut self) -> Result<Event<'a>, quick_xml::Error> {
+        self.reader.read_event()
+    }
+
+    /// The error position of the reader.
+    pub(crate) fn error_position(&self) -> usize {
+        usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX)
+    }
+
+    /// The next event inside the document element, checked and tracked. The end tag of
+    /// the document element is returned like any other.
+    pub fn next_event(&mut self) -> Result<Event<'a>, DeError> {
+        let before = self.pos();
+        let event = self.reader.read_event().map_err(|e| self.reader_error(e))?;
+        match &event {
+            Event::Start(e) => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(DeError::not_xml(
+                        before,
+                        format!("elements nested deeper than {MAX_DEPTH}"),
+                    ));
+                }
+                if self.depth <= self.max_len {
+                    let depth = self.depth;
+                    let name = e.local_name();
+                    for t in self.tracked.iter_mut() {
+                        if t.span.is_none()
+                            && t.matched == depth - 1
+                            && depth <= t.len
+                            && self.names.get(self.comps[t.first + depth - 1].clone())
+                                == Some(name.as_ref())
+                        {
+                            t.matched = depth;
+                            t.start = before;
+                        }
+                    }
+                }
+            }
+            Event::Empty(e) if self.depth < self.max_len => {
+                let depth = self.depth;
+                let name = e.local_name();
+                let end = self.pos();
+                for t in self.tracked.iter_mut() {
+                    if t.span.is_none()
+                        && t.matched == depth
+                        && t.len == depth + 1
+                        && self.names.get(self.comps[t.first + depth].clone())
+                            == Some(name.as_ref())
+                    {
+                        t.span = Some(before..end);
+                    }
+                }
+            }
+            Event::End(_) => {
+                if self.depth > 0 {
+                    if self.depth <= self.max_len {
+                        let depth = self.depth;
+                        let end = self.pos();
+                        for t in self.tracked.iter_mut() {
+                            if t.span.is_none() && t.matched == depth {
+                                t.matched = depth - 1;
+                                if t.len == depth {
+                                    t.span = Some(t.start..end);
+                                }
+                            }
+                        }
+                    }
+                    self.depth -= 1;
+                } else {
+                    self.root_closed = true;
+                }
+            }
+            Event::GeneralRef(r) => {
+                resolve(r).map_err(|m| DeError::not_xml(before, m))?;
+            }
+            Event::Eof => {
+                return Err(DeError::not_xml(
+                    before,
+                    format!("unexpected end of document: <{}> is not closed", self.root),
+                ))
+            }
+            Event::DocType(_) | Event::Decl(_) => {
+                return Err(DeError::not_xml(
+                    before,
+                    "declaration inside the document element",
+                ))
+            }
+            _ => {}
+        }
+        Ok(event)
+    }
+
+    /// The first element of a standalone element's text (see [`Events::new`]): its start
+    /// tag and whether it is empty.
+    pub(crate) fn first_element(&mut self) -> Result<(BytesStart<'a>, bool), DeError> {
+        loop {
+            let before = self.pos();
+            match self.reader.read_event().map_err(|e| self.reader_error(e))? {
+                Event::Start(e) => return Ok((e, false)),
+                Event::Empty(e) => return Ok((e, true)),
+                Event::Eof => return Err(DeError::not_xml(before, "no element")),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next child element of the element being read (start tag, empty?), or `None`
+    /// at its end tag. Text between children is ignored.
+    pub fn child(&mut self) -> Result<Option<(BytesStart<'a>, bool)>, DeError> {
+        loop {
+            match self.next_event()? {
+                Event::Start(e) => return Ok(Some((e, false))),
+                Event::Empty(e) => return Ok(Some((e, true))),
+                Event::End(_) => return Ok(None),
+                _ => {}
+            }
+        }
+    }
+
+    /// Like [`Events::child`], collecting the element's own text into `text`.
+    pub fn child_text(
+        &mut self,
+        text: &mut Text,
+    ) -> Result<Option<(BytesStart<'a>, bool)>, DeError> {
+        loop {
+            match self.next_event()? {
+                Event::Start(e) => {
+                    text.end_run()?;
+                    return Ok(Some((e, false)));
+                }
+                Event::Empty(e) => {
+                    text.end_run()?;
+                    return Ok(Some((e, true)));
+                }
+                Event::End(_) => {
+                    text.end_run()?;
+                    return Ok(None);
+                }
+                Event::Text(t) => text.run.push_str(&t.xml10_content()),
+                Event::CData(c) => text.run.push_str(&c.xml10_content()),
+                Event::GeneralRef(r) => push_ref(&mut text.run, &r)?,
+                _ => {}
+            }
+        }
+    }
+
+    /// Skips the rest of the element whose start tag was just read.
+    pub fn skip(&mut self, empty: bool) -> Result<(), DeError> {
+        if empty {
+            return Ok(());
+        }
+        let mut depth = 1usize;
+        loop {
+            match self.next_event()? {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The text of the element whose start tag was just read: character data, CDATA and
+    /// references, as written (not trimmed; line ends normalised). An element inside is
+    /// an error.
+    pub fn text(&mut self, empty: bool) -> Result<String, DeError> {
+        if empty {
+            return Ok(String::new());
+        }
+        let mut out: Cow<'a, str> = Cow::Borrowed("");
+        loop {
+            match self.next_event()? {
+                Event::Text(t) => append(&mut out, t.xml10_content()),
+                Event::CData(c) => append(&mut out, c.xml10_content()),
+                Event::GeneralRef(r) => push_ref(out.to_mut(), &r)?,
+                Event::Start(e) | Event::Empty(e) => {
+                    return Err(DeError::invalid(format!(
+                        "cannot deserialize primitive type from mixed content, found unexpected tag <{}>",
+                        e.local_name().as_ref()
+                    )))
+                }
+                Event::End(_) => return Ok(out.into_owned()),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn append<'a>(out: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if out.is_empty() {
+        *out = piece;
+    } else {
+        out.to_mut().push_str(&piece);
+    }
+}
+
+/// The element's own text (the `$text` field of a generated type): each run of text
+/// between child elements that is not blank is one value; two are an error.
+#[derive(Debug, Default)]
+pub struct Text {
+    run: String,
+    value: Option<String>,
+}
+
+impl Text {
+    fn end_run(&mut self) -> Result<(), DeError> {
+        if self
+            .run
+            .chars()
+            .all(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+        {
+            self.run.clear();
+            return Ok(());
+        }
+        if self.value.is_some() {
+            return Err(DeError::duplicate("$text"));
+        }
+        self.value = Some(std::mem::take(&mut self.run));
+        Ok(())
+    }
+
+    /// The text, if any (as a `Cow`, like attribute values, so that the generated code
+    /// converts both alike).
+    pub fn into_value(self) -> Option<Cow<'static, str>> {
+        self.value.map(Cow::Owned)
+    }
+}
+
+/// The value of a reference: a character, or one of the five predefined entities.
+fn resolve(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) => Ok(Cow::Owned(c.to_string())),
+            _ => Err(format!(
+                "unknown or invalid reference &{};",
+                r.borrow().into_inner()
+            )),
+        };
+    }
+    let name = r.borrow().into_inner();
+    quick_xml::escape::resolve_predefined_entity(&name)
+        .map(Cow::Borrowed)
+        .ok_or_else(|| format!("unknown or invalid reference &{name};"))
+}
+
+fn push_ref(out: &mut String, r: &BytesRef<'_>) -> Result<(), DeError> {
+    let v = resolve(r).map_err(DeError::invalid)?;
+    out.push_str(&v);
+    Ok(())
+}
+
+/// The attributes of a start tag: (name, value) pairs, values normalised (references
+/// resolved, tabs and line breaks as spaces). Names are local names, except namespace
+/// declarations (skipped) and `xml:` attributes (full name).
+pub struct Attrs<'s> {
+    inner: quick_xml::events::attributes::Attributes<'s>,
+}
+
+impl<'s> Attrs<'s> {
+    /// The attributes of `start`.
+    pub fn new(start: &'s BytesStart<'_>) -> Self {
+        Self {
+            inner: start.attributes(),
+        }
+    }
+
+    /// The next attribute.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<(&'s str, Cow<'s, str>)>, DeError> {
+        for a in self.inner.by_ref() {
+            let a = a.map_err(|e| DeError::invalid(e.to_string()))?;
+            let key: &'s str = a.key.0;
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            let name = if key.starts_with("xml:") {
+                key
+            } else {
+                key.rsplit_once(':').map_or(key, |(_, local)| local)
+            };
+            let value = a
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|e| DeError::invalid(e.to_string()))?;
+            return Ok(Some((name, value)));
+        }
+        Ok(None)
+    }
+}
+
+/// Sets a single field once: a second occurrence is an error; a failure is placed at `seg`.
+pub fn set<T>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    seg: Seg,
+    value: impl FnOnce() -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    if slot.is_some() {
+        return Err(DeError::duplicate(name));
+    }
+    *slot = Some(value().map_err(|e| e.at(seg))?);
+    Ok(())
+}
+
+/// Adds one element of a repeated field; a failure is placed at `name[index]`.
+pub fn push<T>(
+    list: &mut Vec<T>,
+    name: &'static str,
+    value: impl FnOnce() -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    let index = list.len();
+    list.push(value().map_err(|e| e.at(Seg::Index(index)).at(Seg::Child(name)))?);
+    Ok(())
+}
+
+/// A required field: absent is [`DeError::missing`] at `seg`.
+pub fn required<T>(slot: Option<T>, seg: Seg) -> Result<T, DeError> {
+    slot.ok_or_else(|| DeError::missing(seg))
+}
+
+/// An optional number, boolean or date: missing, empty or blank gives `None`, anything
+/// else is trimmed and parsed with [`FromStr`].
+pub fn parse_opt<T: FromStr>(text: &str) -> Result<Option<T>, DeError>
 where
-    D: Deserializer<'de>,
-    T: FromStr,
     T::Err: Display,
 {
-    let text: Option<String> = Option::deserialize(d)?;
-    match text.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => t.parse().map(Some).map_err(|e| {
-            D::Error::custom(format!(
-                "expected {}, found {t:?}: {e}",
-                std::any::type_name::<T>()
-            ))
-        }),
+    match text.trim() {
+        "" => Ok(None),
+        t => parse(t).map(Some),
     }
+}
+
+/// A required number, boolean or date: trimmed and parsed with [`FromStr`].
+pub fn parse<T: FromStr>(text: &str) -> Result<T, DeError>
+where
+    T::Err: Display,
+{
+    let t = text.trim();
+    t.parse().map_err(|e| {
+        DeError::invalid(format!(
+            "expected {}, found {t:?}: {e}",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// Base64 content (whitespace ignored).
+pub fn base64(text: &str) -> Result<Base64Binary, DeError> {
+    Base64Binary::decode(text).map_err(|e| DeError::invalid(format!("invalid base64: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
+    use super::*;
 
-    #[derive(Debug, Deserialize)]
-    struct Row {
-        #[serde(rename = "n", default, deserialize_with = "super::empty_as_none")]
-        n: Option<u32>,
-        #[serde(rename = "@total", default, deserialize_with = "super::empty_as_none")]
-        total: Option<i64>,
+    #[test]
+    fn optional_scalars_empty_missing_blank_and_values() {
+        assert_eq!(parse_opt::<u32>(""), Ok(None));
+        assert_eq!(parse_opt::<u32>("  \u{a0}"), Ok(None));
+        assert_eq!(parse_opt::<i64>(" 7 "), Ok(Some(7)));
+        let e = parse_opt::<u32>("x").unwrap_err();
+        let kind = e.into_kind("r/n".into(), 0);
+        let DecodeErrorKind::Invalid { path, message } = kind else {
+            panic!("{kind:?}")
+        };
+        assert_eq!(path, "r/n");
+        assert!(message.contains("expected u32"), "{message}");
     }
 
     #[test]
-    fn empty_missing_blank_and_values() {
-        let r: Row = quick_xml::de::from_str("<r><n/></r>").unwrap();
-        assert_eq!(r.n, None);
-        assert_eq!(r.total, None);
-        let r: Row = quick_xml::de::from_str("<r total=\" 7 \"><n>  </n></r>").unwrap();
-        assert_eq!((r.n, r.total), (None, Some(7)));
-        let r: Row = quick_xml::de::from_str("<r><n> 42 </n></r>").unwrap();
-        assert_eq!(r.n, Some(42));
-        let err = quick_xml::de::from_str::<Row>("<r><n>x</n></r>").unwrap_err();
-        assert!(err.to_string().contains("expected u32"), "{err}");
+    fn text_is_kept_as_written_and_mixed_content_refused() {
+        let mut x = Events::new("<x> a &amp; <![CDATA[ q ]]><!-- c --> b </x>");
+        let (_, empty) = x.first_element().unwrap();
+        assert_eq!(x.text(empty).unwrap(), " a &  q  b ");
+        let mut x = Events::new("<x>a<y/>b</x>");
+        let (_, empty) = x.first_element().unwrap();
+        let e = x.text(empty).unwrap_err();
+        assert!(
+            matches!(e.kind, DeKind::Invalid(ref m) if m.contains("<y>")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn paths_are_built_outwards() {
+        let e = DeError::missing(Seg::Attr("id"))
+            .at(Seg::Index(3))
+            .at(Seg::Child("data"))
+            .at(Seg::Child("data-list"));
+        assert_eq!(
+            e.into_kind("xpage".into(), 0),
+            DecodeErrorKind::Missing {
+                path: "xpage/data-list/data[3]/@id".into()
+            }
+        );
+    }
+
+    #[test]
+    fn depth_is_capped_without_recursion() {
+        let deep = format!("<a>{}", "<a>".repeat(MAX_DEPTH + 10));
+        let mut x = Events::new(&deep);
+        let (_, empty) = x.first_element().unwrap();
+        let e = x.skip(empty).unwrap_err();
+        assert!(matches!(e.kind, DeKind::NotXml { ref message, .. } if message.contains("deeper")));
     }
 }

@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
-use serde::de::DeserializeOwned;
 use tracing::{field, Instrument, Span};
 use url::Url;
 
@@ -87,7 +86,7 @@ impl Transport {
     /// A plain call is `GET endpoint?action=…&params…&token=…`; a call with a file is a
     /// multipart/form-data POST (fields `action`, params, `token`, then the file part).
     /// Both carry `Authorization: Basic base64(id:password)`.
-    pub async fn call<T: DeserializeOwned, S: ApiCode>(
+    pub async fn call<T: crate::de::FromXml, S: ApiCode>(
         &self,
         req: Request,
         token: &UserToken,

@@ -1,10 +1,10 @@
 //! The request shape on the wire, against a local wiremock server.
 
+use papi_core::de::{self, BytesStart, DeError, Events, FromXml, Seg};
 use papi_core::{
     ApiDescriptor, Config, Envelope, Error, Request, ServiceCredentials, Transport, Upload,
     UserToken,
 };
-use serde::Deserialize;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -31,10 +31,27 @@ const ADDED: &str = r#"<?xml version="1.0" encoding="UTF-8" ?>
 /// `base64("myDemoSP:s3cr3t-pwd")`.
 const BASIC: &str = "Basic bXlEZW1vU1A6czNjcjN0LXB3ZA==";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct Added {
-    #[serde(rename = "id")]
     id: String,
+}
+
+/// Decoded as a generated type is: the `id` child element.
+impl FromXml for Added {
+    fn from_xml(x: &mut Events<'_>, _: &BytesStart<'_>, empty: bool) -> Result<Self, DeError> {
+        let mut id = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "id" => de::set(&mut id, "id", Seg::Child("id"), || x.text(child_empty))?,
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            id: de::required(id, Seg::Child("id"))?,
+        })
+    }
 }
 
 fn config(server: &MockServer) -> Config {

@@ -58,16 +58,6 @@ impl std::fmt::Display for MessagesInfo {
         f.write_str(self.wire())
     }
 }
-impl<'de> papi_core::serde::Deserialize<'de> for MessagesInfo {
-    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as papi_core::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from_wire(&value))
-    }
-}
 impl papi_core::serde::Serialize for MessagesInfo {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -82,18 +72,8 @@ impl papi_core::serde::Serialize for MessagesInfo {
 ///
 /// Each consented field is granted (child of `<UserAuthorizedData>`), protected (named in `<UserProtectedData>`: the
 /// user withheld consent) or not returned.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
-#[serde(
-    crate = "papi_core::serde",
-    from = "PersonalMessagesWire",
-    into = "PersonalMessagesWire"
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+#[serde(crate = "papi_core::serde", into = "PersonalMessagesWire")]
 pub struct PersonalMessages {
     /// Number of e-mails in the mailbox.
     ///
@@ -116,80 +96,237 @@ pub struct PersonalMessages {
     /// Wire: element `<PrivacyDashboardURL>`.
     pub privacy_dashboard_url: Option<String>,
 }
-#[derive(papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+impl papi_core::de::FromXml for PersonalMessages {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        <PersonalMessagesWire as papi_core::de::FromXml>::from_xml(x, start, empty)
+            .map(Self::from)
+    }
+}
+#[derive(papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct PersonalMessagesWire {
-    #[serde(
-        rename = "UserAuthorizedData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UserAuthorizedData", skip_serializing_if = "Option::is_none")]
     granted: Option<PersonalMessagesGranted>,
-    #[serde(
-        rename = "UserProtectedData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UserProtectedData", skip_serializing_if = "Option::is_none")]
     protected: Option<PersonalMessagesProtected>,
-    #[serde(
-        rename = "PrivacyDashboardURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PrivacyDashboardURL", skip_serializing_if = "Option::is_none")]
     privacy_dashboard_url: Option<String>,
 }
-#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+impl papi_core::de::FromXml for PersonalMessagesWire {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_granted: Option<PersonalMessagesGranted> = None;
+        let mut f_protected: Option<PersonalMessagesProtected> = None;
+        let mut f_privacy_dashboard_url: Option<String> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "UserAuthorizedData" => {
+                        papi_core::de::set(
+                            &mut f_granted,
+                            "UserAuthorizedData",
+                            papi_core::de::Seg::Child("UserAuthorizedData"),
+                            || <PersonalMessagesGranted as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    "UserProtectedData" => {
+                        papi_core::de::set(
+                            &mut f_protected,
+                            "UserProtectedData",
+                            papi_core::de::Seg::Child("UserProtectedData"),
+                            || <PersonalMessagesProtected as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    "PrivacyDashboardURL" => {
+                        papi_core::de::set(
+                            &mut f_privacy_dashboard_url,
+                            "PrivacyDashboardURL",
+                            papi_core::de::Seg::Child("PrivacyDashboardURL"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            granted: f_granted,
+            protected: f_protected,
+            privacy_dashboard_url: f_privacy_dashboard_url,
+        })
+    }
+}
+#[derive(Default, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct PersonalMessagesGranted {
-    #[serde(
-        rename = "NoEMails",
-        alias = "NoEmails",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "NoEMails", skip_serializing_if = "Option::is_none")]
     no_emails: Option<i64>,
-    #[serde(
-        rename = "NoUnReadMails",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "NoUnReadMails", skip_serializing_if = "Option::is_none")]
     no_unread_mails: Option<i64>,
-    #[serde(
-        rename = "NoSMS",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "NoSMS", skip_serializing_if = "Option::is_none")]
     no_sms: Option<i64>,
-    #[serde(
-        rename = "EmailsLastNDetailed",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "EmailsLastNDetailed", skip_serializing_if = "Option::is_none")]
     emails_last_n_detailed: Option<EmailsLastNDetailed>,
 }
-#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+impl papi_core::de::FromXml for PersonalMessagesGranted {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_no_emails: Option<Option<i64>> = None;
+        let mut f_no_unread_mails: Option<Option<i64>> = None;
+        let mut f_no_sms: Option<Option<i64>> = None;
+        let mut f_emails_last_n_detailed: Option<EmailsLastNDetailed> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "NoEMails" | "NoEmails" => {
+                        papi_core::de::set(
+                            &mut f_no_emails,
+                            "NoEMails",
+                            papi_core::de::Seg::Child("NoEMails"),
+                            || {
+                                x
+                                    .text(child_empty)
+                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
+                            },
+                        )?
+                    }
+                    "NoUnReadMails" => {
+                        papi_core::de::set(
+                            &mut f_no_unread_mails,
+                            "NoUnReadMails",
+                            papi_core::de::Seg::Child("NoUnReadMails"),
+                            || {
+                                x
+                                    .text(child_empty)
+                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
+                            },
+                        )?
+                    }
+                    "NoSMS" => {
+                        papi_core::de::set(
+                            &mut f_no_sms,
+                            "NoSMS",
+                            papi_core::de::Seg::Child("NoSMS"),
+                            || {
+                                x
+                                    .text(child_empty)
+                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
+                            },
+                        )?
+                    }
+                    "EmailsLastNDetailed" => {
+                        papi_core::de::set(
+                            &mut f_emails_last_n_detailed,
+                            "EmailsLastNDetailed",
+                            papi_core::de::Seg::Child("EmailsLastNDetailed"),
+                            || <EmailsLastNDetailed as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            no_emails: f_no_emails.flatten(),
+            no_unread_mails: f_no_unread_mails.flatten(),
+            no_sms: f_no_sms.flatten(),
+            emails_last_n_detailed: f_emails_last_n_detailed,
+        })
+    }
+}
+#[derive(Default, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct PersonalMessagesProtected {
-    #[serde(
-        rename = "NoEMails",
-        alias = "NoEmails",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "NoEMails", skip_serializing_if = "Option::is_none")]
     no_emails: Option<papi_core::Present>,
-    #[serde(rename = "NoUnReadMails", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NoUnReadMails", skip_serializing_if = "Option::is_none")]
     no_unread_mails: Option<papi_core::Present>,
-    #[serde(rename = "NoSMS", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NoSMS", skip_serializing_if = "Option::is_none")]
     no_sms: Option<papi_core::Present>,
-    #[serde(
-        rename = "EmailsLastNDetailed",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "EmailsLastNDetailed", skip_serializing_if = "Option::is_none")]
     emails_last_n_detailed: Option<papi_core::Present>,
+}
+impl papi_core::de::FromXml for PersonalMessagesProtected {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_no_emails: Option<papi_core::Present> = None;
+        let mut f_no_unread_mails: Option<papi_core::Present> = None;
+        let mut f_no_sms: Option<papi_core::Present> = None;
+        let mut f_emails_last_n_detailed: Option<papi_core::Present> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "NoEMails" | "NoEmails" => {
+                        papi_core::de::set(
+                            &mut f_no_emails,
+                            "NoEMails",
+                            papi_core::de::Seg::Child("NoEMails"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "NoUnReadMails" => {
+                        papi_core::de::set(
+                            &mut f_no_unread_mails,
+                            "NoUnReadMails",
+                            papi_core::de::Seg::Child("NoUnReadMails"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "NoSMS" => {
+                        papi_core::de::set(
+                            &mut f_no_sms,
+                            "NoSMS",
+                            papi_core::de::Seg::Child("NoSMS"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "EmailsLastNDetailed" => {
+                        papi_core::de::set(
+                            &mut f_emails_last_n_detailed,
+                            "EmailsLastNDetailed",
+                            papi_core::de::Seg::Child("EmailsLastNDetailed"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            no_emails: f_no_emails,
+            no_unread_mails: f_no_unread_mails,
+            no_sms: f_no_sms,
+            emails_last_n_detailed: f_emails_last_n_detailed,
+        })
+    }
 }
 impl From<PersonalMessages> for PersonalMessagesWire {
     fn from(value: PersonalMessages) -> Self {
@@ -276,79 +413,198 @@ impl From<PersonalMessagesWire> for PersonalMessages {
 /// Overview of the last unread e-mails.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct EmailsLastNDetailed {
     /// The e-mails.
     ///
     /// Wire: element `<msgs>`.
-    #[serde(rename = "msgs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "msgs", skip_serializing_if = "Option::is_none")]
     pub messages: Option<MailList>,
+}
+impl papi_core::de::FromXml for EmailsLastNDetailed {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_messages: Option<MailList> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "msgs" => {
+                        papi_core::de::set(
+                            &mut f_messages,
+                            "msgs",
+                            papi_core::de::Seg::Child("msgs"),
+                            || <MailList as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self { messages: f_messages })
+    }
 }
 /// A list of e-mail overviews.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct MailList {
     /// The e-mails.
     ///
     /// Wire: element `<msg>`.
-    #[serde(rename = "msg", default)]
+    #[serde(rename = "msg")]
     pub items: Vec<MailOverview>,
+}
+impl papi_core::de::FromXml for MailList {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_items: Vec<MailOverview> = Vec::new();
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "msg" => {
+                        papi_core::de::push(
+                            &mut f_items,
+                            "msg",
+                            || <MailOverview as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self { items: f_items })
+    }
 }
 /// Overview of one unread e-mail.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct MailOverview {
     /// Message identifier.
     ///
     /// Wire: element `<msg_id>`.
-    #[serde(rename = "msg_id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "msg_id", skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Sender as printed by the mailbox.
     ///
     /// Wire: element `<msg_from>`.
-    #[serde(rename = "msg_from", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "msg_from", skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Date as printed by the mailbox (RFC 2822 style in the sample).
     ///
     /// Wire: element `<msg_date>`.
-    #[serde(rename = "msg_date", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "msg_date", skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Subject.
     ///
     /// Wire: element `<msg_subject>`.
-    #[serde(rename = "msg_subject", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "msg_subject", skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// First characters of the body.
     ///
     /// Wire: element `<msg_begin_body>`.
-    #[serde(rename = "msg_begin_body", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "msg_begin_body", skip_serializing_if = "Option::is_none")]
     pub begin_body: Option<String>,
     /// Webmail address of the message.
     ///
     /// Wire: element `<msg_url_access>`.
-    #[serde(rename = "msg_url_access", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "msg_url_access", skip_serializing_if = "Option::is_none")]
     pub url_access: Option<String>,
+}
+impl papi_core::de::FromXml for MailOverview {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_id: Option<String> = None;
+        let mut f_from: Option<String> = None;
+        let mut f_date: Option<String> = None;
+        let mut f_subject: Option<String> = None;
+        let mut f_begin_body: Option<String> = None;
+        let mut f_url_access: Option<String> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "msg_id" => {
+                        papi_core::de::set(
+                            &mut f_id,
+                            "msg_id",
+                            papi_core::de::Seg::Child("msg_id"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "msg_from" => {
+                        papi_core::de::set(
+                            &mut f_from,
+                            "msg_from",
+                            papi_core::de::Seg::Child("msg_from"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "msg_date" => {
+                        papi_core::de::set(
+                            &mut f_date,
+                            "msg_date",
+                            papi_core::de::Seg::Child("msg_date"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "msg_subject" => {
+                        papi_core::de::set(
+                            &mut f_subject,
+                            "msg_subject",
+                            papi_core::de::Seg::Child("msg_subject"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "msg_begin_body" => {
+                        papi_core::de::set(
+                            &mut f_begin_body,
+                            "msg_begin_body",
+                            papi_core::de::Seg::Child("msg_begin_body"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "msg_url_access" => {
+                        papi_core::de::set(
+                            &mut f_url_access,
+                            "msg_url_access",
+                            papi_core::de::Seg::Child("msg_url_access"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            id: f_id,
+            from: f_from,
+            date: f_date,
+            subject: f_subject,
+            begin_body: f_begin_body,
+            url_access: f_url_access,
+        })
+    }
 }

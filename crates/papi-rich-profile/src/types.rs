@@ -173,16 +173,6 @@ impl std::fmt::Display for RichProfileInfo {
         f.write_str(self.wire())
     }
 }
-impl<'de> papi_core::serde::Deserialize<'de> for RichProfileInfo {
-    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = <String as papi_core::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from_wire(&value))
-    }
-}
 impl papi_core::serde::Serialize for RichProfileInfo {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -197,14 +187,8 @@ impl papi_core::serde::Serialize for RichProfileInfo {
 ///
 /// Each consented field is granted (child of `<UserAuthorizedData>`), protected (named in `<UserProtectedData>`: the
 /// user withheld consent) or not returned. Note: UserProtectedData is inferred from the Messages API; RichProfile's refusal sample was not recovered.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
-#[serde(crate = "papi_core::serde", from = "RichProfileWire", into = "RichProfileWire")]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+#[serde(crate = "papi_core::serde", into = "RichProfileWire")]
 pub struct RichProfile {
     /// First name.
     ///
@@ -311,244 +295,749 @@ pub struct RichProfile {
     /// Wire: element `<CentersOfInterests>`.
     pub centers_of_interests: papi_core::Consented<String>,
 }
-#[derive(papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+impl papi_core::de::FromXml for RichProfile {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        <RichProfileWire as papi_core::de::FromXml>::from_xml(x, start, empty)
+            .map(Self::from)
+    }
+}
+#[derive(papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct RichProfileWire {
-    #[serde(
-        rename = "UserAuthorizedData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UserAuthorizedData", skip_serializing_if = "Option::is_none")]
     granted: Option<RichProfileGranted>,
-    #[serde(
-        rename = "UserProtectedData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "UserProtectedData", skip_serializing_if = "Option::is_none")]
     protected: Option<RichProfileProtected>,
 }
-#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+impl papi_core::de::FromXml for RichProfileWire {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_granted: Option<RichProfileGranted> = None;
+        let mut f_protected: Option<RichProfileProtected> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "UserAuthorizedData" => {
+                        papi_core::de::set(
+                            &mut f_granted,
+                            "UserAuthorizedData",
+                            papi_core::de::Seg::Child("UserAuthorizedData"),
+                            || <RichProfileGranted as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    "UserProtectedData" => {
+                        papi_core::de::set(
+                            &mut f_protected,
+                            "UserProtectedData",
+                            papi_core::de::Seg::Child("UserProtectedData"),
+                            || <RichProfileProtected as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            granted: f_granted,
+            protected: f_protected,
+        })
+    }
+}
+#[derive(Default, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct RichProfileGranted {
-    #[serde(rename = "Firstname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Firstname", skip_serializing_if = "Option::is_none")]
     firstname: Option<String>,
-    #[serde(rename = "Lastname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Lastname", skip_serializing_if = "Option::is_none")]
     lastname: Option<String>,
-    #[serde(
-        rename = "DisplayNme",
-        alias = "Displayname",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "DisplayNme", skip_serializing_if = "Option::is_none")]
     display_name: Option<String>,
-    #[serde(rename = "UserEMail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "UserEMail", skip_serializing_if = "Option::is_none")]
     user_email: Option<String>,
-    #[serde(
-        rename = "Gender",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "papi_core::de::empty_as_none",
-    )]
+    #[serde(rename = "Gender", skip_serializing_if = "Option::is_none")]
     gender: Option<i64>,
-    #[serde(rename = "DateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DateOfBirth", skip_serializing_if = "Option::is_none")]
     date_of_birth: Option<String>,
-    #[serde(rename = "NDP", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NDP", skip_serializing_if = "Option::is_none")]
     ndp: Option<String>,
-    #[serde(rename = "HomePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HomePhone", skip_serializing_if = "Option::is_none")]
     home_phone: Option<String>,
-    #[serde(rename = "MobilePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MobilePhone", skip_serializing_if = "Option::is_none")]
     mobile_phone: Option<String>,
-    #[serde(rename = "OfficeFax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OfficeFax", skip_serializing_if = "Option::is_none")]
     office_fax: Option<String>,
-    #[serde(
-        rename = "OfficeMobileNumber",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "OfficeMobileNumber", skip_serializing_if = "Option::is_none")]
     office_mobile_number: Option<String>,
-    #[serde(rename = "OfficePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OfficePhone", skip_serializing_if = "Option::is_none")]
     office_phone: Option<String>,
-    #[serde(
-        rename = "MobileDeviceTac",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "MobileDeviceTac", skip_serializing_if = "Option::is_none")]
     mobile_device_tac: Option<String>,
-    #[serde(
-        rename = "MobileDeviceModel",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "MobileDeviceModel", skip_serializing_if = "Option::is_none")]
     mobile_device_model: Option<String>,
-    #[serde(
-        rename = "MobileDeviceBrand",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "MobileDeviceBrand", skip_serializing_if = "Option::is_none")]
     mobile_device_brand: Option<String>,
-    #[serde(
-        rename = "PreferredLanguage",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PreferredLanguage", skip_serializing_if = "Option::is_none")]
     preferred_language: Option<String>,
-    #[serde(rename = "HomeAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HomeAddress", skip_serializing_if = "Option::is_none")]
     home_address: Option<PostalAddress>,
-    #[serde(rename = "OfficeAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OfficeAddress", skip_serializing_if = "Option::is_none")]
     office_address: Option<PostalAddress>,
-    #[serde(
-        rename = "ProfileModificationDate",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "ProfileModificationDate", skip_serializing_if = "Option::is_none")]
     profile_modification_date: Option<String>,
-    #[serde(
-        rename = "ProfileCreationDate",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "ProfileCreationDate", skip_serializing_if = "Option::is_none")]
     profile_creation_date: Option<String>,
-    #[serde(rename = "UserType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "UserType", skip_serializing_if = "Option::is_none")]
     user_type: Option<String>,
-    #[serde(
-        rename = "PictureTagTinyURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagTinyURL", skip_serializing_if = "Option::is_none")]
     picture_tag_tiny_url: Option<String>,
-    #[serde(
-        rename = "PictureTagSmallURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagSmallURL", skip_serializing_if = "Option::is_none")]
     picture_tag_small_url: Option<String>,
-    #[serde(
-        rename = "PictureTagLargeURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagLargeURL", skip_serializing_if = "Option::is_none")]
     picture_tag_large_url: Option<String>,
-    #[serde(
-        rename = "PictureTagMediumURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagMediumURL", skip_serializing_if = "Option::is_none")]
     picture_tag_medium_url: Option<String>,
-    #[serde(
-        rename = "CentersOfInterests",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "CentersOfInterests", skip_serializing_if = "Option::is_none")]
     centers_of_interests: Option<String>,
 }
-#[derive(Default, papi_core::serde::Deserialize, papi_core::serde::Serialize)]
+impl papi_core::de::FromXml for RichProfileGranted {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_firstname: Option<String> = None;
+        let mut f_lastname: Option<String> = None;
+        let mut f_display_name: Option<String> = None;
+        let mut f_user_email: Option<String> = None;
+        let mut f_gender: Option<Option<i64>> = None;
+        let mut f_date_of_birth: Option<String> = None;
+        let mut f_ndp: Option<String> = None;
+        let mut f_home_phone: Option<String> = None;
+        let mut f_mobile_phone: Option<String> = None;
+        let mut f_office_fax: Option<String> = None;
+        let mut f_office_mobile_number: Option<String> = None;
+        let mut f_office_phone: Option<String> = None;
+        let mut f_mobile_device_tac: Option<String> = None;
+        let mut f_mobile_device_model: Option<String> = None;
+        let mut f_mobile_device_brand: Option<String> = None;
+        let mut f_preferred_language: Option<String> = None;
+        let mut f_home_address: Option<PostalAddress> = None;
+        let mut f_office_address: Option<PostalAddress> = None;
+        let mut f_profile_modification_date: Option<String> = None;
+        let mut f_profile_creation_date: Option<String> = None;
+        let mut f_user_type: Option<String> = None;
+        let mut f_picture_tag_tiny_url: Option<String> = None;
+        let mut f_picture_tag_small_url: Option<String> = None;
+        let mut f_picture_tag_large_url: Option<String> = None;
+        let mut f_picture_tag_medium_url: Option<String> = None;
+        let mut f_centers_of_interests: Option<String> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "Firstname" => {
+                        papi_core::de::set(
+                            &mut f_firstname,
+                            "Firstname",
+                            papi_core::de::Seg::Child("Firstname"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "Lastname" => {
+                        papi_core::de::set(
+                            &mut f_lastname,
+                            "Lastname",
+                            papi_core::de::Seg::Child("Lastname"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "DisplayNme" | "Displayname" => {
+                        papi_core::de::set(
+                            &mut f_display_name,
+                            "DisplayNme",
+                            papi_core::de::Seg::Child("DisplayNme"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "UserEMail" => {
+                        papi_core::de::set(
+                            &mut f_user_email,
+                            "UserEMail",
+                            papi_core::de::Seg::Child("UserEMail"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "Gender" => {
+                        papi_core::de::set(
+                            &mut f_gender,
+                            "Gender",
+                            papi_core::de::Seg::Child("Gender"),
+                            || {
+                                x
+                                    .text(child_empty)
+                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
+                            },
+                        )?
+                    }
+                    "DateOfBirth" => {
+                        papi_core::de::set(
+                            &mut f_date_of_birth,
+                            "DateOfBirth",
+                            papi_core::de::Seg::Child("DateOfBirth"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "NDP" => {
+                        papi_core::de::set(
+                            &mut f_ndp,
+                            "NDP",
+                            papi_core::de::Seg::Child("NDP"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "HomePhone" => {
+                        papi_core::de::set(
+                            &mut f_home_phone,
+                            "HomePhone",
+                            papi_core::de::Seg::Child("HomePhone"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "MobilePhone" => {
+                        papi_core::de::set(
+                            &mut f_mobile_phone,
+                            "MobilePhone",
+                            papi_core::de::Seg::Child("MobilePhone"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "OfficeFax" => {
+                        papi_core::de::set(
+                            &mut f_office_fax,
+                            "OfficeFax",
+                            papi_core::de::Seg::Child("OfficeFax"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "OfficeMobileNumber" => {
+                        papi_core::de::set(
+                            &mut f_office_mobile_number,
+                            "OfficeMobileNumber",
+                            papi_core::de::Seg::Child("OfficeMobileNumber"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "OfficePhone" => {
+                        papi_core::de::set(
+                            &mut f_office_phone,
+                            "OfficePhone",
+                            papi_core::de::Seg::Child("OfficePhone"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "MobileDeviceTac" => {
+                        papi_core::de::set(
+                            &mut f_mobile_device_tac,
+                            "MobileDeviceTac",
+                            papi_core::de::Seg::Child("MobileDeviceTac"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "MobileDeviceModel" => {
+                        papi_core::de::set(
+                            &mut f_mobile_device_model,
+                            "MobileDeviceModel",
+                            papi_core::de::Seg::Child("MobileDeviceModel"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "MobileDeviceBrand" => {
+                        papi_core::de::set(
+                            &mut f_mobile_device_brand,
+                            "MobileDeviceBrand",
+                            papi_core::de::Seg::Child("MobileDeviceBrand"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "PreferredLanguage" => {
+                        papi_core::de::set(
+                            &mut f_preferred_language,
+                            "PreferredLanguage",
+                            papi_core::de::Seg::Child("PreferredLanguage"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "HomeAddress" => {
+                        papi_core::de::set(
+                            &mut f_home_address,
+                            "HomeAddress",
+                            papi_core::de::Seg::Child("HomeAddress"),
+                            || <PostalAddress as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    "OfficeAddress" => {
+                        papi_core::de::set(
+                            &mut f_office_address,
+                            "OfficeAddress",
+                            papi_core::de::Seg::Child("OfficeAddress"),
+                            || <PostalAddress as papi_core::de::FromXml>::from_xml(
+                                x,
+                                &child,
+                                child_empty,
+                            ),
+                        )?
+                    }
+                    "ProfileModificationDate" => {
+                        papi_core::de::set(
+                            &mut f_profile_modification_date,
+                            "ProfileModificationDate",
+                            papi_core::de::Seg::Child("ProfileModificationDate"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "ProfileCreationDate" => {
+                        papi_core::de::set(
+                            &mut f_profile_creation_date,
+                            "ProfileCreationDate",
+                            papi_core::de::Seg::Child("ProfileCreationDate"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "UserType" => {
+                        papi_core::de::set(
+                            &mut f_user_type,
+                            "UserType",
+                            papi_core::de::Seg::Child("UserType"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "PictureTagTinyURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_tiny_url,
+                            "PictureTagTinyURL",
+                            papi_core::de::Seg::Child("PictureTagTinyURL"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "PictureTagSmallURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_small_url,
+                            "PictureTagSmallURL",
+                            papi_core::de::Seg::Child("PictureTagSmallURL"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "PictureTagLargeURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_large_url,
+                            "PictureTagLargeURL",
+                            papi_core::de::Seg::Child("PictureTagLargeURL"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "PictureTagMediumURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_medium_url,
+                            "PictureTagMediumURL",
+                            papi_core::de::Seg::Child("PictureTagMediumURL"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "CentersOfInterests" => {
+                        papi_core::de::set(
+                            &mut f_centers_of_interests,
+                            "CentersOfInterests",
+                            papi_core::de::Seg::Child("CentersOfInterests"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            firstname: f_firstname,
+            lastname: f_lastname,
+            display_name: f_display_name,
+            user_email: f_user_email,
+            gender: f_gender.flatten(),
+            date_of_birth: f_date_of_birth,
+            ndp: f_ndp,
+            home_phone: f_home_phone,
+            mobile_phone: f_mobile_phone,
+            office_fax: f_office_fax,
+            office_mobile_number: f_office_mobile_number,
+            office_phone: f_office_phone,
+            mobile_device_tac: f_mobile_device_tac,
+            mobile_device_model: f_mobile_device_model,
+            mobile_device_brand: f_mobile_device_brand,
+            preferred_language: f_preferred_language,
+            home_address: f_home_address,
+            office_address: f_office_address,
+            profile_modification_date: f_profile_modification_date,
+            profile_creation_date: f_profile_creation_date,
+            user_type: f_user_type,
+            picture_tag_tiny_url: f_picture_tag_tiny_url,
+            picture_tag_small_url: f_picture_tag_small_url,
+            picture_tag_large_url: f_picture_tag_large_url,
+            picture_tag_medium_url: f_picture_tag_medium_url,
+            centers_of_interests: f_centers_of_interests,
+        })
+    }
+}
+#[derive(Default, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 struct RichProfileProtected {
-    #[serde(rename = "Firstname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Firstname", skip_serializing_if = "Option::is_none")]
     firstname: Option<papi_core::Present>,
-    #[serde(rename = "Lastname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Lastname", skip_serializing_if = "Option::is_none")]
     lastname: Option<papi_core::Present>,
-    #[serde(
-        rename = "DisplayNme",
-        alias = "Displayname",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "DisplayNme", skip_serializing_if = "Option::is_none")]
     display_name: Option<papi_core::Present>,
-    #[serde(rename = "UserEMail", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "UserEMail", skip_serializing_if = "Option::is_none")]
     user_email: Option<papi_core::Present>,
-    #[serde(rename = "Gender", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Gender", skip_serializing_if = "Option::is_none")]
     gender: Option<papi_core::Present>,
-    #[serde(rename = "DateOfBirth", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "DateOfBirth", skip_serializing_if = "Option::is_none")]
     date_of_birth: Option<papi_core::Present>,
-    #[serde(rename = "NDP", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "NDP", skip_serializing_if = "Option::is_none")]
     ndp: Option<papi_core::Present>,
-    #[serde(rename = "HomePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HomePhone", skip_serializing_if = "Option::is_none")]
     home_phone: Option<papi_core::Present>,
-    #[serde(rename = "MobilePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "MobilePhone", skip_serializing_if = "Option::is_none")]
     mobile_phone: Option<papi_core::Present>,
-    #[serde(rename = "OfficeFax", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OfficeFax", skip_serializing_if = "Option::is_none")]
     office_fax: Option<papi_core::Present>,
-    #[serde(
-        rename = "OfficeMobileNumber",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "OfficeMobileNumber", skip_serializing_if = "Option::is_none")]
     office_mobile_number: Option<papi_core::Present>,
-    #[serde(rename = "OfficePhone", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OfficePhone", skip_serializing_if = "Option::is_none")]
     office_phone: Option<papi_core::Present>,
-    #[serde(
-        rename = "MobileDeviceTac",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "MobileDeviceTac", skip_serializing_if = "Option::is_none")]
     mobile_device_tac: Option<papi_core::Present>,
-    #[serde(
-        rename = "MobileDeviceModel",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "MobileDeviceModel", skip_serializing_if = "Option::is_none")]
     mobile_device_model: Option<papi_core::Present>,
-    #[serde(
-        rename = "MobileDeviceBrand",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "MobileDeviceBrand", skip_serializing_if = "Option::is_none")]
     mobile_device_brand: Option<papi_core::Present>,
-    #[serde(
-        rename = "PreferredLanguage",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PreferredLanguage", skip_serializing_if = "Option::is_none")]
     preferred_language: Option<papi_core::Present>,
-    #[serde(rename = "HomeAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "HomeAddress", skip_serializing_if = "Option::is_none")]
     home_address: Option<papi_core::Present>,
-    #[serde(rename = "OfficeAddress", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "OfficeAddress", skip_serializing_if = "Option::is_none")]
     office_address: Option<papi_core::Present>,
-    #[serde(
-        rename = "ProfileModificationDate",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "ProfileModificationDate", skip_serializing_if = "Option::is_none")]
     profile_modification_date: Option<papi_core::Present>,
-    #[serde(
-        rename = "ProfileCreationDate",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "ProfileCreationDate", skip_serializing_if = "Option::is_none")]
     profile_creation_date: Option<papi_core::Present>,
-    #[serde(rename = "UserType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "UserType", skip_serializing_if = "Option::is_none")]
     user_type: Option<papi_core::Present>,
-    #[serde(
-        rename = "PictureTagTinyURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagTinyURL", skip_serializing_if = "Option::is_none")]
     picture_tag_tiny_url: Option<papi_core::Present>,
-    #[serde(
-        rename = "PictureTagSmallURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagSmallURL", skip_serializing_if = "Option::is_none")]
     picture_tag_small_url: Option<papi_core::Present>,
-    #[serde(
-        rename = "PictureTagLargeURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagLargeURL", skip_serializing_if = "Option::is_none")]
     picture_tag_large_url: Option<papi_core::Present>,
-    #[serde(
-        rename = "PictureTagMediumURL",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "PictureTagMediumURL", skip_serializing_if = "Option::is_none")]
     picture_tag_medium_url: Option<papi_core::Present>,
-    #[serde(
-        rename = "CentersOfInterests",
-        default,
-        skip_serializing_if = "Option::is_none",
-    )]
+    #[serde(rename = "CentersOfInterests", skip_serializing_if = "Option::is_none")]
     centers_of_interests: Option<papi_core::Present>,
+}
+impl papi_core::de::FromXml for RichProfileProtected {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_firstname: Option<papi_core::Present> = None;
+        let mut f_lastname: Option<papi_core::Present> = None;
+        let mut f_display_name: Option<papi_core::Present> = None;
+        let mut f_user_email: Option<papi_core::Present> = None;
+        let mut f_gender: Option<papi_core::Present> = None;
+        let mut f_date_of_birth: Option<papi_core::Present> = None;
+        let mut f_ndp: Option<papi_core::Present> = None;
+        let mut f_home_phone: Option<papi_core::Present> = None;
+        let mut f_mobile_phone: Option<papi_core::Present> = None;
+        let mut f_office_fax: Option<papi_core::Present> = None;
+        let mut f_office_mobile_number: Option<papi_core::Present> = None;
+        let mut f_office_phone: Option<papi_core::Present> = None;
+        let mut f_mobile_device_tac: Option<papi_core::Present> = None;
+        let mut f_mobile_device_model: Option<papi_core::Present> = None;
+        let mut f_mobile_device_brand: Option<papi_core::Present> = None;
+        let mut f_preferred_language: Option<papi_core::Present> = None;
+        let mut f_home_address: Option<papi_core::Present> = None;
+        let mut f_office_address: Option<papi_core::Present> = None;
+        let mut f_profile_modification_date: Option<papi_core::Present> = None;
+        let mut f_profile_creation_date: Option<papi_core::Present> = None;
+        let mut f_user_type: Option<papi_core::Present> = None;
+        let mut f_picture_tag_tiny_url: Option<papi_core::Present> = None;
+        let mut f_picture_tag_small_url: Option<papi_core::Present> = None;
+        let mut f_picture_tag_large_url: Option<papi_core::Present> = None;
+        let mut f_picture_tag_medium_url: Option<papi_core::Present> = None;
+        let mut f_centers_of_interests: Option<papi_core::Present> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "Firstname" => {
+                        papi_core::de::set(
+                            &mut f_firstname,
+                            "Firstname",
+                            papi_core::de::Seg::Child("Firstname"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "Lastname" => {
+                        papi_core::de::set(
+                            &mut f_lastname,
+                            "Lastname",
+                            papi_core::de::Seg::Child("Lastname"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "DisplayNme" | "Displayname" => {
+                        papi_core::de::set(
+                            &mut f_display_name,
+                            "DisplayNme",
+                            papi_core::de::Seg::Child("DisplayNme"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "UserEMail" => {
+                        papi_core::de::set(
+                            &mut f_user_email,
+                            "UserEMail",
+                            papi_core::de::Seg::Child("UserEMail"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "Gender" => {
+                        papi_core::de::set(
+                            &mut f_gender,
+                            "Gender",
+                            papi_core::de::Seg::Child("Gender"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "DateOfBirth" => {
+                        papi_core::de::set(
+                            &mut f_date_of_birth,
+                            "DateOfBirth",
+                            papi_core::de::Seg::Child("DateOfBirth"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "NDP" => {
+                        papi_core::de::set(
+                            &mut f_ndp,
+                            "NDP",
+                            papi_core::de::Seg::Child("NDP"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "HomePhone" => {
+                        papi_core::de::set(
+                            &mut f_home_phone,
+                            "HomePhone",
+                            papi_core::de::Seg::Child("HomePhone"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "MobilePhone" => {
+                        papi_core::de::set(
+                            &mut f_mobile_phone,
+                            "MobilePhone",
+                            papi_core::de::Seg::Child("MobilePhone"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "OfficeFax" => {
+                        papi_core::de::set(
+                            &mut f_office_fax,
+                            "OfficeFax",
+                            papi_core::de::Seg::Child("OfficeFax"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "OfficeMobileNumber" => {
+                        papi_core::de::set(
+                            &mut f_office_mobile_number,
+                            "OfficeMobileNumber",
+                            papi_core::de::Seg::Child("OfficeMobileNumber"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "OfficePhone" => {
+                        papi_core::de::set(
+                            &mut f_office_phone,
+                            "OfficePhone",
+                            papi_core::de::Seg::Child("OfficePhone"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "MobileDeviceTac" => {
+                        papi_core::de::set(
+                            &mut f_mobile_device_tac,
+                            "MobileDeviceTac",
+                            papi_core::de::Seg::Child("MobileDeviceTac"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "MobileDeviceModel" => {
+                        papi_core::de::set(
+                            &mut f_mobile_device_model,
+                            "MobileDeviceModel",
+                            papi_core::de::Seg::Child("MobileDeviceModel"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "MobileDeviceBrand" => {
+                        papi_core::de::set(
+                            &mut f_mobile_device_brand,
+                            "MobileDeviceBrand",
+                            papi_core::de::Seg::Child("MobileDeviceBrand"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "PreferredLanguage" => {
+                        papi_core::de::set(
+                            &mut f_preferred_language,
+                            "PreferredLanguage",
+                            papi_core::de::Seg::Child("PreferredLanguage"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "HomeAddress" => {
+                        papi_core::de::set(
+                            &mut f_home_address,
+                            "HomeAddress",
+                            papi_core::de::Seg::Child("HomeAddress"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "OfficeAddress" => {
+                        papi_core::de::set(
+                            &mut f_office_address,
+                            "OfficeAddress",
+                            papi_core::de::Seg::Child("OfficeAddress"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "ProfileModificationDate" => {
+                        papi_core::de::set(
+                            &mut f_profile_modification_date,
+                            "ProfileModificationDate",
+                            papi_core::de::Seg::Child("ProfileModificationDate"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "ProfileCreationDate" => {
+                        papi_core::de::set(
+                            &mut f_profile_creation_date,
+                            "ProfileCreationDate",
+                            papi_core::de::Seg::Child("ProfileCreationDate"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "UserType" => {
+                        papi_core::de::set(
+                            &mut f_user_type,
+                            "UserType",
+                            papi_core::de::Seg::Child("UserType"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "PictureTagTinyURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_tiny_url,
+                            "PictureTagTinyURL",
+                            papi_core::de::Seg::Child("PictureTagTinyURL"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "PictureTagSmallURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_small_url,
+                            "PictureTagSmallURL",
+                            papi_core::de::Seg::Child("PictureTagSmallURL"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "PictureTagLargeURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_large_url,
+                            "PictureTagLargeURL",
+                            papi_core::de::Seg::Child("PictureTagLargeURL"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "PictureTagMediumURL" => {
+                        papi_core::de::set(
+                            &mut f_picture_tag_medium_url,
+                            "PictureTagMediumURL",
+                            papi_core::de::Seg::Child("PictureTagMediumURL"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    "CentersOfInterests" => {
+                        papi_core::de::set(
+                            &mut f_centers_of_interests,
+                            "CentersOfInterests",
+                            papi_core::de::Seg::Child("CentersOfInterests"),
+                            || x.skip(child_empty).map(|()| papi_core::Present),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            firstname: f_firstname,
+            lastname: f_lastname,
+            display_name: f_display_name,
+            user_email: f_user_email,
+            gender: f_gender,
+            date_of_birth: f_date_of_birth,
+            ndp: f_ndp,
+            home_phone: f_home_phone,
+            mobile_phone: f_mobile_phone,
+            office_fax: f_office_fax,
+            office_mobile_number: f_office_mobile_number,
+            office_phone: f_office_phone,
+            mobile_device_tac: f_mobile_device_tac,
+            mobile_device_model: f_mobile_device_model,
+            mobile_device_brand: f_mobile_device_brand,
+            preferred_language: f_preferred_language,
+            home_address: f_home_address,
+            office_address: f_office_address,
+            profile_modification_date: f_profile_modification_date,
+            profile_creation_date: f_profile_creation_date,
+            user_type: f_user_type,
+            picture_tag_tiny_url: f_picture_tag_tiny_url,
+            picture_tag_small_url: f_picture_tag_small_url,
+            picture_tag_large_url: f_picture_tag_large_url,
+            picture_tag_medium_url: f_picture_tag_medium_url,
+            centers_of_interests: f_centers_of_interests,
+        })
+    }
 }
 impl From<RichProfile> for RichProfileWire {
     fn from(value: RichProfile) -> Self {
@@ -960,43 +1449,115 @@ impl From<RichProfileWire> for RichProfile {
 /// A postal address (element names from a 2015 third-party schema; not on the page).
 ///
 /// Source: `ref-rich-profile` (see `api-spec/common.yaml`).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    papi_core::serde::Deserialize,
-    papi_core::serde::Serialize
-)]
+#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
 #[serde(crate = "papi_core::serde")]
 pub struct PostalAddress {
     /// First street line.
     ///
     /// Wire: element `<Street1>`.
-    #[serde(rename = "Street1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Street1", skip_serializing_if = "Option::is_none")]
     pub street1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<Street2>`.
-    #[serde(rename = "Street2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Street2", skip_serializing_if = "Option::is_none")]
     pub street2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<ZipCode>`.
-    #[serde(rename = "ZipCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ZipCode", skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<City>`.
-    #[serde(rename = "City", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "City", skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<State>`.
-    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Country.
     ///
     /// Wire: element `<Country>`.
-    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+}
+impl papi_core::de::FromXml for PostalAddress {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_street1: Option<String> = None;
+        let mut f_street2: Option<String> = None;
+        let mut f_zip_code: Option<String> = None;
+        let mut f_city: Option<String> = None;
+        let mut f_state: Option<String> = None;
+        let mut f_country: Option<String> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "Street1" => {
+                        papi_core::de::set(
+                            &mut f_street1,
+                            "Street1",
+                            papi_core::de::Seg::Child("Street1"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "Street2" => {
+                        papi_core::de::set(
+                            &mut f_street2,
+                            "Street2",
+                            papi_core::de::Seg::Child("Street2"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "ZipCode" => {
+                        papi_core::de::set(
+                            &mut f_zip_code,
+                            "ZipCode",
+                            papi_core::de::Seg::Child("ZipCode"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "City" => {
+                        papi_core::de::set(
+                            &mut f_city,
+                            "City",
+                            papi_core::de::Seg::Child("City"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "State" => {
+                        papi_core::de::set(
+                            &mut f_state,
+                            "State",
+                            papi_core::de::Seg::Child("State"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    "Country" => {
+                        papi_core::de::set(
+                            &mut f_country,
+                            "Country",
+                            papi_core::de::Seg::Child("Country"),
+                            || x.text(child_empty),
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            street1: f_street1,
+            street2: f_street2,
+            zip_code: f_zip_code,
+            city: f_city,
+            state: f_state,
+            country: f_country,
+        })
+    }
 }
