@@ -226,8 +226,10 @@ mod bench {
         let region = report(&measured, &memory, &client, shown_command, mode);
         let sandbox = crate::bench_wrk::run(&root, &target, quick)?;
         // The compile-time and sandbox sections go before the "Reproduce" notes.
-        let region = match region.find("
-## Reproduce") {
+        let region = match region.find(
+            "
+## Reproduce",
+        ) {
             Some(i) => format!("{}{compile}{sandbox}{}", &region[..i], &region[i..]),
             None => region + &compile + &sandbox,
         };
