@@ -113,9 +113,10 @@ pub fn emit_general(c: &Common) -> Result<GeneratedFile, CodegenError> {
     let action = &c.action_param;
     let token = &c.token_param;
     let fams = &c.consent.family_params;
-    let (sid, attrs, ret) = (
+    let (sid, attrs, lead, ret) = (
         &c.consent.service_id,
         &c.consent.attributes,
+        &c.consent.attributes_lead,
         &c.consent.return_url,
     );
     let (prod, int) = (&c.consent.production, &c.consent.integration);
@@ -220,6 +221,7 @@ pub fn emit_general(c: &Common) -> Result<GeneratedFile, CodegenError> {
             family: &[#(#fams),*],
             service_id: #sid,
             attributes: #attrs,
+            attributes_lead: #lead,
             return_url: #ret,
         };
 

@@ -96,6 +96,8 @@ pub struct ConsentUrl {
     pub service_id: String,
     /// Attributes parameter.
     pub attributes: String,
+    /// What the attribute list starts with (`,` in the documents' examples).
+    pub attributes_lead: String,
     /// Return URL parameter.
     pub return_url: String,
     /// Production privacy page.

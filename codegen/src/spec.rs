@@ -158,6 +158,10 @@ pub struct RawConsentUrl {
     pub service_id_param: String,
     /// Attribute list parameter.
     pub attributes_param: String,
+    /// What the attribute list starts with in the documented consent URLs (`,` in
+    /// `attributes=,see`); empty when nothing.
+    #[serde(default)]
+    pub attributes_lead: String,
     /// Return URL parameter appended by the service.
     pub return_url_param: String,
     /// Privacy page of production.

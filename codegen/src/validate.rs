@@ -375,6 +375,7 @@ pub fn lower(
                 family_params: c.consent_url.family_params.clone(),
                 service_id: c.consent_url.service_id_param.clone(),
                 attributes: c.consent_url.attributes_param.clone(),
+                attributes_lead: c.consent_url.attributes_lead.clone(),
                 return_url: c.consent_url.return_url_param.clone(),
                 production: c.consent_url.production.clone(),
                 integration: c.consent_url.integration.clone(),

@@ -17,6 +17,9 @@ pub struct ConsentUrlParams {
     pub service_id: &'static str,
     /// The attributes parameter (a comma-separated list, often with a leading comma).
     pub attributes: &'static str,
+    /// What the attribute list starts with in the documented consent URLs (`,` in
+    /// `attributes=,see`); a server writing such URLs puts it first.
+    pub attributes_lead: &'static str,
     /// The return URL parameter appended by the service.
     pub return_url: &'static str,
 }

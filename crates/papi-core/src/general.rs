@@ -35,6 +35,7 @@ pub const CONSENT_URL: crate::consent::ConsentUrlParams = crate::consent::Consen
     family: &["family", "familly"],
     service_id: "serviceId",
     attributes: "attributes",
+    attributes_lead: ",",
     return_url: "urlRetour",
 };
 /// The documented privacy page of production.

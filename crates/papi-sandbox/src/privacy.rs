@@ -272,7 +272,10 @@ pub(crate) fn consent_url(base: &Url, key: &ConsentKey, id: &str) -> Option<Url>
         }
         q.append_pair(CONSENT_URL.service_id, &key.service);
         if let Some(attribute) = key.attribute {
-            q.append_pair(CONSENT_URL.attributes, &format!(",{attribute}"));
+            q.append_pair(
+                CONSENT_URL.attributes,
+                &format!("{}{attribute}", CONSENT_URL.attributes_lead),
+            );
         }
         q.append_pair(CONSENT_ID_PARAM, id);
     }
