@@ -12,7 +12,7 @@ use reqwest::blocking::multipart::{Form, Part};
 use url::Url;
 
 use crate::api::ApiDescriptor;
-use crate::config::{parse_http_url, Config};
+use crate::config::Config;
 use crate::decode;
 use crate::error::{ApiCode, ConfigError, Error, TransportError};
 use crate::request::Request;
@@ -30,8 +30,7 @@ pub struct Transport {
 impl Transport {
     /// A blocking transport for `api` at the endpoint of the configured environment.
     pub fn new(config: &Config, api: &'static ApiDescriptor) -> Result<Self, ConfigError> {
-        let endpoint = config.endpoint(api)?;
-        Self::build(config, api, endpoint)
+        Self::build(config, Route::for_environment(config, api)?)
     }
 
     /// A blocking transport for `api` at an explicit endpoint (absolute http(s) URL).
@@ -40,16 +39,10 @@ impl Transport {
         api: &'static ApiDescriptor,
         endpoint: &str,
     ) -> Result<Self, ConfigError> {
-        let endpoint = parse_http_url(endpoint)?;
-        Self::build(config, api, endpoint)
+        Self::build(config, Route::for_endpoint(config, api, endpoint)?)
     }
 
-    fn build(
-        config: &Config,
-        api: &'static ApiDescriptor,
-        endpoint: Url,
-    ) -> Result<Self, ConfigError> {
-        let route = Route::new(config, api, endpoint)?;
+    fn build(config: &Config, route: Route) -> Result<Self, ConfigError> {
         let client = match config.blocking_http_client() {
             Some(client) => client.clone(),
             None => reqwest::blocking::Client::builder()

@@ -34,8 +34,7 @@ pub struct Transport {
 impl Transport {
     /// A transport for `api` at the endpoint of the configured environment.
     pub fn new(config: &Config, api: &'static ApiDescriptor) -> Result<Self, ConfigError> {
-        let endpoint = config.endpoint(api)?;
-        Self::build(config, api, endpoint)
+        Self::build(config, Route::for_environment(config, api)?)
     }
 
     /// A transport for `api` at an explicit endpoint (absolute http(s) URL; plain `http`
@@ -45,18 +44,12 @@ impl Transport {
         api: &'static ApiDescriptor,
         endpoint: &str,
     ) -> Result<Self, ConfigError> {
-        let endpoint = parse_http_url(endpoint)?;
-        Self::build(config, api, endpoint)
+        Self::build(config, Route::for_endpoint(config, api, endpoint)?)
     }
 
     /// Builds the transport; the HTTP client is the injected one, or a default one with the
     /// configuration's connect and request timeouts.
-    fn build(
-        config: &Config,
-        api: &'static ApiDescriptor,
-        endpoint: Url,
-    ) -> Result<Self, ConfigError> {
-        let route = Route::new(config, api, endpoint)?;
+    fn build(config: &Config, route: Route) -> Result<Self, ConfigError> {
         let client = match config.http_client() {
             Some(client) => client.clone(),
             None => reqwest::Client::builder()
@@ -235,7 +228,24 @@ pub(crate) struct Multipart<'r> {
 }
 
 impl Route {
-    pub(crate) fn new(
+    /// The route of `api` in the configured environment.
+    pub(crate) fn for_environment(
+        config: &Config,
+        api: &'static ApiDescriptor,
+    ) -> Result<Self, ConfigError> {
+        Self::new(config, api, config.endpoint(api)?)
+    }
+
+    /// The route of `api` at an explicit endpoint (absolute http(s) URL).
+    pub(crate) fn for_endpoint(
+        config: &Config,
+        api: &'static ApiDescriptor,
+        endpoint: &str,
+    ) -> Result<Self, ConfigError> {
+        Self::new(config, api, parse_http_url(endpoint)?)
+    }
+
+    fn new(
         config: &Config,
         api: &'static ApiDescriptor,
         endpoint: Url,
