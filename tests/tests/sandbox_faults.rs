@@ -11,80 +11,21 @@
 //! * a one-call consent is consumed by exactly one of 64 concurrent calls.
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use papi_contacts::input::AddContactInput;
 use papi_core::reqwest;
-use papi_core::{ApiCode, Config, Error, UserToken};
-use papi_sandbox::{decision_form, ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
+use papi_core::{ApiCode, Error, UserToken};
+use papi_sandbox::ConsentChoice;
 
-const RETURN_URL: &str = "https://my.service.example/back";
+mod sandbox_env;
+
+use sandbox_env::Env;
+
 const CONTACTS_PATH: &str = "/PersonalContacts/V1";
 
-/// A sandbox on a free loopback port and clients for it.
-struct Env {
-    sandbox: Sandbox,
-    running: RunningSandbox,
-    config: Config,
-    http: reqwest::Client,
-}
-
 impl Env {
-    async fn open(db: Option<&Path>) -> Env {
-        let sandbox = Sandbox::open(SandboxConfig {
-            db: db.map(Path::to_owned),
-            ..SandboxConfig::default()
-        })
-        .expect("the sandbox opens");
-        let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let config =
-            Config::custom(running.base_url().as_str(), sandbox.service_credentials()).unwrap();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Env {
-            sandbox,
-            running,
-            config,
-            http,
-        }
-    }
-
-    async fn stop(self) {
-        let Env {
-            sandbox, running, ..
-        } = self;
-        running.shutdown().await;
-        drop(sandbox);
-    }
-
-    fn contacts(&self) -> papi_contacts::Client {
-        papi_contacts::Client::new(&self.config).unwrap()
-    }
-
-    /// Answers a consent request through the consent page's form, as a browser would.
-    async fn decide<S: ApiCode + std::fmt::Debug>(&self, e: &Error<S>, choice: ConsentChoice) {
-        let consent = e.consent().expect("a consent URL");
-        let page = consent.redirect_url(RETURN_URL).unwrap();
-        let (url, fields) =
-            decision_form(&page, choice).expect("one of this sandbox's consent URLs");
-        let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&fields)
-            .finish();
-        let answer = self
-            .http
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 303);
-    }
-
     /// Grants the contacts family permanently for `token` (add and search).
     async fn grant_contacts(&self, token: &UserToken) {
         let contacts = self.contacts();
@@ -193,7 +134,7 @@ async fn ids(contacts: &papi_contacts::Client, token: &UserToken, search: &str) 
 async fn concurrent_adds(clients: usize, each: usize) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sandbox.db");
-    let env = Env::open(Some(&db)).await;
+    let env = Env::open_db(Some(&db)).await;
     let token = env.sandbox.issue_token("bob").unwrap();
     env.grant_contacts(&token).await;
 
@@ -223,7 +164,7 @@ async fn concurrent_adds(clients: usize, each: usize) {
     assert_eq!(stored.len(), clients * each, "stored before the restart");
     env.stop().await;
 
-    let env = Env::open(Some(&db)).await;
+    let env = Env::open_db(Some(&db)).await;
     let page = env
         .contacts()
         .find_contact_list(&token, "Zload")
@@ -268,7 +209,7 @@ async fn acknowledged_writes_survive_a_stop_in_flight() {
     const CLIENTS: usize = 16;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sandbox.db");
-    let env = Env::open(Some(&db)).await;
+    let env = Env::open_db(Some(&db)).await;
     let token = env.sandbox.issue_token("bob").unwrap();
     env.grant_contacts(&token).await;
 
@@ -313,7 +254,7 @@ async fn acknowledged_writes_survive_a_stop_in_flight() {
         "too few writes before the stop"
     );
 
-    let env = Env::open(Some(&db)).await;
+    let env = Env::open_db(Some(&db)).await;
     let stored: HashSet<String> = ids(&env.contacts(), &token, "Zstop")
         .await
         .into_iter()
@@ -333,7 +274,7 @@ async fn acknowledged_writes_survive_a_stop_in_flight() {
 /// the server keeps answering.
 #[tokio::test]
 async fn malformed_multipart_gets_invalid_request() {
-    let env = Env::open(None).await;
+    let env = Env::open_db(None).await;
     let token = env.sandbox.issue_token("bob").unwrap();
     env.grant_contacts(&token).await;
     let url = env.url(&format!(
@@ -420,7 +361,7 @@ async fn malformed_multipart_gets_invalid_request() {
 /// is refused with `-7`, whatever its announced length; the server keeps answering.
 #[tokio::test]
 async fn oversized_upload_gets_invalid_request() {
-    let env = Env::open(None).await;
+    let env = Env::open_db(None).await;
     let token = env.sandbox.issue_token("bob").unwrap();
     env.grant_contacts(&token).await;
     let added = env
@@ -473,7 +414,7 @@ async fn oversized_upload_gets_invalid_request() {
 /// the server keeps answering.
 #[tokio::test]
 async fn garbage_query_strings_get_documented_errors() {
-    let env = Env::open(None).await;
+    let env = Env::open_db(None).await;
     let token = env.sandbox.issue_token("bob").unwrap();
     env.grant_contacts(&token).await;
     let t = token.expose();
@@ -558,7 +499,7 @@ async fn consent_once_is_consumed_by_exactly_one_concurrent_call() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sandbox.db");
     for db in [None, Some(db.as_path())] {
-        let env = Env::open(db).await;
+        let env = Env::open_db(db).await;
         let token = env.sandbox.issue_token("alice").unwrap();
         let rich = papi_rich_profile::Client::new(&env.config).unwrap();
         use papi_rich_profile::types::RichProfileInfo;
