@@ -565,7 +565,7 @@ fn report(
     }
     let _ = writeln!(
         r,
-        "\nThe sandbox's own script for a single ad-hoc run: `benches/sandbox-wrk.sh [--quick]`.\n"
+        "\nLoad target: `cargo run --release -p papi-sandbox --example load_target` (prints the URLs to load and the Authorization header; stops when its stdin closes).\n"
     );
     r
 }

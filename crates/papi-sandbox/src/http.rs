@@ -338,7 +338,7 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
         .map(|a| LoggedAction(a.chars().take(LOG_LIMIT).collect()));
     // With a database, off the async workers (the call may write to it); in memory the
     // work is a few microseconds under a lock, and the hand-off to the blocking pool cost
-    // more than the call itself (profiled: benches/sandbox-wrk.sh, BENCHMARKS.md).
+    // more than the call itself (profiled under wrk: BENCHMARKS.md).
     let answer = if sandbox.shared.store.is_some() {
         let worker = sandbox.clone();
         tokio::task::spawn_blocking(move || {
