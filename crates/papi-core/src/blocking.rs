@@ -137,7 +137,7 @@ impl Transport {
                 let part = Part::bytes(multipart.upload.bytes().to_vec())
                     .file_name(multipart.upload.filename().to_owned())
                     .mime_str(multipart.upload.content_type())
-                    .map_err(|e| TransportError::new(e, redacted.clone()))?;
+                    .map_err(|e| TransportError::new(e, redacted.url()))?;
                 self.client
                     .post(prepared.url)
                     .multipart(form.part(multipart.part_name, part))
@@ -148,7 +148,7 @@ impl Transport {
         let response = builder
             .basic_auth(credentials.id(), Some(credentials.expose_password()))
             .send()
-            .map_err(|e| TransportError::new(e, redacted.clone()))?;
+            .map_err(|e| TransportError::new(e, redacted.url()))?;
         let status = response.status().as_u16();
         let mut body = self
             .route
@@ -159,7 +159,7 @@ impl Transport {
         response
             .take(limit)
             .read_to_end(&mut chunk)
-            .map_err(|e| TransportError::from_io(e, redacted.clone()))?;
+            .map_err(|e| TransportError::from_io(e, redacted.url()))?;
         self.route.append_capped(&mut body, &chunk, &redacted)?;
         self.route.answered(req, status, &body);
         Ok((status, body))

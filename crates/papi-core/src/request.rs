@@ -88,13 +88,32 @@ impl Request {
         self.query_with_token("***")
     }
 
-    fn query_with_token(&self, token: &str) -> String {
-        let mut q = form_urlencoded::Serializer::new(String::new());
+    /// Appends the query of [`Request::query`] to `url`'s own query (after a `&` when it
+    /// has one), encoding each pair once: the URL is not parsed again.
+    pub(crate) fn append_query(&self, url: &mut url::Url, token: &UserToken) {
+        self.write_pairs(&mut url.query_pairs_mut(), token.expose());
+    }
+
+    /// [`Request::append_query`] with the token shown as `***`.
+    pub(crate) fn append_redacted_query(&self, url: &mut url::Url) {
+        self.write_pairs(&mut url.query_pairs_mut(), "***");
+    }
+
+    fn write_pairs<T: form_urlencoded::Target>(
+        &self,
+        q: &mut form_urlencoded::Serializer<'_, T>,
+        token: &str,
+    ) {
         q.append_pair(ACTION_PARAM, self.action);
         for (name, value) in &self.params {
             q.append_pair(name, value);
         }
         q.append_pair(TOKEN_PARAM, token);
+    }
+
+    fn query_with_token(&self, token: &str) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        self.write_pairs(&mut q, token);
         q.finish()
     }
 }
@@ -116,6 +135,27 @@ mod tests {
             "action=findcontactlist&search=%22complex+string%22&token=***"
         );
         assert!(!format!("{r:?}").contains("a+b|c"));
+    }
+
+    #[test]
+    fn the_query_appended_to_a_url_is_the_query() {
+        let mut r = Request::new("findcontactlist");
+        r.param("search", "\"complex string\" & é");
+        let token = UserToken::new("a+b|c");
+        for (endpoint, joined) in [
+            ("http://h/p", "http://h/p?"),
+            ("http://h/p?", "http://h/p?"),
+            ("http://h/p?k=v%20w", "http://h/p?k=v%20w&"),
+        ] {
+            let mut url = url::Url::parse(endpoint).unwrap();
+            r.append_query(&mut url, &token);
+            assert_eq!(url.as_str(), format!("{joined}{}", r.query(&token)));
+            let mut redacted = url::Url::parse(endpoint).unwrap();
+            r.append_redacted_query(&mut redacted);
+            assert_eq!(redacted.as_str(), format!("{joined}{}", r.redacted_query()));
+            // What the URL says is what it holds: parsing its text gives it back.
+            assert_eq!(url::Url::parse(url.as_str()).unwrap(), url);
+        }
     }
 
     #[test]

@@ -154,6 +154,7 @@ impl Transport {
         attempt: u32,
     ) -> Result<(u16, Vec<u8>), TransportError> {
         let prepared = self.route.prepare(req, token, attempt);
+        // The URL to show is written only when an error or a trace needs it.
         let redacted = prepared.redacted;
         let builder = match prepared.multipart {
             Some(multipart) => {
@@ -164,7 +165,7 @@ impl Transport {
                 let part = Part::bytes(multipart.upload.bytes().to_vec())
                     .file_name(multipart.upload.filename().to_owned())
                     .mime_str(multipart.upload.content_type())
-                    .map_err(|e| TransportError::new(e, redacted.clone()))?;
+                    .map_err(|e| TransportError::new(e, redacted.url()))?;
                 self.client
                     .post(prepared.url)
                     .multipart(form.part(multipart.part_name, part))
@@ -178,7 +179,7 @@ impl Transport {
             )
             .send()
             .await
-            .map_err(|e| TransportError::new(e, redacted.clone()))?;
+            .map_err(|e| TransportError::new(e, redacted.url()))?;
         let status = response.status().as_u16();
         let mut body = self
             .route
@@ -188,7 +189,7 @@ impl Transport {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| TransportError::new(e, redacted.clone()))?
+            .map_err(|e| TransportError::new(e, redacted.url()))?
         {
             self.route.append_capped(&mut body, &chunk, &redacted)?;
         }
@@ -215,8 +216,35 @@ pub(crate) struct Route {
 /// multipart POST), the URL to show (token as `***`), and the multipart body, if any.
 pub(crate) struct Prepared<'r> {
     pub(crate) url: Url,
-    pub(crate) redacted: String,
+    pub(crate) redacted: Redacted<'r>,
     pub(crate) multipart: Option<Multipart<'r>>,
+}
+
+/// The URL of one call as shown in errors and traces (token as `***`), written only when
+/// asked for: a successful call without a trace subscriber never builds it.
+#[derive(Clone, Copy)]
+pub(crate) struct Redacted<'r> {
+    route: &'r Route,
+    req: &'r Request,
+}
+
+impl Redacted<'_> {
+    /// The URL to show: the endpoint of a multipart POST, or the GET URL with `token=***`.
+    pub(crate) fn url(&self) -> String {
+        let endpoint = &self.route.endpoint;
+        if self.req.is_multipart() {
+            return endpoint.to_string();
+        }
+        let mut url = endpoint.clone();
+        self.req.append_redacted_query(&mut url);
+        url.into()
+    }
+}
+
+impl std::fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url())
+    }
 }
 
 /// The parts of a multipart/form-data POST: text fields in order (`action`, the params,
@@ -282,11 +310,12 @@ impl Route {
 
     /// The wire form of `req` (see [`Transport::call`]).
     pub(crate) fn prepare<'r>(
-        &self,
+        &'r self,
         req: &'r Request,
         token: &UserToken,
         attempt: u32,
     ) -> Prepared<'r> {
+        let redacted = Redacted { route: self, req };
         let prepared = if let Some((part_name, upload)) = req.upload() {
             let mut fields = Vec::with_capacity(req.params().len() + 2);
             fields.push((ACTION_PARAM, req.action().to_owned()));
@@ -294,7 +323,7 @@ impl Route {
             fields.push((TOKEN_PARAM, token.expose().to_owned()));
             Prepared {
                 url: self.endpoint.clone(),
-                redacted: self.endpoint.to_string(),
+                redacted,
                 multipart: Some(Multipart {
                     fields,
                     part_name,
@@ -303,12 +332,10 @@ impl Route {
             }
         } else {
             let mut url = self.endpoint.clone();
-            let mut redacted = self.endpoint.clone();
-            url.set_query(Some(&join_query(url.query(), &req.query(token))));
-            redacted.set_query(Some(&join_query(redacted.query(), &req.redacted_query())));
+            req.append_query(&mut url, token);
             Prepared {
                 url,
-                redacted: redacted.to_string(),
+                redacted,
                 multipart: None,
             }
         };
@@ -328,11 +355,11 @@ impl Route {
     pub(crate) fn body_buffer(
         &self,
         content_length: Option<u64>,
-        redacted: &str,
+        redacted: &Redacted<'_>,
     ) -> Result<Vec<u8>, TransportError> {
         let cap = self.max_body_bytes;
         if content_length.is_some_and(|len| len > cap) {
-            return Err(TransportError::body_too_large(cap, redacted.to_owned()));
+            return Err(TransportError::body_too_large(cap, redacted.url()));
         }
         let capacity = content_length.unwrap_or(0).min(cap);
         Ok(Vec::with_capacity(usize::try_from(capacity).unwrap_or(0)))
@@ -343,11 +370,11 @@ impl Route {
         &self,
         body: &mut Vec<u8>,
         chunk: &[u8],
-        redacted: &str,
+        redacted: &Redacted<'_>,
     ) -> Result<(), TransportError> {
         let cap = self.max_body_bytes;
         if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
-            return Err(TransportError::body_too_large(cap, redacted.to_owned()));
+            return Err(TransportError::body_too_large(cap, redacted.url()));
         }
         body.extend_from_slice(chunk);
         Ok(())
@@ -423,17 +450,20 @@ impl CallTrace {
 
     /// Records the end of the call and emits one event `papi: call done` in its span.
     pub(crate) fn finish<T, S: ApiCode>(&self, outcome: &Result<T, Error<S>>) {
-        let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let summary = match outcome {
-            Ok(_) => "ok".to_owned(),
-            Err(e) => retry_reason(e),
-        };
-        self.span.record("attempts", self.attempts);
-        if let Some(status) = self.status {
-            self.span.record("status", status);
+        // Nobody records the span's fields when no subscriber wants it: skip their making.
+        if !self.span.is_disabled() {
+            let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let summary = match outcome {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => retry_reason(e),
+            };
+            self.span.record("attempts", self.attempts);
+            if let Some(status) = self.status {
+                self.span.record("status", status);
+            }
+            self.span.record("outcome", summary.as_str());
+            self.span.record("duration_ms", elapsed);
         }
-        self.span.record("outcome", summary.as_str());
-        self.span.record("duration_ms", elapsed);
         self.span.in_scope(|| tracing::debug!("papi: call done"));
     }
 }
@@ -447,13 +477,6 @@ fn retry_reason<S: ApiCode>(error: &Error<S>) -> String {
         Error::Decode(_) => "decode error".to_owned(),
         Error::InvalidParam(_) => "invalid parameter".to_owned(),
         Error::Config(_) => "configuration error".to_owned(),
-    }
-}
-
-fn join_query(existing: Option<&str>, extra: &str) -> String {
-    match existing {
-        Some(q) if !q.is_empty() => format!("{q}&{extra}"),
-        _ => extra.to_owned(),
     }
 }
 
