@@ -144,9 +144,8 @@ impl Transport {
             }
             None => self.client.get(prepared.url),
         };
-        let credentials = self.route.credentials();
         let response = builder
-            .basic_auth(credentials.id(), Some(credentials.expose_password()))
+            .header(reqwest::header::AUTHORIZATION, self.route.authorization())
             .send()
             .map_err(|e| TransportError::new(e, redacted.url()))?;
         let status = response.status().as_u16();

@@ -72,6 +72,39 @@ impl fmt::Debug for ServiceCredentials {
     }
 }
 
+/// The `Authorization: Basic base64(id:password)` header value of one set of service
+/// credentials, built once per client rather than on every call (the same bytes reqwest's
+/// `basic_auth` would write, marked sensitive). `Debug` prints `BasicAuth(***)`.
+#[derive(Clone)]
+pub(crate) struct BasicAuth(reqwest::header::HeaderValue);
+
+impl BasicAuth {
+    /// The header of `credentials`; `None` only if its bytes could not be a header value,
+    /// which base64 text after `Basic ` always can.
+    pub(crate) fn new(credentials: &ServiceCredentials) -> Option<Self> {
+        use base64::Engine as _;
+        let mut value = String::from("Basic ");
+        base64::engine::general_purpose::STANDARD.encode_string(
+            format!("{}:{}", credentials.id, credentials.password),
+            &mut value,
+        );
+        let mut header = reqwest::header::HeaderValue::from_str(&value).ok()?;
+        header.set_sensitive(true);
+        Some(Self(header))
+    }
+
+    /// The header value (a cheap, shared copy).
+    pub(crate) fn header(&self) -> reqwest::header::HeaderValue {
+        self.0.clone()
+    }
+}
+
+impl fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BasicAuth(***)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +129,21 @@ mod tests {
         assert!(!format!("{c:#?}").contains("s3cr3t"));
         assert_eq!(c.id(), "myDemoSP");
         assert_eq!(c.expose_password(), "s3cr3t-pwd");
+    }
+
+    #[test]
+    fn basic_auth_is_what_reqwest_would_send_and_never_shows() {
+        let creds = ServiceCredentials::new("sp-id", "hunter2:pwd");
+        let built = BasicAuth::new(&creds).unwrap();
+        let reference = reqwest::Client::new()
+            .get("http://127.0.0.1/")
+            .basic_auth("sp-id", Some("hunter2:pwd"))
+            .build()
+            .unwrap();
+        let expected = &reference.headers()[reqwest::header::AUTHORIZATION];
+        assert_eq!(&built.header(), expected);
+        assert!(built.header().is_sensitive());
+        let shown = format!("{built:?}");
+        assert_eq!(shown, "BasicAuth(***)");
     }
 }

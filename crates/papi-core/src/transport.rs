@@ -14,7 +14,7 @@ use crate::error::{ApiCode, ConfigError, Error, TransportError};
 use crate::general::{ACTION_PARAM, TOKEN_PARAM};
 use crate::request::Request;
 use crate::retry::RetryPolicy;
-use crate::secret::{ServiceCredentials, UserToken};
+use crate::secret::{BasicAuth, UserToken};
 use crate::value::Upload;
 
 pub use crate::config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT};
@@ -173,10 +173,7 @@ impl Transport {
             None => self.client.get(prepared.url),
         };
         let mut response = builder
-            .basic_auth(
-                self.route.credentials.id(),
-                Some(self.route.credentials.expose_password()),
-            )
+            .header(reqwest::header::AUTHORIZATION, self.route.authorization())
             .send()
             .await
             .map_err(|e| TransportError::new(e, redacted.url()))?;
@@ -206,7 +203,8 @@ pub(crate) const USER_AGENT: &str = concat!("papi/", env!("CARGO_PKG_VERSION"));
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
     endpoint: Url,
-    credentials: ServiceCredentials,
+    /// The service credentials' `Authorization` header, built once.
+    authorization: BasicAuth,
     api: &'static ApiDescriptor,
     max_body_bytes: u64,
     retry: RetryPolicy,
@@ -281,9 +279,12 @@ impl Route {
         if !config.allows_plain_http() {
             require_https(&endpoint)?;
         }
+        let authorization = BasicAuth::new(config.credentials()).ok_or_else(|| {
+            ConfigError::HttpClient("the service credentials make no header value".to_owned())
+        })?;
         Ok(Self {
             endpoint,
-            credentials: config.credentials().clone(),
+            authorization,
             api,
             max_body_bytes: config.max_body_bytes(),
             retry: config.retry().clone(),
@@ -302,10 +303,9 @@ impl Route {
         self.api
     }
 
-    // Used by the blocking transport only.
-    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
-    pub(crate) fn credentials(&self) -> &ServiceCredentials {
-        &self.credentials
+    /// The `Authorization` header every call carries.
+    pub(crate) fn authorization(&self) -> reqwest::header::HeaderValue {
+        self.authorization.header()
     }
 
     /// The wire form of `req` (see [`Transport::call`]).
@@ -486,6 +486,7 @@ mod tests {
     use crate::api::Envelope;
     use crate::config::Environment;
     use crate::error::TransportErrorKind;
+    use crate::secret::ServiceCredentials;
 
     static API: ApiDescriptor = ApiDescriptor {
         name: "Test API",
