@@ -1,13 +1,16 @@
 //! A driver for profilers of the client call overhead (`benches/benches/client.rs`): N calls
 //! of one variant against the local fixed-bytes server, on one current-thread runtime. The
-//! calls run inside `calls_raw` / `calls_papi`, so a profiler can count the client side
-//! alone (the server runs on its own thread):
+//! N measured calls run inside `measured_raw` / `measured_papi` (after one warm-up call that
+//! opens the connection), so a profiler can count them on the client side alone (the server
+//! runs on its own thread):
 //!
 //! ```sh
 //! cargo build --release -p papi-bench --example profile_client
-//! valgrind --tool=callgrind --toggle-collect='profile_client::calls_*' \
+//! valgrind --tool=callgrind --toggle-collect='profile_client::measured_*' \
 //!     target/release/examples/profile_client papi 2000
 //! ```
+//!
+//! `cargo xtask bench` runs it so (section "Instruction counts" of `BENCHMARKS.md`).
 //!
 //! Variants: `raw` (a `reqwest::Client` GET of the prepared URL, then the generated
 //! decoder), `papi` (`papi_contacts::Client` on the same kind of `reqwest::Client`).
@@ -51,6 +54,21 @@ fn calls_raw(
 }
 
 #[inline(never)]
+fn measured_raw(
+    rt: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    url: &reqwest::Url,
+    n: u32,
+) -> u32 {
+    calls_raw(rt, http, url, n)
+}
+
+#[inline(never)]
+fn measured_papi(rt: &tokio::runtime::Runtime, client: &Client, token: &UserToken, n: u32) -> u32 {
+    calls_papi(rt, client, token, n)
+}
+
+#[inline(never)]
 fn calls_papi(rt: &tokio::runtime::Runtime, client: &Client, token: &UserToken, n: u32) -> u32 {
     rt.block_on(async {
         let mut ok = 0;
@@ -84,8 +102,10 @@ fn main() -> ExitCode {
                 ))
                 .map_err(|e| e.to_string())?;
                 // One warm-up call opens the connection.
-                calls_raw(&rt, &http, &url, 1);
-                Ok(calls_raw(&rt, &http, &url, n))
+                if calls_raw(&rt, &http, &url, 1) != 1 {
+                    return Err("the warm-up call failed".into());
+                }
+                Ok(measured_raw(&rt, &http, &url, n))
             }
             "papi" => {
                 let config =
@@ -94,8 +114,10 @@ fn main() -> ExitCode {
                         .with_http_client(http);
                 let client = Client::new(&config).map_err(|e| e.to_string())?;
                 let token = UserToken::new(TOKEN);
-                calls_papi(&rt, &client, &token, 1);
-                Ok(calls_papi(&rt, &client, &token, n))
+                if calls_papi(&rt, &client, &token, 1) != 1 {
+                    return Err("the warm-up call failed".into());
+                }
+                Ok(measured_papi(&rt, &client, &token, n))
             }
             other => Err(format!("unknown variant {other:?} (raw or papi)")),
         }

@@ -52,7 +52,7 @@ const QUICK: Plan = Plan {
 
 /// The four targets, by the load target's `KEY=VALUE` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
+pub(crate) enum Target {
     SandboxRead,
     BareRead,
     SandboxWrite,
@@ -60,14 +60,14 @@ enum Target {
 }
 
 impl Target {
-    const ALL: [Target; 4] = [
+    pub(crate) const ALL: [Target; 4] = [
         Target::SandboxRead,
         Target::BareRead,
         Target::SandboxWrite,
         Target::BareWrite,
     ];
 
-    fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Target::SandboxRead => "SANDBOX_READ",
             Target::BareRead => "BARE_READ",
@@ -76,7 +76,7 @@ impl Target {
         }
     }
 
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Target::SandboxRead => "sandbox read (findcontactlist)",
             Target::BareRead => "bare axum read (same bytes)",
@@ -88,13 +88,13 @@ impl Target {
 
 /// What `wrk` reported for one run.
 #[derive(Debug, Clone, PartialEq)]
-struct WrkRun {
-    requests: u64,
+pub(crate) struct WrkRun {
+    pub(crate) requests: u64,
     requests_per_s: f64,
     p50_us: f64,
     p99_us: f64,
-    non_2xx: u64,
-    socket_errors: u64,
+    pub(crate) non_2xx: u64,
+    pub(crate) socket_errors: u64,
 }
 
 /// One run, with the server's CPU time over it.
@@ -173,7 +173,7 @@ pub fn run(root: &Path, target_dir: &Path, quick: bool) -> Result<String, String
 }
 
 /// The running load target.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     /// Closing it stops the target.
     stdin: Option<ChildStdin>,
@@ -181,12 +181,18 @@ struct Server {
 }
 
 impl Server {
-    fn start(binary: &Path) -> Result<Self, String> {
-        let mut child = Command::new(binary)
+    pub(crate) fn start(binary: &Path) -> Result<Self, String> {
+        Self::start_command(Command::new(binary), &binary.display().to_string())
+    }
+
+    /// Starts the load target with `command` (the binary, or a profiler running it), named
+    /// `what` in errors.
+    pub(crate) fn start_command(mut command: Command, what: &str) -> Result<Self, String> {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+            .map_err(|e| format!("cannot start {what}: {e}"))?;
         let stdin = child.stdin.take();
         let stdout = child.stdout.take();
         let mut server = Server {
@@ -209,16 +215,20 @@ impl Server {
         }
         server.stop();
         Err(format!(
-            "the load target {} stopped before it was ready",
-            binary.display()
+            "the load target {what} stopped before it was ready"
         ))
     }
 
-    fn value(&self, key: &str) -> Result<&str, String> {
+    pub(crate) fn value(&self, key: &str) -> Result<&str, String> {
         self.values
             .get(key)
             .map(String::as_str)
             .ok_or_else(|| format!("the load target did not print {key}"))
+    }
+
+    /// The process id of what was started.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// CPU seconds (user + system) the target has used so far.
@@ -227,7 +237,7 @@ impl Server {
         cpu_seconds_of_stat(&stat, clock_ticks()?)
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         // Closing its standard input stops it; kill it if that was not enough.
         drop(self.stdin.take());
         for _ in 0..50 {
@@ -369,7 +379,7 @@ fn latency_us(text: &str) -> Option<f64> {
 }
 
 /// Reads wrk's report (run with `--latency`).
-fn parse_wrk(text: &str) -> Result<WrkRun, String> {
+pub(crate) fn parse_wrk(text: &str) -> Result<WrkRun, String> {
     let mut requests = None;
     let mut requests_per_s = None;
     let mut p50 = None;

@@ -21,14 +21,17 @@ const USAGE: &str = "usage: cargo xtask <task>
   codegen          regenerate the generated crates, tests and README coverage table from api-spec/
   codegen --check  exit non-zero and list the files that are stale
   coverage         print, per API, actions documented / third-party / unknown and samples pinned
-  bench            run the benchmarks (benches/, criterion; the sandbox under wrk) and write BENCHMARKS.md
+  bench            run the benchmarks (benches/, criterion; the sandbox under wrk; callgrind counts) and write BENCHMARKS.md
   bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
+  bench --instructions [--quick]
+                   only the callgrind instruction counts (deterministic); prints them, writes nothing
   openapi [--check]  write (or check) openapi/papi.yaml, the OpenAPI 3.1 export of api-spec/
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
   fuzz --time N [--target T]
                    seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions
   faults           sandbox fault tests with the long ones (64 clients x 1,000 writes)";
 
+mod bench_callgrind;
 mod bench_compile;
 
 fn main() -> ExitCode {
@@ -40,6 +43,8 @@ fn main() -> ExitCode {
         ["coverage"] => coverage(),
         ["bench"] => bench::run(false),
         ["bench", "--quick"] => bench::run(true),
+        ["bench", "--instructions"] => bench::instructions(false),
+        ["bench", "--instructions", "--quick"] => bench::instructions(true),
         ["openapi"] => openapi::run(false),
         ["openapi", "--check"] => openapi::run(true),
         ["spec-diff", rev] => spec_diff::run(rev),
@@ -140,6 +145,24 @@ mod bench {
         }
     }
 
+    /// `cargo xtask bench --instructions [--quick]`: the callgrind section alone, printed.
+    pub fn instructions(quick: bool) -> ExitCode {
+        let root = papi_codegen::workspace_root();
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        match crate::bench_callgrind::section(&root, &target, &target.join("papi-bench"), quick) {
+            Ok(section) => {
+                println!("{section}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
     struct Measured {
         group: String,
         function: String,
@@ -225,13 +248,16 @@ mod bench {
         };
         let region = report(&measured, &memory, &client, shown_command, mode);
         let sandbox = crate::bench_wrk::run(&root, &target, quick)?;
-        // The compile-time and sandbox sections go before the "Reproduce" notes.
+        let instructions = crate::bench_callgrind::section(&root, &target, &out, quick)?;
+        // The compile-time, sandbox and instruction-count sections go before the
+        // "Reproduce" notes.
+        let sections = format!("{compile}{sandbox}{instructions}");
         let region = match region.find(
             "
 ## Reproduce",
         ) {
-            Some(i) => format!("{}{compile}{sandbox}{}", &region[..i], &region[i..]),
-            None => region + &compile + &sandbox,
+            Some(i) => format!("{}{sections}{}", &region[..i], &region[i..]),
+            None => region + &sections,
         };
 
         if quick {
@@ -331,7 +357,8 @@ mod bench {
         v.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
     }
 
-    fn met(ok: bool) -> &'static str {
+    /// A target's verdict, as every section of the report writes it.
+    pub(crate) fn met(ok: bool) -> &'static str {
         if ok {
             "**met**"
         } else {
@@ -622,7 +649,7 @@ mod bench {
         }
         let _ = writeln!(
             r,
-            "\n## Reproduce\n\n```sh\ncargo xtask bench            # full run, rewrites this region of BENCHMARKS.md\ncargo xtask bench --quick    # CI smoke: short run, report in a temporary folder\ncargo build --release -p papi-bench --example profile_decode   # driver for profilers\n```\n"
+            "\n## Reproduce\n\n```sh\ncargo xtask bench            # full run, rewrites this region of BENCHMARKS.md\ncargo xtask bench --quick    # CI smoke: short run, report in a temporary folder\ncargo build --release -p papi-bench --example profile_decode   # decode driver for profilers\ncargo build --release -p papi-bench --example profile_client   # client-call driver for profilers\n```\n"
         );
         r
     }
