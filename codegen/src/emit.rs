@@ -928,6 +928,129 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
     }
 }
 
+/// What a field's value is handed to the `papi_core::encode` helpers as: an iterable of
+/// references (`&Option<T>`, `&Vec<T>`, or `[&T]` for a required field).
+fn to_xml_values(f: &Field) -> TokenStream {
+    let fname = ident(&f.rust);
+    match card(f) {
+        Card::Required => quote!([&self.#fname]),
+        Card::Optional | Card::Repeated => quote!(&self.#fname),
+    }
+}
+
+/// The call writing the values `values` of field `f` as its element(s) or text content.
+fn to_xml_child(f: &Field, values: TokenStream) -> TokenStream {
+    let en = quote!(papi_core::encode);
+    let wire = f.wire.as_str();
+    if wire == "$text" {
+        quote!(#en::text(out, #values);)
+    } else if matches!(f.ty, FieldTy::Struct(_)) {
+        quote!(#en::elements(out, #wire, #values);)
+    } else {
+        quote!(#en::text_elements(out, #wire, #values);)
+    }
+}
+
+/// The two methods of `papi_core::encode::ToXml`, given the statements writing the
+/// attributes and the content.
+fn to_xml_impl(name: &Ident, attrs: &[TokenStream], content: &[TokenStream]) -> TokenStream {
+    let en = quote!(papi_core::encode);
+    let attrs_fn = if attrs.is_empty() {
+        quote!(
+            fn write_attributes(&self, _: &mut String) {}
+        )
+    } else {
+        quote!(fn write_attributes(&self, out: &mut String) { #(#attrs)* })
+    };
+    let content_fn = if content.is_empty() {
+        quote!(
+            fn write_content(&self, _: &mut String) {}
+        )
+    } else {
+        quote!(fn write_content(&self, out: &mut String) { #(#content)* })
+    };
+    quote! {
+        impl #en::ToXml for #name {
+            #attrs_fn
+            #content_fn
+        }
+    }
+}
+
+/// `papi_core::encode::ToXml` for a struct whose Rust fields are `fields` (as on the wire):
+/// the attributes in the start tag, then the child elements and text in field order (what
+/// quick-xml's serde serializer wrote for the `Serialize` derive: it gathered the
+/// attributes whatever their place among the fields). Wire names are literals: the spec
+/// loader checked that they are XML names.
+fn emit_to_xml(name: &Ident, fields: &[Field]) -> TokenStream {
+    let en = quote!(papi_core::encode);
+    let mut attrs = Vec::new();
+    let mut content = Vec::new();
+    for f in fields {
+        let values = to_xml_values(f);
+        if f.attribute {
+            let wire = f.wire.as_str();
+            attrs.push(quote!(#en::attribute(out, #wire, #values);));
+        } else {
+            content.push(to_xml_child(f, values));
+        }
+    }
+    to_xml_impl(name, &attrs, &content)
+}
+
+/// `papi_core::encode::ToXml` for a type with consented fields, written as its wire form
+/// (the `…Wire` struct that serde serialized): the granted values inside the granted
+/// container (when any is granted), the protected ones as empty elements inside the
+/// protected container (when any is protected), then the other fields.
+fn emit_to_xml_split(name: &Ident, split: &ConsentSplit, fields: &[Field]) -> TokenStream {
+    let en = quote!(papi_core::encode);
+    let (g_el, p_el) = (split.granted.as_str(), split.protected.as_str());
+    let consented: Vec<&Field> = fields.iter().filter(|f| f.consented).collect();
+    let mut attrs = Vec::new();
+    let mut content = Vec::new();
+    if !consented.is_empty() {
+        let any_granted = consented.iter().map(|f| {
+            let fname = ident(&f.rust);
+            quote!(self.#fname.granted().is_some())
+        });
+        let granted = consented.iter().map(|f| {
+            let fname = ident(&f.rust);
+            to_xml_child(f, quote!(self.#fname.granted()))
+        });
+        let any_protected = consented.iter().map(|f| {
+            let fname = ident(&f.rust);
+            quote!(self.#fname.is_protected())
+        });
+        let protected = consented.iter().map(|f| {
+            let fname = ident(&f.rust);
+            let wire = f.wire.as_str();
+            quote!(#en::text_elements(out, #wire, self.#fname.is_protected().then_some(&papi_core::Present));)
+        });
+        content.push(quote! {
+            if #(#any_granted)||* {
+                #en::start_tag(out, #g_el);
+                #(#granted)*
+                #en::end_tag(out, #g_el);
+            }
+            if #(#any_protected)||* {
+                #en::start_tag(out, #p_el);
+                #(#protected)*
+                #en::end_tag(out, #p_el);
+            }
+        });
+    }
+    for f in fields.iter().filter(|f| !f.consented) {
+        let values = to_xml_values(f);
+        if f.attribute {
+            let wire = f.wire.as_str();
+            attrs.push(quote!(#en::attribute(out, #wire, #values);));
+        } else {
+            content.push(to_xml_child(f, values));
+        }
+    }
+    to_xml_impl(name, &attrs, &content)
+}
+
 fn field_doc(f: &Field) -> TokenStream {
     let mut text = f.doc.clone();
     let place = if f.attribute {
@@ -1037,6 +1160,12 @@ fn emit_enum(e: &Enum) -> TokenStream {
                 serializer.serialize_str(self.wire())
             }
         }
+
+        impl papi_core::encode::XmlText for #name {
+            fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+                papi_core::encode::escape(out, self.wire(), place)
+            }
+        }
     }
 }
 
@@ -1068,6 +1197,7 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
             quote!(#d #attrs pub #fname: #ty,)
         });
         let from_xml = emit_from_xml(&name, &t.fields);
+        let to_xml = emit_to_xml(&name, &t.fields);
         return quote! {
             #d
             #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
@@ -1076,6 +1206,7 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
                 #(#fields)*
             }
             #from_xml
+            #to_xml
             #picture
         };
     };
@@ -1161,6 +1292,7 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
     let wire_from_xml = emit_from_xml(&wire_name, &wire_xml);
     let granted_from_xml = emit_from_xml(&granted_name, &granted_xml);
     let protected_from_xml = emit_from_xml(&protected_name, &protected_xml);
+    let to_xml = emit_to_xml_split(&name, split, &t.fields);
     quote! {
         #d
         #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
@@ -1174,6 +1306,7 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
                 <#wire_name as papi_core::de::FromXml>::from_xml(x, start, empty).map(Self::from)
             }
         }
+        #to_xml
 
         #[derive(papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]

@@ -59,6 +59,29 @@ impl Ctx {
 /// Identifiers that cannot be written even as raw identifiers.
 const UNUSABLE: &[&str] = &["self", "super", "crate", "Self"];
 
+/// Whether `name` is an XML name without a namespace prefix (an NCName of XML 1.0 fifth
+/// edition / XML 1.1): the generated encoders write wire names as literals, unchecked, and the
+/// generated decoders match elements and attributes by their local name, so a `:` could never
+/// match.
+pub fn is_xml_ncname(name: &str) -> bool {
+    fn start(c: char) -> bool {
+        matches!(c,
+            'A'..='Z' | '_' | 'a'..='z'
+            | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+            | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+            | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+    }
+    fn rest(c: char) -> bool {
+        start(c)
+            || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+    }
+    let mut chars = name.chars();
+    chars.next().is_some_and(start) && chars.all(rest)
+}
+
+const XML_NAME_FIX: &str = "write the name as on the wire: a letter or `_` first, then letters, digits, `-`, `_` or `.` (no `:`, spaces or markup)";
+
 fn is_snake(s: &str) -> bool {
     !UNUSABLE.contains(&s)
         && !s.is_empty()
@@ -211,6 +234,28 @@ pub fn lower(
     let mut envelopes: BTreeMap<String, Envelope> = BTreeMap::new();
     for e in &c.envelopes {
         check_source(&mut cx, cf, &e.source);
+        let names = [
+            &e.root,
+            &e.code,
+            &e.detail,
+            &e.result,
+            &e.code_attr,
+            &e.subtype_attr,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(&e.error))
+        .chain(&e.command_path);
+        for n in names {
+            if !is_xml_ncname(n) {
+                cx.err(
+                    cf,
+                    pos(&e.name),
+                    format!("`{n}` in envelope `{}` is not an XML name", e.name.value),
+                    XML_NAME_FIX,
+                );
+            }
+        }
         let lowered = match e.kind.value.as_str() {
             "return_wrapper" => match (&e.root, &e.code, &e.detail) {
                 (Some(root), Some(code), Some(detail)) => Some(Envelope::ReturnWrapper {
@@ -882,6 +927,21 @@ fn lower_api(
     let mut types = Vec::new();
     for t in &a.types {
         check_source(cx, f, &t.source);
+        if let Some(split) = &t.consent_split {
+            for n in [&split.granted, &split.protected] {
+                if !is_xml_ncname(n) {
+                    cx.err(
+                        f,
+                        pos(&t.name),
+                        format!(
+                            "`{n}` (consent_split of `{}`) is not an XML name",
+                            t.name.value
+                        ),
+                        XML_NAME_FIX,
+                    );
+                }
+            }
+        }
         let mut wires = BTreeSet::new();
         let mut rusts = BTreeSet::new();
         let mut fields = Vec::new();
@@ -915,6 +975,26 @@ fn lower_api(
                     derived
                 }
             };
+            let is_text = w == "$text" && !fd.attribute;
+            let wire_names = std::iter::once(w).filter(|_| !is_text).chain(&fd.aliases);
+            for n in wire_names {
+                if !is_xml_ncname(n) {
+                    cx.err(
+                        f,
+                        pos(&fd.wire),
+                        format!("`{n}` (field of `{}`) is not an XML name", t.name.value),
+                        format!("{XML_NAME_FIX}; `$text` names the element's text content"),
+                    );
+                }
+            }
+            if is_text && (fd.repeated || !fd.aliases.is_empty()) {
+                cx.err(
+                    f,
+                    pos(&fd.wire),
+                    "the text content `$text` cannot be repeated or have aliases",
+                    "an element has one text content: remove `repeated` and `aliases`",
+                );
+            }
             if !wires.insert((w.clone(), fd.attribute)) {
                 cx.err(
                     f,
@@ -953,6 +1033,14 @@ fn lower_api(
                     None
                 }
             };
+            if is_text && matches!(ty, Some(FieldTy::Struct(_))) {
+                cx.err(
+                    f,
+                    pos(&fd.ty),
+                    "the text content `$text` cannot have a structure type",
+                    "text holds no elements: use a builtin scalar or an enum",
+                );
+            }
             if fd.attribute && matches!(ty, Some(FieldTy::Struct(_)) | Some(FieldTy::Empty)) {
                 cx.err(
                     f,
@@ -1469,6 +1557,17 @@ fn lower_api(
                         pos(t),
                         "empty response path",
                         "give the element path from the envelope root to the decoded element",
+                    );
+                }
+                for n in act.response.path.iter().filter(|n| !is_xml_ncname(n)) {
+                    cx.err(
+                        f,
+                        pos(t),
+                        format!(
+                            "`{n}` in the response path of `{}` is not an XML name",
+                            act.wire.value
+                        ),
+                        XML_NAME_FIX,
                     );
                 }
                 if a.envelope.is_none() {

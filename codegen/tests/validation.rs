@@ -743,3 +743,106 @@ fn an_upload_marked_read_is_refused() {
         "effect: read",
     );
 }
+
+/// Wire names are written unchecked by the generated encoders and matched by local name by
+/// the decoders: each must be an XML name without a prefix.
+#[test]
+fn a_field_name_that_is_no_xml_name() {
+    expect_mini(
+        "{ wire: count, optional: true",
+        "{ wire: \"co unt\", optional: true",
+        "`co unt` (field of `Thing`) is not an XML name",
+        "co unt",
+    );
+    expect_mini(
+        "{ wire: count, optional: true",
+        "{ wire: x:count, optional: true",
+        "`x:count` (field of `Thing`) is not an XML name",
+        "x:count",
+    );
+    expect_mini(
+        "{ wire: id, attribute: true",
+        "{ wire: 1id, attribute: true",
+        "`1id` (field of `Thing`) is not an XML name",
+        "1id",
+    );
+}
+
+#[test]
+fn an_alias_that_is_no_xml_name() {
+    expect_mini(
+        "{ wire: color, optional: true,",
+        "{ wire: color, aliases: [\"colour<\"], optional: true,",
+        "`colour<` (field of `Thing`) is not an XML name",
+        "colour<",
+    );
+}
+
+#[test]
+fn the_text_content_is_no_attribute_and_holds_one_scalar() {
+    expect_mini(
+        "{ wire: id, attribute: true",
+        "{ wire: $text, name: id, attribute: true",
+        "`$text` (field of `Thing`) is not an XML name",
+        "$text",
+    );
+    expect_mini(
+        "{ wire: count, optional: true, type: integer",
+        "{ wire: $text, name: count, repeated: true, type: integer",
+        "the text content `$text` cannot be repeated or have aliases",
+        "$text",
+    );
+    expect_mini(
+        "{ wire: count, optional: true, type: integer",
+        "{ wire: $text, name: count, optional: true, type: Thing",
+        "the text content `$text` cannot have a structure type",
+        "type: Thing",
+    );
+}
+
+#[test]
+fn a_response_path_that_is_no_xml_name() {
+    expect_mini(
+        "response: { path: [Data], type: Thing }",
+        "response: { path: [\"Da ta\"], type: Thing }",
+        "`Da ta` in the response path of `getthing` is not an XML name",
+        "Da ta",
+    );
+}
+
+#[test]
+fn a_consent_container_that_is_no_xml_name() {
+    expect_mini(
+        "  - name: Thing\n",
+        "  - name: Thing\n    consent_split: { granted: \"Granted Data\", protected: Protected }\n",
+        "`Granted Data` (consent_split of `Thing`) is not an XML name",
+        "name: Thing",
+    );
+}
+
+#[test]
+fn an_envelope_name_that_is_no_xml_name() {
+    let common = text("common.yaml").replacen("root: miniReturn", "root: mini<Return", 1);
+    expect(
+        &common,
+        &text("mini.yaml"),
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "`mini<Return` in envelope `wrapper` is not an XML name",
+        "name: wrapper",
+        &common,
+    );
+}
+
+#[test]
+fn xml_names() {
+    use papi_codegen::validate::is_xml_ncname;
+    for ok in ["a", "_a", "a-b.c_1", "Zoë", "données", "日本", "a\u{b7}b"] {
+        assert!(is_xml_ncname(ok), "{ok}");
+    }
+    for bad in [
+        "", "1a", "-a", ".a", "a b", "a:b", "a<b", "a&b", "a\"b", "$text", "a/b",
+    ] {
+        assert!(!is_xml_ncname(bad), "{bad}");
+    }
+}

@@ -61,6 +61,11 @@ impl papi_core::serde::Serialize for Civility {
         serializer.serialize_str(self.wire())
     }
 }
+impl papi_core::encode::XmlText for Civility {
+    fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+        papi_core::encode::escape(out, self.wire(), place)
+    }
+}
 /// Kind of communication device attached to a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -113,6 +118,11 @@ impl papi_core::serde::Serialize for DeviceType {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.wire())
+    }
+}
+impl papi_core::encode::XmlText for DeviceType {
+    fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+        papi_core::encode::escape(out, self.wire(), place)
     }
 }
 /// Subtype of a device; each device type allows only some subtypes (see `add_device`).
@@ -194,6 +204,11 @@ impl papi_core::serde::Serialize for DeviceSubtype {
         serializer.serialize_str(self.wire())
     }
 }
+impl papi_core::encode::XmlText for DeviceSubtype {
+    fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+        papi_core::encode::escape(out, self.wire(), place)
+    }
+}
 /// Acknowledgement of a command that returns nothing but its result code.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -251,6 +266,13 @@ impl papi_core::de::FromXml for CommandAck {
             action: f_action,
         })
     }
+}
+impl papi_core::encode::ToXml for CommandAck {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "request", &self.request);
+        papi_core::encode::attribute(out, "action", &self.action);
+    }
+    fn write_content(&self, _: &mut String) {}
 }
 /// Contacts matching a search.
 ///
@@ -329,6 +351,15 @@ impl papi_core::de::FromXml for FindContactListResult {
             action: f_action,
             contacts: f_contacts,
         })
+    }
+}
+impl papi_core::encode::ToXml for FindContactListResult {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "request", &self.request);
+        papi_core::encode::attribute(out, "action", &self.action);
+    }
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "data-list", &self.contacts);
     }
 }
 /// A page of contacts matching a query.
@@ -439,6 +470,17 @@ impl papi_core::de::FromXml for ContactList {
         })
     }
 }
+impl papi_core::encode::ToXml for ContactList {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "total-data", &self.total_data);
+        papi_core::encode::attribute(out, "nbpage", &self.nbpage);
+        papi_core::encode::attribute(out, "page", &self.page);
+        papi_core::encode::attribute(out, "nbentries", &self.nbentries);
+    }
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "data", &self.entries);
+    }
+}
 /// A contact as listed by a search (shallow view).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -542,6 +584,17 @@ impl papi_core::de::FromXml for ContactSummary {
             firstname: f_firstname,
             lastname: f_lastname,
         })
+    }
+}
+impl papi_core::encode::ToXml for ContactSummary {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "view", &self.view);
+        papi_core::encode::attribute(out, "id", [&self.id]);
+        papi_core::encode::attribute(out, "type", &self.kind);
+    }
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "firstname", &self.firstname);
+        papi_core::encode::text_elements(out, "lastname", &self.lastname);
     }
 }
 /// A contact with its details (deep view).
@@ -757,6 +810,23 @@ impl papi_core::de::FromXml for Contact {
         })
     }
 }
+impl papi_core::encode::ToXml for Contact {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "view", &self.view);
+        papi_core::encode::attribute(out, "id", [&self.id]);
+        papi_core::encode::attribute(out, "type", &self.kind);
+    }
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "firstname", &self.firstname);
+        papi_core::encode::text_elements(out, "lastname", &self.lastname);
+        papi_core::encode::text_elements(out, "civility", &self.civility);
+        papi_core::encode::text_elements(out, "maritalstatus", &self.marital_status);
+        papi_core::encode::text_elements(out, "birthday", &self.birthday);
+        papi_core::encode::text_elements(out, "company", &self.company);
+        papi_core::encode::elements(out, "device-list", &self.devices);
+        papi_core::encode::elements(out, "address-list", &self.addresses);
+    }
+}
 /// Devices associated with a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -796,6 +866,12 @@ impl papi_core::de::FromXml for DeviceList {
             }
         }
         Ok(Self { devices: f_devices })
+    }
+}
+impl papi_core::encode::ToXml for DeviceList {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "device", &self.devices);
     }
 }
 /// A communication device (e-mail address, phone number, web address) of a contact.
@@ -928,6 +1004,19 @@ impl papi_core::de::FromXml for Device {
         })
     }
 }
+impl papi_core::encode::ToXml for Device {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "display", &self.display);
+        papi_core::encode::attribute(out, "id", &self.id);
+        papi_core::encode::attribute(out, "info-type", &self.info_type);
+        papi_core::encode::attribute(out, "order", &self.order);
+        papi_core::encode::attribute(out, "subtype", &self.subtype);
+        papi_core::encode::attribute(out, "type", &self.kind);
+    }
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text(out, [&self.value]);
+    }
+}
 /// Postal addresses of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -967,6 +1056,12 @@ impl papi_core::de::FromXml for AddressList {
             }
         }
         Ok(Self { addresses: f_addresses })
+    }
+}
+impl papi_core::encode::ToXml for AddressList {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "address", &self.addresses);
     }
 }
 /// A postal address of a contact.
@@ -1089,6 +1184,18 @@ impl papi_core::de::FromXml for Address {
         })
     }
 }
+impl papi_core::encode::ToXml for Address {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "info-type", &self.info_type);
+    }
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "streetline1", &self.streetline1);
+        papi_core::encode::text_elements(out, "streetline2", &self.streetline2);
+        papi_core::encode::text_elements(out, "zip-code", &self.zip_code);
+        papi_core::encode::text_elements(out, "city", &self.city);
+        papi_core::encode::text_elements(out, "state", &self.state);
+    }
+}
 /// Result of adding a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -1164,6 +1271,15 @@ impl papi_core::de::FromXml for AddContactResult {
         })
     }
 }
+impl papi_core::encode::ToXml for AddContactResult {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "request", &self.request);
+        papi_core::encode::attribute(out, "action", &self.action);
+    }
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "id", [&self.id]);
+    }
+}
 /// The picture of a contact, base64-encoded in the answer.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
@@ -1224,6 +1340,13 @@ impl papi_core::de::FromXml for PictureData {
             )?,
             type_image: f_type_image,
         })
+    }
+}
+impl papi_core::encode::ToXml for PictureData {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "filename", [&self.file]);
+        papi_core::encode::text_elements(out, "typeImage", &self.type_image);
     }
 }
 impl PictureData {
@@ -1372,4 +1495,16 @@ impl papi_core::de::FromXml for MediaFile {
             kind: f_kind,
         })
     }
+}
+impl papi_core::encode::ToXml for MediaFile {
+    fn write_attributes(&self, out: &mut String) {
+        papi_core::encode::attribute(out, "content", [&self.content]);
+        papi_core::encode::attribute(out, "display", &self.display);
+        papi_core::encode::attribute(out, "id", &self.id);
+        papi_core::encode::attribute(out, "info-type", &self.info_type);
+        papi_core::encode::attribute(out, "order", &self.order);
+        papi_core::encode::attribute(out, "subtype", &self.subtype);
+        papi_core::encode::attribute(out, "type", &self.kind);
+    }
+    fn write_content(&self, _: &mut String) {}
 }

@@ -1,7 +1,13 @@
 //! Encoding of answers: the inverse of [`crate::decode`], used by servers that speak the
-//! protocol (the sandbox) and by round-trip tests. The payload is serialized with
-//! quick-xml's serde serializer and placed in the API's envelope; every wire name comes from
-//! the descriptors, as for decoding.
+//! protocol (the sandbox) and by round-trip tests. The payload is written by its generated
+//! [`ToXml`] impl (names as literals, checked when the spec was loaded) straight into the
+//! document, inside the API's envelope; every wire name comes from the descriptors or the
+//! generated code, as for decoding.
+//!
+//! The output is byte for byte what quick-xml's serde serializer wrote before (kept as
+//! [`response_serde`] for the equivalence tests): empty elements expanded (`<a></a>`), text
+//! escaped as by [`quick_xml::escape::partial_escape`] (`&`, `<`, `>`, `\r`), attribute values
+//! also escaping `"`, `\n` and `\t`.
 
 use std::io::Cursor;
 
@@ -28,6 +34,13 @@ pub enum EncodeError {
     /// The serializer refused the value.
     #[error("cannot serialize the answer: {0}")]
     Serialize(String),
+    /// The payload's element name is not an XML name (as quick-xml's serde serializer
+    /// refused it).
+    #[error("`{name}` is not an XML name: no answer can be encoded under it")]
+    InvalidName {
+        /// The name given.
+        name: String,
+    },
 }
 
 fn ser_err(e: impl std::fmt::Display) -> EncodeError {
@@ -71,10 +84,10 @@ const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 /// (the inverse of [`crate::decode::response`]). For [`Envelope::CommandResult`] the command
 /// element also gets its `result` child with `0`, as its last child.
 ///
-/// Written in one pass: the envelope is written around the serializer's output, and the
-/// `result` child goes in as the command element is closed. Only when the command element
-/// lies inside the payload (no API's spec does that) is the payload read back to find it.
-pub fn response<T: Serialize>(
+/// Written in one pass: the envelope, then the payload by its [`ToXml`] impl, the `result`
+/// child going in as the command element is closed. Only when the command element lies
+/// inside the payload (no API's spec does that) is the payload read back to find it.
+pub fn response<T: ToXml + ?Sized>(
     api: &ApiDescriptor,
     path: &[&str],
     value: &T,
@@ -83,7 +96,69 @@ pub fn response<T: Serialize>(
         return Err(EncodeError::NoEnvelope { api: api.name });
     };
     let (payload_name, parents) = path.split_last().ok_or(EncodeError::EmptyPath)?;
-    let (root, command): (&str, Option<(&[&str], &str)>) = match envelope {
+    check_name(payload_name)?;
+    let (root, command) = envelope_parts(envelope);
+    let result_level = match command {
+        None => None,
+        Some(([], _)) => None,
+        Some((command_path, _)) if command_path.len() > path.len() => {
+            if command_path[..path.len()] == *path {
+                let mut payload = String::with_capacity(256);
+                element(&mut payload, payload_name, value);
+                return response_reread(root, command, parents, &payload);
+            }
+            None
+        }
+        Some((command_path, _)) => {
+            (path[..command_path.len()] == *command_path).then_some(command_path.len())
+        }
+    };
+    let result = command.map_or("", |(_, result)| result);
+
+    let mut out = String::with_capacity(1024);
+    out.push_str(DECL);
+    push_start(&mut out, root);
+    for p in parents {
+        push_start(&mut out, p);
+    }
+    out.push('<');
+    out.push_str(payload_name);
+    value.write_attributes(&mut out);
+    out.push('>');
+    value.write_content(&mut out);
+    if result_level == Some(path.len()) {
+        // The payload is the command element: its result goes in before its end tag.
+        push_text_element(&mut out, result, "0");
+    }
+    push_end(&mut out, payload_name);
+    for level in (1..=parents.len()).rev() {
+        if result_level == Some(level) {
+            push_text_element(&mut out, result, "0");
+        }
+        push_end(&mut out, parents[level - 1]);
+    }
+    push_end(&mut out, root);
+    Ok(out)
+}
+
+/// The payload's name is the one name the serde serializer checked (the envelope's were
+/// written as given): refused the same way, now as [`EncodeError::InvalidName`]. The check
+/// is quick-xml's own, run on the name alone.
+fn check_name(name: &str) -> Result<(), EncodeError> {
+    let mut sink = String::new();
+    match quick_xml::se::Serializer::with_root(&mut sink, Some(name)) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(EncodeError::InvalidName {
+            name: name.to_owned(),
+        }),
+    }
+}
+
+type CommandParts<'a> = Option<(&'a [&'a str], &'a str)>;
+
+/// The root, and for [`Envelope::CommandResult`] the command path and result element.
+fn envelope_parts(envelope: Envelope) -> (&'static str, CommandParts<'static>) {
+    match envelope {
         Envelope::ReturnWrapper { root, .. } => (root, None),
         Envelope::CommandResult {
             root,
@@ -91,7 +166,26 @@ pub fn response<T: Serialize>(
             result,
             ..
         } => (root, Some((command_path, result))),
+    }
+}
+
+/// [`response`] through quick-xml's serde serializer: the reference that the equivalence
+/// tests compare the generated writers with, byte for byte. Not for servers.
+///
+/// Written in one pass: the envelope is written around the serializer's output, and the
+/// `result` child goes in as the command element is closed. Only when the command element
+/// lies inside the payload (no API's spec does that) is the payload read back to find it.
+#[doc(hidden)]
+pub fn response_serde<T: Serialize>(
+    api: &ApiDescriptor,
+    path: &[&str],
+    value: &T,
+) -> Result<String, EncodeError> {
+    let Some(envelope) = api.envelope else {
+        return Err(EncodeError::NoEnvelope { api: api.name });
     };
+    let (payload_name, parents) = path.split_last().ok_or(EncodeError::EmptyPath)?;
+    let (root, command) = envelope_parts(envelope);
     // How many elements below the root are open when the command element closes: the
     // command path must be a prefix of `path` (then the result is written as that level
     // closes), or lie deeper inside the payload (then it is found by reading the payload).
@@ -100,7 +194,7 @@ pub fn response<T: Serialize>(
         Some(([], _)) => None,
         Some((command_path, _)) if command_path.len() > path.len() => {
             if command_path[..path.len()] == *path {
-                return response_reread(root, command, payload_name, parents, value);
+                return response_reread_serde(root, command, payload_name, parents, value);
             }
             None
         }
@@ -131,7 +225,7 @@ pub fn response<T: Serialize>(
         let sequence = format!("{end_tag}<{payload_name}");
         let payload = &out[payload_start..];
         if !payload.ends_with(&end_tag) || payload.contains(&sequence) {
-            return response_reread(root, command, payload_name, parents, value);
+            return response_reread_serde(root, command, payload_name, parents, value);
         }
         out.truncate(out.len() - end_tag.len());
         push_text_element(&mut out, result, "0");
@@ -166,17 +260,27 @@ fn push_text_element(out: &mut String, name: &str, text: &str) {
     push_end(out, name);
 }
 
-/// [`response`] by serializing the payload, then reading it back to write it inside the
-/// envelope, giving the command element its `result` wherever it is.
-fn response_reread<T: Serialize>(
+/// [`response_serde`] by serializing the payload, then reading it back (see
+/// [`response_reread`]).
+fn response_reread_serde<T: Serialize>(
     root: &str,
-    command: Option<(&[&str], &str)>,
+    command: CommandParts<'_>,
     payload_name: &str,
     parents: &[&str],
     value: &T,
 ) -> Result<String, EncodeError> {
     let payload = quick_xml::se::to_string_with_root(payload_name, value).map_err(ser_err)?;
+    response_reread(root, command, parents, &payload)
+}
 
+/// The document holding `payload` (written already) inside the envelope, read back to give
+/// the command element its `result` wherever it is.
+fn response_reread(
+    root: &str,
+    command: CommandParts<'_>,
+    parents: &[&str],
+    payload: &str,
+) -> Result<String, EncodeError> {
     let mut w = new_writer()?;
     start(&mut w, root)?;
     // Elements opened so far, below the root.
@@ -196,7 +300,7 @@ fn response_reread<T: Serialize>(
         start(&mut w, p)?;
         open.push((*p).to_owned());
     }
-    let mut reader = Reader::from_str(&payload);
+    let mut reader = Reader::from_str(payload);
     loop {
         match reader.read_event().map_err(ser_err)? {
             Event::Start(e) => {
@@ -301,9 +405,200 @@ pub fn api_error(
     }
 }
 
+/// A response type that writes itself as an XML element straight into a `String`: the
+/// inverse of [`crate::de::FromXml`], generated per response type. The element's name is
+/// given by where it is used (the answer's path, the field's wire name). Writing cannot
+/// fail: names are literals checked when the spec was loaded, and text is escaped.
+pub trait ToXml {
+    /// Writes the start tag's attributes, each as ` name="value"`.
+    fn write_attributes(&self, out: &mut String);
+    /// Writes the content: child elements and text, in the order of the fields.
+    fn write_content(&self, out: &mut String);
+}
+
+impl<T: ToXml + ?Sized> ToXml for &T {
+    fn write_attributes(&self, out: &mut String) {
+        (**self).write_attributes(out)
+    }
+    fn write_content(&self, out: &mut String) {
+        (**self).write_content(out)
+    }
+}
+
+/// Where a text value goes, which decides its escaping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// An element's text content.
+    Text,
+    /// A double-quoted attribute value.
+    Attribute,
+}
+
+/// A value written as text: an attribute value or an element's text content (scalars,
+/// enums by their wire value).
+pub trait XmlText {
+    /// Appends the value, escaped for `place`.
+    fn write_text(&self, out: &mut String, place: Place);
+}
+
+impl<T: XmlText + ?Sized> XmlText for &T {
+    fn write_text(&self, out: &mut String, place: Place) {
+        (**self).write_text(out, place)
+    }
+}
+
+impl XmlText for str {
+    fn write_text(&self, out: &mut String, place: Place) {
+        escape(out, self, place)
+    }
+}
+
+impl XmlText for String {
+    fn write_text(&self, out: &mut String, place: Place) {
+        escape(out, self, place)
+    }
+}
+
+/// Digits and a sign only: nothing to escape.
+impl XmlText for i64 {
+    fn write_text(&self, out: &mut String, _: Place) {
+        out.push_str(itoa::Buffer::new().format(*self))
+    }
+}
+
+/// `true` or `false`.
+impl XmlText for bool {
+    fn write_text(&self, out: &mut String, _: Place) {
+        out.push_str(if *self { "true" } else { "false" })
+    }
+}
+
+/// ISO 8601 (`YYYY-MM-DD`, a signed year outside 0..=9999), as chrono's `Display` and
+/// `Serialize` write it: nothing to escape.
+impl XmlText for chrono::NaiveDate {
+    fn write_text(&self, out: &mut String, _: Place) {
+        use std::fmt::Write as _;
+        // Writing into a `String` cannot fail.
+        let _ = write!(out, "{self}");
+    }
+}
+
+/// Standard base64, unbroken: nothing to escape.
+impl XmlText for crate::value::Base64Binary {
+    fn write_text(&self, out: &mut String, _: Place) {
+        base64::Engine::encode_string(&crate::value::BASE64, &self.0, out)
+    }
+}
+
+/// Nothing: a present element is written empty (`<Name></Name>`).
+impl XmlText for crate::value::Present {
+    fn write_text(&self, _: &mut String, _: Place) {}
+}
+
+/// Appends `text` escaped for `place`, as quick-xml's serde serializer escaped it: in text,
+/// `&`, `<`, `>` and `\r` ([`quick_xml::escape::partial_escape`]); in a double-quoted
+/// attribute, also `"`, `\n` and `\t` (quick-xml has no public function for that set; the
+/// equivalence tests compare both with the serializer for every ASCII character).
+pub fn escape(out: &mut String, text: &str, place: Place) {
+    match place {
+        Place::Text => out.push_str(&quick_xml::escape::partial_escape(text)),
+        Place::Attribute => {
+            let mut rest = text;
+            while let Some(i) = rest
+                .bytes()
+                .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\r' | b'\n' | b'\t'))
+            {
+                out.push_str(&rest[..i]);
+                out.push_str(match rest.as_bytes()[i] {
+                    b'&' => "&amp;",
+                    b'<' => "&lt;",
+                    b'>' => "&gt;",
+                    b'"' => "&quot;",
+                    b'\r' => "&#13;",
+                    b'\n' => "&#10;",
+                    _ => "&#9;",
+                });
+                rest = &rest[i + 1..];
+            }
+            out.push_str(rest);
+        }
+    }
+}
+
+/// Writes ` name="value"` for each value (an `Option` gives none or one).
+pub fn attribute<'a, V: XmlText + ?Sized + 'a>(
+    out: &mut String,
+    name: &str,
+    values: impl IntoIterator<Item = &'a V>,
+) {
+    for v in values {
+        out.push(' ');
+        out.push_str(name);
+        out.push_str("=\"");
+        v.write_text(out, Place::Attribute);
+        out.push('"');
+    }
+}
+
+/// Writes each value as the element's own text content.
+pub fn text<'a, V: XmlText + ?Sized + 'a>(
+    out: &mut String,
+    values: impl IntoIterator<Item = &'a V>,
+) {
+    for v in values {
+        v.write_text(out, Place::Text);
+    }
+}
+
+/// Writes `<name>text</name>` for each value (`Option`, `Vec`, or `[&value]`).
+pub fn text_elements<'a, V: XmlText + ?Sized + 'a>(
+    out: &mut String,
+    name: &str,
+    values: impl IntoIterator<Item = &'a V>,
+) {
+    for v in values {
+        push_start(out, name);
+        v.write_text(out, Place::Text);
+        push_end(out, name);
+    }
+}
+
+/// Writes the element `name` of each value (`Option`, `Vec`, or `[&value]`).
+pub fn elements<'a, T: ToXml + ?Sized + 'a>(
+    out: &mut String,
+    name: &str,
+    values: impl IntoIterator<Item = &'a T>,
+) {
+    for v in values {
+        element(out, name, v);
+    }
+}
+
+/// Writes `value` as the element `name`: start tag with attributes, content, end tag.
+pub fn element<T: ToXml + ?Sized>(out: &mut String, name: &str, value: &T) {
+    out.push('<');
+    out.push_str(name);
+    value.write_attributes(out);
+    out.push('>');
+    value.write_content(out);
+    push_end(out, name);
+}
+
+/// Writes the start tag `<name>` (of a container whose content the caller writes).
+pub fn start_tag(out: &mut String, name: &str) {
+    push_start(out, name)
+}
+
+/// Writes the end tag `</name>`.
+pub fn end_tag(out: &mut String, name: &str) {
+    push_end(out, name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::value::Present;
 
     #[derive(Serialize)]
     struct Device {
@@ -317,16 +612,51 @@ mod tests {
         device: Vec<Device>,
     }
 
+    // Options skipped when `None`, as in the generated types.
     #[derive(Serialize)]
     struct Payload {
-        #[serde(rename = "@view")]
+        #[serde(rename = "@view", skip_serializing_if = "Option::is_none")]
         view: Option<&'static str>,
         id: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
         name: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         nickname: Option<&'static str>,
         empty: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
         devices: Option<Devices>,
-        nothing: (),
+        nothing: Present,
+    }
+
+    // What the code generator writes for these shapes.
+    impl ToXml for Device {
+        fn write_attributes(&self, out: &mut String) {
+            attribute(out, "type", [self.kind]);
+        }
+        fn write_content(&self, out: &mut String) {
+            text_elements(out, "value", [self.value]);
+        }
+    }
+
+    impl ToXml for Devices {
+        fn write_attributes(&self, _: &mut String) {}
+        fn write_content(&self, out: &mut String) {
+            elements(out, "device", &self.device);
+        }
+    }
+
+    impl ToXml for Payload {
+        fn write_attributes(&self, out: &mut String) {
+            attribute(out, "view", self.view);
+        }
+        fn write_content(&self, out: &mut String) {
+            text_elements(out, "id", [self.id]);
+            text_elements(out, "name", self.name);
+            text_elements(out, "nickname", self.nickname);
+            text_elements(out, "empty", [self.empty]);
+            elements(out, "devices", &self.devices);
+            text_elements(out, "nothing", [&self.nothing]);
+        }
     }
 
     fn payload() -> Payload {
@@ -348,7 +678,7 @@ mod tests {
                     },
                 ],
             }),
-            nothing: (),
+            nothing: Present,
         }
     }
 
@@ -373,21 +703,19 @@ mod tests {
         })
     }
 
-    /// The one-pass encoding is byte for byte what reading the payload back gives.
-    fn same_as_reread<T: Serialize>(api: &ApiDescriptor, path: &[&str], value: &T) -> String {
-        let (root, command) = match api.envelope {
-            Some(Envelope::CommandResult {
-                root,
-                command_path,
-                result,
-                ..
-            }) => (root, Some((command_path, result))),
-            Some(Envelope::ReturnWrapper { root, .. }) => (root, None),
-            None => unreachable!("the tests' descriptors have an envelope"),
-        };
+    /// The one-pass encoding is byte for byte what reading the payload back gives, and what
+    /// the serde encoder gives.
+    fn same_as_reread<T: Serialize + ToXml>(
+        api: &ApiDescriptor,
+        path: &[&str],
+        value: &T,
+    ) -> String {
+        let (root, command) = envelope_parts(api.envelope.unwrap());
         let (payload_name, parents) = path.split_last().unwrap();
         let one_pass = response(api, path, value).unwrap();
-        let reread = response_reread(root, command, payload_name, parents, value).unwrap();
+        let serde = response_serde(api, path, value).unwrap();
+        let reread = response_reread_serde(root, command, payload_name, parents, value).unwrap();
+        assert_eq!(one_pass, serde);
         assert_eq!(one_pass, reread);
         one_pass
     }
@@ -448,7 +776,12 @@ mod tests {
 
     #[test]
     fn a_sequence_payload_gives_each_element_its_result() {
-        let xml = same_as_reread(&command(&["list", "item"]), &["list", "item"], &vec![1, 2]);
+        // Only the serde encoder takes sequences (a `ToXml` value is one element).
+        let api = command(&["list", "item"]);
+        let xml = response_serde(&api, &["list", "item"], &vec![1, 2]).unwrap();
+        let (root, command) = envelope_parts(api.envelope.unwrap());
+        let reread = response_reread_serde(root, command, "item", &["list"], &vec![1, 2]).unwrap();
+        assert_eq!(xml, reread);
         assert!(
             xml.contains("<item>1<result>0</result></item><item>2<result>0</result></item>"),
             "{xml}"
@@ -469,5 +802,118 @@ mod tests {
         );
         assert!(xml.ends_with("</data></getReturn>"), "{xml}");
         assert!(!xml.contains("<result>"));
+    }
+
+    /// Every ASCII character and some others, alone and in company, in an attribute and as
+    /// text: escaped as the serde serializer escapes them.
+    #[test]
+    fn escaping_is_the_serializers() {
+        #[derive(Serialize)]
+        struct One<'a> {
+            #[serde(rename = "@a")]
+            a: &'a str,
+            #[serde(rename = "$text")]
+            t: &'a str,
+        }
+        impl ToXml for One<'_> {
+            fn write_attributes(&self, out: &mut String) {
+                attribute(out, "a", [self.a]);
+            }
+            fn write_content(&self, out: &mut String) {
+                text(out, [self.t]);
+            }
+        }
+        let mut texts: Vec<String> = (0u8..128).map(|b| char::from(b).to_string()).collect();
+        texts.extend(
+            [
+                "é", "\u{a0}", "\u{2028}", "\u{fffd}", "🦀", "]]>", "&amp;", "",
+            ]
+            .map(String::from),
+        );
+        texts.push(texts.concat());
+        let api = api(Envelope::ReturnWrapper {
+            root: "r",
+            error: "error",
+            code: "code",
+            detail: "detail",
+        });
+        for t in &texts {
+            let value = One { a: t, t };
+            assert_eq!(
+                response(&api, &["one"], &value).unwrap(),
+                response_serde(&api, &["one"], &value).unwrap(),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_dates_booleans_base64_are_the_serializers() {
+        #[derive(Serialize)]
+        struct Scalars {
+            #[serde(rename = "@n")]
+            n: i64,
+            #[serde(rename = "@b")]
+            b: bool,
+            d: chrono::NaiveDate,
+            bytes: crate::value::Base64Binary,
+        }
+        impl ToXml for Scalars {
+            fn write_attributes(&self, out: &mut String) {
+                attribute(out, "n", [&self.n]);
+                attribute(out, "b", [&self.b]);
+            }
+            fn write_content(&self, out: &mut String) {
+                text_elements(out, "d", [&self.d]);
+                text_elements(out, "bytes", [&self.bytes]);
+            }
+        }
+        let api = command(&["c"]);
+        for (n, b, d, len) in [
+            (0, true, chrono::NaiveDate::MIN, 0),
+            (i64::MIN, false, chrono::NaiveDate::MAX, 1),
+            (
+                i64::MAX,
+                true,
+                chrono::NaiveDate::from_ymd_opt(-5, 3, 1).unwrap(),
+                2,
+            ),
+            (
+                -1,
+                false,
+                chrono::NaiveDate::from_ymd_opt(12345, 6, 7).unwrap(),
+                300,
+            ),
+        ] {
+            let value = Scalars {
+                n,
+                b,
+                d,
+                bytes: crate::value::Base64Binary((0..len).map(|i| (i * 7 % 256) as u8).collect()),
+            };
+            same_as_reread(&api, &["c"], &value);
+        }
+    }
+
+    /// The serde encoder refused a payload name that is not an XML name; the writer
+    /// refuses it too, with a typed error. The envelope's names were never checked.
+    #[test]
+    fn a_payload_name_that_is_no_xml_name_is_refused() {
+        let api = command(&["command-list", "command"]);
+        for name in ["a b", "1a", "a<b", "-a", "a\"", "a/b"] {
+            assert_eq!(
+                response(&api, &["command-list", name], &payload()),
+                Err(EncodeError::InvalidName {
+                    name: name.to_owned()
+                })
+            );
+            assert!(matches!(
+                response_serde(&api, &["command-list", name], &payload()),
+                Err(EncodeError::Serialize(_))
+            ));
+        }
+        for name in ["a", "a-b.c_d", "é", "x:y", "_1"] {
+            same_as_reread(&api, &["command-list", name], &payload());
+        }
     }
 }

@@ -76,7 +76,7 @@ impl serde::Serialize for Present {
 pub struct Base64Binary(pub Vec<u8>);
 
 /// Standard alphabet; padding optional (old servers are not consistent about it).
-const BASE64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );

@@ -66,6 +66,11 @@ impl papi_core::serde::Serialize for MessagesInfo {
         serializer.serialize_str(self.wire())
     }
 }
+impl papi_core::encode::XmlText for MessagesInfo {
+    fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+        papi_core::encode::escape(out, self.wire(), place)
+    }
+}
 /// Mailbox information; each item is granted with its value, protected, or not returned.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
@@ -104,6 +109,61 @@ impl papi_core::de::FromXml for PersonalMessages {
     ) -> Result<Self, papi_core::de::DeError> {
         <PersonalMessagesWire as papi_core::de::FromXml>::from_xml(x, start, empty)
             .map(Self::from)
+    }
+}
+impl papi_core::encode::ToXml for PersonalMessages {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        if self.no_emails.granted().is_some() || self.no_unread_mails.granted().is_some()
+            || self.no_sms.granted().is_some()
+            || self.emails_last_n_detailed.granted().is_some()
+        {
+            papi_core::encode::start_tag(out, "UserAuthorizedData");
+            papi_core::encode::text_elements(out, "NoEMails", self.no_emails.granted());
+            papi_core::encode::text_elements(
+                out,
+                "NoUnReadMails",
+                self.no_unread_mails.granted(),
+            );
+            papi_core::encode::text_elements(out, "NoSMS", self.no_sms.granted());
+            papi_core::encode::elements(
+                out,
+                "EmailsLastNDetailed",
+                self.emails_last_n_detailed.granted(),
+            );
+            papi_core::encode::end_tag(out, "UserAuthorizedData");
+        }
+        if self.no_emails.is_protected() || self.no_unread_mails.is_protected()
+            || self.no_sms.is_protected() || self.emails_last_n_detailed.is_protected()
+        {
+            papi_core::encode::start_tag(out, "UserProtectedData");
+            papi_core::encode::text_elements(
+                out,
+                "NoEMails",
+                self.no_emails.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "NoUnReadMails",
+                self.no_unread_mails.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "NoSMS",
+                self.no_sms.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "EmailsLastNDetailed",
+                self.emails_last_n_detailed.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::end_tag(out, "UserProtectedData");
+        }
+        papi_core::encode::text_elements(
+            out,
+            "PrivacyDashboardURL",
+            &self.privacy_dashboard_url,
+        );
     }
 }
 #[derive(papi_core::serde::Serialize)]
@@ -452,6 +512,12 @@ impl papi_core::de::FromXml for EmailsLastNDetailed {
         Ok(Self { messages: f_messages })
     }
 }
+impl papi_core::encode::ToXml for EmailsLastNDetailed {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "msgs", &self.messages);
+    }
+}
 /// A list of e-mail overviews.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
@@ -491,6 +557,12 @@ impl papi_core::de::FromXml for MailList {
             }
         }
         Ok(Self { items: f_items })
+    }
+}
+impl papi_core::encode::ToXml for MailList {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "msg", &self.items);
     }
 }
 /// Overview of one unread e-mail.
@@ -606,5 +678,16 @@ impl papi_core::de::FromXml for MailOverview {
             begin_body: f_begin_body,
             url_access: f_url_access,
         })
+    }
+}
+impl papi_core::encode::ToXml for MailOverview {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "msg_id", &self.id);
+        papi_core::encode::text_elements(out, "msg_from", &self.from);
+        papi_core::encode::text_elements(out, "msg_date", &self.date);
+        papi_core::encode::text_elements(out, "msg_subject", &self.subject);
+        papi_core::encode::text_elements(out, "msg_begin_body", &self.begin_body);
+        papi_core::encode::text_elements(out, "msg_url_access", &self.url_access);
     }
 }

@@ -181,6 +181,11 @@ impl papi_core::serde::Serialize for RichProfileInfo {
         serializer.serialize_str(self.wire())
     }
 }
+impl papi_core::encode::XmlText for RichProfileInfo {
+    fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+        papi_core::encode::escape(out, self.wire(), place)
+    }
+}
 /// Profile attributes; each is granted with its value, protected, or not returned.
 ///
 /// Source: `ref-rich-profile` (see `api-spec/common.yaml`).
@@ -303,6 +308,299 @@ impl papi_core::de::FromXml for RichProfile {
     ) -> Result<Self, papi_core::de::DeError> {
         <RichProfileWire as papi_core::de::FromXml>::from_xml(x, start, empty)
             .map(Self::from)
+    }
+}
+impl papi_core::encode::ToXml for RichProfile {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        if self.firstname.granted().is_some() || self.lastname.granted().is_some()
+            || self.display_name.granted().is_some()
+            || self.user_email.granted().is_some() || self.gender.granted().is_some()
+            || self.date_of_birth.granted().is_some() || self.ndp.granted().is_some()
+            || self.home_phone.granted().is_some()
+            || self.mobile_phone.granted().is_some()
+            || self.office_fax.granted().is_some()
+            || self.office_mobile_number.granted().is_some()
+            || self.office_phone.granted().is_some()
+            || self.mobile_device_tac.granted().is_some()
+            || self.mobile_device_model.granted().is_some()
+            || self.mobile_device_brand.granted().is_some()
+            || self.preferred_language.granted().is_some()
+            || self.home_address.granted().is_some()
+            || self.office_address.granted().is_some()
+            || self.profile_modification_date.granted().is_some()
+            || self.profile_creation_date.granted().is_some()
+            || self.user_type.granted().is_some()
+            || self.picture_tag_tiny_url.granted().is_some()
+            || self.picture_tag_small_url.granted().is_some()
+            || self.picture_tag_large_url.granted().is_some()
+            || self.picture_tag_medium_url.granted().is_some()
+            || self.centers_of_interests.granted().is_some()
+        {
+            papi_core::encode::start_tag(out, "UserAuthorizedData");
+            papi_core::encode::text_elements(out, "Firstname", self.firstname.granted());
+            papi_core::encode::text_elements(out, "Lastname", self.lastname.granted());
+            papi_core::encode::text_elements(
+                out,
+                "DisplayNme",
+                self.display_name.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "UserEMail",
+                self.user_email.granted(),
+            );
+            papi_core::encode::text_elements(out, "Gender", self.gender.granted());
+            papi_core::encode::text_elements(
+                out,
+                "DateOfBirth",
+                self.date_of_birth.granted(),
+            );
+            papi_core::encode::text_elements(out, "NDP", self.ndp.granted());
+            papi_core::encode::text_elements(
+                out,
+                "HomePhone",
+                self.home_phone.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobilePhone",
+                self.mobile_phone.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "OfficeFax",
+                self.office_fax.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "OfficeMobileNumber",
+                self.office_mobile_number.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "OfficePhone",
+                self.office_phone.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobileDeviceTac",
+                self.mobile_device_tac.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobileDeviceModel",
+                self.mobile_device_model.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobileDeviceBrand",
+                self.mobile_device_brand.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PreferredLanguage",
+                self.preferred_language.granted(),
+            );
+            papi_core::encode::elements(out, "HomeAddress", self.home_address.granted());
+            papi_core::encode::elements(
+                out,
+                "OfficeAddress",
+                self.office_address.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "ProfileModificationDate",
+                self.profile_modification_date.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "ProfileCreationDate",
+                self.profile_creation_date.granted(),
+            );
+            papi_core::encode::text_elements(out, "UserType", self.user_type.granted());
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagTinyURL",
+                self.picture_tag_tiny_url.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagSmallURL",
+                self.picture_tag_small_url.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagLargeURL",
+                self.picture_tag_large_url.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagMediumURL",
+                self.picture_tag_medium_url.granted(),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "CentersOfInterests",
+                self.centers_of_interests.granted(),
+            );
+            papi_core::encode::end_tag(out, "UserAuthorizedData");
+        }
+        if self.firstname.is_protected() || self.lastname.is_protected()
+            || self.display_name.is_protected() || self.user_email.is_protected()
+            || self.gender.is_protected() || self.date_of_birth.is_protected()
+            || self.ndp.is_protected() || self.home_phone.is_protected()
+            || self.mobile_phone.is_protected() || self.office_fax.is_protected()
+            || self.office_mobile_number.is_protected()
+            || self.office_phone.is_protected() || self.mobile_device_tac.is_protected()
+            || self.mobile_device_model.is_protected()
+            || self.mobile_device_brand.is_protected()
+            || self.preferred_language.is_protected() || self.home_address.is_protected()
+            || self.office_address.is_protected()
+            || self.profile_modification_date.is_protected()
+            || self.profile_creation_date.is_protected() || self.user_type.is_protected()
+            || self.picture_tag_tiny_url.is_protected()
+            || self.picture_tag_small_url.is_protected()
+            || self.picture_tag_large_url.is_protected()
+            || self.picture_tag_medium_url.is_protected()
+            || self.centers_of_interests.is_protected()
+        {
+            papi_core::encode::start_tag(out, "UserProtectedData");
+            papi_core::encode::text_elements(
+                out,
+                "Firstname",
+                self.firstname.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "Lastname",
+                self.lastname.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "DisplayNme",
+                self.display_name.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "UserEMail",
+                self.user_email.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "Gender",
+                self.gender.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "DateOfBirth",
+                self.date_of_birth.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "NDP",
+                self.ndp.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "HomePhone",
+                self.home_phone.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobilePhone",
+                self.mobile_phone.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "OfficeFax",
+                self.office_fax.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "OfficeMobileNumber",
+                self.office_mobile_number.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "OfficePhone",
+                self.office_phone.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobileDeviceTac",
+                self.mobile_device_tac.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobileDeviceModel",
+                self.mobile_device_model.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "MobileDeviceBrand",
+                self.mobile_device_brand.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PreferredLanguage",
+                self.preferred_language.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "HomeAddress",
+                self.home_address.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "OfficeAddress",
+                self.office_address.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "ProfileModificationDate",
+                self
+                    .profile_modification_date
+                    .is_protected()
+                    .then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "ProfileCreationDate",
+                self.profile_creation_date.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "UserType",
+                self.user_type.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagTinyURL",
+                self.picture_tag_tiny_url.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagSmallURL",
+                self.picture_tag_small_url.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagLargeURL",
+                self.picture_tag_large_url.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "PictureTagMediumURL",
+                self.picture_tag_medium_url.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::text_elements(
+                out,
+                "CentersOfInterests",
+                self.centers_of_interests.is_protected().then_some(&papi_core::Present),
+            );
+            papi_core::encode::end_tag(out, "UserProtectedData");
+        }
     }
 }
 #[derive(papi_core::serde::Serialize)]
@@ -1559,5 +1857,16 @@ impl papi_core::de::FromXml for PostalAddress {
             state: f_state,
             country: f_country,
         })
+    }
+}
+impl papi_core::encode::ToXml for PostalAddress {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "Street1", &self.street1);
+        papi_core::encode::text_elements(out, "Street2", &self.street2);
+        papi_core::encode::text_elements(out, "ZipCode", &self.zip_code);
+        papi_core::encode::text_elements(out, "City", &self.city);
+        papi_core::encode::text_elements(out, "State", &self.state);
+        papi_core::encode::text_elements(out, "Country", &self.country);
     }
 }

@@ -1,6 +1,8 @@
 //! The parameters of a call (query, form or multipart body) and their checks against the
 //! rules of the generated table.
 
+use std::ops::Range;
+
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, Method};
 use papi_core::chrono::NaiveDate;
@@ -17,9 +19,14 @@ const ECHO_LIMIT: usize = 64;
 
 /// Parameters of a call, in the order received. `Debug` shows names and sizes only: the
 /// token is one of the parameters.
+///
+/// The text parameters are decoded into one buffer, names and values one after the other,
+/// and kept as ranges of it: one allocation for a query instead of two `String`s per
+/// parameter (most names and values need no decoding and are copied as they are).
 #[derive(Default)]
 pub(crate) struct Params {
-    text: Vec<(String, String)>,
+    buf: String,
+    text: Vec<(Range<usize>, Range<usize>)>,
     files: Vec<(String, Vec<u8>)>,
     posted: bool,
 }
@@ -29,11 +36,7 @@ impl std::fmt::Debug for Params {
         f.debug_struct("Params")
             .field(
                 "text",
-                &self
-                    .text
-                    .iter()
-                    .map(|(k, v)| (k, v.len()))
-                    .collect::<Vec<_>>(),
+                &self.text().map(|(k, v)| (k, v.len())).collect::<Vec<_>>(),
             )
             .field(
                 "files",
@@ -53,9 +56,7 @@ impl Params {
     pub(crate) async fn read(req: Request) -> Result<Self, String> {
         let mut params = Params::default();
         if let Some(query) = req.uri().query() {
-            params
-                .text
-                .extend(form_urlencoded::parse(query.as_bytes()).into_owned());
+            params.extend_form(query.as_bytes());
         }
         if req.method() != Method::POST {
             return Ok(params);
@@ -78,20 +79,40 @@ impl Params {
                 if is_file {
                     params.files.push((name, bytes.to_vec()));
                 } else {
-                    params
-                        .text
-                        .push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                    params.push_text(&name, &String::from_utf8_lossy(&bytes));
                 }
             }
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
             let body = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
                 .await
                 .map_err(|e| format!("cannot read the form body: {e}"))?;
-            params
-                .text
-                .extend(form_urlencoded::parse(&body).into_owned());
+            params.extend_form(&body);
         }
         Ok(params)
+    }
+
+    /// Adds the parameters of a form-urlencoded text (a query or a form body).
+    fn extend_form(&mut self, form: &[u8]) {
+        // Decoding never lengthens a name or value.
+        self.buf.reserve(form.len());
+        for (name, value) in form_urlencoded::parse(form) {
+            self.push_text(&name, &value);
+        }
+    }
+
+    fn push_text(&mut self, name: &str, value: &str) {
+        let start = self.buf.len();
+        self.buf.push_str(name);
+        let middle = self.buf.len();
+        self.buf.push_str(value);
+        self.text.push((start..middle, middle..self.buf.len()));
+    }
+
+    /// The text parameters, in the order received.
+    fn text(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.text
+            .iter()
+            .map(|(n, v)| (&self.buf[n.clone()], &self.buf[v.clone()]))
     }
 
     /// Whether the call came as a POST (else a GET).
@@ -101,11 +122,7 @@ impl Params {
 
     /// The first value of a text parameter, `None` when absent or blank.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.text
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.trim().is_empty())
+        self.raw(name).filter(|v| !v.trim().is_empty())
     }
 
     /// The first file part of that name.
@@ -128,10 +145,7 @@ impl Params {
 
     /// The text parameters, for logging the action name and storing events.
     pub(crate) fn raw(&self, name: &str) -> Option<&str> {
-        self.text
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.text().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 }
 
@@ -293,5 +307,50 @@ pub(crate) fn date(s: &str) -> Option<NaiveDate> {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod buffer_tests {
+    use super::Params;
+
+    #[test]
+    fn a_query_is_decoded_into_one_buffer_in_order() {
+        let mut p = Params::default();
+        p.extend_form(b"action=find&name=J%C3%A9r%C3%B4me+D&empty=&blank=+&name=second&%26k%3D=v%3D1%262&token=s3cr3t&bad=%FF");
+        let all: Vec<(&str, &str)> = p.text().collect();
+        assert_eq!(
+            all,
+            [
+                ("action", "find"),
+                ("name", "Jérôme D"),
+                ("empty", ""),
+                ("blank", " "),
+                ("name", "second"),
+                ("&k=", "v=1&2"),
+                ("token", "s3cr3t"),
+                ("bad", "\u{fffd}"),
+            ]
+        );
+        // The first value wins; blank values count as absent for `get`, not for `raw`.
+        assert_eq!(p.get("name"), Some("Jérôme D"));
+        assert_eq!(p.get("&k="), Some("v=1&2"));
+        assert_eq!(p.get("empty"), None);
+        assert_eq!(p.get("blank"), None);
+        assert_eq!(p.raw("blank"), Some(" "));
+        assert_eq!(p.raw("missing"), None);
+        // A form body adds to the query's parameters.
+        p.extend_form(b"late=1");
+        assert_eq!(p.get("late"), Some("1"));
+        assert_eq!(p.get("action"), Some("find"));
+    }
+
+    #[test]
+    fn debug_shows_names_and_sizes_only() {
+        let mut p = Params::default();
+        p.extend_form(b"token=s3cr3t-t0k3n&action=find");
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("(\"token\", 12)"), "{shown}");
     }
 }

@@ -38,15 +38,43 @@ pub(crate) fn random_hex(n: usize) -> Option<String> {
     Some(s)
 }
 
-/// The SHA-256 of a token, as lowercase hex: tokens are kept (and stored) by this hash.
-fn token_hash(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+/// The SHA-256 of a token: tokens are kept in memory by these 32 bytes and stored as their
+/// lowercase hex ([`hash_hex`]); the token itself is never kept.
+type TokenHash = [u8; 32];
+
+fn token_hash(token: &str) -> TokenHash {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A token hash as stored: lowercase hex.
+fn hash_hex(hash: &TokenHash) -> String {
     let mut s = String::with_capacity(64);
-    for b in Sha256::digest(token.as_bytes()) {
+    for b in hash {
         s.push(char::from(HEX[usize::from(b >> 4)]));
         s.push(char::from(HEX[usize::from(b & 15)]));
     }
     s
+}
+
+/// A stored hash back: `None` unless 64 lowercase hex digits (what [`hash_hex`] writes; any
+/// other row could match no token, before as now).
+fn hash_from_hex(hex: &str) -> Option<TokenHash> {
+    let digit = |c: u8| {
+        HEX.iter()
+            .position(|&h| h == c)
+            .and_then(|d| u8::try_from(d).ok())
+    };
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut hash = [0u8; 32];
+    for (out, pair) in hash.iter_mut().zip(bytes.chunks_exact(2)) {
+        *out = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(hash)
 }
 
 /// Milliseconds since the Unix epoch of `t` (0 before it, `i64::MAX` far after it).
@@ -71,7 +99,7 @@ pub(crate) struct Shared {
     pub(crate) endpoints: HashMap<String, Endpoint>,
     pub(crate) users: HashMap<String, User>,
     /// Valid tokens, by [`token_hash`].
-    tokens: Mutex<HashMap<String, TokenEntry>>,
+    tokens: Mutex<HashMap<TokenHash, TokenEntry>>,
     pub(crate) consents: Mutex<Consents>,
     /// The database, when the state is persisted.
     pub(crate) store: Option<Store>,
@@ -171,17 +199,17 @@ impl Shared {
         let tokens = store
             .load_tokens(now_ms)?
             .into_iter()
-            .map(|t| {
+            .filter_map(|t| {
                 let left = Duration::from_millis(
                     u64::try_from(t.expires_ms.saturating_sub(now_ms)).unwrap_or(0),
                 );
-                (
-                    t.hash,
+                Some((
+                    hash_from_hex(&t.hash)?,
                     TokenEntry {
                         login: t.login,
                         expires: instant_after(now, left),
                     },
-                )
+                ))
             })
             .collect();
         let consents = Consents::restored(store.load_decisions()?);
@@ -199,7 +227,7 @@ impl Shared {
         config: SandboxConfig,
         seeds: Seeds,
         users: HashMap<String, User>,
-        tokens: HashMap<String, TokenEntry>,
+        tokens: HashMap<TokenHash, TokenEntry>,
         consents: Consents,
         store: Option<Store>,
     ) -> Self {
@@ -275,7 +303,8 @@ impl Shared {
             .map_or(i64::MAX, unix_ms);
         let mut tokens = lock(&self.tokens);
         tokens.retain(|_, entry| entry.expires > now);
-        if let Err(e) = self.persist(|s| s.save_token(&hash, login, expires_ms, now_ms)) {
+        if let Err(e) = self.persist(|s| s.save_token(&hash_hex(&hash), login, expires_ms, now_ms))
+        {
             tracing::error!(target: "papi_sandbox", error = %e, "cannot store a token");
             return None;
         }
@@ -298,7 +327,7 @@ impl Shared {
         if entry.expires <= Instant::now() {
             tokens.remove(&hash);
             // Expired anyway: a failure only leaves a row that the next issue removes.
-            if let Err(e) = self.persist(|s| s.delete_token(&hash)) {
+            if let Err(e) = self.persist(|s| s.delete_token(&hash_hex(&hash))) {
                 tracing::warn!(target: "papi_sandbox", error = %e, "cannot forget an expired token");
             }
             return Err(TokenProblem::Expired);
@@ -498,12 +527,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_kept_by_their_sha256_in_lowercase_hex() {
+    fn tokens_are_kept_by_their_sha256_and_stored_in_lowercase_hex() {
         // SHA-256("abc"), FIPS 180-2 appendix B.1.
-        assert_eq!(
-            token_hash("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        let stored = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(hash_hex(&token_hash("abc")), stored);
+        assert_eq!(hash_from_hex(stored), Some(token_hash("abc")));
+        // Only what `hash_hex` writes is read back.
+        assert_eq!(hash_from_hex(&stored.to_uppercase()), None);
+        assert_eq!(hash_from_hex(&stored[1..]), None);
+        assert_eq!(hash_from_hex(&format!("{stored}0")), None);
+        assert_eq!(hash_from_hex(&stored.replacen('b', "g", 1)), None);
+        assert_eq!(hash_from_hex(&"é".repeat(32)), None);
     }
 
     /// A fresh database path under the system's temporary directory.
