@@ -292,6 +292,10 @@ fn sandbox_counts(
     seconds: u32,
 ) -> Result<std::collections::HashMap<String, (f64, u64)>, String> {
     let base = dir.join("sandbox.out");
+    // Dumps of an earlier run would share the new run's names (`<base>.1`, …).
+    for old in dumps(&base) {
+        std::fs::remove_file(&old).map_err(|e| format!("{}: {e}", old.display()))?;
+    }
     let mut command = Command::new("valgrind");
     command
         .arg("--tool=callgrind")
