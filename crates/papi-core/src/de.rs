@@ -133,15 +133,70 @@ impl DeError {
     }
 }
 
+/// Most paths [`Events::track`] follows at once (an envelope has at most four).
+pub(crate) const MAX_TRACKED: usize = 4;
+
+/// A path tracked while reading, relative to the document element: `prefix`, then
+/// `last` if any (so that an envelope's `command/result` needs no allocated path).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TrackPath<'a> {
+    pub(crate) prefix: &'a [&'a str],
+    pub(crate) last: Option<&'a str>,
+}
+
+impl<'a> TrackPath<'a> {
+    /// The path `prefix`.
+    pub(crate) fn of(prefix: &'a [&'a str]) -> Self {
+        Self { prefix, last: None }
+    }
+
+    /// The path `prefix/last`.
+    pub(crate) fn with(prefix: &'a [&'a str], last: &'a str) -> Self {
+        Self {
+            prefix,
+            last: Some(last),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.prefix.len() + usize::from(self.last.is_some())
+    }
+
+    /// Component `i` (0-based).
+    fn comp(&self, i: usize) -> Option<&'a str> {
+        match self.prefix.get(i) {
+            Some(c) => Some(c),
+            None if i == self.prefix.len() => self.last,
+            None => None,
+        }
+    }
+
+    /// The components, in order.
+    pub(crate) fn comps(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.prefix.iter().copied().chain(self.last)
+    }
+}
+
+/// Where the first element at a tracked path is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Located {
+    /// The whole element, start tag to end tag.
+    pub(crate) span: std::ops::Range<usize>,
+    /// Its content, between the tags (empty for `<x/>`), when known.
+    pub(crate) inner: Option<std::ops::Range<usize>>,
+}
+
 /// One path being tracked while reading (see [`Events::track`]).
-struct Tracked {
-    /// Its components: `comps[first..first + len]`.
-    first: usize,
+#[derive(Debug, Clone, Default)]
+struct Tracked<'a> {
+    path: TrackPath<'a>,
     len: usize,
     /// How many leading components the open elements match.
     matched: usize,
+    /// Start of the element's start tag, and of its content.
     start: usize,
-    span: Option<std::ops::Range<usize>>,
+    inner_start: usize,
+    found: Option<Located>,
 }
 
 /// quick-xml's reader over a document (or one element of it), with the checks of the
@@ -153,16 +208,14 @@ pub struct Events<'a> {
     reader: Reader<&'a [u8]>,
     /// Open elements below the document element.
     depth: usize,
-    root: String,
+    root: Cow<'a, str>,
     root_closed: bool,
-    /// The tracked paths (few allocations: this is set up for every answer, small ones
-    /// included); their components are ranges of `names`.
-    tracked: Vec<Tracked>,
-    comps: Vec<std::ops::Range<usize>>,
-    names: String,
+    /// The tracked paths: `tracked[..n_tracked]` (a fixed array: this is set up for
+    /// every answer, small ones included, and allocates nothing).
+    tracked: [Tracked<'a>; MAX_TRACKED],
+    n_tracked: usize,
     /// The longest tracked path: deeper elements need no tracking.
     max_len: usize,
-    spans: Vec<Option<std::ops::Range<usize>>>,
 }
 
 impl<'a> Events<'a> {
@@ -171,13 +224,11 @@ impl<'a> Events<'a> {
         Self {
             reader: Reader::from_str(text),
             depth: 0,
-            root: String::new(),
+            root: Cow::Borrowed(""),
             root_closed: false,
-            tracked: Vec::new(),
-            comps: Vec::new(),
-            names: String::new(),
+            tracked: Default::default(),
+            n_tracked: 0,
             max_len: 0,
-            spans: Vec::new(),
         }
     }
 
@@ -193,48 +244,37 @@ impl<'a> Events<'a> {
         )
     }
 
-    /// Records, from now on, the span of the first element at each of `paths` (relative
-    /// to the document element, which must have been read).
-    pub(crate) fn track(&mut self, root: &str, paths: &[&[&str]]) {
-        self.root = root.to_owned();
-        self.names.clear();
-        self.comps.clear();
-        self.tracked.clear();
-        for p in paths {
-            let first = self.comps.len();
-            for c in p.iter() {
-                let start = self.names.len();
-                self.names.push_str(c);
-                self.comps.push(start..self.names.len());
-            }
-            self.tracked.push(Tracked {
-                first,
-                len: p.len(),
-                matched: 0,
-                start: 0,
-                span: None,
-            });
+    /// Records, from now on, where the first element at each of `paths` is (relative
+    /// to the document element `root`, which must have been read). At most
+    /// [`MAX_TRACKED`] paths are followed; further ones are ignored.
+    pub(crate) fn track(&mut self, root: Cow<'a, str>, paths: &[TrackPath<'a>]) {
+        self.root = root;
+        self.n_tracked = paths.len().min(MAX_TRACKED);
+        self.max_len = 0;
+        for (t, p) in self.tracked.iter_mut().zip(paths) {
+            let len = p.len();
+            self.max_len = self.max_len.max(len);
+            *t = Tracked {
+                path: *p,
+                len,
+                ..Tracked::default()
+            };
         }
-        self.max_len = paths.iter().map(|p| p.len()).max().unwrap_or(0);
     }
 
-    /// The spans recorded for the tracked paths.
-    pub(crate) fn spans(&mut self) -> &[Option<std::ops::Range<usize>>] {
-        self.spans = self.tracked.iter().map(|t| t.span.clone()).collect();
-        &self.spans
+    /// Where the first element at tracked path `i` is, once found.
+    pub(crate) fn located(&self, i: usize) -> Option<&Located> {
+        self.tracked[..self.n_tracked]
+            .get(i)
+            .and_then(|t| t.found.as_ref())
     }
 
     /// Whether the tracked path `i` has just been entered: the start tag just read is the
     /// first element at it.
     pub(crate) fn entered(&self, i: usize) -> bool {
-        self.tracked
+        self.tracked[..self.n_tracked]
             .get(i)
-            .is_some_and(|t| t.span.is_none() && t.matched == self.depth)
-    }
-
-    /// The span of tracked path `i`, once found.
-    pub(crate) fn span(&self, i: usize) -> Option<&std::ops::Range<usize>> {
-        self.tracked.get(i).and_then(|t| t.span.as_ref())
+            .is_some_and(|t| t.found.is_none() && t.matched == self.depth)
     }
 
     /// Whether the end tag of the document element has been read.
@@ -274,15 +314,15 @@ impl<'a> Events<'a> {
                 if self.depth <= self.max_len {
                     let depth = self.depth;
                     let name = e.local_name();
-                    for t in self.tracked.iter_mut() {
-                        if t.span.is_none()
+                    let inner_start = self.pos();
+                    for t in self.tracked[..self.n_tracked].iter_mut() {
+                        if t.found.is_none()
                             && t.matched == depth - 1
-                            && depth <= t.len
-                            && self.names.get(self.comps[t.first + depth - 1].clone())
-                                == Some(name.as_ref())
+                            && t.path.comp(depth - 1) == Some(name.as_ref())
                         {
                             t.matched = depth;
                             t.start = before;
+                            t.inner_start = inner_start;
                         }
                     }
                 }
@@ -291,14 +331,16 @@ impl<'a> Events<'a> {
                 let depth = self.depth;
                 let name = e.local_name();
                 let end = self.pos();
-                for t in self.tracked.iter_mut() {
-                    if t.span.is_none()
+                for t in self.tracked[..self.n_tracked].iter_mut() {
+                    if t.found.is_none()
                         && t.matched == depth
                         && t.len == depth + 1
-                        && self.names.get(self.comps[t.first + depth].clone())
-                            == Some(name.as_ref())
+                        && t.path.comp(depth) == Some(name.as_ref())
                     {
-                        t.span = Some(before..end);
+                        t.found = Some(Located {
+                            span: before..end,
+                            inner: Some(end..end),
+                        });
                     }
                 }
             }
@@ -307,11 +349,14 @@ impl<'a> Events<'a> {
                     if self.depth <= self.max_len {
                         let depth = self.depth;
                         let end = self.pos();
-                        for t in self.tracked.iter_mut() {
-                            if t.span.is_none() && t.matched == depth {
+                        for t in self.tracked[..self.n_tracked].iter_mut() {
+                            if t.found.is_none() && t.matched == depth {
                                 t.matched = depth - 1;
                                 if t.len == depth {
-                                    t.span = Some(t.start..end);
+                                    t.found = Some(Located {
+                                        span: t.start..end,
+                                        inner: Some(t.inner_start..before),
+                                    });
                                 }
                             }
                         }
