@@ -61,28 +61,34 @@ enum DeKind {
 }
 
 /// A decoding failure inside an element, with its path below that element.
+///
+/// Boxed: every `Result` of the decoders carries it, and failures are rare, so the
+/// success path moves one pointer instead of the whole error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeError {
+pub struct DeError(Box<DeInner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DeInner {
     kind: DeKind,
     /// Innermost first.
     path: Vec<Seg>,
 }
 
 impl DeError {
+    fn new(kind: DeKind, path: Vec<Seg>) -> Self {
+        Self(Box::new(DeInner { kind, path }))
+    }
+
     /// A required item is absent.
+    #[cold]
     pub fn missing(seg: Seg) -> Self {
-        Self {
-            kind: DeKind::Missing,
-            path: vec![seg],
-        }
+        Self::new(DeKind::Missing, vec![seg])
     }
 
     /// A value is not acceptable.
+    #[cold]
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self {
-            kind: DeKind::Invalid(message.into()),
-            path: Vec::new(),
-        }
+        Self::new(DeKind::Invalid(message.into()), Vec::new())
     }
 
     /// An element or text given twice for a single field.
@@ -90,39 +96,42 @@ impl DeError {
         Self::invalid(format!("duplicate field `{name}`"))
     }
 
+    #[cold]
     fn not_xml(position: usize, message: impl Into<String>) -> Self {
-        Self {
-            kind: DeKind::NotXml {
+        Self::new(
+            DeKind::NotXml {
                 position,
                 message: message.into(),
             },
-            path: Vec::new(),
-        }
+            Vec::new(),
+        )
     }
 
     /// Whether the XML itself is not well-formed (the reader cannot go on).
     pub fn is_not_xml(&self) -> bool {
-        matches!(self.kind, DeKind::NotXml { .. })
+        matches!(self.0.kind, DeKind::NotXml { .. })
     }
 
     /// The same error, one level further out.
+    #[cold]
     pub fn at(mut self, seg: Seg) -> Self {
-        self.path.push(seg);
+        self.0.path.push(seg);
         self
     }
 
     /// The error as a [`DecodeErrorKind`], its path under `prefix` (the XML path of the
     /// decoded element); `offset` is the element's byte offset in the body.
     pub fn into_kind(self, prefix: String, offset: usize) -> DecodeErrorKind {
+        let DeInner { kind, path: segs } = *self.0;
         let mut path = prefix;
-        for seg in self.path.iter().rev() {
+        for seg in segs.iter().rev() {
             let _ = match seg {
                 Seg::Child(n) => write!(path, "/{n}"),
                 Seg::Attr(n) => write!(path, "/@{n}"),
                 Seg::Index(i) => write!(path, "[{i}]"),
             };
         }
-        match self.kind {
+        match kind {
             DeKind::Missing => DecodeErrorKind::Missing { path },
             DeKind::Invalid(message) => DecodeErrorKind::Invalid { path, message },
             DeKind::NotXml { position, message } => DecodeErrorKind::NotXml {
@@ -216,6 +225,8 @@ pub struct Events<'a> {
     n_tracked: usize,
     /// The longest tracked path: deeper elements need no tracking.
     max_len: usize,
+    /// The value of the last reference read (each is resolved once, when read).
+    last_ref: Resolved,
 }
 
 impl<'a> Events<'a> {
@@ -229,6 +240,7 @@ impl<'a> Events<'a> {
             tracked: Default::default(),
             n_tracked: 0,
             max_len: 0,
+            last_ref: Resolved::Str(""),
         }
     }
 
@@ -237,6 +249,8 @@ impl<'a> Events<'a> {
         usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
     }
 
+    #[cold]
+    #[inline(never)]
     fn reader_error(&self, e: impl Display) -> DeError {
         DeError::not_xml(
             usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX),
@@ -300,90 +314,105 @@ impl<'a> Events<'a> {
     /// The next event inside the document element, checked and tracked. The end tag of
     /// the document element is returned like any other.
     pub fn next_event(&mut self) -> Result<Event<'a>, DeError> {
+        // The rare parts (tracking near the root, errors) are out of line: this runs for
+        // every event of every answer.
         let before = self.pos();
-        let event = self.reader.read_event().map_err(|e| self.reader_error(e))?;
+        let event = match self.reader.read_event() {
+            Ok(event) => event,
+            Err(e) => return Err(self.reader_error(e)),
+        };
         match &event {
             Event::Start(e) => {
                 self.depth += 1;
                 if self.depth > MAX_DEPTH {
-                    return Err(DeError::not_xml(
-                        before,
-                        format!("elements nested deeper than {MAX_DEPTH}"),
-                    ));
+                    return Err(too_deep(before));
                 }
                 if self.depth <= self.max_len {
-                    let depth = self.depth;
-                    let name = e.local_name();
-                    let inner_start = self.pos();
-                    for t in self.tracked[..self.n_tracked].iter_mut() {
-                        if t.found.is_none()
-                            && t.matched == depth - 1
-                            && t.path.comp(depth - 1) == Some(name.as_ref())
-                        {
-                            t.matched = depth;
-                            t.start = before;
-                            t.inner_start = inner_start;
-                        }
-                    }
+                    self.track_start(e, before);
                 }
             }
-            Event::Empty(e) if self.depth < self.max_len => {
-                let depth = self.depth;
-                let name = e.local_name();
-                let end = self.pos();
-                for t in self.tracked[..self.n_tracked].iter_mut() {
-                    if t.found.is_none()
-                        && t.matched == depth
-                        && t.len == depth + 1
-                        && t.path.comp(depth) == Some(name.as_ref())
-                    {
-                        t.found = Some(Located {
-                            span: before..end,
-                            inner: Some(end..end),
-                        });
-                    }
-                }
-            }
+            Event::Empty(e) if self.depth < self.max_len => self.track_empty(e, before),
             Event::End(_) => {
                 if self.depth > 0 {
                     if self.depth <= self.max_len {
-                        let depth = self.depth;
-                        let end = self.pos();
-                        for t in self.tracked[..self.n_tracked].iter_mut() {
-                            if t.found.is_none() && t.matched == depth {
-                                t.matched = depth - 1;
-                                if t.len == depth {
-                                    t.found = Some(Located {
-                                        span: t.start..end,
-                                        inner: Some(t.inner_start..before),
-                                    });
-                                }
-                            }
-                        }
+                        self.track_end(before);
                     }
                     self.depth -= 1;
                 } else {
                     self.root_closed = true;
                 }
             }
-            Event::GeneralRef(r) => {
-                resolve(r).map_err(|m| DeError::not_xml(before, m))?;
-            }
-            Event::Eof => {
-                return Err(DeError::not_xml(
-                    before,
-                    format!("unexpected end of document: <{}> is not closed", self.root),
-                ))
-            }
-            Event::DocType(_) | Event::Decl(_) => {
-                return Err(DeError::not_xml(
-                    before,
-                    "declaration inside the document element",
-                ))
-            }
+            Event::GeneralRef(r) => self.last_ref = checked_ref(r, before)?,
+            Event::Eof => return Err(self.unclosed(before)),
+            Event::DocType(_) | Event::Decl(_) => return Err(declaration_inside(before)),
             _ => {}
         }
         Ok(event)
+    }
+
+    /// A start tag at `depth <= max_len` (`before`: its offset) for the tracker.
+    #[inline(never)]
+    fn track_start(&mut self, e: &BytesStart<'_>, before: usize) {
+        let depth = self.depth;
+        let name = e.local_name();
+        let inner_start = self.pos();
+        for t in self.tracked[..self.n_tracked].iter_mut() {
+            if t.found.is_none()
+                && t.matched == depth - 1
+                && t.path.comp(depth - 1) == Some(name.as_ref())
+            {
+                t.matched = depth;
+                t.start = before;
+                t.inner_start = inner_start;
+            }
+        }
+    }
+
+    /// An empty element one level above `max_len` for the tracker.
+    #[inline(never)]
+    fn track_empty(&mut self, e: &BytesStart<'_>, before: usize) {
+        let depth = self.depth;
+        let name = e.local_name();
+        let end = self.pos();
+        for t in self.tracked[..self.n_tracked].iter_mut() {
+            if t.found.is_none()
+                && t.matched == depth
+                && t.len == depth + 1
+                && t.path.comp(depth) == Some(name.as_ref())
+            {
+                t.found = Some(Located {
+                    span: before..end,
+                    inner: Some(end..end),
+                });
+            }
+        }
+    }
+
+    /// An end tag at `depth <= max_len` (`before`: its offset) for the tracker.
+    #[inline(never)]
+    fn track_end(&mut self, before: usize) {
+        let depth = self.depth;
+        let end = self.pos();
+        for t in self.tracked[..self.n_tracked].iter_mut() {
+            if t.found.is_none() && t.matched == depth {
+                t.matched = depth - 1;
+                if t.len == depth {
+                    t.found = Some(Located {
+                        span: t.start..end,
+                        inner: Some(t.inner_start..before),
+                    });
+                }
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unclosed(&self, before: usize) -> DeError {
+        DeError::not_xml(
+            before,
+            format!("unexpected end of document: <{}> is not closed", self.root),
+        )
     }
 
     /// The first element of a standalone element's text (see [`Events::new`]): its start
@@ -434,7 +463,7 @@ impl<'a> Events<'a> {
                 }
                 Event::Text(t) => text.run.push_str(&t.xml10_content()),
                 Event::CData(c) => text.run.push_str(&c.xml10_content()),
-                Event::GeneralRef(r) => push_ref(&mut text.run, &r)?,
+                Event::GeneralRef(_) => self.last_ref.push_to(&mut text.run),
                 _ => {}
             }
         }
@@ -472,7 +501,19 @@ impl<'a> Events<'a> {
             match self.next_event()? {
                 Event::Text(t) => append(&mut out, t.xml10_content()),
                 Event::CData(c) => append(&mut out, c.xml10_content()),
-                Event::GeneralRef(r) => push_ref(out.to_mut(), &r)?,
+                Event::GeneralRef(_) => {
+                    let r = self.last_ref;
+                    if let Cow::Borrowed(before) = out {
+                        // One allocation for the whole text: what remains of it runs to
+                        // the next markup, and a reference is never longer resolved.
+                        let rest = self.reader.get_ref();
+                        let rest = rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
+                        let mut s = String::with_capacity(before.len() + r.len() + rest);
+                        s.push_str(before);
+                        out = Cow::Owned(s);
+                    }
+                    r.push_to(out.to_mut());
+                }
                 Event::Start(e) | Event::Empty(e) => {
                     return Err(DeError::invalid(format!(
                         "cannot deserialize primitive type from mixed content, found unexpected tag <{}>",
@@ -484,6 +525,24 @@ impl<'a> Events<'a> {
             }
         }
     }
+}
+
+/// A reference's value, or a well-formedness error at `before`.
+#[inline(never)]
+fn checked_ref(r: &BytesRef<'_>, before: usize) -> Result<Resolved, DeError> {
+    resolve(r).map_err(|m| DeError::not_xml(before, m))
+}
+
+#[cold]
+#[inline(never)]
+fn too_deep(before: usize) -> DeError {
+    DeError::not_xml(before, format!("elements nested deeper than {MAX_DEPTH}"))
+}
+
+#[cold]
+#[inline(never)]
+fn declaration_inside(before: usize) -> DeError {
+    DeError::not_xml(before, "declaration inside the document element")
 }
 
 fn append<'a>(out: &mut Cow<'a, str>, piece: Cow<'a, str>) {
@@ -527,10 +586,32 @@ impl Text {
 }
 
 /// The value of a reference: a character, or one of the five predefined entities.
-fn resolve(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String> {
+#[derive(Debug, Clone, Copy)]
+enum Resolved {
+    Char(char),
+    Str(&'static str),
+}
+
+impl Resolved {
+    fn len(self) -> usize {
+        match self {
+            Resolved::Char(c) => c.len_utf8(),
+            Resolved::Str(s) => s.len(),
+        }
+    }
+
+    fn push_to(self, out: &mut String) {
+        match self {
+            Resolved::Char(c) => out.push(c),
+            Resolved::Str(s) => out.push_str(s),
+        }
+    }
+}
+
+fn resolve(r: &BytesRef<'_>) -> Result<Resolved, String> {
     if r.is_char_ref() {
         return match r.resolve_char_ref() {
-            Ok(Some(c)) => Ok(Cow::Owned(c.to_string())),
+            Ok(Some(c)) => Ok(Resolved::Char(c)),
             _ => Err(format!(
                 "unknown or invalid reference &{};",
                 r.borrow().into_inner()
@@ -539,14 +620,8 @@ fn resolve(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String> {
     }
     let name = r.borrow().into_inner();
     quick_xml::escape::resolve_predefined_entity(&name)
-        .map(Cow::Borrowed)
+        .map(Resolved::Str)
         .ok_or_else(|| format!("unknown or invalid reference &{name};"))
-}
-
-fn push_ref(out: &mut String, r: &BytesRef<'_>) -> Result<(), DeError> {
-    let v = resolve(r).map_err(DeError::invalid)?;
-    out.push_str(&v);
-    Ok(())
 }
 
 /// The attributes of a start tag: (name, value) pairs, values normalised (references
@@ -570,13 +645,15 @@ impl<'s> Attrs<'s> {
         for a in self.inner.by_ref() {
             let a = a.map_err(|e| DeError::invalid(e.to_string()))?;
             let key: &'s str = a.key.0;
-            if key == "xmlns" || key.starts_with("xmlns:") {
-                continue;
-            }
-            let name = if key.starts_with("xml:") {
-                key
-            } else {
-                key.rsplit_once(':').map_or(key, |(_, local)| local)
+            // Most names have no prefix: one forward scan decides.
+            let name = match key.bytes().position(|b| b == b':') {
+                None if key == "xmlns" => continue,
+                None => key,
+                Some(i) => match &key[..i] {
+                    "xmlns" => continue,
+                    "xml" => key,
+                    _ => key.rsplit_once(':').map_or(key, |(_, local)| local),
+                },
             };
             let value = a
                 .normalized_value(XmlVersion::Implicit1_0)
@@ -675,8 +752,46 @@ mod tests {
         let (_, empty) = x.first_element().unwrap();
         let e = x.text(empty).unwrap_err();
         assert!(
-            matches!(e.kind, DeKind::Invalid(ref m) if m.contains("<y>")),
+            matches!(e.0.kind, DeKind::Invalid(ref m) if m.contains("<y>")),
             "{e:?}"
+        );
+    }
+
+    #[test]
+    fn references_anywhere_in_a_text() {
+        for (xml, text) in [
+            ("<x>&amp;</x>", "&"),
+            ("<x>&amp;b</x>", "&b"),
+            ("<x>a&amp;</x>", "a&"),
+            ("<x>Lee &amp; 12345</x>", "Lee & 12345"),
+            ("<x>&#233;&lt;&#x10FFFF;</x>", "\u{e9}<\u{10ffff}"),
+            ("<x>a&amp;b<![CDATA[ c&amp; ]]>d&gt;</x>", "a&b c&amp; d>"),
+            ("<x>a\r\n&amp;\rb</x>", "a\n&\nb"),
+        ] {
+            let mut x = Events::new(xml);
+            let (_, empty) = x.first_element().unwrap();
+            assert_eq!(x.text(empty).unwrap(), text, "{xml}");
+        }
+        let mut x = Events::new("<x>a&nbsp;</x>");
+        let (_, empty) = x.first_element().unwrap();
+        assert!(x.text(empty).unwrap_err().is_not_xml());
+    }
+
+    #[test]
+    fn attribute_names_drop_prefixes_and_namespace_declarations() {
+        let xml = r#"<x xmlns="u" xmlns:p="v" p:a="1" xml:lang="fr" b="2" p:q:c="3"/>"#;
+        let mut x = Events::new(xml);
+        let (start, _) = x.first_element().unwrap();
+        let mut attrs = Attrs::new(&start);
+        let mut seen = Vec::new();
+        while let Some((name, value)) = attrs.next().unwrap() {
+            seen.push((name, value.into_owned()));
+        }
+        let expected = [("a", "1"), ("xml:lang", "fr"), ("b", "2"), ("c", "3")];
+        assert_eq!(
+            seen,
+            expected.map(|(n, v)| (n, v.to_owned())).to_vec(),
+            "{xml}"
         );
     }
 
@@ -700,6 +815,8 @@ mod tests {
         let mut x = Events::new(&deep);
         let (_, empty) = x.first_element().unwrap();
         let e = x.skip(empty).unwrap_err();
-        assert!(matches!(e.kind, DeKind::NotXml { ref message, .. } if message.contains("deeper")));
+        assert!(
+            matches!(e.0.kind, DeKind::NotXml { ref message, .. } if message.contains("deeper"))
+        );
     }
 }

@@ -1225,6 +1225,58 @@ mod tests {
     }
 
     #[test]
+    fn envelope_result_read_in_place_or_again_alike() {
+        let answer = |result: &str| {
+            format!(
+                "<xpage><command-list><command request=\"g\">{result}<id>c6</id></command></command-list></xpage>"
+            )
+        };
+        // Taken from the document in place, or read again with the text reader (markup,
+        // references, CDATA, carriage returns): the same code either way.
+        for ok in [
+            "<result>0</result>",
+            "<result> 0 </result>",
+            "<result>\r\n0\r\n</result>",
+            "<result><!-- c -->0</result>",
+            "<result>&#48;</result>",
+            "<result><![CDATA[0]]></result>",
+        ] {
+            let added: Added = contacts(200, &answer(ok)).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(added.id, "c6");
+        }
+        for (failed, code) in [
+            ("<result>-2</result>", 2),
+            ("<result>&#45;2</result>", 2),
+            ("<result> <![CDATA[-3]]> </result>", 3),
+        ] {
+            let Err(Error::Api(e)) = contacts::<Added>(200, &answer(failed)) else {
+                panic!("{failed}")
+            };
+            assert_eq!(e.code, code, "{failed}");
+        }
+        let path = "xpage/command-list/command/result";
+        for (bad, message) in [
+            ("<result/>", "expected an integer code, found \"\""),
+            (
+                "<result>zero</result>",
+                "expected an integer code, found \"zero\"",
+            ),
+            ("<result>0<x/></result>", "mixed content"),
+        ] {
+            let kind = decode_kind(contacts::<Added>(200, &answer(bad)));
+            let DecodeErrorKind::Invalid {
+                path: p,
+                message: m,
+            } = &kind
+            else {
+                panic!("{bad}: {kind:?}")
+            };
+            assert_eq!(p, path, "{bad}");
+            assert!(m.contains(message), "{bad}: {m}");
+        }
+    }
+
+    #[test]
     fn invalid_value_names_the_path_with_index() {
         let body = r#"<xpage><command-list><command><data-list>
             <data id="1"><firstname>Orange</firstname></data>
