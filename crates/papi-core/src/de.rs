@@ -689,6 +689,178 @@ pub fn push<T>(
     Ok(())
 }
 
+/// A value read from text: an attribute, an element's text or the `$text` of an element
+/// (the generated decoders set their fields through [`attr`], [`text_child`] and
+/// [`push_text_child`], so that each field is one call).
+pub trait FromText: Sized {
+    /// The value of `text` (as written: references resolved, not trimmed).
+    fn from_text(text: Cow<'_, str>) -> Result<Self, DeError>;
+}
+
+impl FromText for String {
+    #[inline]
+    fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+        Ok(text.into_owned())
+    }
+}
+
+/// Present whatever its text.
+impl FromText for crate::Present {
+    #[inline]
+    fn from_text(_: Cow<'_, str>) -> Result<Self, DeError> {
+        Ok(crate::Present)
+    }
+}
+
+impl FromText for Base64Binary {
+    #[inline]
+    fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+        base64(&text)
+    }
+}
+
+/// Numbers, booleans and dates: required ones with [`parse`], optional ones (`Option`,
+/// empty or blank meaning absent) with [`parse_opt`].
+macro_rules! parsed_from_text {
+    ($($t:ty),*) => {$(
+        impl FromText for $t {
+            #[inline]
+            fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+                parse(&text)
+            }
+        }
+        impl FromText for Option<$t> {
+            #[inline]
+            fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+                parse_opt(&text)
+            }
+        }
+    )*};
+}
+parsed_from_text!(i64, bool, chrono::NaiveDate);
+
+/// Any element, its content skipped: marks presence.
+impl FromXml for crate::Present {
+    fn from_xml(x: &mut Events<'_>, _: &BytesStart<'_>, empty: bool) -> Result<Self, DeError> {
+        x.skip(empty).map(|()| crate::Present)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn duplicate_attr(name: &str) -> DeError {
+    DeError::invalid(format!("duplicate field `@{name}`"))
+}
+
+/// Sets the field of attribute `name` once (a second one is an error); a failure is
+/// placed at `@name`.
+#[inline]
+pub fn attr<T: FromText>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    value: Cow<'_, str>,
+) -> Result<(), DeError> {
+    attr_with(slot, name, value, T::from_text)
+}
+
+/// [`attr`] with a conversion of its own (an enumeration's `from_wire`).
+#[inline]
+pub fn attr_with<T>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    value: Cow<'_, str>,
+    convert: impl FnOnce(Cow<'_, str>) -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    if slot.is_some() {
+        return Err(duplicate_attr(name));
+    }
+    *slot = Some(convert(value).map_err(|e| e.at(Seg::Attr(name)))?);
+    Ok(())
+}
+
+/// Sets the field of child element `name` (whose start tag was just read) from its text,
+/// once; a failure is placed at `name`.
+#[inline]
+pub fn text_child<T: FromText>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    text_child_with(slot, name, x, empty, T::from_text)
+}
+
+/// [`text_child`] with a conversion of its own (an enumeration's `from_wire`).
+#[inline]
+pub fn text_child_with<T>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+    convert: impl FnOnce(Cow<'_, str>) -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    if slot.is_some() {
+        return Err(DeError::duplicate(name));
+    }
+    let value = x.text(empty).and_then(|t| convert(Cow::Owned(t)));
+    *slot = Some(value.map_err(|e| e.at(Seg::Child(name)))?);
+    Ok(())
+}
+
+/// Adds one repeated child element `name` read from its text; a failure is placed at
+/// `name[index]`.
+#[inline]
+pub fn push_text_child<T: FromText>(
+    list: &mut Vec<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    push_text_child_with(list, name, x, empty, T::from_text)
+}
+
+/// [`push_text_child`] with a conversion of its own (an enumeration's `from_wire`).
+#[inline]
+pub fn push_text_child_with<T>(
+    list: &mut Vec<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+    convert: impl FnOnce(Cow<'_, str>) -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    push(list, name, || {
+        x.text(empty).and_then(|t| convert(Cow::Owned(t)))
+    })
+}
+
+/// Sets the field of child element `name` (start tag `start`, just read) from its
+/// decoder, once; a failure is placed at `name`.
+#[inline]
+pub fn child<T: FromXml>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    set(slot, name, Seg::Child(name), || {
+        T::from_xml(x, start, empty)
+    })
+}
+
+/// Adds one repeated child element `name` (start tag `start`, just read) from its
+/// decoder; a failure is placed at `name[index]`.
+#[inline]
+pub fn push_child<T: FromXml>(
+    list: &mut Vec<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    push(list, name, || T::from_xml(x, start, empty))
+}
+
 /// A required field: absent is [`DeError::missing`] at `seg`.
 pub fn required<T>(slot: Option<T>, seg: Seg) -> Result<T, DeError> {
     slot.ok_or_else(|| DeError::missing(seg))
@@ -793,6 +965,108 @@ mod tests {
             expected.map(|(n, v)| (n, v.to_owned())).to_vec(),
             "{xml}"
         );
+    }
+
+    /// A decoder written with the helpers the generated ones use.
+    #[derive(Debug, PartialEq)]
+    struct Item {
+        id: i64,
+        size: Option<i64>,
+        name: Option<String>,
+        tags: Vec<String>,
+        flag: Option<crate::Present>,
+    }
+
+    impl FromXml for Item {
+        fn from_xml(
+            x: &mut Events<'_>,
+            start: &BytesStart<'_>,
+            empty: bool,
+        ) -> Result<Self, DeError> {
+            let (mut id, mut size, mut name, mut tags, mut flag) =
+                (None, None, None, Vec::new(), None);
+            let mut attrs = Attrs::new(start);
+            while let Some((n, value)) = attrs.next()? {
+                match n {
+                    // `ident`: an alias, as the spec can give.
+                    "id" | "ident" => attr(&mut id, "id", value)?,
+                    "size" => attr::<Option<i64>>(&mut size, "size", value)?,
+                    _ => continue,
+                }
+            }
+            if !empty {
+                while let Some((child_start, child_empty)) = x.child()? {
+                    match child_start.local_name().as_ref() {
+                        "name" => text_child(&mut name, "name", x, child_empty)?,
+                        "tag" => push_text_child(&mut tags, "tag", x, child_empty)?,
+                        "flag" => child(&mut flag, "flag", x, &child_start, child_empty)?,
+                        _ => x.skip(child_empty)?,
+                    }
+                }
+            }
+            Ok(Self {
+                id: required(id, Seg::Attr("id"))?,
+                size: size.flatten(),
+                name,
+                tags,
+                flag,
+            })
+        }
+    }
+
+    fn item(xml: &str) -> Result<Item, DecodeErrorKind> {
+        let mut x = Events::new(xml);
+        let (start, empty) = x.first_element().map_err(|e| e.into_kind("i".into(), 0))?;
+        Item::from_xml(&mut x, &start, empty).map_err(|e| e.into_kind("i".into(), 0))
+    }
+
+    #[test]
+    fn field_helpers_set_once_and_name_the_path() {
+        let ok =
+            item(r#"<i id=" 7 " size=" "><name> a </name><tag>x</tag><tag/><flag><z/></flag></i>"#);
+        assert_eq!(
+            ok,
+            Ok(Item {
+                id: 7,
+                size: None,
+                name: Some(" a ".into()),
+                tags: vec!["x".into(), String::new()],
+                flag: Some(crate::Present),
+            })
+        );
+        let invalid = |xml| match item(xml) {
+            Err(DecodeErrorKind::Invalid { path, message }) => (path, message),
+            other => panic!("{xml}: {other:?}"),
+        };
+        let (path, message) = invalid(r#"<i id="1" id2="" size="x"/>"#);
+        assert_eq!(path, "i/@size");
+        assert!(message.contains("expected i64"), "{message}");
+        let (path, message) = invalid(r#"<i id="1"><name/><name/></i>"#);
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            ("i", "duplicate field `name`")
+        );
+        let (path, message) = invalid(r#"<i id="1"><tag>a</tag><tag>b<z/></tag></i>"#);
+        assert_eq!(path, "i/tag[1]");
+        assert!(message.contains("mixed content"), "{message}");
+        let (path, message) = invalid(r#"<i id="1"><flag/><flag/></i>"#);
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            ("i", "duplicate field `flag`")
+        );
+        assert_eq!(
+            item("<i/>"),
+            Err(DecodeErrorKind::Missing {
+                path: "i/@id".into()
+            })
+        );
+        let (path, message) = invalid(r#"<i id="1" ident="2"/>"#);
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            ("i", "duplicate field `@id`")
+        );
+        // A duplicate attribute is refused by the reader before the field sees it.
+        assert!(item(r#"<i id="1" id="2"/>"#).is_err());
     }
 
     #[test]
