@@ -812,59 +812,73 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
         let names: Vec<&str> = std::iter::once(wire)
             .chain(f.aliases.iter().map(String::as_str))
             .collect();
-        let duplicate_name = serde_name(f);
+        // Values read from text go through `papi_core::de::FromText` (strings, numbers,
+        // booleans, dates — `Option<_>` of those for optional ones, empty meaning absent —,
+        // base64, presence); an enumeration through its `from_wire`.
+        let from_wire = match &f.ty {
+            FieldTy::Enum(_) => Some(quote!(|t| Ok(#base::from_wire(&t)))),
+            _ => None,
+        };
         if f.attribute || is_text {
-            // A value from a string (`value`): an attribute, or the element's own text.
-            let value = match &f.ty {
-                FieldTy::String => quote!(Ok(String::from(value))),
-                FieldTy::Enum(_) => quote!(Ok(#base::from_wire(&value))),
-                FieldTy::Integer | FieldTy::Bool | FieldTy::Date if opt_parsed => {
-                    quote!(#de::parse_opt::<#base>(&value))
-                }
-                FieldTy::Integer | FieldTy::Bool | FieldTy::Date => {
-                    quote!(#de::parse::<#base>(&value))
-                }
-                FieldTy::Base64 => quote!(#de::base64(&value)),
-                FieldTy::Empty => quote!(Ok(papi_core::Present)),
+            if let FieldTy::Struct(_) = f.ty {
                 // Refused by the validator (attributes and text hold no structure).
-                FieldTy::Struct(_) => {
-                    quote!(Err(#de::DeError::invalid("a structure cannot be read from text")))
+                let refused =
+                    quote!(Err(#de::DeError::invalid("a structure cannot be read from text")));
+                if is_text {
+                    text_field = Some(quote! {
+                        if text.into_value().is_some() {
+                            let value: Result<_, #de::DeError> = #refused;
+                            #slot = Some(value?);
+                        }
+                    });
+                } else {
+                    let duplicate_name = serde_name(f);
+                    attr_arms.push(quote! {
+                        #(#names)|* => #de::set(&mut #slot, #duplicate_name, #seg, || #refused)?,
+                    });
                 }
-            };
+                continue;
+            }
             if is_text {
+                let value = match &from_wire {
+                    Some(_) => quote!(#base::from_wire(&value)),
+                    None => quote!(#de::FromText::from_text(value)?),
+                };
                 text_field = Some(quote! {
                     if let Some(value) = text.into_value() {
-                        let value: Result<_, #de::DeError> = #value;
-                        #slot = Some(value?);
+                        #slot = Some(#value);
                     }
                 });
             } else {
-                attr_arms.push(quote! {
-                    #(#names)|* => #de::set(&mut #slot, #duplicate_name, #seg, || #value)?,
+                attr_arms.push(match &from_wire {
+                    Some(convert) => {
+                        quote!(#(#names)|* => #de::attr_with(&mut #slot, #wire, value, #convert)?,)
+                    }
+                    None => quote!(#(#names)|* => #de::attr(&mut #slot, #wire, value)?,),
                 });
             }
             continue;
         }
-        let value = match &f.ty {
-            FieldTy::String => quote!(x.text(child_empty)),
-            FieldTy::Enum(_) => quote!(x.text(child_empty).map(|t| #base::from_wire(&t))),
-            FieldTy::Integer | FieldTy::Bool | FieldTy::Date if opt_parsed => {
-                quote!(x.text(child_empty).and_then(|t| #de::parse_opt::<#base>(&t)))
+        let call = match (&f.ty, c, &from_wire) {
+            (FieldTy::Struct(_) | FieldTy::Empty, Card::Repeated, _) => {
+                quote!(#de::push_child(&mut #slot, #wire, x, &child, child_empty))
             }
-            FieldTy::Integer | FieldTy::Bool | FieldTy::Date => {
-                quote!(x.text(child_empty).and_then(|t| #de::parse::<#base>(&t)))
+            (FieldTy::Struct(_) | FieldTy::Empty, _, _) => {
+                quote!(#de::child(&mut #slot, #wire, x, &child, child_empty))
             }
-            FieldTy::Base64 => quote!(x.text(child_empty).and_then(|t| #de::base64(&t))),
-            FieldTy::Empty => quote!(x.skip(child_empty).map(|()| papi_core::Present)),
-            FieldTy::Struct(_) => quote!(<#base as #de::FromXml>::from_xml(x, &child, child_empty)),
+            (_, Card::Repeated, Some(convert)) => {
+                quote!(#de::push_text_child_with(&mut #slot, #wire, x, child_empty, #convert))
+            }
+            (_, Card::Repeated, None) => {
+                quote!(#de::push_text_child(&mut #slot, #wire, x, child_empty))
+            }
+            (_, _, Some(convert)) => {
+                quote!(#de::text_child_with(&mut #slot, #wire, x, child_empty, #convert))
+            }
+            (_, _, None) => quote!(#de::text_child(&mut #slot, #wire, x, child_empty)),
         };
-        child_arms.push(match c {
-            Card::Repeated => quote! {
-                #(#names)|* => #de::push(&mut #slot, #wire, || #value)?,
-            },
-            _ => quote! {
-                #(#names)|* => #de::set(&mut #slot, #duplicate_name, #seg, || #value)?,
-            },
+        child_arms.push(quote! {
+            #(#names)|* => #call?,
         });
     }
     let attrs = if attr_arms.is_empty() {

@@ -237,22 +237,8 @@ impl papi_core::de::FromXml for CommandAck {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "request" => {
-                    papi_core::de::set(
-                        &mut f_request,
-                        "@request",
-                        papi_core::de::Seg::Attr("request"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "action" => {
-                    papi_core::de::set(
-                        &mut f_action,
-                        "@action",
-                        papi_core::de::Seg::Attr("action"),
-                        || Ok(String::from(value)),
-                    )?
-                }
+                "request" => papi_core::de::attr(&mut f_request, "request", value)?,
+                "action" => papi_core::de::attr(&mut f_action, "action", value)?,
                 _ => continue,
             }
         }
@@ -308,22 +294,8 @@ impl papi_core::de::FromXml for FindContactListResult {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "request" => {
-                    papi_core::de::set(
-                        &mut f_request,
-                        "@request",
-                        papi_core::de::Seg::Attr("request"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "action" => {
-                    papi_core::de::set(
-                        &mut f_action,
-                        "@action",
-                        papi_core::de::Seg::Attr("action"),
-                        || Ok(String::from(value)),
-                    )?
-                }
+                "request" => papi_core::de::attr(&mut f_request, "request", value)?,
+                "action" => papi_core::de::attr(&mut f_action, "action", value)?,
                 _ => continue,
             }
         }
@@ -331,15 +303,12 @@ impl papi_core::de::FromXml for FindContactListResult {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "data-list" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_contacts,
                             "data-list",
-                            papi_core::de::Seg::Child("data-list"),
-                            || <ContactList as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -409,37 +378,11 @@ impl papi_core::de::FromXml for ContactList {
         while let Some((name, value)) = attrs.next()? {
             match name {
                 "total-data" => {
-                    papi_core::de::set(
-                        &mut f_total_data,
-                        "@total-data",
-                        papi_core::de::Seg::Attr("total-data"),
-                        || papi_core::de::parse_opt::<i64>(&value),
-                    )?
+                    papi_core::de::attr(&mut f_total_data, "total-data", value)?
                 }
-                "nbpage" => {
-                    papi_core::de::set(
-                        &mut f_nbpage,
-                        "@nbpage",
-                        papi_core::de::Seg::Attr("nbpage"),
-                        || papi_core::de::parse_opt::<i64>(&value),
-                    )?
-                }
-                "page" => {
-                    papi_core::de::set(
-                        &mut f_page,
-                        "@page",
-                        papi_core::de::Seg::Attr("page"),
-                        || papi_core::de::parse_opt::<i64>(&value),
-                    )?
-                }
-                "nbentries" => {
-                    papi_core::de::set(
-                        &mut f_nbentries,
-                        "@nbentries",
-                        papi_core::de::Seg::Attr("nbentries"),
-                        || papi_core::de::parse_opt::<i64>(&value),
-                    )?
-                }
+                "nbpage" => papi_core::de::attr(&mut f_nbpage, "nbpage", value)?,
+                "page" => papi_core::de::attr(&mut f_page, "page", value)?,
+                "nbentries" => papi_core::de::attr(&mut f_nbentries, "nbentries", value)?,
                 _ => continue,
             }
         }
@@ -447,14 +390,12 @@ impl papi_core::de::FromXml for ContactList {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "data" => {
-                        papi_core::de::push(
+                        papi_core::de::push_child(
                             &mut f_entries,
                             "data",
-                            || <ContactSummary as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -527,30 +468,9 @@ impl papi_core::de::FromXml for ContactSummary {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "view" => {
-                    papi_core::de::set(
-                        &mut f_view,
-                        "@view",
-                        papi_core::de::Seg::Attr("view"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "id" => {
-                    papi_core::de::set(
-                        &mut f_id,
-                        "@id",
-                        papi_core::de::Seg::Attr("id"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "type" => {
-                    papi_core::de::set(
-                        &mut f_kind,
-                        "@type",
-                        papi_core::de::Seg::Attr("type"),
-                        || Ok(String::from(value)),
-                    )?
-                }
+                "view" => papi_core::de::attr(&mut f_view, "view", value)?,
+                "id" => papi_core::de::attr(&mut f_id, "id", value)?,
+                "type" => papi_core::de::attr(&mut f_kind, "type", value)?,
                 _ => continue,
             }
         }
@@ -558,19 +478,19 @@ impl papi_core::de::FromXml for ContactSummary {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "firstname" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_firstname,
                             "firstname",
-                            papi_core::de::Seg::Child("firstname"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "lastname" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_lastname,
                             "lastname",
-                            papi_core::de::Seg::Child("lastname"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -679,30 +599,9 @@ impl papi_core::de::FromXml for Contact {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "view" => {
-                    papi_core::de::set(
-                        &mut f_view,
-                        "@view",
-                        papi_core::de::Seg::Attr("view"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "id" => {
-                    papi_core::de::set(
-                        &mut f_id,
-                        "@id",
-                        papi_core::de::Seg::Attr("id"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "type" => {
-                    papi_core::de::set(
-                        &mut f_kind,
-                        "@type",
-                        papi_core::de::Seg::Attr("type"),
-                        || Ok(String::from(value)),
-                    )?
-                }
+                "view" => papi_core::de::attr(&mut f_view, "view", value)?,
+                "id" => papi_core::de::attr(&mut f_id, "id", value)?,
+                "type" => papi_core::de::attr(&mut f_kind, "type", value)?,
                 _ => continue,
             }
         }
@@ -710,85 +609,70 @@ impl papi_core::de::FromXml for Contact {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "firstname" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_firstname,
                             "firstname",
-                            papi_core::de::Seg::Child("firstname"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "lastname" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_lastname,
                             "lastname",
-                            papi_core::de::Seg::Child("lastname"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "civility" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child_with(
                             &mut f_civility,
                             "civility",
-                            papi_core::de::Seg::Child("civility"),
-                            || x.text(child_empty).map(|t| Civility::from_wire(&t)),
+                            x,
+                            child_empty,
+                            |t| Ok(Civility::from_wire(&t)),
                         )?
                     }
                     "maritalstatus" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_marital_status,
                             "maritalstatus",
-                            papi_core::de::Seg::Child("maritalstatus"),
-                            || {
-                                x
-                                    .text(child_empty)
-                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
-                            },
+                            x,
+                            child_empty,
                         )?
                     }
                     "birthday" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_birthday,
                             "birthday",
-                            papi_core::de::Seg::Child("birthday"),
-                            || {
-                                x
-                                    .text(child_empty)
-                                    .and_then(|t| papi_core::de::parse_opt::<
-                                        papi_core::chrono::NaiveDate,
-                                    >(&t))
-                            },
+                            x,
+                            child_empty,
                         )?
                     }
                     "company" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_company,
                             "company",
-                            papi_core::de::Seg::Child("company"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "device-list" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_devices,
                             "device-list",
-                            papi_core::de::Seg::Child("device-list"),
-                            || <DeviceList as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "address-list" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_addresses,
                             "address-list",
-                            papi_core::de::Seg::Child("address-list"),
-                            || <AddressList as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -851,14 +735,12 @@ impl papi_core::de::FromXml for DeviceList {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "device" => {
-                        papi_core::de::push(
+                        papi_core::de::push_child(
                             &mut f_devices,
                             "device",
-                            || <Device as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -932,52 +814,24 @@ impl papi_core::de::FromXml for Device {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "display" => {
-                    papi_core::de::set(
-                        &mut f_display,
-                        "@display",
-                        papi_core::de::Seg::Attr("display"),
-                        || papi_core::de::parse_opt::<bool>(&value),
-                    )?
-                }
-                "id" => {
-                    papi_core::de::set(
-                        &mut f_id,
-                        "@id",
-                        papi_core::de::Seg::Attr("id"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "info-type" => {
-                    papi_core::de::set(
-                        &mut f_info_type,
-                        "@info-type",
-                        papi_core::de::Seg::Attr("info-type"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "order" => {
-                    papi_core::de::set(
-                        &mut f_order,
-                        "@order",
-                        papi_core::de::Seg::Attr("order"),
-                        || papi_core::de::parse_opt::<i64>(&value),
-                    )?
-                }
+                "display" => papi_core::de::attr(&mut f_display, "display", value)?,
+                "id" => papi_core::de::attr(&mut f_id, "id", value)?,
+                "info-type" => papi_core::de::attr(&mut f_info_type, "info-type", value)?,
+                "order" => papi_core::de::attr(&mut f_order, "order", value)?,
                 "subtype" => {
-                    papi_core::de::set(
+                    papi_core::de::attr_with(
                         &mut f_subtype,
-                        "@subtype",
-                        papi_core::de::Seg::Attr("subtype"),
-                        || Ok(DeviceSubtype::from_wire(&value)),
+                        "subtype",
+                        value,
+                        |t| Ok(DeviceSubtype::from_wire(&t)),
                     )?
                 }
                 "type" => {
-                    papi_core::de::set(
+                    papi_core::de::attr_with(
                         &mut f_kind,
-                        "@type",
-                        papi_core::de::Seg::Attr("type"),
-                        || Ok(DeviceType::from_wire(&value)),
+                        "type",
+                        value,
+                        |t| Ok(DeviceType::from_wire(&t)),
                     )?
                 }
                 _ => continue,
@@ -990,8 +844,7 @@ impl papi_core::de::FromXml for Device {
             }
         }
         if let Some(value) = text.into_value() {
-            let value: Result<_, papi_core::de::DeError> = Ok(String::from(value));
-            f_value = Some(value?);
+            f_value = Some(papi_core::de::FromText::from_text(value)?);
         }
         Ok(Self {
             display: f_display.flatten(),
@@ -1041,14 +894,12 @@ impl papi_core::de::FromXml for AddressList {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "address" => {
-                        papi_core::de::push(
+                        papi_core::de::push_child(
                             &mut f_addresses,
                             "address",
-                            || <Address as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -1116,14 +967,7 @@ impl papi_core::de::FromXml for Address {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "info-type" => {
-                    papi_core::de::set(
-                        &mut f_info_type,
-                        "@info-type",
-                        papi_core::de::Seg::Attr("info-type"),
-                        || Ok(String::from(value)),
-                    )?
-                }
+                "info-type" => papi_core::de::attr(&mut f_info_type, "info-type", value)?,
                 _ => continue,
             }
         }
@@ -1131,44 +975,34 @@ impl papi_core::de::FromXml for Address {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "streetline1" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_streetline1,
                             "streetline1",
-                            papi_core::de::Seg::Child("streetline1"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "streetline2" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_streetline2,
                             "streetline2",
-                            papi_core::de::Seg::Child("streetline2"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "zip-code" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_zip_code,
                             "zip-code",
-                            papi_core::de::Seg::Child("zip-code"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "city" => {
-                        papi_core::de::set(
-                            &mut f_city,
-                            "city",
-                            papi_core::de::Seg::Child("city"),
-                            || x.text(child_empty),
-                        )?
+                        papi_core::de::text_child(&mut f_city, "city", x, child_empty)?
                     }
                     "state" => {
-                        papi_core::de::set(
-                            &mut f_state,
-                            "state",
-                            papi_core::de::Seg::Child("state"),
-                            || x.text(child_empty),
-                        )?
+                        papi_core::de::text_child(&mut f_state, "state", x, child_empty)?
                     }
                     _ => x.skip(child_empty)?,
                 }
@@ -1230,36 +1064,15 @@ impl papi_core::de::FromXml for AddContactResult {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "request" => {
-                    papi_core::de::set(
-                        &mut f_request,
-                        "@request",
-                        papi_core::de::Seg::Attr("request"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "action" => {
-                    papi_core::de::set(
-                        &mut f_action,
-                        "@action",
-                        papi_core::de::Seg::Attr("action"),
-                        || Ok(String::from(value)),
-                    )?
-                }
+                "request" => papi_core::de::attr(&mut f_request, "request", value)?,
+                "action" => papi_core::de::attr(&mut f_action, "action", value)?,
                 _ => continue,
             }
         }
         if !empty {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
-                    "id" => {
-                        papi_core::de::set(
-                            &mut f_id,
-                            "id",
-                            papi_core::de::Seg::Child("id"),
-                            || x.text(child_empty),
-                        )?
-                    }
+                    "id" => papi_core::de::text_child(&mut f_id, "id", x, child_empty)?,
                     _ => x.skip(child_empty)?,
                 }
             }
@@ -1310,23 +1123,20 @@ impl papi_core::de::FromXml for PictureData {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "filename" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_file,
                             "filename",
-                            papi_core::de::Seg::Child("filename"),
-                            || <MediaFile as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "typeImage" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_type_image,
                             "typeImage",
-                            papi_core::de::Seg::Child("typeImage"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -1418,62 +1228,13 @@ impl papi_core::de::FromXml for MediaFile {
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
-                "content" => {
-                    papi_core::de::set(
-                        &mut f_content,
-                        "@content",
-                        papi_core::de::Seg::Attr("content"),
-                        || papi_core::de::base64(&value),
-                    )?
-                }
-                "display" => {
-                    papi_core::de::set(
-                        &mut f_display,
-                        "@display",
-                        papi_core::de::Seg::Attr("display"),
-                        || papi_core::de::parse_opt::<bool>(&value),
-                    )?
-                }
-                "id" => {
-                    papi_core::de::set(
-                        &mut f_id,
-                        "@id",
-                        papi_core::de::Seg::Attr("id"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "info-type" => {
-                    papi_core::de::set(
-                        &mut f_info_type,
-                        "@info-type",
-                        papi_core::de::Seg::Attr("info-type"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "order" => {
-                    papi_core::de::set(
-                        &mut f_order,
-                        "@order",
-                        papi_core::de::Seg::Attr("order"),
-                        || papi_core::de::parse_opt::<i64>(&value),
-                    )?
-                }
-                "subtype" => {
-                    papi_core::de::set(
-                        &mut f_subtype,
-                        "@subtype",
-                        papi_core::de::Seg::Attr("subtype"),
-                        || Ok(String::from(value)),
-                    )?
-                }
-                "type" => {
-                    papi_core::de::set(
-                        &mut f_kind,
-                        "@type",
-                        papi_core::de::Seg::Attr("type"),
-                        || Ok(String::from(value)),
-                    )?
-                }
+                "content" => papi_core::de::attr(&mut f_content, "content", value)?,
+                "display" => papi_core::de::attr(&mut f_display, "display", value)?,
+                "id" => papi_core::de::attr(&mut f_id, "id", value)?,
+                "info-type" => papi_core::de::attr(&mut f_info_type, "info-type", value)?,
+                "order" => papi_core::de::attr(&mut f_order, "order", value)?,
+                "subtype" => papi_core::de::attr(&mut f_subtype, "subtype", value)?,
+                "type" => papi_core::de::attr(&mut f_kind, "type", value)?,
                 _ => continue,
             }
         }

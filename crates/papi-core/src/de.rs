@@ -61,28 +61,34 @@ enum DeKind {
 }
 
 /// A decoding failure inside an element, with its path below that element.
+///
+/// Boxed: every `Result` of the decoders carries it, and failures are rare, so the
+/// success path moves one pointer instead of the whole error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeError {
+pub struct DeError(Box<DeInner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DeInner {
     kind: DeKind,
     /// Innermost first.
     path: Vec<Seg>,
 }
 
 impl DeError {
+    fn new(kind: DeKind, path: Vec<Seg>) -> Self {
+        Self(Box::new(DeInner { kind, path }))
+    }
+
     /// A required item is absent.
+    #[cold]
     pub fn missing(seg: Seg) -> Self {
-        Self {
-            kind: DeKind::Missing,
-            path: vec![seg],
-        }
+        Self::new(DeKind::Missing, vec![seg])
     }
 
     /// A value is not acceptable.
+    #[cold]
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self {
-            kind: DeKind::Invalid(message.into()),
-            path: Vec::new(),
-        }
+        Self::new(DeKind::Invalid(message.into()), Vec::new())
     }
 
     /// An element or text given twice for a single field.
@@ -90,39 +96,42 @@ impl DeError {
         Self::invalid(format!("duplicate field `{name}`"))
     }
 
+    #[cold]
     fn not_xml(position: usize, message: impl Into<String>) -> Self {
-        Self {
-            kind: DeKind::NotXml {
+        Self::new(
+            DeKind::NotXml {
                 position,
                 message: message.into(),
             },
-            path: Vec::new(),
-        }
+            Vec::new(),
+        )
     }
 
     /// Whether the XML itself is not well-formed (the reader cannot go on).
     pub fn is_not_xml(&self) -> bool {
-        matches!(self.kind, DeKind::NotXml { .. })
+        matches!(self.0.kind, DeKind::NotXml { .. })
     }
 
     /// The same error, one level further out.
+    #[cold]
     pub fn at(mut self, seg: Seg) -> Self {
-        self.path.push(seg);
+        self.0.path.push(seg);
         self
     }
 
     /// The error as a [`DecodeErrorKind`], its path under `prefix` (the XML path of the
     /// decoded element); `offset` is the element's byte offset in the body.
     pub fn into_kind(self, prefix: String, offset: usize) -> DecodeErrorKind {
+        let DeInner { kind, path: segs } = *self.0;
         let mut path = prefix;
-        for seg in self.path.iter().rev() {
+        for seg in segs.iter().rev() {
             let _ = match seg {
                 Seg::Child(n) => write!(path, "/{n}"),
                 Seg::Attr(n) => write!(path, "/@{n}"),
                 Seg::Index(i) => write!(path, "[{i}]"),
             };
         }
-        match self.kind {
+        match kind {
             DeKind::Missing => DecodeErrorKind::Missing { path },
             DeKind::Invalid(message) => DecodeErrorKind::Invalid { path, message },
             DeKind::NotXml { position, message } => DecodeErrorKind::NotXml {
@@ -133,15 +142,70 @@ impl DeError {
     }
 }
 
+/// Most paths [`Events::track`] follows at once (an envelope has at most four).
+pub(crate) const MAX_TRACKED: usize = 4;
+
+/// A path tracked while reading, relative to the document element: `prefix`, then
+/// `last` if any (so that an envelope's `command/result` needs no allocated path).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TrackPath<'a> {
+    pub(crate) prefix: &'a [&'a str],
+    pub(crate) last: Option<&'a str>,
+}
+
+impl<'a> TrackPath<'a> {
+    /// The path `prefix`.
+    pub(crate) fn of(prefix: &'a [&'a str]) -> Self {
+        Self { prefix, last: None }
+    }
+
+    /// The path `prefix/last`.
+    pub(crate) fn with(prefix: &'a [&'a str], last: &'a str) -> Self {
+        Self {
+            prefix,
+            last: Some(last),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.prefix.len() + usize::from(self.last.is_some())
+    }
+
+    /// Component `i` (0-based).
+    fn comp(&self, i: usize) -> Option<&'a str> {
+        match self.prefix.get(i) {
+            Some(c) => Some(c),
+            None if i == self.prefix.len() => self.last,
+            None => None,
+        }
+    }
+
+    /// The components, in order.
+    pub(crate) fn comps(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.prefix.iter().copied().chain(self.last)
+    }
+}
+
+/// Where the first element at a tracked path is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Located {
+    /// The whole element, start tag to end tag.
+    pub(crate) span: std::ops::Range<usize>,
+    /// Its content, between the tags (empty for `<x/>`), when known.
+    pub(crate) inner: Option<std::ops::Range<usize>>,
+}
+
 /// One path being tracked while reading (see [`Events::track`]).
-struct Tracked {
-    /// Its components: `comps[first..first + len]`.
-    first: usize,
+#[derive(Debug, Clone, Default)]
+struct Tracked<'a> {
+    path: TrackPath<'a>,
     len: usize,
     /// How many leading components the open elements match.
     matched: usize,
+    /// Start of the element's start tag, and of its content.
     start: usize,
-    span: Option<std::ops::Range<usize>>,
+    inner_start: usize,
+    found: Option<Located>,
 }
 
 /// quick-xml's reader over a document (or one element of it), with the checks of the
@@ -153,16 +217,16 @@ pub struct Events<'a> {
     reader: Reader<&'a [u8]>,
     /// Open elements below the document element.
     depth: usize,
-    root: String,
+    root: Cow<'a, str>,
     root_closed: bool,
-    /// The tracked paths (few allocations: this is set up for every answer, small ones
-    /// included); their components are ranges of `names`.
-    tracked: Vec<Tracked>,
-    comps: Vec<std::ops::Range<usize>>,
-    names: String,
+    /// The tracked paths: `tracked[..n_tracked]` (a fixed array: this is set up for
+    /// every answer, small ones included, and allocates nothing).
+    tracked: [Tracked<'a>; MAX_TRACKED],
+    n_tracked: usize,
     /// The longest tracked path: deeper elements need no tracking.
     max_len: usize,
-    spans: Vec<Option<std::ops::Range<usize>>>,
+    /// The value of the last reference read (each is resolved once, when read).
+    last_ref: Resolved,
 }
 
 impl<'a> Events<'a> {
@@ -171,13 +235,12 @@ impl<'a> Events<'a> {
         Self {
             reader: Reader::from_str(text),
             depth: 0,
-            root: String::new(),
+            root: Cow::Borrowed(""),
             root_closed: false,
-            tracked: Vec::new(),
-            comps: Vec::new(),
-            names: String::new(),
+            tracked: Default::default(),
+            n_tracked: 0,
             max_len: 0,
-            spans: Vec::new(),
+            last_ref: Resolved::Str(""),
         }
     }
 
@@ -186,6 +249,8 @@ impl<'a> Events<'a> {
         usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX)
     }
 
+    #[cold]
+    #[inline(never)]
     fn reader_error(&self, e: impl Display) -> DeError {
         DeError::not_xml(
             usize::try_from(self.reader.error_position()).unwrap_or(usize::MAX),
@@ -193,48 +258,37 @@ impl<'a> Events<'a> {
         )
     }
 
-    /// Records, from now on, the span of the first element at each of `paths` (relative
-    /// to the document element, which must have been read).
-    pub(crate) fn track(&mut self, root: &str, paths: &[&[&str]]) {
-        self.root = root.to_owned();
-        self.names.clear();
-        self.comps.clear();
-        self.tracked.clear();
-        for p in paths {
-            let first = self.comps.len();
-            for c in p.iter() {
-                let start = self.names.len();
-                self.names.push_str(c);
-                self.comps.push(start..self.names.len());
-            }
-            self.tracked.push(Tracked {
-                first,
-                len: p.len(),
-                matched: 0,
-                start: 0,
-                span: None,
-            });
+    /// Records, from now on, where the first element at each of `paths` is (relative
+    /// to the document element `root`, which must have been read). At most
+    /// [`MAX_TRACKED`] paths are followed; further ones are ignored.
+    pub(crate) fn track(&mut self, root: Cow<'a, str>, paths: &[TrackPath<'a>]) {
+        self.root = root;
+        self.n_tracked = paths.len().min(MAX_TRACKED);
+        self.max_len = 0;
+        for (t, p) in self.tracked.iter_mut().zip(paths) {
+            let len = p.len();
+            self.max_len = self.max_len.max(len);
+            *t = Tracked {
+                path: *p,
+                len,
+                ..Tracked::default()
+            };
         }
-        self.max_len = paths.iter().map(|p| p.len()).max().unwrap_or(0);
     }
 
-    /// The spans recorded for the tracked paths.
-    pub(crate) fn spans(&mut self) -> &[Option<std::ops::Range<usize>>] {
-        self.spans = self.tracked.iter().map(|t| t.span.clone()).collect();
-        &self.spans
+    /// Where the first element at tracked path `i` is, once found.
+    pub(crate) fn located(&self, i: usize) -> Option<&Located> {
+        self.tracked[..self.n_tracked]
+            .get(i)
+            .and_then(|t| t.found.as_ref())
     }
 
     /// Whether the tracked path `i` has just been entered: the start tag just read is the
     /// first element at it.
     pub(crate) fn entered(&self, i: usize) -> bool {
-        self.tracked
+        self.tracked[..self.n_tracked]
             .get(i)
-            .is_some_and(|t| t.span.is_none() && t.matched == self.depth)
-    }
-
-    /// The span of tracked path `i`, once found.
-    pub(crate) fn span(&self, i: usize) -> Option<&std::ops::Range<usize>> {
-        self.tracked.get(i).and_then(|t| t.span.as_ref())
+            .is_some_and(|t| t.found.is_none() && t.matched == self.depth)
     }
 
     /// Whether the end tag of the document element has been read.
@@ -260,85 +314,105 @@ impl<'a> Events<'a> {
     /// The next event inside the document element, checked and tracked. The end tag of
     /// the document element is returned like any other.
     pub fn next_event(&mut self) -> Result<Event<'a>, DeError> {
+        // The rare parts (tracking near the root, errors) are out of line: this runs for
+        // every event of every answer.
         let before = self.pos();
-        let event = self.reader.read_event().map_err(|e| self.reader_error(e))?;
+        let event = match self.reader.read_event() {
+            Ok(event) => event,
+            Err(e) => return Err(self.reader_error(e)),
+        };
         match &event {
             Event::Start(e) => {
                 self.depth += 1;
                 if self.depth > MAX_DEPTH {
-                    return Err(DeError::not_xml(
-                        before,
-                        format!("elements nested deeper than {MAX_DEPTH}"),
-                    ));
+                    return Err(too_deep(before));
                 }
                 if self.depth <= self.max_len {
-                    let depth = self.depth;
-                    let name = e.local_name();
-                    for t in self.tracked.iter_mut() {
-                        if t.span.is_none()
-                            && t.matched == depth - 1
-                            && depth <= t.len
-                            && self.names.get(self.comps[t.first + depth - 1].clone())
-                                == Some(name.as_ref())
-                        {
-                            t.matched = depth;
-                            t.start = before;
-                        }
-                    }
+                    self.track_start(e, before);
                 }
             }
-            Event::Empty(e) if self.depth < self.max_len => {
-                let depth = self.depth;
-                let name = e.local_name();
-                let end = self.pos();
-                for t in self.tracked.iter_mut() {
-                    if t.span.is_none()
-                        && t.matched == depth
-                        && t.len == depth + 1
-                        && self.names.get(self.comps[t.first + depth].clone())
-                            == Some(name.as_ref())
-                    {
-                        t.span = Some(before..end);
-                    }
-                }
-            }
+            Event::Empty(e) if self.depth < self.max_len => self.track_empty(e, before),
             Event::End(_) => {
                 if self.depth > 0 {
                     if self.depth <= self.max_len {
-                        let depth = self.depth;
-                        let end = self.pos();
-                        for t in self.tracked.iter_mut() {
-                            if t.span.is_none() && t.matched == depth {
-                                t.matched = depth - 1;
-                                if t.len == depth {
-                                    t.span = Some(t.start..end);
-                                }
-                            }
-                        }
+                        self.track_end(before);
                     }
                     self.depth -= 1;
                 } else {
                     self.root_closed = true;
                 }
             }
-            Event::GeneralRef(r) => {
-                resolve(r).map_err(|m| DeError::not_xml(before, m))?;
-            }
-            Event::Eof => {
-                return Err(DeError::not_xml(
-                    before,
-                    format!("unexpected end of document: <{}> is not closed", self.root),
-                ))
-            }
-            Event::DocType(_) | Event::Decl(_) => {
-                return Err(DeError::not_xml(
-                    before,
-                    "declaration inside the document element",
-                ))
-            }
+            Event::GeneralRef(r) => self.last_ref = checked_ref(r, before)?,
+            Event::Eof => return Err(self.unclosed(before)),
+            Event::DocType(_) | Event::Decl(_) => return Err(declaration_inside(before)),
             _ => {}
         }
         Ok(event)
+    }
+
+    /// A start tag at `depth <= max_len` (`before`: its offset) for the tracker.
+    #[inline(never)]
+    fn track_start(&mut self, e: &BytesStart<'_>, before: usize) {
+        let depth = self.depth;
+        let name = e.local_name();
+        let inner_start = self.pos();
+        for t in self.tracked[..self.n_tracked].iter_mut() {
+            if t.found.is_none()
+                && t.matched == depth - 1
+                && t.path.comp(depth - 1) == Some(name.as_ref())
+            {
+                t.matched = depth;
+                t.start = before;
+                t.inner_start = inner_start;
+            }
+        }
+    }
+
+    /// An empty element one level above `max_len` for the tracker.
+    #[inline(never)]
+    fn track_empty(&mut self, e: &BytesStart<'_>, before: usize) {
+        let depth = self.depth;
+        let name = e.local_name();
+        let end = self.pos();
+        for t in self.tracked[..self.n_tracked].iter_mut() {
+            if t.found.is_none()
+                && t.matched == depth
+                && t.len == depth + 1
+                && t.path.comp(depth) == Some(name.as_ref())
+            {
+                t.found = Some(Located {
+                    span: before..end,
+                    inner: Some(end..end),
+                });
+            }
+        }
+    }
+
+    /// An end tag at `depth <= max_len` (`before`: its offset) for the tracker.
+    #[inline(never)]
+    fn track_end(&mut self, before: usize) {
+        let depth = self.depth;
+        let end = self.pos();
+        for t in self.tracked[..self.n_tracked].iter_mut() {
+            if t.found.is_none() && t.matched == depth {
+                t.matched = depth - 1;
+                if t.len == depth {
+                    t.found = Some(Located {
+                        span: t.start..end,
+                        inner: Some(t.inner_start..before),
+                    });
+                }
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unclosed(&self, before: usize) -> DeError {
+        DeError::not_xml(
+            before,
+            format!("unexpected end of document: <{}> is not closed", self.root),
+        )
     }
 
     /// The first element of a standalone element's text (see [`Events::new`]): its start
@@ -389,7 +463,7 @@ impl<'a> Events<'a> {
                 }
                 Event::Text(t) => text.run.push_str(&t.xml10_content()),
                 Event::CData(c) => text.run.push_str(&c.xml10_content()),
-                Event::GeneralRef(r) => push_ref(&mut text.run, &r)?,
+                Event::GeneralRef(_) => self.last_ref.push_to(&mut text.run),
                 _ => {}
             }
         }
@@ -427,7 +501,19 @@ impl<'a> Events<'a> {
             match self.next_event()? {
                 Event::Text(t) => append(&mut out, t.xml10_content()),
                 Event::CData(c) => append(&mut out, c.xml10_content()),
-                Event::GeneralRef(r) => push_ref(out.to_mut(), &r)?,
+                Event::GeneralRef(_) => {
+                    let r = self.last_ref;
+                    if let Cow::Borrowed(before) = out {
+                        // One allocation for the whole text: what remains of it runs to
+                        // the next markup, and a reference is never longer resolved.
+                        let rest = self.reader.get_ref();
+                        let rest = rest.iter().position(|&b| b == b'<').unwrap_or(rest.len());
+                        let mut s = String::with_capacity(before.len() + r.len() + rest);
+                        s.push_str(before);
+                        out = Cow::Owned(s);
+                    }
+                    r.push_to(out.to_mut());
+                }
                 Event::Start(e) | Event::Empty(e) => {
                     return Err(DeError::invalid(format!(
                         "cannot deserialize primitive type from mixed content, found unexpected tag <{}>",
@@ -439,6 +525,24 @@ impl<'a> Events<'a> {
             }
         }
     }
+}
+
+/// A reference's value, or a well-formedness error at `before`.
+#[inline(never)]
+fn checked_ref(r: &BytesRef<'_>, before: usize) -> Result<Resolved, DeError> {
+    resolve(r).map_err(|m| DeError::not_xml(before, m))
+}
+
+#[cold]
+#[inline(never)]
+fn too_deep(before: usize) -> DeError {
+    DeError::not_xml(before, format!("elements nested deeper than {MAX_DEPTH}"))
+}
+
+#[cold]
+#[inline(never)]
+fn declaration_inside(before: usize) -> DeError {
+    DeError::not_xml(before, "declaration inside the document element")
 }
 
 fn append<'a>(out: &mut Cow<'a, str>, piece: Cow<'a, str>) {
@@ -482,10 +586,32 @@ impl Text {
 }
 
 /// The value of a reference: a character, or one of the five predefined entities.
-fn resolve(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String> {
+#[derive(Debug, Clone, Copy)]
+enum Resolved {
+    Char(char),
+    Str(&'static str),
+}
+
+impl Resolved {
+    fn len(self) -> usize {
+        match self {
+            Resolved::Char(c) => c.len_utf8(),
+            Resolved::Str(s) => s.len(),
+        }
+    }
+
+    fn push_to(self, out: &mut String) {
+        match self {
+            Resolved::Char(c) => out.push(c),
+            Resolved::Str(s) => out.push_str(s),
+        }
+    }
+}
+
+fn resolve(r: &BytesRef<'_>) -> Result<Resolved, String> {
     if r.is_char_ref() {
         return match r.resolve_char_ref() {
-            Ok(Some(c)) => Ok(Cow::Owned(c.to_string())),
+            Ok(Some(c)) => Ok(Resolved::Char(c)),
             _ => Err(format!(
                 "unknown or invalid reference &{};",
                 r.borrow().into_inner()
@@ -494,14 +620,8 @@ fn resolve(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String> {
     }
     let name = r.borrow().into_inner();
     quick_xml::escape::resolve_predefined_entity(&name)
-        .map(Cow::Borrowed)
+        .map(Resolved::Str)
         .ok_or_else(|| format!("unknown or invalid reference &{name};"))
-}
-
-fn push_ref(out: &mut String, r: &BytesRef<'_>) -> Result<(), DeError> {
-    let v = resolve(r).map_err(DeError::invalid)?;
-    out.push_str(&v);
-    Ok(())
 }
 
 /// The attributes of a start tag: (name, value) pairs, values normalised (references
@@ -525,13 +645,15 @@ impl<'s> Attrs<'s> {
         for a in self.inner.by_ref() {
             let a = a.map_err(|e| DeError::invalid(e.to_string()))?;
             let key: &'s str = a.key.0;
-            if key == "xmlns" || key.starts_with("xmlns:") {
-                continue;
-            }
-            let name = if key.starts_with("xml:") {
-                key
-            } else {
-                key.rsplit_once(':').map_or(key, |(_, local)| local)
+            // Most names have no prefix: one forward scan decides.
+            let name = match key.bytes().position(|b| b == b':') {
+                None if key == "xmlns" => continue,
+                None => key,
+                Some(i) => match &key[..i] {
+                    "xmlns" => continue,
+                    "xml" => key,
+                    _ => key.rsplit_once(':').map_or(key, |(_, local)| local),
+                },
             };
             let value = a
                 .normalized_value(XmlVersion::Implicit1_0)
@@ -565,6 +687,178 @@ pub fn push<T>(
     let index = list.len();
     list.push(value().map_err(|e| e.at(Seg::Index(index)).at(Seg::Child(name)))?);
     Ok(())
+}
+
+/// A value read from text: an attribute, an element's text or the `$text` of an element
+/// (the generated decoders set their fields through [`attr`], [`text_child`] and
+/// [`push_text_child`], so that each field is one call).
+pub trait FromText: Sized {
+    /// The value of `text` (as written: references resolved, not trimmed).
+    fn from_text(text: Cow<'_, str>) -> Result<Self, DeError>;
+}
+
+impl FromText for String {
+    #[inline]
+    fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+        Ok(text.into_owned())
+    }
+}
+
+/// Present whatever its text.
+impl FromText for crate::Present {
+    #[inline]
+    fn from_text(_: Cow<'_, str>) -> Result<Self, DeError> {
+        Ok(crate::Present)
+    }
+}
+
+impl FromText for Base64Binary {
+    #[inline]
+    fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+        base64(&text)
+    }
+}
+
+/// Numbers, booleans and dates: required ones with [`parse`], optional ones (`Option`,
+/// empty or blank meaning absent) with [`parse_opt`].
+macro_rules! parsed_from_text {
+    ($($t:ty),*) => {$(
+        impl FromText for $t {
+            #[inline]
+            fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+                parse(&text)
+            }
+        }
+        impl FromText for Option<$t> {
+            #[inline]
+            fn from_text(text: Cow<'_, str>) -> Result<Self, DeError> {
+                parse_opt(&text)
+            }
+        }
+    )*};
+}
+parsed_from_text!(i64, bool, chrono::NaiveDate);
+
+/// Any element, its content skipped: marks presence.
+impl FromXml for crate::Present {
+    fn from_xml(x: &mut Events<'_>, _: &BytesStart<'_>, empty: bool) -> Result<Self, DeError> {
+        x.skip(empty).map(|()| crate::Present)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn duplicate_attr(name: &str) -> DeError {
+    DeError::invalid(format!("duplicate field `@{name}`"))
+}
+
+/// Sets the field of attribute `name` once (a second one is an error); a failure is
+/// placed at `@name`.
+#[inline]
+pub fn attr<T: FromText>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    value: Cow<'_, str>,
+) -> Result<(), DeError> {
+    attr_with(slot, name, value, T::from_text)
+}
+
+/// [`attr`] with a conversion of its own (an enumeration's `from_wire`).
+#[inline]
+pub fn attr_with<T>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    value: Cow<'_, str>,
+    convert: impl FnOnce(Cow<'_, str>) -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    if slot.is_some() {
+        return Err(duplicate_attr(name));
+    }
+    *slot = Some(convert(value).map_err(|e| e.at(Seg::Attr(name)))?);
+    Ok(())
+}
+
+/// Sets the field of child element `name` (whose start tag was just read) from its text,
+/// once; a failure is placed at `name`.
+#[inline]
+pub fn text_child<T: FromText>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    text_child_with(slot, name, x, empty, T::from_text)
+}
+
+/// [`text_child`] with a conversion of its own (an enumeration's `from_wire`).
+#[inline]
+pub fn text_child_with<T>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+    convert: impl FnOnce(Cow<'_, str>) -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    if slot.is_some() {
+        return Err(DeError::duplicate(name));
+    }
+    let value = x.text(empty).and_then(|t| convert(Cow::Owned(t)));
+    *slot = Some(value.map_err(|e| e.at(Seg::Child(name)))?);
+    Ok(())
+}
+
+/// Adds one repeated child element `name` read from its text; a failure is placed at
+/// `name[index]`.
+#[inline]
+pub fn push_text_child<T: FromText>(
+    list: &mut Vec<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    push_text_child_with(list, name, x, empty, T::from_text)
+}
+
+/// [`push_text_child`] with a conversion of its own (an enumeration's `from_wire`).
+#[inline]
+pub fn push_text_child_with<T>(
+    list: &mut Vec<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    empty: bool,
+    convert: impl FnOnce(Cow<'_, str>) -> Result<T, DeError>,
+) -> Result<(), DeError> {
+    push(list, name, || {
+        x.text(empty).and_then(|t| convert(Cow::Owned(t)))
+    })
+}
+
+/// Sets the field of child element `name` (start tag `start`, just read) from its
+/// decoder, once; a failure is placed at `name`.
+#[inline]
+pub fn child<T: FromXml>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    set(slot, name, Seg::Child(name), || {
+        T::from_xml(x, start, empty)
+    })
+}
+
+/// Adds one repeated child element `name` (start tag `start`, just read) from its
+/// decoder; a failure is placed at `name[index]`.
+#[inline]
+pub fn push_child<T: FromXml>(
+    list: &mut Vec<T>,
+    name: &'static str,
+    x: &mut Events<'_>,
+    start: &BytesStart<'_>,
+    empty: bool,
+) -> Result<(), DeError> {
+    push(list, name, || T::from_xml(x, start, empty))
 }
 
 /// A required field: absent is [`DeError::missing`] at `seg`.
@@ -630,9 +924,149 @@ mod tests {
         let (_, empty) = x.first_element().unwrap();
         let e = x.text(empty).unwrap_err();
         assert!(
-            matches!(e.kind, DeKind::Invalid(ref m) if m.contains("<y>")),
+            matches!(e.0.kind, DeKind::Invalid(ref m) if m.contains("<y>")),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn references_anywhere_in_a_text() {
+        for (xml, text) in [
+            ("<x>&amp;</x>", "&"),
+            ("<x>&amp;b</x>", "&b"),
+            ("<x>a&amp;</x>", "a&"),
+            ("<x>Lee &amp; 12345</x>", "Lee & 12345"),
+            ("<x>&#233;&lt;&#x10FFFF;</x>", "\u{e9}<\u{10ffff}"),
+            ("<x>a&amp;b<![CDATA[ c&amp; ]]>d&gt;</x>", "a&b c&amp; d>"),
+            ("<x>a\r\n&amp;\rb</x>", "a\n&\nb"),
+        ] {
+            let mut x = Events::new(xml);
+            let (_, empty) = x.first_element().unwrap();
+            assert_eq!(x.text(empty).unwrap(), text, "{xml}");
+        }
+        let mut x = Events::new("<x>a&nbsp;</x>");
+        let (_, empty) = x.first_element().unwrap();
+        assert!(x.text(empty).unwrap_err().is_not_xml());
+    }
+
+    #[test]
+    fn attribute_names_drop_prefixes_and_namespace_declarations() {
+        let xml = r#"<x xmlns="u" xmlns:p="v" p:a="1" xml:lang="fr" b="2" p:q:c="3"/>"#;
+        let mut x = Events::new(xml);
+        let (start, _) = x.first_element().unwrap();
+        let mut attrs = Attrs::new(&start);
+        let mut seen = Vec::new();
+        while let Some((name, value)) = attrs.next().unwrap() {
+            seen.push((name, value.into_owned()));
+        }
+        let expected = [("a", "1"), ("xml:lang", "fr"), ("b", "2"), ("c", "3")];
+        assert_eq!(
+            seen,
+            expected.map(|(n, v)| (n, v.to_owned())).to_vec(),
+            "{xml}"
+        );
+    }
+
+    /// A decoder written with the helpers the generated ones use.
+    #[derive(Debug, PartialEq)]
+    struct Item {
+        id: i64,
+        size: Option<i64>,
+        name: Option<String>,
+        tags: Vec<String>,
+        flag: Option<crate::Present>,
+    }
+
+    impl FromXml for Item {
+        fn from_xml(
+            x: &mut Events<'_>,
+            start: &BytesStart<'_>,
+            empty: bool,
+        ) -> Result<Self, DeError> {
+            let (mut id, mut size, mut name, mut tags, mut flag) =
+                (None, None, None, Vec::new(), None);
+            let mut attrs = Attrs::new(start);
+            while let Some((n, value)) = attrs.next()? {
+                match n {
+                    // `ident`: an alias, as the spec can give.
+                    "id" | "ident" => attr(&mut id, "id", value)?,
+                    "size" => attr::<Option<i64>>(&mut size, "size", value)?,
+                    _ => continue,
+                }
+            }
+            if !empty {
+                while let Some((child_start, child_empty)) = x.child()? {
+                    match child_start.local_name().as_ref() {
+                        "name" => text_child(&mut name, "name", x, child_empty)?,
+                        "tag" => push_text_child(&mut tags, "tag", x, child_empty)?,
+                        "flag" => child(&mut flag, "flag", x, &child_start, child_empty)?,
+                        _ => x.skip(child_empty)?,
+                    }
+                }
+            }
+            Ok(Self {
+                id: required(id, Seg::Attr("id"))?,
+                size: size.flatten(),
+                name,
+                tags,
+                flag,
+            })
+        }
+    }
+
+    fn item(xml: &str) -> Result<Item, DecodeErrorKind> {
+        let mut x = Events::new(xml);
+        let (start, empty) = x.first_element().map_err(|e| e.into_kind("i".into(), 0))?;
+        Item::from_xml(&mut x, &start, empty).map_err(|e| e.into_kind("i".into(), 0))
+    }
+
+    #[test]
+    fn field_helpers_set_once_and_name_the_path() {
+        let ok =
+            item(r#"<i id=" 7 " size=" "><name> a </name><tag>x</tag><tag/><flag><z/></flag></i>"#);
+        assert_eq!(
+            ok,
+            Ok(Item {
+                id: 7,
+                size: None,
+                name: Some(" a ".into()),
+                tags: vec!["x".into(), String::new()],
+                flag: Some(crate::Present),
+            })
+        );
+        let invalid = |xml| match item(xml) {
+            Err(DecodeErrorKind::Invalid { path, message }) => (path, message),
+            other => panic!("{xml}: {other:?}"),
+        };
+        let (path, message) = invalid(r#"<i id="1" id2="" size="x"/>"#);
+        assert_eq!(path, "i/@size");
+        assert!(message.contains("expected i64"), "{message}");
+        let (path, message) = invalid(r#"<i id="1"><name/><name/></i>"#);
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            ("i", "duplicate field `name`")
+        );
+        let (path, message) = invalid(r#"<i id="1"><tag>a</tag><tag>b<z/></tag></i>"#);
+        assert_eq!(path, "i/tag[1]");
+        assert!(message.contains("mixed content"), "{message}");
+        let (path, message) = invalid(r#"<i id="1"><flag/><flag/></i>"#);
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            ("i", "duplicate field `flag`")
+        );
+        assert_eq!(
+            item("<i/>"),
+            Err(DecodeErrorKind::Missing {
+                path: "i/@id".into()
+            })
+        );
+        let (path, message) = invalid(r#"<i id="1" ident="2"/>"#);
+        assert_eq!(
+            (path.as_str(), message.as_str()),
+            ("i", "duplicate field `@id`")
+        );
+        // A duplicate attribute is refused by the reader before the field sees it.
+        assert!(item(r#"<i id="1" id="2"/>"#).is_err());
     }
 
     #[test]
@@ -655,6 +1089,8 @@ mod tests {
         let mut x = Events::new(&deep);
         let (_, empty) = x.first_element().unwrap();
         let e = x.skip(empty).unwrap_err();
-        assert!(matches!(e.kind, DeKind::NotXml { ref message, .. } if message.contains("deeper")));
+        assert!(
+            matches!(e.0.kind, DeKind::NotXml { ref message, .. } if message.contains("deeper"))
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! the answer is (an error document wins over a decoded value); a decoding failure names
 //! its XML path.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::ops::Range;
 
@@ -15,7 +16,7 @@ use quick_xml::{Reader, XmlVersion};
 
 use crate::api::{ApiDescriptor, Envelope};
 use crate::consent::ConsentRequest;
-use crate::de::{DeError, Events, FromXml};
+use crate::de::{DeError, Events, FromXml, Located, TrackPath, MAX_TRACKED};
 use crate::error::{ApiCode, ApiError, DecodeError, DecodeErrorKind, Error};
 use crate::general::GENERAL_ENVELOPE;
 
@@ -106,7 +107,7 @@ pub fn general<S: ApiCode>(status: u16, body: &[u8]) -> Result<Infallible, Error
         Ok(Answer::Success(s)) => decode_failure(
             DecodeErrorKind::WrongRoot {
                 expected: GENERAL_ENVELOPE.root.to_owned(),
-                found: s.prefix,
+                found: s.root.into_owned(),
             },
             status,
             body,
@@ -231,19 +232,20 @@ pub fn fragment<T: FromXml>(root: &str, body: &[u8]) -> Result<T, DecodeError> {
         if found_root.name != root {
             return Err(DecodeErrorKind::WrongRoot {
                 expected: root.to_owned(),
-                found: found_root.name,
+                found: found_root.name.into_owned(),
             });
         }
         let mut decoded = Decoded::<T>::default();
         let found = scanner.rest(
             &found_root,
-            &[&[]],
+            &[TrackPath::of(&[])],
             Some(&mut |x, start, empty| decoded.run(x, start, empty)),
         )?;
         Success {
             text,
-            span: found.spans[0].clone(),
-            prefix: found_root.name.clone(),
+            span: found.span(0),
+            root: found_root.name.clone(),
+            rel: &[],
             trailing: found.trailing,
         }
         .finish(decoded)
@@ -272,31 +274,39 @@ struct Success<'a> {
     text: &'a str,
     /// Span of the element to deserialize, if present.
     span: Option<Range<usize>>,
-    /// XML path of that element (`root/p1/p2`).
-    prefix: String,
+    /// XML path of that element: the root's name, then `rel` (built only on failure).
+    root: Cow<'a, str>,
+    rel: &'a [&'a str],
     /// Offset of content after the document element.
     trailing: Option<usize>,
 }
 
 impl Success<'_> {
+    /// The XML path of the element (`root/p1/p2`).
+    fn prefix(&self) -> String {
+        xml_path(&self.root, self.rel.iter().copied())
+    }
+
     /// The decoded value, once the whole document is known to be a success.
     fn finish<T: FromXml>(self, decoded: Decoded<T>) -> Result<T, DecodeErrorKind> {
         if let Some(position) = self.trailing {
             return Err(DecodeErrorKind::TrailingContent { position });
         }
-        let Some(span) = self.span else {
-            return Err(DecodeErrorKind::Missing { path: self.prefix });
+        let Some(span) = self.span.clone() else {
+            return Err(DecodeErrorKind::Missing {
+                path: self.prefix(),
+            });
         };
         match decoded.0 {
             Some(Ok(value)) => Ok(value),
-            Some(Err(e)) => Err(e.into_kind(self.prefix, span.start)),
+            Some(Err(e)) => Err(e.into_kind(self.prefix(), span.start)),
             // Found but not handed to the decoder (the reader hands it the first element
             // at the path, so this is only a safety net): decoded on its own.
             None => {
                 let mut x = Events::new(&self.text[span.clone()]);
                 x.first_element()
                     .and_then(|(start, empty)| T::from_xml(&mut x, &start, empty))
-                    .map_err(|e| e.into_kind(self.prefix, span.start))
+                    .map_err(|e| e.into_kind(self.prefix(), span.start))
             }
         }
     }
@@ -312,25 +322,43 @@ fn body_text(body: &[u8]) -> Result<&str, DecodeErrorKind> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
+/// `root/c1/c2…`: an XML path of an error (built only when one is reported).
+fn xml_path<'c>(root: &str, comps: impl Iterator<Item = &'c str>) -> String {
+    let mut p = root.to_owned();
+    for c in comps {
+        p.push('/');
+        p.push_str(c);
+    }
+    p
+}
+
 /// Reads the whole answer once; `hook`, if any, is called on the element at `path`.
 fn analyse<'a>(
-    envelope: Option<&Envelope>,
-    path: &[&str],
+    envelope: Option<&'a Envelope>,
+    path: &'a [&'a str],
     body: &'a [u8],
     hook: Option<&mut Hook<'_, 'a>>,
 ) -> Result<Answer<'a>, DecodeErrorKind> {
     let text = body_text(body)?;
     let mut scanner = Scanner::new(text);
     let root = scanner.root()?;
-    let doc = Doc { text, root: &root };
+    let doc = Doc {
+        text,
+        root: &root.name,
+    };
 
     let g = GENERAL_ENVELOPE;
     if root.name == g.root {
         // The general error document; anything after it does not hide the error.
-        let found = scanner.rest(&root, &[&[g.code], &[g.detail], &[g.url]], None)?;
-        let code = doc.code(&found.spans[0], &[g.code])?;
-        let detail = doc.text(&found.spans[1], &[g.detail])?;
-        let url = doc.text(&found.spans[2], &[g.url])?;
+        let (code, detail, url) = (
+            TrackPath::with(&[], g.code),
+            TrackPath::with(&[], g.detail),
+            TrackPath::with(&[], g.url),
+        );
+        let found = scanner.rest(&root, &[code, detail, url], None)?;
+        let code = doc.code(found.at(0), code)?;
+        let detail = doc.text(found.at(1), detail)?;
+        let url = doc.text(found.at(2), url)?;
         return Ok(Answer::Failure(Failure {
             code,
             detail: detail.unwrap_or_default(),
@@ -342,41 +370,45 @@ fn analyse<'a>(
     let Some(envelope) = envelope else {
         return Err(DecodeErrorKind::WrongRoot {
             expected: g.root.to_owned(),
-            found: root.name.clone(),
+            found: root.name.into_owned(),
         });
     };
-    match *envelope {
+    match envelope {
         Envelope::ReturnWrapper {
             root: expected,
             error,
             code,
             detail,
         } => {
-            if root.name != expected {
+            if root.name != *expected {
                 return Err(DecodeErrorKind::WrongRoot {
-                    expected: expected.to_owned(),
-                    found: root.name.clone(),
+                    expected: (*expected).to_owned(),
+                    found: root.name.into_owned(),
                 });
             }
+            let error_el: &'a [&'a str] = std::slice::from_ref(error);
+            let (code, detail) = (
+                TrackPath::with(error_el, code),
+                TrackPath::with(error_el, detail),
+            );
             let found = scanner.rest(
                 &root,
-                &[path, &[error], &[error, code], &[error, detail]],
+                &[TrackPath::of(path), TrackPath::of(error_el), code, detail],
                 hook,
             )?;
-            if found.spans[1].is_some() {
+            if found.at(1).is_some() {
                 return Ok(Answer::Failure(Failure {
-                    code: doc.code(&found.spans[2], &[error, code])?,
-                    detail: doc
-                        .text(&found.spans[3], &[error, detail])?
-                        .unwrap_or_default(),
+                    code: doc.code(found.at(2), code)?,
+                    detail: doc.text(found.at(3), detail)?.unwrap_or_default(),
                     subtype: None,
                     url: None,
                 }));
             }
             Ok(Answer::Success(Success {
                 text,
-                span: found.spans[0].clone(),
-                prefix: doc.path(path),
+                span: found.span(0),
+                root: root.name.clone(),
+                rel: path,
                 trailing: found.trailing,
             }))
         }
@@ -389,32 +421,36 @@ fn analyse<'a>(
             subtype_attr,
         } => {
             let command = command_path.last().copied().unwrap_or(expected);
-            let (command_rel, data_rel): (&[&str], &[&str]) = if root.name == expected {
+            let (command_rel, data_rel): (&[&str], &[&str]) = if root.name == *expected {
                 (command_path, path)
             } else if root.name == command {
-                (&[], path.strip_prefix(command_path).unwrap_or(path))
+                (&[], path.strip_prefix(*command_path).unwrap_or(path))
             } else {
                 return Err(DecodeErrorKind::WrongRoot {
-                    expected: expected.to_owned(),
-                    found: root.name.clone(),
+                    expected: (*expected).to_owned(),
+                    found: root.name.into_owned(),
                 });
             };
-            let result_path: Vec<&str> = command_rel.iter().copied().chain([result]).collect();
-            let error_path: Vec<&str> = command_rel.iter().copied().chain([error]).collect();
-            let found = scanner.rest(&root, &[data_rel, &result_path, &error_path], hook)?;
-            let result_code = match &found.spans[1] {
-                Some(_) => Some(doc.code(&found.spans[1], &result_path)?),
+            let result_path = TrackPath::with(command_rel, result);
+            let error_path = TrackPath::with(command_rel, error);
+            let found = scanner.rest(
+                &root,
+                &[TrackPath::of(data_rel), result_path, error_path],
+                hook,
+            )?;
+            let result_code = match found.at(1) {
+                Some(_) => Some(doc.code(found.at(1), result_path)?),
                 None => None,
             };
             let failed = match result_code {
                 Some(code) => code != 0,
-                None => found.spans[2].is_some(),
+                None => found.at(2).is_some(),
             };
             if failed {
-                let error_span = &found.spans[2];
-                let detail = doc.text(error_span, &error_path)?.unwrap_or_default();
-                let attr = |name| match error_span {
-                    Some(span) => doc.attr(span, &error_path, name),
+                let error_at = found.at(2);
+                let detail = doc.text(error_at, error_path)?.unwrap_or_default();
+                let attr = |name| match error_at {
+                    Some(at) => doc.attr(&at.span, error_path, name),
                     None => Ok(None),
                 };
                 let subtype = attr(subtype_attr)?.filter(|s| !s.is_empty());
@@ -433,8 +469,9 @@ fn analyse<'a>(
             }
             Ok(Answer::Success(Success {
                 text,
-                span: found.spans[0].clone(),
-                prefix: doc.path(data_rel),
+                span: found.span(0),
+                root: root.name.clone(),
+                rel: data_rel,
                 trailing: found.trailing,
             }))
         }
@@ -442,39 +479,52 @@ fn analyse<'a>(
 }
 
 /// Helpers reading small elements of a scanned document.
-struct Doc<'a> {
+struct Doc<'a, 'r> {
     text: &'a str,
-    root: &'a Root<'a>,
+    root: &'r str,
 }
 
-impl Doc<'_> {
-    fn path(&self, rel: &[&str]) -> String {
-        let mut p = self.root.name.clone();
-        for c in rel {
-            p.push('/');
-            p.push_str(c);
-        }
-        p
+impl<'a> Doc<'a, '_> {
+    fn path(&self, rel: TrackPath<'_>) -> String {
+        xml_path(self.root, rel.comps())
     }
 
-    /// Trimmed text content of an optional element.
-    fn text(
+    /// Trimmed text content of an optional element. Content without markup, references
+    /// or carriage returns (the common case: `<result>0</result>`) is taken as it lies in
+    /// the document, which the reader has already checked; anything else is read again
+    /// with the decoder's text reader.
+    fn text_ref(
         &self,
-        span: &Option<Range<usize>>,
-        rel: &[&str],
-    ) -> Result<Option<String>, DecodeErrorKind> {
-        let Some(span) = span else { return Ok(None) };
-        let mut x = Events::new(&self.text[span.clone()]);
+        at: Option<&Located>,
+        rel: TrackPath<'_>,
+    ) -> Result<Option<Cow<'a, str>>, DecodeErrorKind> {
+        let Some(at) = at else { return Ok(None) };
+        if let Some(content) = at.inner.clone().and_then(|inner| self.text.get(inner)) {
+            if !content.contains(['<', '&', '\r']) {
+                return Ok(Some(Cow::Borrowed(content.trim())));
+            }
+        }
+        let span = at.span.clone();
+        let mut x = Events::new(self.text.get(span.clone()).unwrap_or_default());
         x.first_element()
             .and_then(|(_, empty)| x.text(empty))
-            .map(|s| Some(s.trim().to_owned()))
+            .map(|s| Some(Cow::Owned(s.trim().to_owned())))
             .map_err(|e| e.into_kind(self.path(rel), span.start))
     }
 
+    /// Trimmed text content of an optional element, owned.
+    fn text(
+        &self,
+        at: Option<&Located>,
+        rel: TrackPath<'_>,
+    ) -> Result<Option<String>, DecodeErrorKind> {
+        self.text_ref(at, rel).map(|t| t.map(Cow::into_owned))
+    }
+
     /// A required integer code.
-    fn code(&self, span: &Option<Range<usize>>, rel: &[&str]) -> Result<i64, DecodeErrorKind> {
+    fn code(&self, at: Option<&Located>, rel: TrackPath<'_>) -> Result<i64, DecodeErrorKind> {
         let text = self
-            .text(span, rel)?
+            .text_ref(at, rel)?
             .ok_or_else(|| DecodeErrorKind::Missing {
                 path: self.path(rel),
             })?;
@@ -488,14 +538,14 @@ impl Doc<'_> {
     fn attr(
         &self,
         span: &Range<usize>,
-        rel: &[&str],
+        rel: TrackPath<'_>,
         name: &str,
     ) -> Result<Option<String>, DecodeErrorKind> {
         let invalid = |message: String| DecodeErrorKind::Invalid {
             path: format!("{}/@{name}", self.path(rel)),
             message,
         };
-        let mut reader = Reader::from_str(&self.text[span.clone()]);
+        let mut reader = Reader::from_str(self.text.get(span.clone()).unwrap_or_default());
         let start = match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => e,
             Ok(_) => return Ok(None),
@@ -516,7 +566,7 @@ impl Doc<'_> {
 
 /// The document element.
 struct Root<'a> {
-    name: String,
+    name: Cow<'a, str>,
     start: usize,
     tag: BytesStart<'a>,
     empty: bool,
@@ -524,19 +574,37 @@ struct Root<'a> {
 
 /// What [`Scanner::rest`] found.
 struct Found {
-    /// For each requested path, the span of its first element in document order.
-    spans: Vec<Option<Range<usize>>>,
+    /// For each requested path, where its first element in document order is.
+    located: [Option<Located>; MAX_TRACKED],
     /// Offset of anything but whitespace, comments and PIs after the document element.
     trailing: Option<usize>,
 }
 
+impl Found {
+    fn at(&self, i: usize) -> Option<&Located> {
+        self.located.get(i).and_then(Option::as_ref)
+    }
+
+    fn span(&self, i: usize) -> Option<Range<usize>> {
+        self.at(i).map(|l| l.span.clone())
+    }
+}
+
 /// One pass of quick-xml's reader over the whole document.
 struct Scanner<'a> {
+    text: &'a str,
     events: Events<'a>,
 }
 
-fn local_name(e: &BytesStart<'_>) -> String {
-    e.local_name().as_ref().to_owned()
+/// The local name of `e`, borrowed from the document `text` it was read from (the
+/// reader reads a `&str`, so its tags borrow from it; a copy is made otherwise).
+fn local_name<'a>(text: &'a str, e: &BytesStart<'_>) -> Cow<'a, str> {
+    let name = e.local_name().into_inner();
+    let offset = (name.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    match text.get(offset..offset.wrapping_add(name.len())) {
+        Some(s) if std::ptr::eq(s.as_ptr(), name.as_ptr()) => Cow::Borrowed(s),
+        _ => Cow::Owned(name.to_owned()),
+    }
 }
 
 /// A reading failure (only well-formedness can fail while reading events).
@@ -547,6 +615,7 @@ fn not_xml(e: DeError) -> DecodeErrorKind {
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Self {
         Self {
+            text,
             events: Events::new(text),
         }
     }
@@ -574,7 +643,7 @@ impl<'a> Scanner<'a> {
                 Err(e) => return Err(self.not_xml(e.to_string())),
                 Ok(Event::Start(e)) => {
                     return Ok(Root {
-                        name: local_name(&e),
+                        name: local_name(self.text, &e),
                         start: before,
                         tag: e,
                         empty: false,
@@ -582,7 +651,7 @@ impl<'a> Scanner<'a> {
                 }
                 Ok(Event::Empty(e)) => {
                     return Ok(Root {
-                        name: local_name(&e),
+                        name: local_name(self.text, &e),
                         start: before,
                         tag: e,
                         empty: true,
@@ -608,11 +677,13 @@ impl<'a> Scanner<'a> {
     fn rest(
         &mut self,
         root: &Root<'a>,
-        paths: &[&[&str]],
+        paths: &[TrackPath<'a>],
         mut hook: Option<&mut Hook<'_, 'a>>,
     ) -> Result<Found, DecodeErrorKind> {
-        self.events.track(&root.name, paths);
-        let root_is_data = paths.first().is_some_and(|p| p.is_empty());
+        self.events.track(root.name.clone(), paths);
+        let root_is_data = paths
+            .first()
+            .is_some_and(|p| p.prefix.is_empty() && p.last.is_none());
         let root_end = match hook.take() {
             Some(hook) if root_is_data => {
                 hook(&mut self.events, &root.tag, root.empty).map_err(not_xml)?;
@@ -632,20 +703,26 @@ impl<'a> Scanner<'a> {
                 }
             }
         };
-        let mut spans = self.events.spans().to_vec();
-        for (i, p) in paths.iter().enumerate() {
-            if p.is_empty() {
-                spans[i] = Some(root.start..root_end);
-            }
+        let mut located: [Option<Located>; MAX_TRACKED] = Default::default();
+        for (i, (l, p)) in located.iter_mut().zip(paths).enumerate() {
+            *l = if p.prefix.is_empty() && p.last.is_none() {
+                // The root itself (its content is not needed: only data is there).
+                Some(Located {
+                    span: root.start..root_end,
+                    inner: None,
+                })
+            } else {
+                self.events.located(i).cloned()
+            };
         }
         let trailing = self.trailing();
-        Ok(Found { spans, trailing })
+        Ok(Found { located, trailing })
     }
 
     /// Reads the content of the document element up to its end tag; its end offset.
     fn document_element(
         &mut self,
-        paths: &[&[&str]],
+        paths: &[TrackPath<'a>],
         mut hook: Option<&mut Hook<'_, 'a>>,
     ) -> Result<usize, DecodeErrorKind> {
         let data_len = paths.first().map_or(0, |p| p.len());
@@ -664,7 +741,11 @@ impl<'a> Scanner<'a> {
                 }
                 Event::Empty(e) => {
                     if let Some(h) = hook.as_mut() {
-                        if self.events.span(0).is_some_and(|s| s.start == before) {
+                        if self
+                            .events
+                            .located(0)
+                            .is_some_and(|l| l.span.start == before)
+                        {
                             h(&mut self.events, &e, true).map_err(not_xml)?;
                             hook = None;
                         }
@@ -1141,6 +1222,58 @@ mod tests {
                 path: "xpage/command-list/command".into()
             }
         );
+    }
+
+    #[test]
+    fn envelope_result_read_in_place_or_again_alike() {
+        let answer = |result: &str| {
+            format!(
+                "<xpage><command-list><command request=\"g\">{result}<id>c6</id></command></command-list></xpage>"
+            )
+        };
+        // Taken from the document in place, or read again with the text reader (markup,
+        // references, CDATA, carriage returns): the same code either way.
+        for ok in [
+            "<result>0</result>",
+            "<result> 0 </result>",
+            "<result>\r\n0\r\n</result>",
+            "<result><!-- c -->0</result>",
+            "<result>&#48;</result>",
+            "<result><![CDATA[0]]></result>",
+        ] {
+            let added: Added = contacts(200, &answer(ok)).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(added.id, "c6");
+        }
+        for (failed, code) in [
+            ("<result>-2</result>", 2),
+            ("<result>&#45;2</result>", 2),
+            ("<result> <![CDATA[-3]]> </result>", 3),
+        ] {
+            let Err(Error::Api(e)) = contacts::<Added>(200, &answer(failed)) else {
+                panic!("{failed}")
+            };
+            assert_eq!(e.code, code, "{failed}");
+        }
+        let path = "xpage/command-list/command/result";
+        for (bad, message) in [
+            ("<result/>", "expected an integer code, found \"\""),
+            (
+                "<result>zero</result>",
+                "expected an integer code, found \"zero\"",
+            ),
+            ("<result>0<x/></result>", "mixed content"),
+        ] {
+            let kind = decode_kind(contacts::<Added>(200, &answer(bad)));
+            let DecodeErrorKind::Invalid {
+                path: p,
+                message: m,
+            } = &kind
+            else {
+                panic!("{bad}: {kind:?}")
+            };
+            assert_eq!(p, path, "{bad}");
+            assert!(m.contains(message), "{bad}: {m}");
+        }
     }
 
     #[test]

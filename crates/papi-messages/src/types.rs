@@ -190,35 +190,29 @@ impl papi_core::de::FromXml for PersonalMessagesWire {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "UserAuthorizedData" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_granted,
                             "UserAuthorizedData",
-                            papi_core::de::Seg::Child("UserAuthorizedData"),
-                            || <PersonalMessagesGranted as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "UserProtectedData" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_protected,
                             "UserProtectedData",
-                            papi_core::de::Seg::Child("UserProtectedData"),
-                            || <PersonalMessagesProtected as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "PrivacyDashboardURL" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_privacy_dashboard_url,
                             "PrivacyDashboardURL",
-                            papi_core::de::Seg::Child("PrivacyDashboardURL"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -259,51 +253,36 @@ impl papi_core::de::FromXml for PersonalMessagesGranted {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "NoEMails" | "NoEmails" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_no_emails,
                             "NoEMails",
-                            papi_core::de::Seg::Child("NoEMails"),
-                            || {
-                                x
-                                    .text(child_empty)
-                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
-                            },
+                            x,
+                            child_empty,
                         )?
                     }
                     "NoUnReadMails" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_no_unread_mails,
                             "NoUnReadMails",
-                            papi_core::de::Seg::Child("NoUnReadMails"),
-                            || {
-                                x
-                                    .text(child_empty)
-                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
-                            },
+                            x,
+                            child_empty,
                         )?
                     }
                     "NoSMS" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_no_sms,
                             "NoSMS",
-                            papi_core::de::Seg::Child("NoSMS"),
-                            || {
-                                x
-                                    .text(child_empty)
-                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
-                            },
+                            x,
+                            child_empty,
                         )?
                     }
                     "EmailsLastNDetailed" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_emails_last_n_detailed,
                             "EmailsLastNDetailed",
-                            papi_core::de::Seg::Child("EmailsLastNDetailed"),
-                            || <EmailsLastNDetailed as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -345,35 +324,39 @@ impl papi_core::de::FromXml for PersonalMessagesProtected {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "NoEMails" | "NoEmails" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_no_emails,
                             "NoEMails",
-                            papi_core::de::Seg::Child("NoEMails"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "NoUnReadMails" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_no_unread_mails,
                             "NoUnReadMails",
-                            papi_core::de::Seg::Child("NoUnReadMails"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "NoSMS" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_no_sms,
                             "NoSMS",
-                            papi_core::de::Seg::Child("NoSMS"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "EmailsLastNDetailed" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_emails_last_n_detailed,
                             "EmailsLastNDetailed",
-                            papi_core::de::Seg::Child("EmailsLastNDetailed"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -494,15 +477,12 @@ impl papi_core::de::FromXml for EmailsLastNDetailed {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "msgs" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_messages,
                             "msgs",
-                            papi_core::de::Seg::Child("msgs"),
-                            || <MailList as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -542,14 +522,12 @@ impl papi_core::de::FromXml for MailList {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "msg" => {
-                        papi_core::de::push(
+                        papi_core::de::push_child(
                             &mut f_items,
                             "msg",
-                            || <MailOverview as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -619,51 +597,46 @@ impl papi_core::de::FromXml for MailOverview {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "msg_id" => {
-                        papi_core::de::set(
-                            &mut f_id,
-                            "msg_id",
-                            papi_core::de::Seg::Child("msg_id"),
-                            || x.text(child_empty),
-                        )?
+                        papi_core::de::text_child(&mut f_id, "msg_id", x, child_empty)?
                     }
                     "msg_from" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_from,
                             "msg_from",
-                            papi_core::de::Seg::Child("msg_from"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "msg_date" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_date,
                             "msg_date",
-                            papi_core::de::Seg::Child("msg_date"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "msg_subject" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_subject,
                             "msg_subject",
-                            papi_core::de::Seg::Child("msg_subject"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "msg_begin_body" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_begin_body,
                             "msg_begin_body",
-                            papi_core::de::Seg::Child("msg_begin_body"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "msg_url_access" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_url_access,
                             "msg_url_access",
-                            papi_core::de::Seg::Child("msg_url_access"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,

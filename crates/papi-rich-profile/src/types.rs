@@ -624,27 +624,21 @@ impl papi_core::de::FromXml for RichProfileWire {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "UserAuthorizedData" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_granted,
                             "UserAuthorizedData",
-                            papi_core::de::Seg::Child("UserAuthorizedData"),
-                            || <RichProfileGranted as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "UserProtectedData" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_protected,
                             "UserProtectedData",
-                            papi_core::de::Seg::Child("UserProtectedData"),
-                            || <RichProfileProtected as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -750,223 +744,208 @@ impl papi_core::de::FromXml for RichProfileGranted {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "Firstname" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_firstname,
                             "Firstname",
-                            papi_core::de::Seg::Child("Firstname"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "Lastname" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_lastname,
                             "Lastname",
-                            papi_core::de::Seg::Child("Lastname"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "DisplayNme" | "Displayname" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_display_name,
                             "DisplayNme",
-                            papi_core::de::Seg::Child("DisplayNme"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "UserEMail" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_user_email,
                             "UserEMail",
-                            papi_core::de::Seg::Child("UserEMail"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "Gender" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_gender,
                             "Gender",
-                            papi_core::de::Seg::Child("Gender"),
-                            || {
-                                x
-                                    .text(child_empty)
-                                    .and_then(|t| papi_core::de::parse_opt::<i64>(&t))
-                            },
+                            x,
+                            child_empty,
                         )?
                     }
                     "DateOfBirth" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_date_of_birth,
                             "DateOfBirth",
-                            papi_core::de::Seg::Child("DateOfBirth"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "NDP" => {
-                        papi_core::de::set(
-                            &mut f_ndp,
-                            "NDP",
-                            papi_core::de::Seg::Child("NDP"),
-                            || x.text(child_empty),
-                        )?
+                        papi_core::de::text_child(&mut f_ndp, "NDP", x, child_empty)?
                     }
                     "HomePhone" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_home_phone,
                             "HomePhone",
-                            papi_core::de::Seg::Child("HomePhone"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "MobilePhone" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_mobile_phone,
                             "MobilePhone",
-                            papi_core::de::Seg::Child("MobilePhone"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "OfficeFax" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_office_fax,
                             "OfficeFax",
-                            papi_core::de::Seg::Child("OfficeFax"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "OfficeMobileNumber" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_office_mobile_number,
                             "OfficeMobileNumber",
-                            papi_core::de::Seg::Child("OfficeMobileNumber"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "OfficePhone" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_office_phone,
                             "OfficePhone",
-                            papi_core::de::Seg::Child("OfficePhone"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "MobileDeviceTac" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_mobile_device_tac,
                             "MobileDeviceTac",
-                            papi_core::de::Seg::Child("MobileDeviceTac"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "MobileDeviceModel" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_mobile_device_model,
                             "MobileDeviceModel",
-                            papi_core::de::Seg::Child("MobileDeviceModel"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "MobileDeviceBrand" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_mobile_device_brand,
                             "MobileDeviceBrand",
-                            papi_core::de::Seg::Child("MobileDeviceBrand"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "PreferredLanguage" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_preferred_language,
                             "PreferredLanguage",
-                            papi_core::de::Seg::Child("PreferredLanguage"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "HomeAddress" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_home_address,
                             "HomeAddress",
-                            papi_core::de::Seg::Child("HomeAddress"),
-                            || <PostalAddress as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "OfficeAddress" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_office_address,
                             "OfficeAddress",
-                            papi_core::de::Seg::Child("OfficeAddress"),
-                            || <PostalAddress as papi_core::de::FromXml>::from_xml(
-                                x,
-                                &child,
-                                child_empty,
-                            ),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "ProfileModificationDate" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_profile_modification_date,
                             "ProfileModificationDate",
-                            papi_core::de::Seg::Child("ProfileModificationDate"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "ProfileCreationDate" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_profile_creation_date,
                             "ProfileCreationDate",
-                            papi_core::de::Seg::Child("ProfileCreationDate"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "UserType" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_user_type,
                             "UserType",
-                            papi_core::de::Seg::Child("UserType"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "PictureTagTinyURL" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_picture_tag_tiny_url,
                             "PictureTagTinyURL",
-                            papi_core::de::Seg::Child("PictureTagTinyURL"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "PictureTagSmallURL" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_picture_tag_small_url,
                             "PictureTagSmallURL",
-                            papi_core::de::Seg::Child("PictureTagSmallURL"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "PictureTagLargeURL" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_picture_tag_large_url,
                             "PictureTagLargeURL",
-                            papi_core::de::Seg::Child("PictureTagLargeURL"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "PictureTagMediumURL" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_picture_tag_medium_url,
                             "PictureTagMediumURL",
-                            papi_core::de::Seg::Child("PictureTagMediumURL"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "CentersOfInterests" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_centers_of_interests,
                             "CentersOfInterests",
-                            papi_core::de::Seg::Child("CentersOfInterests"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -1096,211 +1075,231 @@ impl papi_core::de::FromXml for RichProfileProtected {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "Firstname" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_firstname,
                             "Firstname",
-                            papi_core::de::Seg::Child("Firstname"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "Lastname" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_lastname,
                             "Lastname",
-                            papi_core::de::Seg::Child("Lastname"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "DisplayNme" | "Displayname" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_display_name,
                             "DisplayNme",
-                            papi_core::de::Seg::Child("DisplayNme"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "UserEMail" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_user_email,
                             "UserEMail",
-                            papi_core::de::Seg::Child("UserEMail"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "Gender" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_gender,
                             "Gender",
-                            papi_core::de::Seg::Child("Gender"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "DateOfBirth" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_date_of_birth,
                             "DateOfBirth",
-                            papi_core::de::Seg::Child("DateOfBirth"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "NDP" => {
-                        papi_core::de::set(
-                            &mut f_ndp,
-                            "NDP",
-                            papi_core::de::Seg::Child("NDP"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
-                        )?
+                        papi_core::de::child(&mut f_ndp, "NDP", x, &child, child_empty)?
                     }
                     "HomePhone" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_home_phone,
                             "HomePhone",
-                            papi_core::de::Seg::Child("HomePhone"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "MobilePhone" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_mobile_phone,
                             "MobilePhone",
-                            papi_core::de::Seg::Child("MobilePhone"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "OfficeFax" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_office_fax,
                             "OfficeFax",
-                            papi_core::de::Seg::Child("OfficeFax"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "OfficeMobileNumber" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_office_mobile_number,
                             "OfficeMobileNumber",
-                            papi_core::de::Seg::Child("OfficeMobileNumber"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "OfficePhone" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_office_phone,
                             "OfficePhone",
-                            papi_core::de::Seg::Child("OfficePhone"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "MobileDeviceTac" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_mobile_device_tac,
                             "MobileDeviceTac",
-                            papi_core::de::Seg::Child("MobileDeviceTac"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "MobileDeviceModel" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_mobile_device_model,
                             "MobileDeviceModel",
-                            papi_core::de::Seg::Child("MobileDeviceModel"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "MobileDeviceBrand" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_mobile_device_brand,
                             "MobileDeviceBrand",
-                            papi_core::de::Seg::Child("MobileDeviceBrand"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "PreferredLanguage" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_preferred_language,
                             "PreferredLanguage",
-                            papi_core::de::Seg::Child("PreferredLanguage"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "HomeAddress" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_home_address,
                             "HomeAddress",
-                            papi_core::de::Seg::Child("HomeAddress"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "OfficeAddress" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_office_address,
                             "OfficeAddress",
-                            papi_core::de::Seg::Child("OfficeAddress"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "ProfileModificationDate" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_profile_modification_date,
                             "ProfileModificationDate",
-                            papi_core::de::Seg::Child("ProfileModificationDate"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "ProfileCreationDate" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_profile_creation_date,
                             "ProfileCreationDate",
-                            papi_core::de::Seg::Child("ProfileCreationDate"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "UserType" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_user_type,
                             "UserType",
-                            papi_core::de::Seg::Child("UserType"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "PictureTagTinyURL" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_picture_tag_tiny_url,
                             "PictureTagTinyURL",
-                            papi_core::de::Seg::Child("PictureTagTinyURL"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "PictureTagSmallURL" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_picture_tag_small_url,
                             "PictureTagSmallURL",
-                            papi_core::de::Seg::Child("PictureTagSmallURL"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "PictureTagLargeURL" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_picture_tag_large_url,
                             "PictureTagLargeURL",
-                            papi_core::de::Seg::Child("PictureTagLargeURL"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "PictureTagMediumURL" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_picture_tag_medium_url,
                             "PictureTagMediumURL",
-                            papi_core::de::Seg::Child("PictureTagMediumURL"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     "CentersOfInterests" => {
-                        papi_core::de::set(
+                        papi_core::de::child(
                             &mut f_centers_of_interests,
                             "CentersOfInterests",
-                            papi_core::de::Seg::Child("CentersOfInterests"),
-                            || x.skip(child_empty).map(|()| papi_core::Present),
+                            x,
+                            &child,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
@@ -1798,51 +1797,41 @@ impl papi_core::de::FromXml for PostalAddress {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "Street1" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_street1,
                             "Street1",
-                            papi_core::de::Seg::Child("Street1"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "Street2" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_street2,
                             "Street2",
-                            papi_core::de::Seg::Child("Street2"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "ZipCode" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_zip_code,
                             "ZipCode",
-                            papi_core::de::Seg::Child("ZipCode"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     "City" => {
-                        papi_core::de::set(
-                            &mut f_city,
-                            "City",
-                            papi_core::de::Seg::Child("City"),
-                            || x.text(child_empty),
-                        )?
+                        papi_core::de::text_child(&mut f_city, "City", x, child_empty)?
                     }
                     "State" => {
-                        papi_core::de::set(
-                            &mut f_state,
-                            "State",
-                            papi_core::de::Seg::Child("State"),
-                            || x.text(child_empty),
-                        )?
+                        papi_core::de::text_child(&mut f_state, "State", x, child_empty)?
                     }
                     "Country" => {
-                        papi_core::de::set(
+                        papi_core::de::text_child(
                             &mut f_country,
                             "Country",
-                            papi_core::de::Seg::Child("Country"),
-                            || x.text(child_empty),
+                            x,
+                            child_empty,
                         )?
                     }
                     _ => x.skip(child_empty)?,
