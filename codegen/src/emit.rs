@@ -844,9 +844,18 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
                     Some(_) => quote!(#base::from_wire(&value)),
                     None => quote!(#de::FromText::from_text(value)?),
                 };
-                text_field = Some(quote! {
-                    if let Some(value) = text.into_value() {
+                text_field = Some(if matches!(c, Card::Required) {
+                    // An element with no text holds the empty text (`<a></a>`, `<a/>`), as
+                    // a text child does: what the encoders write for an empty value.
+                    quote! {
+                        let value = text.into_value().unwrap_or_default();
                         #slot = Some(#value);
+                    }
+                } else {
+                    quote! {
+                        if let Some(value) = text.into_value() {
+                            #slot = Some(#value);
+                        }
                     }
                 });
             } else {

@@ -73,12 +73,13 @@ fn the_paths_are_those_of_the_decoders() {
         papi_contacts::decode::add_device(200, xml.as_bytes()).unwrap(),
         ack
     );
-    let mut contact = full_contact("x");
-    // An empty required text content is written as nothing, which the decoder reads as
-    // missing (the serde encoder did the same): that device does not round-trip.
-    if let Some(list) = &mut contact.devices {
-        list.devices.retain(|d| !d.value.is_empty());
-    }
+    let contact = full_contact("x");
+    // Its devices include one whose value (the element's required text) is empty: written
+    // as `<device …></device>`, read back as the empty text.
+    assert!(contact
+        .devices
+        .as_ref()
+        .is_some_and(|list| list.devices.iter().any(|d| d.value.is_empty())));
     let xml = contacts(CONTACT, papi_contacts::encode::get_contact, &contact);
     assert_eq!(
         papi_contacts::decode::get_contact(200, xml.as_bytes()).unwrap(),
@@ -630,4 +631,30 @@ fn rich_profile_answers_encode_the_same() {
         papi_rich_profile::encode::get_personal_rich_profile,
         &profile,
     );
+}
+
+#[test]
+fn a_device_without_text_decodes_as_the_empty_value() {
+    // The documented getcontact answer, its first device's address taken out: written
+    // `<device …></device>` or `<device …/>`, the device is kept with an empty value (as a
+    // text child such as `<firstname></firstname>` is), not refused as missing.
+    let sample = std::fs::read_to_string(
+        papi_codegen::workspace_root().join("api-spec/samples/contacts/getcontact.corrected.xml"),
+    )
+    .unwrap();
+    let address = ">rob516.smith@custlandcy.com</device>";
+    assert!(sample.contains(address));
+    let full = papi_contacts::decode::get_contact(200, sample.as_bytes()).unwrap();
+    for emptied in [
+        sample.replace(address, "></device>"),
+        sample.replace(address, "/>"),
+    ] {
+        let contact = papi_contacts::decode::get_contact(200, emptied.as_bytes()).unwrap();
+        let devices = |c: &c::Contact| c.devices.as_ref().map(|l| l.devices.clone()).unwrap();
+        let (before, after) = (devices(&full), devices(&contact));
+        assert_eq!(after.len(), before.len());
+        assert_eq!(after[0].value, "");
+        assert_eq!(after[0].id, before[0].id);
+        assert_eq!(after[1..], before[1..]);
+    }
 }

@@ -843,9 +843,8 @@ impl papi_core::de::FromXml for Device {
                 x.skip(child_empty)?;
             }
         }
-        if let Some(value) = text.into_value() {
-            f_value = Some(papi_core::de::FromText::from_text(value)?);
-        }
+        let value = text.into_value().unwrap_or_default();
+        f_value = Some(papi_core::de::FromText::from_text(value)?);
         Ok(Self {
             display: f_display.flatten(),
             id: f_id,
