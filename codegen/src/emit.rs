@@ -802,9 +802,15 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
         slots.push(match c {
             Card::Repeated => quote!(let mut #slot: Vec<#base> = Vec::new();),
             _ if opt_parsed => quote!(let mut #slot: Option<Option<#base>> = None;),
+            // Bound after the children (see below): an element's required text is always
+            // read, so it needs no slot.
+            Card::Required if is_text && !matches!(f.ty, FieldTy::Struct(_)) => quote!(),
             _ => quote!(let mut #slot: Option<#base> = None;),
         });
         finish.push(match c {
+            Card::Required if is_text && !matches!(f.ty, FieldTy::Struct(_)) => {
+                quote!(#fname: #slot,)
+            }
             Card::Required => quote!(#fname: #de::required(#slot, #seg)?,),
             Card::Optional if opt_parsed => quote!(#fname: #slot.flatten(),),
             _ => quote!(#fname: #slot,),
@@ -849,7 +855,7 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
                     // a text child does: what the encoders write for an empty value.
                     quote! {
                         let value = text.into_value().unwrap_or_default();
-                        #slot = Some(#value);
+                        let #slot = #value;
                     }
                 } else {
                     quote! {

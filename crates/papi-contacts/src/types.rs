@@ -810,7 +810,6 @@ impl papi_core::de::FromXml for Device {
         let mut f_order: Option<Option<i64>> = None;
         let mut f_subtype: Option<DeviceSubtype> = None;
         let mut f_kind: Option<DeviceType> = None;
-        let mut f_value: Option<String> = None;
         let mut attrs = papi_core::de::Attrs::new(start);
         while let Some((name, value)) = attrs.next()? {
             match name {
@@ -844,7 +843,7 @@ impl papi_core::de::FromXml for Device {
             }
         }
         let value = text.into_value().unwrap_or_default();
-        f_value = Some(papi_core::de::FromText::from_text(value)?);
+        let f_value = papi_core::de::FromText::from_text(value)?;
         Ok(Self {
             display: f_display.flatten(),
             id: f_id,
@@ -852,7 +851,7 @@ impl papi_core::de::FromXml for Device {
             order: f_order.flatten(),
             subtype: f_subtype,
             kind: f_kind,
-            value: papi_core::de::required(f_value, papi_core::de::Seg::Child("$text"))?,
+            value: f_value,
         })
     }
 }
