@@ -779,6 +779,25 @@ fn card(f: &Field) -> Card {
 /// can build the XML path.
 fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
     let de = quote!(papi_core::de);
+    // A list wrapper (its only field the repeated child element, no alias): one call.
+    if let [f] = fields {
+        if !f.attribute
+            && f.wire != "$text"
+            && f.aliases.is_empty()
+            && card(f) == Card::Repeated
+            && matches!(f.ty, FieldTy::Struct(_) | FieldTy::Empty)
+        {
+            let fname = ident(&f.rust);
+            let wire = f.wire.as_str();
+            return quote! {
+                impl #de::FromXml for #name {
+                    fn from_xml(x: &mut #de::Events<'_>, _: &#de::BytesStart<'_>, empty: bool) -> Result<Self, #de::DeError> {
+                        Ok(Self { #fname: #de::list(x, #wire, empty)? })
+                    }
+                }
+            };
+        }
+    }
     let mut slots = Vec::new();
     let mut attr_arms = Vec::new();
     let mut child_arms = Vec::new();

@@ -726,28 +726,12 @@ pub struct DeviceList {
 impl papi_core::de::FromXml for DeviceList {
     fn from_xml(
         x: &mut papi_core::de::Events<'_>,
-        start: &papi_core::de::BytesStart<'_>,
+        _: &papi_core::de::BytesStart<'_>,
         empty: bool,
     ) -> Result<Self, papi_core::de::DeError> {
-        let _ = start;
-        let mut f_devices: Vec<Device> = Vec::new();
-        if !empty {
-            while let Some((child, child_empty)) = x.child()? {
-                match child.local_name().as_ref() {
-                    "device" => {
-                        papi_core::de::push_child(
-                            &mut f_devices,
-                            "device",
-                            x,
-                            &child,
-                            child_empty,
-                        )?
-                    }
-                    _ => x.skip(child_empty)?,
-                }
-            }
-        }
-        Ok(Self { devices: f_devices })
+        Ok(Self {
+            devices: papi_core::de::list(x, "device", empty)?,
+        })
     }
 }
 impl papi_core::encode::ToXml for DeviceList {
@@ -883,28 +867,12 @@ pub struct AddressList {
 impl papi_core::de::FromXml for AddressList {
     fn from_xml(
         x: &mut papi_core::de::Events<'_>,
-        start: &papi_core::de::BytesStart<'_>,
+        _: &papi_core::de::BytesStart<'_>,
         empty: bool,
     ) -> Result<Self, papi_core::de::DeError> {
-        let _ = start;
-        let mut f_addresses: Vec<Address> = Vec::new();
-        if !empty {
-            while let Some((child, child_empty)) = x.child()? {
-                match child.local_name().as_ref() {
-                    "address" => {
-                        papi_core::de::push_child(
-                            &mut f_addresses,
-                            "address",
-                            x,
-                            &child,
-                            child_empty,
-                        )?
-                    }
-                    _ => x.skip(child_empty)?,
-                }
-            }
-        }
-        Ok(Self { addresses: f_addresses })
+        Ok(Self {
+            addresses: papi_core::de::list(x, "address", empty)?,
+        })
     }
 }
 impl papi_core::encode::ToXml for AddressList {

@@ -861,6 +861,29 @@ pub fn push_child<T: FromXml>(
     push(list, name, || T::from_xml(x, start, empty))
 }
 
+/// The content of a list wrapper, an element whose only field is the repeated child
+/// `name` (such as `<device-list>`): each `name` child decoded in order with
+/// [`push_child`], any other child skipped.
+pub fn list<T: FromXml>(
+    x: &mut Events<'_>,
+    name: &'static str,
+    empty: bool,
+) -> Result<Vec<T>, DeError> {
+    let mut items = Vec::new();
+    if !empty {
+        while let Some((child, child_empty)) = x.child()? {
+            let local = child.local_name();
+            let local: &str = local.as_ref();
+            if local == name {
+                push_child(&mut items, name, x, &child, child_empty)?;
+            } else {
+                x.skip(child_empty)?;
+            }
+        }
+    }
+    Ok(items)
+}
+
 /// A required field: absent is [`DeError::missing`] at `seg`.
 pub fn required<T>(slot: Option<T>, seg: Seg) -> Result<T, DeError> {
     slot.ok_or_else(|| DeError::missing(seg))
@@ -1018,6 +1041,45 @@ mod tests {
         let mut x = Events::new(xml);
         let (start, empty) = x.first_element().map_err(|e| e.into_kind("i".into(), 0))?;
         Item::from_xml(&mut x, &start, empty).map_err(|e| e.into_kind("i".into(), 0))
+    }
+
+    /// A list wrapper decoded with [`list`], as the generated ones are.
+    #[derive(Debug, PartialEq)]
+    struct Items(Vec<Item>);
+
+    impl FromXml for Items {
+        fn from_xml(x: &mut Events<'_>, _: &BytesStart<'_>, empty: bool) -> Result<Self, DeError> {
+            Ok(Self(list(x, "i", empty)?))
+        }
+    }
+
+    fn items(xml: &str) -> Result<Items, DecodeErrorKind> {
+        let mut x = Events::new(xml);
+        let (start, empty) = x.first_element().map_err(|e| e.into_kind("l".into(), 0))?;
+        Items::from_xml(&mut x, &start, empty).map_err(|e| e.into_kind("l".into(), 0))
+    }
+
+    #[test]
+    fn a_list_keeps_its_items_in_order_and_names_the_failing_one() {
+        let one = |id| Item {
+            id,
+            size: None,
+            name: None,
+            tags: Vec::new(),
+            flag: None,
+        };
+        assert_eq!(
+            items(r#"<l><i id="1"/><other><i id="9"/></other><i id="2"></i></l>"#),
+            Ok(Items(vec![one(1), one(2)]))
+        );
+        assert_eq!(items("<l/>"), Ok(Items(Vec::new())));
+        assert_eq!(items("<l></l>"), Ok(Items(Vec::new())));
+        assert_eq!(
+            items(r#"<l><i id="1"/><i/></l>"#),
+            Err(DecodeErrorKind::Missing {
+                path: "l/i[1]/@id".into()
+            })
+        );
     }
 
     #[test]

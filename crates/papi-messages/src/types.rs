@@ -513,28 +513,12 @@ pub struct MailList {
 impl papi_core::de::FromXml for MailList {
     fn from_xml(
         x: &mut papi_core::de::Events<'_>,
-        start: &papi_core::de::BytesStart<'_>,
+        _: &papi_core::de::BytesStart<'_>,
         empty: bool,
     ) -> Result<Self, papi_core::de::DeError> {
-        let _ = start;
-        let mut f_items: Vec<MailOverview> = Vec::new();
-        if !empty {
-            while let Some((child, child_empty)) = x.child()? {
-                match child.local_name().as_ref() {
-                    "msg" => {
-                        papi_core::de::push_child(
-                            &mut f_items,
-                            "msg",
-                            x,
-                            &child,
-                            child_empty,
-                        )?
-                    }
-                    _ => x.skip(child_empty)?,
-                }
-            }
-        }
-        Ok(Self { items: f_items })
+        Ok(Self {
+            items: papi_core::de::list(x, "msg", empty)?,
+        })
     }
 }
 impl papi_core::encode::ToXml for MailList {
