@@ -228,6 +228,37 @@ async fn a_gigabyte_answer_is_refused_at_the_cap_with_bounded_memory() {
             assert!((growth as u64) < 4 * MIB, "{}", figures.last().unwrap());
         }
     }
+
+    // 3. The blocking transport: the same cap, read into the same one buffer.
+    let cap = MIB;
+    served.produced.store(0, Ordering::Relaxed);
+    let config = Config::custom(&format!("{base}/chunked"), credentials())
+        .unwrap()
+        .with_max_body_bytes(cap);
+    let baseline = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(baseline, Ordering::Relaxed);
+    let err = tokio::task::spawn_blocking(move || {
+        papi_contacts::blocking::Client::new(&config)
+            .unwrap()
+            .get_contact(&token(), "1")
+            .expect_err("a 1 GiB answer must be refused")
+    })
+    .await
+    .unwrap();
+    let growth = PEAK.load(Ordering::Relaxed).saturating_sub(baseline);
+    let Error::Transport(t) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(t.kind(), TransportErrorKind::BodyTooLarge, "{t}");
+    assert_eq!(t.body_limit(), Some(cap));
+    figures.push(format!(
+        "blocking, chunked, cap {cap} B: client heap peak +{growth} B"
+    ));
+    assert!(
+        (growth as u64) < 2 * cap + 4 * MIB,
+        "{}",
+        figures.last().unwrap()
+    );
     for f in &figures {
         eprintln!("body cap: {f}");
     }

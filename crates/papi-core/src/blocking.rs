@@ -152,14 +152,20 @@ impl Transport {
         let mut body = self
             .route
             .body_buffer(response.content_length(), &redacted)?;
-        // One byte more than the cap tells an answer of exactly the cap from a larger one.
-        let limit = self.route.max_body_bytes().saturating_add(1);
-        let mut chunk = Vec::new();
-        response
-            .take(limit)
-            .read_to_end(&mut chunk)
-            .map_err(|e| TransportError::from_io(e, redacted.url()))?;
-        self.route.append_capped(&mut body, &chunk, &redacted)?;
+        // Read piece by piece into the one buffer, as the async transport does, so that an
+        // endless or oversized body stops at the cap and is never held twice.
+        let mut response = response;
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let n = match response.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(TransportError::from_io(e, redacted.url())),
+            };
+            self.route
+                .append_capped(&mut body, &chunk[..n], &redacted)?;
+        }
         self.route.answered(req, status, &body);
         Ok((status, body))
     }

@@ -64,12 +64,12 @@ impl Transport {
 
     /// The endpoint every call goes to.
     pub fn endpoint(&self) -> &Url {
-        &self.route.endpoint
+        self.route.endpoint()
     }
 
     /// The API this transport serves.
     pub fn api(&self) -> &'static ApiDescriptor {
-        self.route.api
+        self.route.api()
     }
 
     /// Sends `req` with `token` and decodes the element at `path` of the answer into `T`
@@ -85,7 +85,7 @@ impl Transport {
         token: &UserToken,
         path: &'static [&'static str],
     ) -> Result<T, Error<S>> {
-        let api = self.route.api;
+        let api = self.route.api();
         self.call_with(req, token, |status, body| {
             decode::response(api, path, status, body)
         })
@@ -291,14 +291,12 @@ impl Route {
         })
     }
 
-    // Used by the blocking transport only.
-    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+    /// The endpoint every call goes to.
     pub(crate) fn endpoint(&self) -> &Url {
         &self.endpoint
     }
 
-    // Used by the blocking transport only.
-    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+    /// The API this route serves.
     pub(crate) fn api(&self) -> &'static ApiDescriptor {
         self.api
     }
@@ -378,12 +376,6 @@ impl Route {
         }
         body.extend_from_slice(chunk);
         Ok(())
-    }
-
-    // Used by the blocking transport only.
-    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
-    pub(crate) fn max_body_bytes(&self) -> u64 {
-        self.max_body_bytes
     }
 
     /// Traces a complete answer.
