@@ -812,6 +812,8 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
         let c = card(f);
         let opt_parsed = c == Card::Optional && parsed_scalar(&f.ty);
         let is_text = !f.attribute && f.wire == "$text";
+        // An element's required text is bound once after its children, with no slot.
+        let text_required = is_text && c == Card::Required;
         let wire = f.wire.as_str();
         let seg = if f.attribute {
             quote!(#de::Seg::Attr(#wire))
@@ -823,13 +825,11 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
             _ if opt_parsed => quote!(let mut #slot: Option<Option<#base>> = None;),
             // Bound after the children (see below): an element's required text is always
             // read, so it needs no slot.
-            Card::Required if is_text && !matches!(f.ty, FieldTy::Struct(_)) => quote!(),
+            Card::Required if text_required => quote!(),
             _ => quote!(let mut #slot: Option<#base> = None;),
         });
         finish.push(match c {
-            Card::Required if is_text && !matches!(f.ty, FieldTy::Struct(_)) => {
-                quote!(#fname: #slot,)
-            }
+            Card::Required if text_required => quote!(#fname: #slot,),
             Card::Required => quote!(#fname: #de::required(#slot, #seg)?,),
             Card::Optional if opt_parsed => quote!(#fname: #slot.flatten(),),
             _ => quote!(#fname: #slot,),
@@ -845,31 +845,14 @@ fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
             _ => None,
         };
         if f.attribute || is_text {
-            if let FieldTy::Struct(_) = f.ty {
-                // Refused by the validator (attributes and text hold no structure).
-                let refused =
-                    quote!(Err(#de::DeError::invalid("a structure cannot be read from text")));
-                if is_text {
-                    text_field = Some(quote! {
-                        if text.into_value().is_some() {
-                            let value: Result<_, #de::DeError> = #refused;
-                            #slot = Some(value?);
-                        }
-                    });
-                } else {
-                    let duplicate_name = serde_name(f);
-                    attr_arms.push(quote! {
-                        #(#names)|* => #de::set(&mut #slot, #duplicate_name, #seg, || #refused)?,
-                    });
-                }
-                continue;
-            }
+            // A structure is never read from an attribute nor from text: the validator
+            // refuses such a field, so it does not reach here.
             if is_text {
                 let value = match &from_wire {
                     Some(_) => quote!(#base::from_wire(&value)),
                     None => quote!(#de::FromText::from_text(value)?),
                 };
-                text_field = Some(if matches!(c, Card::Required) {
+                text_field = Some(if text_required {
                     // An element with no text holds the empty text (`<a></a>`, `<a/>`), as
                     // a text child does: what the encoders write for an empty value.
                     quote! {
@@ -1950,23 +1933,18 @@ fn emit_method(api: &Api, a: &Action, blocking: bool) -> TokenStream {
     };
     // Every answer goes through the action's decoder inside the transport's retry loop,
     // so that a read answered with a documented internal-error code can be sent again.
-    if blocking {
-        quote! {
-            #d
-            pub fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<#ty> {
-                let request = crate::requests::#name(token, #(#pass),*)?;
-                #transport
-                transport.call_with(request, token, crate::decode::#decode_fn)
-            }
-        }
+    // The blocking method is the async one without `async` and `.await`.
+    let (asyncness, awaited) = if blocking {
+        (quote!(), quote!())
     } else {
-        quote! {
-            #d
-            pub async fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<#ty> {
-                let request = crate::requests::#name(token, #(#pass),*)?;
-                #transport
-                transport.call_with(request, token, crate::decode::#decode_fn).await
-            }
+        (quote!(async), quote!(.await))
+    };
+    quote! {
+        #d
+        pub #asyncness fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<#ty> {
+            let request = crate::requests::#name(token, #(#pass),*)?;
+            #transport
+            transport.call_with(request, token, crate::decode::#decode_fn) #awaited
         }
     }
 }

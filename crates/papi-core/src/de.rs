@@ -799,12 +799,9 @@ pub fn text_child_with<T>(
     empty: bool,
     convert: impl FnOnce(Cow<'_, str>) -> Result<T, DeError>,
 ) -> Result<(), DeError> {
-    if slot.is_some() {
-        return Err(DeError::duplicate(name));
-    }
-    let value = x.text(empty).and_then(|t| convert(Cow::Owned(t)));
-    *slot = Some(value.map_err(|e| e.at(Seg::Child(name)))?);
-    Ok(())
+    set(slot, name, Seg::Child(name), || {
+        x.text(empty).and_then(|t| convert(Cow::Owned(t)))
+    })
 }
 
 /// Adds one repeated child element `name` read from its text; a failure is placed at
