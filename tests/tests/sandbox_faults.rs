@@ -11,7 +11,7 @@
 //! * a one-call consent is consumed by exactly one of 64 concurrent calls.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use papi_contacts::input::AddContactInput;
@@ -23,7 +23,7 @@ mod sandbox_env;
 
 use sandbox_env::Env;
 
-const CONTACTS_PATH: &str = "/PersonalContacts/V1";
+const CONTACTS_PATH: &str = papi_contacts::API.path;
 
 impl Env {
     /// Grants the contacts family permanently for `token` (add and search).
@@ -214,11 +214,14 @@ async fn acknowledged_writes_survive_a_stop_in_flight() {
     env.grant_contacts(&token).await;
 
     let stop = Arc::new(AtomicBool::new(false));
+    // Writes acknowledged so far, by every client.
+    let acked = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for client in 0..CLIENTS {
         let contacts = env.contacts();
         let token = token.clone();
         let stop = stop.clone();
+        let acked = acked.clone();
         tasks.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             let mut i = 0;
@@ -229,17 +232,25 @@ async fn acknowledged_writes_survive_a_stop_in_flight() {
                     .lastname("Zstop");
                 i += 1;
                 match contacts.add_contact(&token, input).await {
-                    Ok(added) => acknowledged.push(added.id),
+                    Ok(added) => {
+                        acknowledged.push(added.id);
+                        acked.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(_) => break,
                 }
             }
             acknowledged
         }));
     }
-    // Let the writers run, then stop the server under them.
-    while env.sandbox.event_count("bob").is_none() {
-        tokio::task::yield_now().await;
-    }
+    // Let the writers run (some writes acknowledged, then a while more), then stop the
+    // server under them.
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while acked.load(Ordering::Relaxed) < CLIENTS {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("no writes acknowledged within 60 s");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);
     env.stop().await;
@@ -255,10 +266,13 @@ async fn acknowledged_writes_survive_a_stop_in_flight() {
     );
 
     let env = Env::open_db(Some(&db)).await;
-    let stored: HashSet<String> = ids(&env.contacts(), &token, "Zstop")
-        .await
-        .into_iter()
-        .collect();
+    let found = ids(&env.contacts(), &token, "Zstop").await;
+    let stored: HashSet<String> = found.iter().cloned().collect();
+    assert_eq!(
+        stored.len(),
+        found.len(),
+        "a contact stored twice: {found:?}"
+    );
     let lost: Vec<&String> = acknowledged.difference(&stored).collect();
     assert!(lost.is_empty(), "acknowledged, then lost: {lost:?}");
     println!(

@@ -1,8 +1,8 @@
-//! Load target for `benches/sandbox-wrk.sh` and `cargo xtask bench`: a sandbox on a free
+//! Load target for `cargo xtask bench` (`xtask/src/bench_wrk.rs`, `bench_callgrind.rs`): a sandbox on a free
 //! loopback port with two test users whose consent is granted, and a bare axum handler
 //! answering the very same bytes. Reads (findcontactlist) are made as one user, writes
 //! (addcontact) as the other, so every read searches the same seeded list however many
-//! contacts the writes have added. Prints `KEY=VALUE` lines for the script, then serves
+//! contacts the writes have added. Prints `KEY=VALUE` lines for its driver, then serves
 //! until its standard input closes.
 
 use std::io::BufRead;
@@ -20,22 +20,13 @@ async fn grant(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let consent = consent.ok_or("no consent URL")?;
     let redirect = consent.redirect_url(base.as_str())?;
-    let (action, fields) =
-        papi_sandbox::decision_form(&redirect, papi_sandbox::ConsentChoice::GrantPermanently)
-            .ok_or("not a sandbox consent URL")?;
-    let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
-        .finish();
-    let status = browser
-        .post(action)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await?
-        .status();
-    if status.is_server_error() || status.is_client_error() {
-        return Err(format!("the consent decision was refused ({status})").into());
-    }
+    papi_sandbox::user_agent::answer_consent(
+        browser,
+        &redirect,
+        papi_sandbox::ConsentChoice::GrantPermanently,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(())
 }
 

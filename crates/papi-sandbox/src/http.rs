@@ -312,7 +312,7 @@ async fn api_call(State(sandbox): State<Sandbox>, req: Request) -> Response {
                 && a.method == crate::generated::Method::MultipartPost
         });
         let allow = if upload { "GET, POST" } else { "GET" };
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow)]).into_response();
+        return Answer::wrong_method(allow).into_response();
     }
     if !credentials_ok(shared, req.headers()) {
         return Answer::general(

@@ -122,9 +122,7 @@ by_value!(
     Upload,
     papi_contacts::input::AddContactInput,
     papi_contacts::types::DeviceType,
-    papi_contacts::types::DeviceSubtype,
-    papi_messages::input::GetPnsInput,
-    papi_calendar::input::AddEventInput
+    papi_contacts::types::DeviceSubtype
 );
 
 fn owned_str(s: &str) -> String {
@@ -148,13 +146,8 @@ wrapper!(Contacts, papi_contacts,
 
 wrapper!(Messages, papi_messages,
     fn get_personal_messages(infos: &[papi_messages::types::MessagesInfo] => Vec<papi_messages::types::MessagesInfo>, <[_]>::to_vec) -> papi_messages::types::PersonalMessages;
-    fn get_pns(input: papi_messages::input::GetPnsInput => papi_messages::input::GetPnsInput, std::convert::identity) -> papi_core::Undecoded;
 );
 
 wrapper!(RichProfile, papi_rich_profile,
     fn get_personal_rich_profile(infos: &[papi_rich_profile::types::RichProfileInfo] => Vec<papi_rich_profile::types::RichProfileInfo>, <[_]>::to_vec) -> papi_rich_profile::types::RichProfile;
-);
-
-wrapper!(Calendar, papi_calendar,
-    fn add_event(input: papi_calendar::input::AddEventInput => papi_calendar::input::AddEventInput, std::convert::identity) -> papi_core::Undecoded;
 );

@@ -38,7 +38,6 @@ impl Env {
         }
     }
 
-    /// Stops the server and drops the sandbox (and its database connection).
     /// A sandbox keeping its data in `db` (in memory without).
     pub async fn open_db(db: Option<&Path>) -> Env {
         Env::open(SandboxConfig {
@@ -48,6 +47,7 @@ impl Env {
         .await
     }
 
+    /// Stops the server and drops the sandbox (and its database connection).
     pub async fn stop(self) {
         let Env {
             sandbox, running, ..
