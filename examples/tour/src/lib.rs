@@ -8,7 +8,7 @@
 //!
 //! - `PAPI_BASE_URL` — the base URL (e.g. `https://personal.alpha.orange-api.net/int/`), or
 //!   `PAPI_ENV=integration|production` for the endpoints the spec documents;
-//! - `PAPI_SERVICE_ID` and `PAPI_SERVICE_PWD` — the service's access key;
+//! - `PAPI_SERVICE_ID` and `PAPI_SERVICE_PASSWORD` — the service's access key;
 //! - `PAPI_TOKEN` — a user token obtained by the Authentication API.
 //!
 //! Against a real service the consent page cannot be answered for the user: the example
@@ -44,8 +44,8 @@ impl Target {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         if let Ok(id) = std::env::var("PAPI_SERVICE_ID") {
-            let password = std::env::var("PAPI_SERVICE_PWD")
-                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_SERVICE_PWD too")?;
+            let password = std::env::var("PAPI_SERVICE_PASSWORD")
+                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_SERVICE_PASSWORD too")?;
             let token = std::env::var("PAPI_TOKEN")
                 .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_TOKEN (a user token) too")?;
             let credentials = ServiceCredentials::new(id, password);
