@@ -2,7 +2,8 @@
 //! the generated crates (`cargo xtask spec-diff <rev>`).
 //!
 //! Both sides are validated IRs ([`Suite`]), so the comparison sees resolved types and
-//! decided Rust names, not YAML. Documentation text is not compared.
+//! decided Rust names (a field, parameter, enum variant or method renamed in Rust while its
+//! wire name stays is breaking), not YAML. Documentation text is not compared.
 //!
 //! The classes follow the Cargo SemVer guide as it applies to what [`crate::emit`]
 //! generates:
@@ -345,6 +346,21 @@ fn enum_values(out: &mut Diff, id: &str, o: &Enum, n: &Enum) {
             ),
         );
     }
+    // A value kept on the wire under another variant name: callers spell the variant.
+    for old in &o.values {
+        if let Some(new) = n.values.iter().find(|v| v.wire == old.wire) {
+            if new.variant != old.variant {
+                out.push(
+                    id,
+                    Class::Breaking,
+                    format!(
+                        "enum {}: value `{}` renamed in Rust: {} → {}",
+                        o.name, old.wire, old.variant, new.variant
+                    ),
+                );
+            }
+        }
+    }
 }
 
 fn field_ty(f: &Field) -> String {
@@ -380,6 +396,16 @@ fn fields(out: &mut Diff, id: &str, o: &Type, n: &Type) {
                 format!("response type {}: field `{wire}` removed", o.name),
             ),
             Some(m) => {
+                if f.rust != m.rust {
+                    out.push(
+                        id,
+                        Class::Breaking,
+                        format!(
+                            "response type {}: field `{wire}` renamed in Rust: {} → {}",
+                            o.name, f.rust, m.rust
+                        ),
+                    );
+                }
                 let (a, b) = (field_ty(f), field_ty(m));
                 if a != b || f.attribute != m.attribute || f.consented != m.consented {
                     out.push(
@@ -526,6 +552,17 @@ fn action(out: &mut Diff, id: &str, o: &Action, n: &Action) {
                 format!("action {w}: parameter `{wire}` made optional (no longer an argument)"),
             ),
             _ => {}
+        }
+        if p.rust != q.rust {
+            // The argument's or the input builder's name: callers spell it.
+            out.push(
+                id,
+                Class::Breaking,
+                format!(
+                    "action {w}: parameter `{wire}` renamed in Rust: {} → {}",
+                    p.rust, q.rust
+                ),
+            );
         }
         let (a, b) = (param_ty(p), param_ty(q));
         if a != b {

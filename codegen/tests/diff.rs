@@ -150,6 +150,37 @@ fn enum_value_added_is_non_breaking_and_removed_is_breaking() {
 }
 
 #[test]
+fn a_rust_name_changed_under_the_same_wire_name_is_breaking() {
+    let c = changes(
+        "      - { wire: g, name: green, doc: Green. }\n",
+        "      - { wire: g, name: verde, doc: Green. }\n",
+    );
+    one(
+        &c,
+        Class::Breaking,
+        "enum Color: value `g` renamed in Rust: Green → Verde",
+    );
+    let c = changes(
+        "{ wire: tid, name: thing_id, type: string, required: true, forbid_chars",
+        "{ wire: tid, name: thing, type: string, required: true, forbid_chars",
+    );
+    one(
+        &c,
+        Class::Breaking,
+        "parameter `tid` renamed in Rust: thing_id → thing",
+    );
+    let c = changes(
+        "      - { wire: count, optional: true, type: integer, doc: How many. }\n",
+        "      - { wire: count, name: how_many, optional: true, type: integer, doc: How many. }\n",
+    );
+    one(
+        &c,
+        Class::Breaking,
+        "response type Thing: field `count` renamed in Rust: count → how_many",
+    );
+}
+
+#[test]
 fn param_type_narrowed_or_widened_is_breaking() {
     let c = changes(
         "{ wire: label, type: string,",
