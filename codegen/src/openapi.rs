@@ -450,14 +450,13 @@ fn responses(suite: &Suite, api: &Api, action: &Action) -> Value {
         Some(_) => json!({ "anyOf": [general, reference(api, "Error")] }),
         None => general,
     };
-    let mut codes: Vec<String> = suite
+    let codes: Vec<String> = suite
         .common
         .errors
         .iter()
         .chain(&api.errors)
         .map(|e| format!("`{}` {}", e.code, e.variant))
         .collect();
-    codes.dedup();
     out.insert(
         "500",
         json!({

@@ -54,6 +54,23 @@ impl Ctx {
             fix: fix.into(),
         });
     }
+
+    /// One error at `pos` for each of `names` that is not an XML name ([`is_xml_ncname`]):
+    /// "`name` {where_} is not an XML name".
+    fn xml_names<'n>(
+        &mut self,
+        file: &Path,
+        pos: Pos,
+        names: impl IntoIterator<Item = &'n String>,
+        where_: &str,
+        fix: &str,
+    ) {
+        for n in names {
+            if !is_xml_ncname(n) {
+                self.err(file, pos, format!("`{n}` {where_} is not an XML name"), fix);
+            }
+        }
+    }
 }
 
 /// Identifiers that cannot be written even as raw identifiers.
@@ -246,16 +263,13 @@ pub fn lower(
         .flatten()
         .chain(std::iter::once(&e.error))
         .chain(&e.command_path);
-        for n in names {
-            if !is_xml_ncname(n) {
-                cx.err(
-                    cf,
-                    pos(&e.name),
-                    format!("`{n}` in envelope `{}` is not an XML name", e.name.value),
-                    XML_NAME_FIX,
-                );
-            }
-        }
+        cx.xml_names(
+            cf,
+            pos(&e.name),
+            names,
+            &format!("in envelope `{}`", e.name.value),
+            XML_NAME_FIX,
+        );
         let lowered = match e.kind.value.as_str() {
             "return_wrapper" => match (&e.root, &e.code, &e.detail) {
                 (Some(root), Some(code), Some(detail)) => Some(Envelope::ReturnWrapper {
@@ -928,19 +942,13 @@ fn lower_api(
     for t in &a.types {
         check_source(cx, f, &t.source);
         if let Some(split) = &t.consent_split {
-            for n in [&split.granted, &split.protected] {
-                if !is_xml_ncname(n) {
-                    cx.err(
-                        f,
-                        pos(&t.name),
-                        format!(
-                            "`{n}` (consent_split of `{}`) is not an XML name",
-                            t.name.value
-                        ),
-                        XML_NAME_FIX,
-                    );
-                }
-            }
+            cx.xml_names(
+                f,
+                pos(&t.name),
+                [&split.granted, &split.protected],
+                &format!("(consent_split of `{}`)", t.name.value),
+                XML_NAME_FIX,
+            );
         }
         let mut wires = BTreeSet::new();
         let mut rusts = BTreeSet::new();
@@ -977,16 +985,13 @@ fn lower_api(
             };
             let is_text = w == "$text" && !fd.attribute;
             let wire_names = std::iter::once(w).filter(|_| !is_text).chain(&fd.aliases);
-            for n in wire_names {
-                if !is_xml_ncname(n) {
-                    cx.err(
-                        f,
-                        pos(&fd.wire),
-                        format!("`{n}` (field of `{}`) is not an XML name", t.name.value),
-                        format!("{XML_NAME_FIX}; `$text` names the element's text content"),
-                    );
-                }
-            }
+            cx.xml_names(
+                f,
+                pos(&fd.wire),
+                wire_names,
+                &format!("(field of `{}`)", t.name.value),
+                &format!("{XML_NAME_FIX}; `$text` names the element's text content"),
+            );
             if is_text && (fd.repeated || !fd.aliases.is_empty()) {
                 cx.err(
                     f,
@@ -1559,17 +1564,13 @@ fn lower_api(
                         "give the element path from the envelope root to the decoded element",
                     );
                 }
-                for n in act.response.path.iter().filter(|n| !is_xml_ncname(n)) {
-                    cx.err(
-                        f,
-                        pos(t),
-                        format!(
-                            "`{n}` in the response path of `{}` is not an XML name",
-                            act.wire.value
-                        ),
-                        XML_NAME_FIX,
-                    );
-                }
+                cx.xml_names(
+                    f,
+                    pos(t),
+                    &act.response.path,
+                    &format!("in the response path of `{}`", act.wire.value),
+                    XML_NAME_FIX,
+                );
                 if a.envelope.is_none() {
                     cx.err(
                         f,
