@@ -20,16 +20,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::bench::met;
-use crate::bench_wrk::{parse_wrk, Server, Target};
+// Targets of issue 5: the timed sections' own.
+use crate::bench::{met, CLIENT_TARGET, DECODE_TARGET};
+use crate::bench_wrk::{parse_wrk, Server, Target, TARGET as SANDBOX_TARGET};
 
 /// How valgrind is installed (Debian package).
 const INSTALL: &str = "apt-get install -y valgrind";
-
-/// Targets of issue 5, as in the timed sections.
-const DECODE_TARGET: f64 = 0.8;
-const CLIENT_TARGET: f64 = 1.10;
-const SANDBOX_TARGET: f64 = 0.7;
 
 /// One decode measurement: the input, how many decodes, each decoder's function.
 struct DecodeCase {
@@ -215,7 +211,8 @@ fn count(n: f64) -> String {
     }
 }
 
-fn build(root: &Path, examples: &[(&str, &str)]) -> Result<(), String> {
+/// Builds each `(package, example)` in release mode.
+pub(crate) fn build(root: &Path, examples: &[(&str, &str)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for (package, example) in examples {
         let shown = format!("cargo build --release -p {package} --example {example}");

@@ -246,7 +246,7 @@ fn seeds(target: &str, root: &Path, suite: &Suite) -> Result<Vec<(String, Vec<u8
             for sample in &suite.common.samples {
                 let text =
                     String::from_utf8_lossy(&read(&spec_dir.join(&sample.file))?).into_owned();
-                if let Some(url) = element_text(&text, "url") {
+                if let Some(url) = element_text(&text, &suite.common.envelope.url) {
                     let seed = format!("{url}\nhttps://my.site/back?to=/calendar&x=1");
                     out.push((sample.file.replace('/', "_"), seed.into_bytes()));
                 }
