@@ -195,7 +195,7 @@ fn render(
         share * 100.0,
         secs(gen_min),
         secs(check_min),
-        crate::bench::met(share <= CODEGEN_SHARE_TARGET)
+        super::shared::met(share <= CODEGEN_SHARE_TARGET)
     );
     let _ = writeln!(
         r,

@@ -13,15 +13,12 @@
 //! pass/fail. Answers other than 2xx fail both modes: the harness is then broken.
 
 use std::collections::HashMap;
-
-use crate::bench::{median, met};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-/// The target of issue 5: sandbox requests/s at least this share of the bare handler's.
-pub(crate) const TARGET: f64 = 0.7;
+use super::shared::{build, median, met, SANDBOX_TARGET as TARGET};
 
 /// How `wrk` is installed (Debian package).
 const INSTALL: &str = "apt-get install -y wrk";
@@ -135,7 +132,7 @@ pub fn run(root: &Path, target_dir: &Path, quick: bool) -> Result<String, String
         ));
     }
 
-    crate::bench_callgrind::build(root, &[("papi-sandbox", "load_target")])?;
+    build(root, &[("papi-sandbox", "load_target")])?;
     let binary = target_dir.join("release/examples/load_target");
     let load_before = load_average();
     let mut server = Server::start(&binary)?;

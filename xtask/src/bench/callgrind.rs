@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Targets of issue 5: the timed sections' own.
-use crate::bench::{met, CLIENT_TARGET, DECODE_TARGET};
-use crate::bench_wrk::{parse_wrk, Server, Target, TARGET as SANDBOX_TARGET};
+use super::shared::{build, met, CLIENT_TARGET, DECODE_TARGET, SANDBOX_TARGET};
+use super::wrk::{parse_wrk, Server, Target};
 
 /// How valgrind is installed (Debian package).
 const INSTALL: &str = "apt-get install -y valgrind";
@@ -209,24 +209,6 @@ fn count(n: f64) -> String {
     } else {
         format!("{n:.0}")
     }
-}
-
-/// Builds each `(package, example)` in release mode.
-pub(crate) fn build(root: &Path, examples: &[(&str, &str)]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for (package, example) in examples {
-        let shown = format!("cargo build --release -p {package} --example {example}");
-        println!("== {shown}");
-        let status = Command::new(&cargo)
-            .args(["build", "--release", "-p", package, "--example", example])
-            .current_dir(root)
-            .status()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !status.success() {
-            return Err(format!("`{shown}` failed ({status})"));
-        }
-    }
-    Ok(())
 }
 
 /// Runs `binary args` under callgrind counting only inside `function`; the instructions

@@ -1,0 +1,60 @@
+//! What every section of `cargo xtask bench` shares: the targets, the verdict and median
+//! helpers, the target directory and the release build of the profiling drivers. A leaf:
+//! it imports no other bench module.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Target of issue 5: generated decoding at least this share of the hand-written loop's
+/// throughput.
+pub(crate) const DECODE_TARGET: f64 = 0.8;
+/// Target of issue 5: peak memory decoding the 100k list at most this multiple of its size.
+pub(crate) const MEMORY_TARGET: f64 = 3.0;
+/// Target of issue 5: a client call at most this multiple of raw reqwest GET + decode.
+pub(crate) const CLIENT_TARGET: f64 = 1.10;
+/// Target of issue 5: sandbox requests/s at least this share of the bare handler's.
+pub(crate) const SANDBOX_TARGET: f64 = 0.7;
+
+/// The median of sorted values (NaN for none).
+pub(crate) fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => sorted[n / 2],
+        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// A target's verdict, as every section of the report writes it.
+pub(crate) fn met(ok: bool) -> &'static str {
+    if ok {
+        "**met**"
+    } else {
+        "**not met**"
+    }
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR`, else `<root>/target`.
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// Builds each `(package, example)` in release mode.
+pub(crate) fn build(root: &Path, examples: &[(&str, &str)]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for (package, example) in examples {
+        let shown = format!("cargo build --release -p {package} --example {example}");
+        println!("== {shown}");
+        let status = Command::new(&cargo)
+            .args(["build", "--release", "-p", package, "--example", example])
+            .current_dir(root)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("`{shown}` failed ({status})"));
+        }
+    }
+    Ok(())
+}
