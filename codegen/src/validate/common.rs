@@ -1,0 +1,194 @@
+//! The facts of `common.yaml` every API file relies on: its sources (and the check that a
+//! source id is declared), the transport, the general error codes and the privacy families.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::codes::{self, GENERAL_ROLES};
+use super::Ctx;
+use crate::ir::{
+    Common, ConsentUrl, ErrorCode, Family, GeneralEnvelope, Sample, Source, SourceKind,
+};
+use crate::spec::{pos, Pos, RawCommon, Spanned};
+
+/// The source ids declared under `sources:`.
+pub(super) struct Sources(BTreeSet<String>);
+
+impl Sources {
+    /// An error unless `s` names a declared source.
+    pub(super) fn check(&self, cx: &mut Ctx, file: &Path, s: &Spanned<String>) {
+        if !self.0.contains(&s.value) {
+            cx.err(
+                file,
+                pos(s),
+                format!("unknown source `{}`", s.value),
+                format!(
+                    "use one of the ids under `sources:` in common.yaml ({})",
+                    self.0.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// The sources: known kinds, unique ids.
+pub(super) fn sources(cx: &mut Ctx, cf: &Path, c: &RawCommon) -> (Sources, Vec<Source>) {
+    let mut sources = BTreeSet::new();
+    let mut sources_ir = Vec::new();
+    for s in &c.sources {
+        let kind = match s.kind.value.as_str() {
+            "document" => Some(SourceKind::Document),
+            "reference" => Some(SourceKind::Reference),
+            "third_party" => Some(SourceKind::ThirdParty),
+            "inferred" => Some(SourceKind::Inferred),
+            other => {
+                cx.err(
+                    cf,
+                    pos(&s.kind),
+                    format!("unknown source kind `{other}`"),
+                    "use `document`, `reference`, `third_party` or `inferred`",
+                );
+                None
+            }
+        };
+        if let Some(kind) = kind {
+            sources_ir.push(Source {
+                id: s.id.value.clone(),
+                kind,
+                location: s.location.clone(),
+                doc: s.doc.trim().to_string(),
+            });
+        }
+        if !sources.insert(s.id.value.clone()) {
+            cx.err(
+                cf,
+                pos(&s.id),
+                format!("duplicate source id `{}`", s.id.value),
+                "give each source a unique id",
+            );
+        }
+    }
+    (Sources(sources), sources_ir)
+}
+
+/// The transport's credentials and the consent URL: sourced, and a scheme the runtime speaks.
+pub(super) fn transport(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommon) {
+    sources.check(cx, cf, &c.transport.service_credentials.source);
+    if c.transport.service_credentials.scheme.value != "basic" {
+        cx.err(
+            cf,
+            pos(&c.transport.service_credentials.scheme),
+            format!(
+                "unknown credentials scheme `{}`",
+                c.transport.service_credentials.scheme.value
+            ),
+            "the runtime supports `basic`",
+        );
+    }
+    sources.check(cx, cf, &c.consent_url.source);
+}
+
+/// The general error codes: the rules of every code table, plus every role the sandbox falls
+/// back on, a code that carries the consent URL, and negative codes only.
+pub(super) fn general_errors(
+    cx: &mut Ctx,
+    sources: &Sources,
+    cf: &Path,
+    c: &RawCommon,
+) -> Vec<ErrorCode> {
+    let general_errors = codes::lower(cx, sources, cf, &c.general_errors, &[]);
+    for role in GENERAL_ROLES {
+        if !general_errors
+            .iter()
+            .any(|e| e.role.as_deref() == Some(*role))
+        {
+            cx.err(
+                cf,
+                Pos::default(),
+                format!("no general error code has the role `{role}`"),
+                format!("add `role: {role}` to the general code that answers it"),
+            );
+        }
+    }
+    if !general_errors.iter().any(|e| e.consent) {
+        cx.err(
+            cf,
+            Pos::default(),
+            "no general error code carries the consent URL",
+            "add `consent: true` to the privacy refusal code",
+        );
+    }
+    for e in &c.general_errors {
+        if e.code.value >= 0 {
+            cx.err(
+                cf,
+                pos(&e.code),
+                format!("general error code {} is not negative", e.code.value),
+                "general codes are -1..-n; put API-specific codes in the API's file",
+            );
+        }
+    }
+    general_errors
+}
+
+/// The privacy families: sourced, each listed once.
+pub(super) fn families(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommon) -> Vec<Family> {
+    let mut families = Vec::new();
+    let mut family_names = BTreeSet::new();
+    for f in &c.privacy_families {
+        sources.check(cx, cf, &f.source);
+        if !family_names.insert(f.family.value.clone()) {
+            cx.err(
+                cf,
+                pos(&f.family),
+                format!("duplicate privacy family `{}`", f.family.value),
+                "list each family once",
+            );
+        }
+        families.push(Family {
+            family: f.family.value.clone(),
+            api: f.api.clone(),
+            attributes: f.attributes.clone(),
+        });
+    }
+    families
+}
+
+/// The lowered `common.yaml` (once every file is known to be valid).
+pub(super) fn assemble(
+    c: &RawCommon,
+    errors: Vec<ErrorCode>,
+    families: Vec<Family>,
+    samples: Vec<Sample>,
+    sources: Vec<Source>,
+) -> Common {
+    Common {
+        suite: c.suite.clone(),
+        doc: c.doc.clone(),
+        https_required: c.transport.https_required,
+        action_param: c.transport.action_param.clone(),
+        token_param: c.transport.token_param.clone(),
+        credentials_doc: c.transport.service_credentials.doc.clone(),
+        envelope: GeneralEnvelope {
+            root: c.general_envelope.root.clone(),
+            code: c.general_envelope.code.clone(),
+            detail: c.general_envelope.detail.clone(),
+            url: c.general_envelope.url.clone(),
+            doc: c.general_envelope.doc.clone(),
+        },
+        errors,
+        consent: ConsentUrl {
+            family_params: c.consent_url.family_params.clone(),
+            service_id: c.consent_url.service_id_param.clone(),
+            attributes: c.consent_url.attributes_param.clone(),
+            attributes_lead: c.consent_url.attributes_lead.clone(),
+            return_url: c.consent_url.return_url_param.clone(),
+            production: c.consent_url.production.clone(),
+            integration: c.consent_url.integration.clone(),
+            doc: c.consent_url.doc.clone(),
+        },
+        families,
+        samples,
+        sources,
+    }
+}

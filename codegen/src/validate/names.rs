@@ -1,0 +1,49 @@
+//! Naming rules: Rust identifiers (snake_case, UpperCamelCase, names the generated code
+//! reserves) and XML names (wire names written and matched as literals).
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Identifiers that cannot be written even as raw identifiers.
+const UNUSABLE: &[&str] = &["self", "super", "crate", "Self"];
+
+/// Whether `name` is an XML name without a namespace prefix (an NCName of XML 1.0 fifth
+/// edition / XML 1.1): the generated encoders write wire names as literals, unchecked, and the
+/// generated decoders match elements and attributes by their local name, so a `:` could never
+/// match.
+pub fn is_xml_ncname(name: &str) -> bool {
+    fn start(c: char) -> bool {
+        matches!(c,
+            'A'..='Z' | '_' | 'a'..='z'
+            | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+            | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+            | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+    }
+    fn rest(c: char) -> bool {
+        start(c)
+            || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+    }
+    let mut chars = name.chars();
+    chars.next().is_some_and(start) && chars.all(rest)
+}
+
+pub(super) const XML_NAME_FIX: &str = "write the name as on the wire: a letter or `_` first, then letters, digits, `-`, `_` or `.` (no `:`, spaces or markup)";
+
+pub(super) fn is_snake(s: &str) -> bool {
+    !UNUSABLE.contains(&s)
+        && !s.is_empty()
+        && s.to_snake_case() == s
+        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+pub(super) fn is_camel(s: &str) -> bool {
+    !UNUSABLE.contains(&s)
+        && !s.is_empty()
+        && s.to_upper_camel_case() == s
+        && s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// Names the generated code reserves inside a crate.
+pub(super) const RESERVED_TYPES: &[&str] = &["Client", "Error", "ErrorCode", "Result", "API"];
