@@ -1,9 +1,9 @@
 //! `crates/papi-cli/src/generated.rs`: the table decoding any action's answer into JSON.
 
-use heck::ToUpperCamelCase;
-use quote::{format_ident, quote};
+use quote::quote;
 
-use super::util::{ident, render};
+use super::sandbox::action_id;
+use super::util::{crate_ident, ident, render_suite};
 use crate::error::CodegenError;
 use crate::ir::*;
 use crate::GeneratedFile;
@@ -13,13 +13,9 @@ use crate::GeneratedFile;
 pub fn emit_cli(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
     let mut arms = Vec::new();
     for api in suite.apis.iter().filter(|a| a.is_client()) {
-        let krate = ident(&api.crate_name.replace('-', "_"));
+        let krate = crate_ident(api);
         for a in &api.actions {
-            let variant = format_ident!(
-                "{}{}",
-                api.id.to_upper_camel_case(),
-                a.rust.to_upper_camel_case()
-            );
+            let variant = action_id(api, a);
             let f = ident(&a.rust);
             arms.push(quote! {
                 ActionId::#variant => match #krate::decode::#f(status, body) {
@@ -42,10 +38,5 @@ pub fn emit_cli(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
             }
         }
     };
-    render("crates/papi-cli/src/generated.rs", "*.yaml", tokens).map(|mut f| {
-        f.contents = f
-            .contents
-            .replace("api-spec/*.yaml", "api-spec/ (every API file)");
-        f
-    })
+    render_suite("crates/papi-cli/src/generated.rs", "every API file", tokens)
 }

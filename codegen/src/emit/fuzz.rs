@@ -3,7 +3,7 @@
 
 use quote::quote;
 
-use super::util::{ident, render};
+use super::util::{crate_ident, ident, render_suite};
 use crate::error::CodegenError;
 use crate::ir::*;
 use crate::GeneratedFile;
@@ -25,7 +25,7 @@ pub fn fuzz_decoders(suite: &Suite) -> Vec<(&Api, &Action)> {
 pub fn emit_fuzz(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
     let mut entries = Vec::new();
     for (api, a) in fuzz_decoders(suite) {
-        let krate = ident(&api.crate_name.replace('-', "_"));
+        let krate = crate_ident(api);
         let f = ident(&a.rust);
         let name = format!("{}/{}", api.id, a.wire);
         entries.push(quote! {
@@ -45,10 +45,5 @@ pub fn emit_fuzz(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         /// `("<api>/<action wire name>", decoder)` for every action of every client API.
         pub static DECODERS: &[(&str, Decoder)] = &[#(#entries),*];
     };
-    render("fuzz/src/generated.rs", "*.yaml", tokens).map(|mut f| {
-        f.contents = f
-            .contents
-            .replace("api-spec/*.yaml", "api-spec/ (every API file)");
-        f
-    })
+    render_suite("fuzz/src/generated.rs", "every API file", tokens)
 }

@@ -7,6 +7,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::error::CodegenError;
+use crate::ir::Api;
 use crate::GeneratedFile;
 
 const KEYWORDS: &[&str] = &[
@@ -89,4 +90,22 @@ pub(super) fn opt_str(v: &Option<String>) -> TokenStream {
 
 pub(super) fn source_note(s: &str) -> String {
     format!("Source: `{s}` (see `api-spec/common.yaml`).")
+}
+
+/// Renders a file generated from the whole spec, its header naming `api-spec/ ({sources})`.
+pub(super) fn render_suite(
+    path: &str,
+    sources: &str,
+    tokens: TokenStream,
+) -> Result<GeneratedFile, CodegenError> {
+    let mut f = render(path, "*.yaml", tokens)?;
+    f.contents = f
+        .contents
+        .replace("api-spec/*.yaml", &format!("api-spec/ ({sources})"));
+    Ok(f)
+}
+
+/// The name a generated crate is used by in Rust code (`papi-x` → `papi_x`).
+pub(super) fn crate_ident(api: &Api) -> Ident {
+    ident(&api.crate_name.replace('-', "_"))
 }
