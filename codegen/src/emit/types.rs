@@ -147,8 +147,19 @@ fn emit_enum(e: &Enum) -> TokenStream {
     }
 }
 
+/// A response struct with its reader, writer and picture accessor.
 fn emit_struct(api: &Api, t: &Type) -> TokenStream {
     let name = ident(&t.name);
+    let d = doc(&struct_doc_text(t));
+    let picture = picture_impl(api, t);
+    match &t.split {
+        None => plain_struct(&name, d, t, picture),
+        Some(split) => consent_struct(&name, d, t, split, picture),
+    }
+}
+
+/// The documentation of a struct: its own, its source, and how consent splits its fields.
+fn struct_doc_text(t: &Type) -> String {
     let mut text = format!("{}\n\n{}", t.doc, source_note(&t.source));
     if let Some(s) = &t.split {
         text.push_str(&format!(
@@ -159,118 +170,178 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
             text.push_str(&format!(" Note: {n}"));
         }
     }
-    let d = doc(&text);
-    let picture = picture_impl(api, t);
-    let Some(split) = &t.split else {
-        let fields = t.fields.iter().map(|f| {
-            let fname = ident(&f.rust);
-            let base = field_base_ty(&f.ty);
-            let (ty, as_option) = match card(f) {
-                Card::Repeated => (quote!(Vec<#base>), false),
-                Card::Optional => (quote!(Option<#base>), true),
-                Card::Required => (base, false),
-            };
-            let attrs = serde_attrs(f, as_option);
-            let d = field_doc(f);
-            quote!(#d #attrs pub #fname: #ty,)
-        });
-        let from_xml = emit_from_xml(&name, &t.fields);
-        let to_xml = emit_to_xml(&name, &t.fields);
-        return quote! {
-            #d
-            #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
-            #[serde(crate = "papi_core::serde")]
-            pub struct #name {
-                #(#fields)*
-            }
-            #from_xml
-            #to_xml
-            #picture
-        };
-    };
+    text
+}
 
-    let wire_name = format_ident!("{}Wire", t.name);
-    let granted_name = format_ident!("{}Granted", t.name);
-    let protected_name = format_ident!("{}Protected", t.name);
-    let (g_el, p_el) = (&split.granted, &split.protected);
-    let mut public = Vec::new();
-    let mut wire_fields = Vec::new();
-    let mut granted = Vec::new();
-    let mut protected = Vec::new();
-    let mut assign = Vec::new();
-    let mut split_back = Vec::new();
-    let mut wire_back = Vec::new();
-    // The three structs on the wire, as fields for their pull parsers.
-    let as_optional = |f: &Field, ty: FieldTy| Field {
-        ty,
-        optional: true,
-        repeated: false,
-        consented: false,
-        ..f.clone()
-    };
-    let part = |wire: &str, rust: &str, ty: &Ident| Field {
-        wire: wire.to_owned(),
-        rust: rust.to_owned(),
-        ty: FieldTy::Struct(ty.to_string()),
-        attribute: false,
-        optional: true,
-        repeated: false,
-        consented: false,
-        aliases: Vec::new(),
-        doc: String::new(),
-        source: None,
-    };
-    let mut wire_xml = vec![
-        part(g_el, "granted", &granted_name),
-        part(p_el, "protected", &protected_name),
-    ];
-    let mut granted_xml = Vec::new();
-    let mut protected_xml = Vec::new();
-    for f in &t.fields {
+/// The Rust type of a field that is not consented (after its cardinality), and whether it
+/// is an `Option`.
+fn field_ty(f: &Field) -> (TokenStream, bool) {
+    let base = field_base_ty(&f.ty);
+    match card(f) {
+        Card::Repeated => (quote!(Vec<#base>), false),
+        Card::Optional => (quote!(Option<#base>), true),
+        Card::Required => (base, false),
+    }
+}
+
+/// A struct with no consented field: its fields as on the wire.
+fn plain_struct(name: &Ident, d: TokenStream, t: &Type, picture: TokenStream) -> TokenStream {
+    let fields = t.fields.iter().map(|f| {
+        let fname = ident(&f.rust);
+        let (ty, as_option) = field_ty(f);
+        let attrs = serde_attrs(f, as_option);
+        let d = field_doc(f);
+        quote!(#d #attrs pub #fname: #ty,)
+    });
+    let from_xml = emit_from_xml(name, &t.fields);
+    let to_xml = emit_to_xml(name, &t.fields);
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde")]
+        pub struct #name {
+            #(#fields)*
+        }
+        #from_xml
+        #to_xml
+        #picture
+    }
+}
+
+/// The private structs a struct with consented fields is read through: its wire form, and
+/// the granted and protected containers inside it.
+struct SplitNames {
+    wire: Ident,
+    granted: Ident,
+    protected: Ident,
+}
+
+/// The pieces of a struct with consented fields, gathered over its fields in order.
+#[derive(Default)]
+struct SplitParts {
+    /// Fields of the public struct.
+    public: Vec<TokenStream>,
+    /// Fields of the wire struct that are not consented.
+    wire_fields: Vec<TokenStream>,
+    /// Fields of the granted container.
+    granted: Vec<TokenStream>,
+    /// Fields of the protected container.
+    protected: Vec<TokenStream>,
+    /// Initializers of the public struct from the wire one.
+    assign: Vec<TokenStream>,
+    /// Statements sorting a consented value into the containers.
+    split_back: Vec<TokenStream>,
+    /// Initializers of the wire struct's other fields from the public one.
+    wire_back: Vec<TokenStream>,
+    /// The three wire structs, as fields for their pull parsers.
+    wire_xml: Vec<Field>,
+    granted_xml: Vec<Field>,
+    protected_xml: Vec<Field>,
+}
+
+impl SplitParts {
+    fn new(t: &Type, split: &ConsentSplit, names: &SplitNames) -> Self {
+        let part = |wire: &str, rust: &str, ty: &Ident| Field {
+            wire: wire.to_owned(),
+            rust: rust.to_owned(),
+            ty: FieldTy::Struct(ty.to_string()),
+            attribute: false,
+            optional: true,
+            repeated: false,
+            consented: false,
+            aliases: Vec::new(),
+            doc: String::new(),
+            source: None,
+        };
+        let mut parts = SplitParts {
+            wire_xml: vec![
+                part(&split.granted, "granted", &names.granted),
+                part(&split.protected, "protected", &names.protected),
+            ],
+            ..SplitParts::default()
+        };
+        for f in &t.fields {
+            if f.consented {
+                parts.add_consented(f);
+            } else {
+                parts.add_plain(f);
+            }
+        }
+        parts
+    }
+
+    /// A consented field: `Consented<T>` in public, optional in both containers.
+    fn add_consented(&mut self, f: &Field) {
+        let as_optional = |ty: FieldTy| Field {
+            ty,
+            optional: true,
+            repeated: false,
+            consented: false,
+            ..f.clone()
+        };
         let fname = ident(&f.rust);
         let base = field_base_ty(&f.ty);
         let d = field_doc(f);
-        if f.consented {
-            public.push(quote!(#d pub #fname: papi_core::Consented<#base>,));
-            let ga = serde_attrs(f, true);
-            granted.push(quote!(#ga #fname: Option<#base>,));
-            granted_xml.push(as_optional(f, f.ty.clone()));
-            let pa = serde_attrs(f, true);
-            protected.push(quote!(#pa #fname: Option<papi_core::Present>,));
-            protected_xml.push(as_optional(f, FieldTy::Empty));
-            assign.push(quote!(#fname: papi_core::Consented::from_parts(granted.#fname, protected.#fname.is_some()),));
-            split_back.push(quote! {
-                match value.#fname {
-                    papi_core::Consented::Granted(v) => {
-                        granted.#fname = Some(v);
-                        any_granted = true;
-                    }
-                    papi_core::Consented::Protected => {
-                        protected.#fname = Some(papi_core::Present);
-                        any_protected = true;
-                    }
-                    papi_core::Consented::NotReturned => {}
+        self.public
+            .push(quote!(#d pub #fname: papi_core::Consented<#base>,));
+        let ga = serde_attrs(f, true);
+        self.granted.push(quote!(#ga #fname: Option<#base>,));
+        self.granted_xml.push(as_optional(f.ty.clone()));
+        let pa = serde_attrs(f, true);
+        self.protected
+            .push(quote!(#pa #fname: Option<papi_core::Present>,));
+        self.protected_xml.push(as_optional(FieldTy::Empty));
+        self.assign.push(quote!(#fname: papi_core::Consented::from_parts(granted.#fname, protected.#fname.is_some()),));
+        self.split_back.push(quote! {
+            match value.#fname {
+                papi_core::Consented::Granted(v) => {
+                    granted.#fname = Some(v);
+                    any_granted = true;
                 }
-            });
-        } else {
-            wire_xml.push(f.clone());
-            let (ty, as_option) = match card(f) {
-                Card::Repeated => (quote!(Vec<#base>), false),
-                Card::Optional => (quote!(Option<#base>), true),
-                Card::Required => (base, false),
-            };
-            let attrs = serde_attrs(f, as_option);
-            public.push(quote!(#d pub #fname: #ty,));
-            wire_fields.push(quote!(#attrs #fname: #ty,));
-            assign.push(quote!(#fname: wire.#fname,));
-            wire_back.push(quote!(#fname: value.#fname,));
-        }
+                papi_core::Consented::Protected => {
+                    protected.#fname = Some(papi_core::Present);
+                    any_protected = true;
+                }
+                papi_core::Consented::NotReturned => {}
+            }
+        });
     }
+
+    /// A field that is not consented: the same in public and on the wire.
+    fn add_plain(&mut self, f: &Field) {
+        let fname = ident(&f.rust);
+        let d = field_doc(f);
+        self.wire_xml.push(f.clone());
+        let (ty, as_option) = field_ty(f);
+        let attrs = serde_attrs(f, as_option);
+        self.public.push(quote!(#d pub #fname: #ty,));
+        self.wire_fields.push(quote!(#attrs #fname: #ty,));
+        self.assign.push(quote!(#fname: wire.#fname,));
+        self.wire_back.push(quote!(#fname: value.#fname,));
+    }
+}
+
+/// A struct with consented fields: the public struct, read through its wire form and
+/// written as it.
+fn consent_struct(
+    name: &Ident,
+    d: TokenStream,
+    t: &Type,
+    split: &ConsentSplit,
+    picture: TokenStream,
+) -> TokenStream {
+    let names = SplitNames {
+        wire: format_ident!("{}Wire", t.name),
+        granted: format_ident!("{}Granted", t.name),
+        protected: format_ident!("{}Protected", t.name),
+    };
+    let parts = SplitParts::new(t, split, &names);
+    let public = &parts.public;
+    let wire_name = &names.wire;
     let wire_into = t.name.clone() + "Wire";
-    let wire_from_xml = emit_from_xml(&wire_name, &wire_xml);
-    let granted_from_xml = emit_from_xml(&granted_name, &granted_xml);
-    let protected_from_xml = emit_from_xml(&protected_name, &protected_xml);
-    let to_xml = emit_to_xml_split(&name, split, &t.fields);
+    let to_xml = emit_to_xml_split(name, split, &t.fields);
+    let wire_structs = wire_structs(split, &names, &parts);
+    let conversions = wire_conversions(name, &names, &parts);
     quote! {
         #d
         #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
@@ -285,7 +356,25 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
             }
         }
         #to_xml
+        #wire_structs
+        #conversions
+        #picture
+    }
+}
 
+/// The wire struct and its two containers, each with its pull parser.
+fn wire_structs(split: &ConsentSplit, names: &SplitNames, parts: &SplitParts) -> TokenStream {
+    let (g_el, p_el) = (&split.granted, &split.protected);
+    let SplitNames {
+        wire: wire_name,
+        granted: granted_name,
+        protected: protected_name,
+    } = names;
+    let (wire_fields, granted, protected) = (&parts.wire_fields, &parts.granted, &parts.protected);
+    let wire_from_xml = emit_from_xml(wire_name, &parts.wire_xml);
+    let granted_from_xml = emit_from_xml(granted_name, &parts.granted_xml);
+    let protected_from_xml = emit_from_xml(protected_name, &parts.protected_xml);
+    quote! {
         #[derive(papi_core::serde::Serialize)]
         #[serde(crate = "papi_core::serde")]
         struct #wire_name {
@@ -310,7 +399,18 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
             #(#protected)*
         }
         #protected_from_xml
+    }
+}
 
+/// The conversions between the public struct and its wire form.
+fn wire_conversions(name: &Ident, names: &SplitNames, parts: &SplitParts) -> TokenStream {
+    let SplitNames {
+        wire: wire_name,
+        granted: granted_name,
+        protected: protected_name,
+    } = names;
+    let (split_back, wire_back, assign) = (&parts.split_back, &parts.wire_back, &parts.assign);
+    quote! {
         impl From<#name> for #wire_name {
             fn from(value: #name) -> Self {
                 let mut granted = #granted_name::default();
@@ -335,7 +435,6 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
                 }
             }
         }
-        #picture
     }
 }
 
