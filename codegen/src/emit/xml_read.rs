@@ -35,7 +35,7 @@ pub(super) fn emit_from_xml(name: &Ident, fields: &[Field]) -> TokenStream {
             .iter()
             .filter(|r| r.is_text)
             .map(FieldRead::text_binding)
-            .last(),
+            .next_back(),
         child_arms: reads
             .iter()
             .filter(|r| !r.f.attribute && !r.is_text)
@@ -144,7 +144,7 @@ impl<'a> FieldRead<'a> {
     /// Values read from text go through `papi_core::de::FromText` (strings, numbers,
     /// booleans, dates — `Option<_>` of those for optional ones, empty meaning absent —,
     /// base64, presence); an enumeration through its `from_wire`, returned here.
-    fn from_wire(&self) -> Option<TokenStream> {
+    fn enum_convert(&self) -> Option<TokenStream> {
         let base = &self.base;
         match &self.f.ty {
             FieldTy::Enum(_) => Some(quote!(|t| Ok(#base::from_wire(&t)))),
@@ -157,7 +157,7 @@ impl<'a> FieldRead<'a> {
     fn text_binding(&self) -> TokenStream {
         let de = de();
         let (slot, base) = (&self.slot, &self.base);
-        let value = match self.from_wire() {
+        let value = match self.enum_convert() {
             Some(_) => quote!(#base::from_wire(&value)),
             None => quote!(#de::FromText::from_text(value)?),
         };
@@ -184,7 +184,7 @@ impl<'a> FieldRead<'a> {
         let slot = &self.slot;
         let wire = self.f.wire.as_str();
         let names = self.names();
-        match self.from_wire() {
+        match self.enum_convert() {
             Some(convert) => {
                 quote!(#(#names)|* => #de::attr_with(&mut #slot, #wire, value, #convert)?,)
             }
@@ -198,7 +198,7 @@ impl<'a> FieldRead<'a> {
         let slot = &self.slot;
         let wire = self.f.wire.as_str();
         let names = self.names();
-        let call = match (&self.f.ty, self.card, &self.from_wire()) {
+        let call = match (&self.f.ty, self.card, &self.enum_convert()) {
             (FieldTy::Struct(_) | FieldTy::Empty, Card::Repeated, _) => {
                 quote!(#de::push_child(&mut #slot, #wire, x, &child, child_empty))
             }
