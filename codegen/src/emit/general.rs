@@ -1,16 +1,35 @@
 //! `crates/papi-core/src/general.rs`: the general error codes and the wire names shared by
 //! every API of the suite.
 
-use proc_macro2::{Ident, Literal, TokenStream};
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::util::{doc, ident, inner_doc, render};
+use super::util::{code_lit, doc, ident, inner_doc, matches_any, render};
 use crate::error::CodegenError;
 use crate::ir::*;
 use crate::GeneratedFile;
 
 /// `crates/papi-core/src/general.rs`: the general error codes and shared wire names.
 pub fn emit_general(c: &Common) -> Result<GeneratedFile, CodegenError> {
+    let module_doc = inner_doc(&format!(
+        "Facts shared by every API of the suite ({}): the general error codes and their\nenvelope, the common request parameters and the consent URL parameters.",
+        c.suite
+    ));
+    let consts = shared_consts(c);
+    let general_error = general_error(&c.errors);
+    let tokens = quote! {
+        #module_doc
+
+        #consts
+
+        #general_error
+    };
+    render("crates/papi-core/src/general.rs", "common.yaml", tokens)
+}
+
+/// The wire names shared by every API: the general error envelope, the common request
+/// parameters, whether HTTPS is required, and the consent URL and pages.
+fn shared_consts(c: &Common) -> TokenStream {
     let e = &c.envelope;
     let (root, code, detail, url) = (&e.root, &e.code, &e.detail, &e.url);
     let action = &c.action_param;
@@ -25,77 +44,9 @@ pub fn emit_general(c: &Common) -> Result<GeneratedFile, CodegenError> {
     let (prod, int) = (&c.consent.production, &c.consent.integration);
     let env_doc = doc(&e.doc);
     let consent_doc = doc(&c.consent.doc);
-    let variants: Vec<TokenStream> = c
-        .errors
-        .iter()
-        .map(|x| {
-            let v = ident(&x.variant);
-            let d = doc(&format!(
-                "`{}` {}: {}",
-                x.code,
-                x.wire.as_deref().unwrap_or(""),
-                x.doc
-            ));
-            quote!(#d #v,)
-        })
-        .collect();
-    let from_code = c.errors.iter().map(|x| {
-        let v = ident(&x.variant);
-        let n = Literal::i64_unsuffixed(x.code);
-        let n = if x.code < 0 {
-            let a = Literal::i64_unsuffixed(-x.code);
-            quote!(-#a)
-        } else {
-            quote!(#n)
-        };
-        quote!(#n => Some(Self::#v),)
-    });
-    let code_arms = c.errors.iter().map(|x| {
-        let v = ident(&x.variant);
-        let a = Literal::i64_unsuffixed(-x.code);
-        quote!(Self::#v => -#a,)
-    });
-    let wire_arms = c.errors.iter().map(|x| {
-        let v = ident(&x.variant);
-        let w = x.wire.clone().unwrap_or_default();
-        quote!(Self::#v => #w,)
-    });
-    let advice_arms = c.errors.iter().map(|x| {
-        let v = ident(&x.variant);
-        let a = x.doc.split_whitespace().collect::<Vec<_>>().join(" ");
-        quote!(Self::#v => #a,)
-    });
-    let retryable: Vec<Ident> = c
-        .errors
-        .iter()
-        .filter(|x| x.retryable)
-        .map(|x| ident(&x.variant))
-        .collect();
-    let consent: Vec<Ident> = c
-        .errors
-        .iter()
-        .filter(|x| x.consent)
-        .map(|x| ident(&x.variant))
-        .collect();
-    let retry_body = if retryable.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#retryable)|*))
-    };
-    let consent_body = if consent.is_empty() {
-        quote!(false)
-    } else {
-        quote!(matches!(self, #(Self::#consent)|*))
-    };
     let https = c.https_required;
     let cred_doc = doc(&c.credentials_doc);
-    let module_doc = inner_doc(&format!(
-        "Facts shared by every API of the suite ({}): the general error codes and their\nenvelope, the common request parameters and the consent URL parameters.",
-        c.suite
-    ));
-    let tokens = quote! {
-        #module_doc
-
+    quote! {
         /// Wire names of the general error document.
         ///
         #env_doc
@@ -133,7 +84,44 @@ pub fn emit_general(c: &Common) -> Result<GeneratedFile, CodegenError> {
 
         /// The documented privacy page of integration.
         pub const CONSENT_PAGE_INTEGRATION: &str = #int;
+    }
+}
 
+/// The `GeneralError` enum of the general codes, with its lookups and `Display`.
+fn general_error(errors: &[ErrorCode]) -> TokenStream {
+    let variants = errors.iter().map(|x| {
+        let v = ident(&x.variant);
+        let d = doc(&format!(
+            "`{}` {}: {}",
+            x.code,
+            x.wire.as_deref().unwrap_or(""),
+            x.doc
+        ));
+        quote!(#d #v,)
+    });
+    let from_code = errors.iter().map(|x| {
+        let v = ident(&x.variant);
+        let n = code_lit(x.code);
+        quote!(#n => Some(Self::#v),)
+    });
+    let code_arms = errors.iter().map(|x| {
+        let v = ident(&x.variant);
+        let a = Literal::i64_unsuffixed(-x.code);
+        quote!(Self::#v => -#a,)
+    });
+    let wire_arms = errors.iter().map(|x| {
+        let v = ident(&x.variant);
+        let w = x.wire.clone().unwrap_or_default();
+        quote!(Self::#v => #w,)
+    });
+    let advice_arms = errors.iter().map(|x| {
+        let v = ident(&x.variant);
+        let a = x.doc.split_whitespace().collect::<Vec<_>>().join(" ");
+        quote!(Self::#v => #a,)
+    });
+    let retry_body = matches_any(errors.iter().filter(|x| x.retryable).map(|x| &x.variant));
+    let consent_body = matches_any(errors.iter().filter(|x| x.consent).map(|x| &x.variant));
+    quote! {
         /// The general error codes any API of the suite may answer.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -187,6 +175,5 @@ pub fn emit_general(c: &Common) -> Result<GeneratedFile, CodegenError> {
                 write!(f, "{} {}", self.code(), self.wire_name())
             }
         }
-    };
-    render("crates/papi-core/src/general.rs", "common.yaml", tokens)
+    }
 }

@@ -2,11 +2,11 @@
 //! client API from.
 
 use heck::ToUpperCamelCase;
-use proc_macro2::{Ident, Literal, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::crate_files::descriptor_ident;
-use super::util::{crate_ident, doc, ident, opt_str, render_suite};
+use super::util::{code_lit, crate_ident, doc, ident, opt_str, render_suite};
 use crate::error::CodegenError;
 use crate::ir::*;
 use crate::GeneratedFile;
@@ -20,16 +20,6 @@ fn role_code(errors: &[ErrorCode], role: &str) -> Option<i64> {
         .iter()
         .find(|e| e.role.as_deref() == Some(role))
         .map(|e| e.code)
-}
-
-/// A code as a literal, negated with a `-` token when negative.
-fn code_lit(code: i64) -> TokenStream {
-    let n = Literal::i64_unsuffixed(code.abs());
-    if code < 0 {
-        quote!(-#n)
-    } else {
-        quote!(#n)
-    }
 }
 
 /// The `ActionId` variant of an action: its API's id and its method, in camel case. The

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
 use crate::error::CodegenError;
@@ -108,4 +108,24 @@ pub(super) fn render_suite(
 /// The name a generated crate is used by in Rust code (`papi-x` → `papi_x`).
 pub(super) fn crate_ident(api: &Api) -> Ident {
     ident(&api.crate_name.replace('-', "_"))
+}
+
+/// `matches!(self, Self::A | Self::B …)` over the named variants; `false` for none.
+pub(super) fn matches_any<'a>(variants: impl Iterator<Item = &'a String>) -> TokenStream {
+    let variants: Vec<Ident> = variants.map(|v| ident(v)).collect();
+    if variants.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(self, #(Self::#variants)|*))
+    }
+}
+
+/// A code as a literal, negated with a `-` token when negative.
+pub(super) fn code_lit(code: i64) -> TokenStream {
+    let n = Literal::i64_unsuffixed(code.abs());
+    if code < 0 {
+        quote!(-#n)
+    } else {
+        quote!(#n)
+    }
 }
