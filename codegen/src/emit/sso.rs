@@ -1,5 +1,6 @@
 //! `crates/papi-auth/src/idp.rs`: the identity-provider facts of the SAML API.
 
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::util::{doc, ident, inner_doc, opt_str, render, source_note};
@@ -28,37 +29,7 @@ pub fn emit_sso(api: &Api) -> Result<GeneratedFile, CodegenError> {
         Some(b) => quote!(Some(#b)),
         None => quote!(None),
     };
-    let idps = sso.idps.iter().map(|i| {
-        let name = ident(&i.environment.to_uppercase());
-        let env = &i.environment;
-        let (entity, url) = (&i.entity_id, &i.sso_url);
-        let bindings = &i.sso_bindings;
-        let manage = opt_str(&i.manage_name_id_url);
-        let formats = &i.nameid_formats;
-        let (cert, cert_doc) = match &i.certificate {
-            Ok(pem) => (quote!(Some(#pem)), String::new()),
-            Err(why) => (
-                quote!(None),
-                format!("\n\nSigning certificate: undocumented: {why}"),
-            ),
-        };
-        let d = doc(&format!(
-            "The {env} identity provider. {}{cert_doc}",
-            source_note(&i.source)
-        ));
-        quote! {
-            #d
-            pub const #name: IdentityProvider = IdentityProvider {
-                environment: #env,
-                entity_id: #entity,
-                sso_url: #url,
-                sso_bindings: &[#(#bindings),*],
-                manage_name_id_url: #manage,
-                nameid_formats: &[#(#formats),*],
-                certificate_pem: #cert,
-            };
-        }
-    });
+    let idps = sso.idps.iter().map(idp_const);
     let module_doc = inner_doc(&format!(
         "Facts about the {} identity providers ({}), from `api-spec/{}`. {}",
         api.title,
@@ -114,4 +85,37 @@ pub fn emit_sso(api: &Api) -> Result<GeneratedFile, CodegenError> {
         &api.file,
         tokens,
     )
+}
+
+/// The `IdentityProvider` constant of one environment.
+fn idp_const(i: &Idp) -> TokenStream {
+    let name = ident(&i.environment.to_uppercase());
+    let env = &i.environment;
+    let (entity, url) = (&i.entity_id, &i.sso_url);
+    let bindings = &i.sso_bindings;
+    let manage = opt_str(&i.manage_name_id_url);
+    let formats = &i.nameid_formats;
+    let (cert, cert_doc) = match &i.certificate {
+        Ok(pem) => (quote!(Some(#pem)), String::new()),
+        Err(why) => (
+            quote!(None),
+            format!("\n\nSigning certificate: undocumented: {why}"),
+        ),
+    };
+    let d = doc(&format!(
+        "The {env} identity provider. {}{cert_doc}",
+        source_note(&i.source)
+    ));
+    quote! {
+        #d
+        pub const #name: IdentityProvider = IdentityProvider {
+            environment: #env,
+            entity_id: #entity,
+            sso_url: #url,
+            sso_bindings: &[#(#bindings),*],
+            manage_name_id_url: #manage,
+            nameid_formats: &[#(#formats),*],
+            certificate_pem: #cert,
+        };
+    }
 }
