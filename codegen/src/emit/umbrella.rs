@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use heck::{ToKebabCase, ToSnakeCase};
 use quote::quote;
 
-use super::{ident, inner_doc, render};
+use super::util::{ident, inner_doc, render};
 use crate::ir::{Api, Suite};
 use crate::{CodegenError, GeneratedFile};
 

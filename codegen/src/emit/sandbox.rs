@@ -1,0 +1,366 @@
+//! `crates/papi-sandbox/src/generated.rs`: the tables the sandbox server serves every
+//! client API from.
+
+use heck::ToUpperCamelCase;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::crate_files::descriptor_ident;
+use super::util::{code_lit, crate_ident, doc, ident, opt_str, render_suite};
+use crate::error::CodegenError;
+use crate::ir::*;
+use crate::GeneratedFile;
+
+/// The generated file, as named in error messages.
+const PATH: &str = "crates/papi-sandbox/src/generated.rs";
+
+/// The code an error kind of `role` is answered with, in `errors`.
+fn role_code(errors: &[ErrorCode], role: &str) -> Option<i64> {
+    errors
+        .iter()
+        .find(|e| e.role.as_deref() == Some(role))
+        .map(|e| e.code)
+}
+
+/// The `ActionId` variant of an action: its API's id and its method, in camel case. The
+/// CLI table names actions by the same variants.
+pub(super) fn action_id(api: &Api, a: &Action) -> Ident {
+    format_ident!(
+        "{}{}",
+        api.id.to_upper_camel_case(),
+        a.rust.to_upper_camel_case()
+    )
+}
+
+/// The general codes the sandbox answers violations with.
+struct GeneralCodes {
+    invalid_token: TokenStream,
+    invalid_request: TokenStream,
+    invalid_credentials: TokenStream,
+    access: TokenStream,
+    privacy: TokenStream,
+}
+
+impl GeneralCodes {
+    /// The codes of their roles among the general errors; every role but privacy must
+    /// have one (privacy falls back to `0`).
+    fn of(c: &Common) -> Result<Self, CodegenError> {
+        let general = |role: &str| -> Result<TokenStream, CodegenError> {
+            role_code(&c.errors, role)
+                .map(code_lit)
+                .ok_or_else(|| CodegenError::Emit {
+                    file: PATH.into(),
+                    message: format!("no general code has the role {role}"),
+                })
+        };
+        Ok(Self {
+            invalid_token: general("invalid_token")?,
+            invalid_request: general("invalid_request")?,
+            invalid_credentials: general("invalid_credentials")?,
+            access: general("access")?,
+            privacy: c
+                .errors
+                .iter()
+                .find(|e| e.consent)
+                .map(|e| code_lit(e.code))
+                .unwrap_or_else(|| quote!(0)),
+        })
+    }
+
+    /// The constants naming the codes.
+    fn consts(&self) -> TokenStream {
+        let Self {
+            invalid_token,
+            invalid_request,
+            invalid_credentials,
+            access,
+            privacy,
+        } = self;
+        quote! {
+            /// General code answering an unknown or expired token.
+            pub const INVALID_TOKEN: i64 = #invalid_token;
+            /// General code answering invalid parameters, where an API documents none of its own.
+            pub const INVALID_REQUEST: i64 = #invalid_request;
+            /// General code answering bad service credentials.
+            pub const INVALID_CREDENTIALS: i64 = #invalid_credentials;
+            /// General code answering a path that is no endpoint.
+            pub const ACCESS: i64 = #access;
+            /// General code answering a call without consent (it carries the consent URL).
+            pub const PRIVACY_DENIED: i64 = #privacy;
+        }
+    }
+}
+
+/// `crates/papi-sandbox/src/generated.rs`: what a server needs to speak every client API —
+/// routes (descriptors), actions, parameter rules, privacy attributes, the code answering
+/// each kind of violation, and the documented samples to seed its data with.
+pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
+    let codes = GeneralCodes::of(&suite.common)?;
+    let clients: Vec<&Api> = suite.apis.iter().filter(|a| a.is_client()).collect();
+    let consts = codes.consts();
+    let variants = clients.iter().flat_map(|api| {
+        api.actions.iter().map(|a| {
+            let v = action_id(api, a);
+            let d = doc(&format!("`{v}`."));
+            quote!(#d #v,)
+        })
+    });
+    let declarations = declarations();
+    let apis = clients
+        .iter()
+        .map(|api| api_static(api, &codes.invalid_request));
+    let api_refs = clients.iter().map(|api| {
+        let api_const = ident(&api.id.to_uppercase());
+        quote!(&#api_const)
+    });
+    let seeds = clients.iter().flat_map(|api| seeds(api));
+    let tokens = quote! {
+        //! What the sandbox needs to speak every client API, generated from `api-spec/`: the
+        //! same descriptors as the clients, each action's parameter rules and privacy
+        //! attribute, the code answering each kind of violation, and the documented samples
+        //! used as seed data.
+
+        #consts
+
+        /// Every action of every client API.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ActionId {
+            #(#variants)*
+        }
+
+        #declarations
+
+        #(#apis)*
+
+        /// Every client API.
+        pub static APIS: &[&Api] = &[#(#api_refs),*];
+
+        /// Documented answers (corrected copies where the printed one is broken), to seed
+        /// the sandbox's data with.
+        pub static SEEDS: &[(ActionId, &str)] = &[#(#seeds),*];
+    };
+    render_suite(PATH, "every API file", tokens)
+}
+
+/// The types of the tables, the same for every suite.
+fn declarations() -> TokenStream {
+    quote! {
+        /// How an action is sent.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Method {
+            /// Query-string GET.
+            Get,
+            /// multipart/form-data POST.
+            MultipartPost,
+        }
+
+        /// The code that answers a kind of violation, and in which envelope.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct ErrorAnswer {
+            /// The code.
+            pub code: i64,
+            /// In the API's own envelope (else the general one).
+            pub in_api_envelope: bool,
+        }
+
+        /// Kinds of parameter values.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum ParamKind {
+            /// Text.
+            String,
+            /// Integer.
+            Integer,
+            /// ISO 8601 date.
+            Date,
+            /// Uploaded file of one of these formats.
+            File(&'static [papi_core::ImageType]),
+            /// One of these wire values.
+            Enum(&'static [&'static str]),
+        }
+
+        /// A parameter rule.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Param {
+            /// Wire name.
+            pub wire: &'static str,
+            /// Mandatory.
+            pub required: bool,
+            /// Kind of value.
+            pub kind: ParamKind,
+            /// Comma-separated list of values.
+            pub list: bool,
+            /// Forbidden characters.
+            pub forbid_chars: &'static [char],
+            /// Allowed (this value, other value) pairs with another parameter.
+            pub pairs: Option<(&'static str, &'static [(&'static str, &'static str)])>,
+        }
+
+        /// An action.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Action {
+            /// Which action.
+            pub id: ActionId,
+            /// Wire name.
+            pub wire: &'static str,
+            /// The descriptor it is served under (its API's, or its own older endpoint's).
+            pub descriptor: &'static papi_core::ApiDescriptor,
+            /// How it is sent.
+            pub method: Method,
+            /// Whether it writes user data.
+            pub writes: bool,
+            /// Its privacy attribute, when documented.
+            pub privacy_attribute: Option<&'static str>,
+            /// Parameter rules.
+            pub params: &'static [Param],
+            /// Groups of which one must be given.
+            pub at_least_one_of: &'static [&'static [&'static str]],
+            /// Element path of its answer, when the answer's shape is known.
+            pub answer_path: Option<&'static [&'static str]>,
+            /// Its answer splits granted and protected (withheld) items.
+            pub protected_answer: bool,
+        }
+
+        /// An API.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Api {
+            /// Spec id.
+            pub id: &'static str,
+            /// The clients' descriptor (paths, endpoints, envelope).
+            pub descriptor: &'static papi_core::ApiDescriptor,
+            /// Privacy family, when documented.
+            pub family: Option<&'static str>,
+            /// Answer to an unknown action.
+            pub unknown_action: ErrorAnswer,
+            /// Answer to a missing mandatory parameter.
+            pub missing_parameter: ErrorAnswer,
+            /// Answer to an invalid parameter.
+            pub invalid_parameter: ErrorAnswer,
+            /// Actions.
+            pub actions: &'static [Action],
+        }
+    }
+}
+
+/// The `pub static` describing one client API, `invalid_request` answering its violations
+/// where it documents no code of its own.
+fn api_static(api: &Api, invalid_request: &TokenStream) -> TokenStream {
+    let krate = crate_ident(api);
+    let api_const = ident(&api.id.to_uppercase());
+    let id = &api.id;
+    let family = opt_str(&api.privacy.as_ref().ok().map(|f| f.family.clone()));
+    let answer = |role: &str| match role_code(&api.errors, role) {
+        Some(code) => {
+            let code = code_lit(code);
+            quote!(ErrorAnswer { code: #code, in_api_envelope: true })
+        }
+        None => quote!(ErrorAnswer { code: #invalid_request, in_api_envelope: false }),
+    };
+    let (unknown, missing, invalid) = (
+        answer("unknown_action"),
+        answer("missing_parameter"),
+        answer("invalid_parameter"),
+    );
+    let actions = api.actions.iter().map(|a| action_entry(api, a));
+    let d = doc(&format!("The {} as the sandbox serves it.", api.title));
+    quote! {
+        #d
+        pub static #api_const: Api = Api {
+            id: #id,
+            descriptor: &#krate::API,
+            family: #family,
+            unknown_action: #unknown,
+            missing_parameter: #missing,
+            invalid_parameter: #invalid,
+            actions: &[#(#actions),*],
+        };
+    }
+}
+
+/// The `Action` entry of one action of `api`.
+fn action_entry(api: &Api, a: &Action) -> TokenStream {
+    let krate = crate_ident(api);
+    let variant = action_id(api, a);
+    let wire = &a.wire;
+    let desc = descriptor_ident(a);
+    let method = match a.method {
+        Method::Get => quote!(Method::Get),
+        Method::MultipartPost => quote!(Method::MultipartPost),
+    };
+    let write = a.effect == Effect::Write;
+    let attr = opt_str(&a.privacy_attribute);
+    let params = a.params.iter().map(|p| param_rule(&krate, p));
+    let groups = a.groups.iter().map(|g| quote!(&[#(#g),*]));
+    let path = if a.response.ty.is_some() {
+        let p = &a.response.path;
+        quote!(Some(&[#(#p),*]))
+    } else {
+        quote!(None)
+    };
+    let protected_answer = a
+        .response
+        .ty
+        .as_ref()
+        .and_then(|t| api.types.iter().find(|x| &x.name == t))
+        .is_some_and(|t| t.split.is_some());
+    quote! {
+        Action {
+            id: ActionId::#variant,
+            wire: #wire,
+            descriptor: &#krate::#desc,
+            method: #method,
+            writes: #write,
+            privacy_attribute: #attr,
+            params: &[#(#params),*],
+            at_least_one_of: &[#(#groups),*],
+            answer_path: #path,
+            protected_answer: #protected_answer,
+        }
+    }
+}
+
+/// The `Param` rule of one parameter; enumerations name their values through `krate`.
+fn param_rule(krate: &Ident, p: &Param) -> TokenStream {
+    let pw = &p.wire;
+    let required = p.required;
+    let list = p.list;
+    let kind = match &p.ty {
+        ParamTy::String => quote!(ParamKind::String),
+        ParamTy::Integer => quote!(ParamKind::Integer),
+        ParamTy::Date => quote!(ParamKind::Date),
+        ParamTy::File => {
+            let formats = p.accepted_formats.iter().map(|f| ident(f));
+            quote!(ParamKind::File(&[#(papi_core::ImageType::#formats),*]))
+        }
+        ParamTy::Enum(n) => {
+            let e = ident(n);
+            quote!(ParamKind::Enum(#krate::types::#e::WIRE_VALUES))
+        }
+    };
+    let forbid = &p.forbid_chars;
+    let pairs = match &p.pairs {
+        Some((other, rows)) => {
+            let rows = rows.iter().map(|(o, t)| quote!((#t, #o)));
+            quote!(Some((#other, &[#(#rows),*])))
+        }
+        None => quote!(None),
+    };
+    quote!(Param { wire: #pw, required: #required, kind: #kind, list: #list, forbid_chars: &[#(#forbid),*], pairs: #pairs })
+}
+
+/// The seed entries of `api`: each documented answer of an action (its corrected copy when
+/// the printed one is broken), included from `api-spec/`.
+fn seeds(api: &Api) -> Vec<TokenStream> {
+    let mut seeds = Vec::new();
+    for s in &api.samples {
+        if let SampleKind::Response(w) = &s.kind {
+            let Some(a) = api.actions.iter().find(|a| &a.wire == w) else {
+                continue;
+            };
+            let variant = action_id(api, a);
+            let file = s.corrected.as_ref().unwrap_or(&s.file);
+            let path = format!("../../../api-spec/{file}");
+            seeds.push(quote!((ActionId::#variant, include_str!(#path))));
+        }
+    }
+    seeds
+}

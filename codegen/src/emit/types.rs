@@ -1,0 +1,478 @@
+//! `src/types.rs` of a generated crate: the response structs and enumerations, with their
+//! XML readers and writers.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::field::{card, field_base_ty, Card};
+use super::util::{doc, ident, source_note};
+use super::xml_read::emit_from_xml;
+use super::xml_write::{emit_to_xml, emit_to_xml_split};
+use crate::ir::*;
+
+fn serde_name(f: &Field) -> String {
+    if f.attribute {
+        format!("@{}", f.wire)
+    } else {
+        f.wire.clone()
+    }
+}
+
+/// Serde attributes of a field: serialization only (answers are decoded by the generated
+/// pull parsers, see [`emit_from_xml`]).
+fn serde_attrs(f: &Field, as_option: bool) -> TokenStream {
+    let name = serde_name(f);
+    if as_option {
+        quote!(#[serde(rename = #name, skip_serializing_if = "Option::is_none")])
+    } else {
+        quote!(#[serde(rename = #name)])
+    }
+}
+
+fn field_doc(f: &Field) -> TokenStream {
+    let mut text = f.doc.clone();
+    let place = if f.attribute {
+        format!("attribute `{}`", f.wire)
+    } else if f.wire == "$text" {
+        "text content".to_string()
+    } else {
+        format!("element `<{}>`", f.wire)
+    };
+    text.push_str(&format!("\n\nWire: {place}"));
+    if !f.aliases.is_empty() {
+        text.push_str(&format!(
+            " (also accepted: {})",
+            f.aliases
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    text.push('.');
+    if let Some(s) = &f.source {
+        text.push(' ');
+        text.push_str(&source_note(s));
+    }
+    doc(&text)
+}
+
+pub(super) fn emit_types(api: &Api) -> TokenStream {
+    let mut items = TokenStream::new();
+    for e in &api.enums {
+        items.extend(emit_enum(e));
+    }
+    for t in &api.types {
+        items.extend(emit_struct(api, t));
+    }
+    quote! {
+        //! Response shapes and enumerations of this API, decoded from its XML answers.
+
+        #items
+    }
+}
+
+fn emit_enum(e: &Enum) -> TokenStream {
+    let name = ident(&e.name);
+    let d = doc(&format!("{}\n\n{}", e.doc, source_note(&e.source)));
+    let variants = e.values.iter().map(|v| {
+        let i = ident(&v.variant);
+        let d = doc(&format!("{} (`{}` on the wire)", v.doc, v.wire));
+        quote!(#d #i,)
+    });
+    let wires = e.values.iter().map(|v| &v.wire);
+    let to_wire = e.values.iter().map(|v| {
+        let i = ident(&v.variant);
+        let w = &v.wire;
+        quote!(Self::#i => #w,)
+    });
+    let from_wire = e.values.iter().map(|v| {
+        let i = ident(&v.variant);
+        let w = &v.wire;
+        quote!(#w => Self::#i,)
+    });
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value the spec does not list, kept as received. Refused as a parameter.
+            Other(String),
+        }
+
+        impl #name {
+            /// Every documented value, as on the wire.
+            pub const WIRE_VALUES: &'static [&'static str] = &[#(#wires),*];
+
+            /// The value as on the wire.
+            pub fn wire(&self) -> &str {
+                match self {
+                    #(#to_wire)*
+                    Self::Other(value) => value,
+                }
+            }
+
+            /// The variant for a wire value ([`Self::Other`] when undocumented).
+            pub fn from_wire(value: &str) -> Self {
+                match value.trim() {
+                    #(#from_wire)*
+                    other => Self::Other(other.to_string()),
+                }
+            }
+
+            /// Whether the value is documented.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Other(_))
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.wire())
+            }
+        }
+
+        impl papi_core::serde::Serialize for #name {
+            fn serialize<S: papi_core::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.wire())
+            }
+        }
+
+        impl papi_core::encode::XmlText for #name {
+            fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+                papi_core::encode::escape(out, self.wire(), place)
+            }
+        }
+    }
+}
+
+/// A response struct with its reader, writer and picture accessor.
+fn emit_struct(api: &Api, t: &Type) -> TokenStream {
+    let name = ident(&t.name);
+    let d = doc(&struct_doc_text(t));
+    let picture = picture_impl(api, t);
+    match &t.split {
+        None => plain_struct(&name, d, t, picture),
+        Some(split) => consent_struct(&name, d, t, split, picture),
+    }
+}
+
+/// The documentation of a struct: its own, its source, and how consent splits its fields.
+fn struct_doc_text(t: &Type) -> String {
+    let mut text = format!("{}\n\n{}", t.doc, source_note(&t.source));
+    if let Some(s) = &t.split {
+        text.push_str(&format!(
+            "\n\nEach consented field is granted (child of `<{}>`), protected (named in `<{}>`: the\nuser withheld consent) or not returned.",
+            s.granted, s.protected
+        ));
+        if let Some(n) = &s.note {
+            text.push_str(&format!(" Note: {n}"));
+        }
+    }
+    text
+}
+
+/// The Rust type of a field that is not consented (after its cardinality), and whether it
+/// is an `Option`.
+fn field_ty(f: &Field) -> (TokenStream, bool) {
+    let base = field_base_ty(&f.ty);
+    match card(f) {
+        Card::Repeated => (quote!(Vec<#base>), false),
+        Card::Optional => (quote!(Option<#base>), true),
+        Card::Required => (base, false),
+    }
+}
+
+/// A struct with no consented field: its fields as on the wire.
+fn plain_struct(name: &Ident, d: TokenStream, t: &Type, picture: TokenStream) -> TokenStream {
+    let fields = t.fields.iter().map(|f| {
+        let fname = ident(&f.rust);
+        let (ty, as_option) = field_ty(f);
+        let attrs = serde_attrs(f, as_option);
+        let d = field_doc(f);
+        quote!(#d #attrs pub #fname: #ty,)
+    });
+    let from_xml = emit_from_xml(name, &t.fields);
+    let to_xml = emit_to_xml(name, &t.fields);
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde")]
+        pub struct #name {
+            #(#fields)*
+        }
+        #from_xml
+        #to_xml
+        #picture
+    }
+}
+
+/// The private structs a struct with consented fields is read through: its wire form, and
+/// the granted and protected containers inside it.
+struct SplitNames {
+    wire: Ident,
+    granted: Ident,
+    protected: Ident,
+}
+
+/// The pieces of a struct with consented fields, gathered over its fields in order.
+#[derive(Default)]
+struct SplitParts {
+    /// Fields of the public struct.
+    public: Vec<TokenStream>,
+    /// Fields of the wire struct that are not consented.
+    wire_fields: Vec<TokenStream>,
+    /// Fields of the granted container.
+    granted: Vec<TokenStream>,
+    /// Fields of the protected container.
+    protected: Vec<TokenStream>,
+    /// Initializers of the public struct from the wire one.
+    assign: Vec<TokenStream>,
+    /// Statements sorting a consented value into the containers.
+    split_back: Vec<TokenStream>,
+    /// Initializers of the wire struct's other fields from the public one.
+    wire_back: Vec<TokenStream>,
+    /// The three wire structs, as fields for their pull parsers.
+    wire_xml: Vec<Field>,
+    granted_xml: Vec<Field>,
+    protected_xml: Vec<Field>,
+}
+
+impl SplitParts {
+    fn new(t: &Type, split: &ConsentSplit, names: &SplitNames) -> Self {
+        let part = |wire: &str, rust: &str, ty: &Ident| Field {
+            wire: wire.to_owned(),
+            rust: rust.to_owned(),
+            ty: FieldTy::Struct(ty.to_string()),
+            attribute: false,
+            optional: true,
+            repeated: false,
+            consented: false,
+            aliases: Vec::new(),
+            doc: String::new(),
+            source: None,
+        };
+        let mut parts = SplitParts {
+            wire_xml: vec![
+                part(&split.granted, "granted", &names.granted),
+                part(&split.protected, "protected", &names.protected),
+            ],
+            ..SplitParts::default()
+        };
+        for f in &t.fields {
+            if f.consented {
+                parts.add_consented(f);
+            } else {
+                parts.add_plain(f);
+            }
+        }
+        parts
+    }
+
+    /// A consented field: `Consented<T>` in public, optional in both containers.
+    fn add_consented(&mut self, f: &Field) {
+        let as_optional = |ty: FieldTy| Field {
+            ty,
+            optional: true,
+            repeated: false,
+            consented: false,
+            ..f.clone()
+        };
+        let fname = ident(&f.rust);
+        let base = field_base_ty(&f.ty);
+        let d = field_doc(f);
+        self.public
+            .push(quote!(#d pub #fname: papi_core::Consented<#base>,));
+        let ga = serde_attrs(f, true);
+        self.granted.push(quote!(#ga #fname: Option<#base>,));
+        self.granted_xml.push(as_optional(f.ty.clone()));
+        let pa = serde_attrs(f, true);
+        self.protected
+            .push(quote!(#pa #fname: Option<papi_core::Present>,));
+        self.protected_xml.push(as_optional(FieldTy::Empty));
+        self.assign.push(quote!(#fname: papi_core::Consented::from_parts(granted.#fname, protected.#fname.is_some()),));
+        self.split_back.push(quote! {
+            match value.#fname {
+                papi_core::Consented::Granted(v) => {
+                    granted.#fname = Some(v);
+                    any_granted = true;
+                }
+                papi_core::Consented::Protected => {
+                    protected.#fname = Some(papi_core::Present);
+                    any_protected = true;
+                }
+                papi_core::Consented::NotReturned => {}
+            }
+        });
+    }
+
+    /// A field that is not consented: the same in public and on the wire.
+    fn add_plain(&mut self, f: &Field) {
+        let fname = ident(&f.rust);
+        let d = field_doc(f);
+        self.wire_xml.push(f.clone());
+        let (ty, as_option) = field_ty(f);
+        let attrs = serde_attrs(f, as_option);
+        self.public.push(quote!(#d pub #fname: #ty,));
+        self.wire_fields.push(quote!(#attrs #fname: #ty,));
+        self.assign.push(quote!(#fname: wire.#fname,));
+        self.wire_back.push(quote!(#fname: value.#fname,));
+    }
+}
+
+/// A struct with consented fields: the public struct, read through its wire form and
+/// written as it.
+fn consent_struct(
+    name: &Ident,
+    d: TokenStream,
+    t: &Type,
+    split: &ConsentSplit,
+    picture: TokenStream,
+) -> TokenStream {
+    let names = SplitNames {
+        wire: format_ident!("{}Wire", t.name),
+        granted: format_ident!("{}Granted", t.name),
+        protected: format_ident!("{}Protected", t.name),
+    };
+    let parts = SplitParts::new(t, split, &names);
+    let public = &parts.public;
+    let wire_name = &names.wire;
+    let wire_into = t.name.clone() + "Wire";
+    let to_xml = emit_to_xml_split(name, split, &t.fields);
+    let wire_structs = wire_structs(split, &names, &parts);
+    let conversions = wire_conversions(name, &names, &parts);
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde", into = #wire_into)]
+        pub struct #name {
+            #(#public)*
+        }
+
+        impl papi_core::de::FromXml for #name {
+            fn from_xml(x: &mut papi_core::de::Events<'_>, start: &papi_core::de::BytesStart<'_>, empty: bool) -> Result<Self, papi_core::de::DeError> {
+                <#wire_name as papi_core::de::FromXml>::from_xml(x, start, empty).map(Self::from)
+            }
+        }
+        #to_xml
+        #wire_structs
+        #conversions
+        #picture
+    }
+}
+
+/// The wire struct and its two containers, each with its pull parser.
+fn wire_structs(split: &ConsentSplit, names: &SplitNames, parts: &SplitParts) -> TokenStream {
+    let (g_el, p_el) = (&split.granted, &split.protected);
+    let SplitNames {
+        wire: wire_name,
+        granted: granted_name,
+        protected: protected_name,
+    } = names;
+    let (wire_fields, granted, protected) = (&parts.wire_fields, &parts.granted, &parts.protected);
+    let wire_from_xml = emit_from_xml(wire_name, &parts.wire_xml);
+    let granted_from_xml = emit_from_xml(granted_name, &parts.granted_xml);
+    let protected_from_xml = emit_from_xml(protected_name, &parts.protected_xml);
+    quote! {
+        #[derive(papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde")]
+        struct #wire_name {
+            #[serde(rename = #g_el, skip_serializing_if = "Option::is_none")]
+            granted: Option<#granted_name>,
+            #[serde(rename = #p_el, skip_serializing_if = "Option::is_none")]
+            protected: Option<#protected_name>,
+            #(#wire_fields)*
+        }
+        #wire_from_xml
+
+        #[derive(Default, papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde")]
+        struct #granted_name {
+            #(#granted)*
+        }
+        #granted_from_xml
+
+        #[derive(Default, papi_core::serde::Serialize)]
+        #[serde(crate = "papi_core::serde")]
+        struct #protected_name {
+            #(#protected)*
+        }
+        #protected_from_xml
+    }
+}
+
+/// The conversions between the public struct and its wire form.
+fn wire_conversions(name: &Ident, names: &SplitNames, parts: &SplitParts) -> TokenStream {
+    let SplitNames {
+        wire: wire_name,
+        granted: granted_name,
+        protected: protected_name,
+    } = names;
+    let (split_back, wire_back, assign) = (&parts.split_back, &parts.wire_back, &parts.assign);
+    quote! {
+        impl From<#name> for #wire_name {
+            fn from(value: #name) -> Self {
+                let mut granted = #granted_name::default();
+                let mut protected = #protected_name::default();
+                let mut any_granted = false;
+                let mut any_protected = false;
+                #(#split_back)*
+                Self {
+                    granted: any_granted.then_some(granted),
+                    protected: any_protected.then_some(protected),
+                    #(#wire_back)*
+                }
+            }
+        }
+
+        impl From<#wire_name> for #name {
+            fn from(wire: #wire_name) -> Self {
+                let granted = wire.granted.unwrap_or_default();
+                let protected = wire.protected.unwrap_or_default();
+                Self {
+                    #(#assign)*
+                }
+            }
+        }
+    }
+}
+
+fn picture_impl(api: &Api, t: &Type) -> TokenStream {
+    let Some(action) = api.actions.iter().find(|a| {
+        a.response.ty.as_deref() == Some(t.name.as_str()) && a.response.picture.is_some()
+    }) else {
+        return quote!();
+    };
+    let Some(p) = &action.response.picture else {
+        return quote!();
+    };
+    let name = ident(&t.name);
+    let content: Vec<Ident> = p.content.iter().map(|s| ident(s)).collect();
+    let declared: Vec<Ident> = p.declared_type.iter().map(|s| ident(s)).collect();
+    let declared_expr = if p.declared_optional {
+        quote!(self.#(#declared).*.as_deref())
+    } else {
+        quote!(Some(self.#(#declared).*.as_str()))
+    };
+    quote! {
+        impl #name {
+            /// The decoded picture and its image type. The type is sniffed from the bytes;
+            /// the declared type is kept for reference and only used when the bytes are of
+            /// no known format.
+            pub fn picture(&self) -> papi_core::Picture {
+                papi_core::Picture::resolve(self.#(#content).*.as_bytes().to_vec(), #declared_expr)
+            }
+        }
+    }
+}
+
+pub(super) fn response_ty(a: &Action) -> TokenStream {
+    match &a.response.ty {
+        Some(t) => {
+            let t = ident(t);
+            quote!(crate::types::#t)
+        }
+        None => quote!(papi_core::Undecoded),
+    }
+}
