@@ -458,7 +458,29 @@ fn breadth(t: &ParamTy) -> Option<u8> {
     }
 }
 
+/// What changed in one action kept under the same wire name.
 fn action(out: &mut Diff, id: &str, o: &Action, n: &Action) {
+    action_facts(out, id, o, n);
+    action_params(out, id, o, n);
+    action_groups(out, id, o, n);
+    let w = &n.wire;
+    if o.response.path != n.response.path || o.response.ty != n.response.ty {
+        out.push(
+            id,
+            Class::Breaking,
+            format!(
+                "action {w}: answer {}{:?} → {}{:?}",
+                o.response.path.join("/"),
+                o.response.ty,
+                n.response.path.join("/"),
+                n.response.ty
+            ),
+        );
+    }
+}
+
+/// The action's own facts: method, Rust name, endpoint, privacy attribute, input struct.
+fn action_facts(out: &mut Diff, id: &str, o: &Action, n: &Action) {
     let w = &n.wire;
     if o.method != n.method {
         let m = |m: Method| match m {
@@ -526,6 +548,12 @@ fn action(out: &mut Diff, id: &str, o: &Action, n: &Action) {
             ),
         );
     }
+}
+
+/// Parameters removed, changed or added.
+fn action_params(out: &mut Diff, id: &str, o: &Action, n: &Action) {
+    let w = &n.wire;
+    let had_input = o.has_input();
     let op: BTreeMap<&str, &Param> = o.params.iter().map(|p| (p.wire.as_str(), p)).collect();
     let np: BTreeMap<&str, &Param> = n.params.iter().map(|p| (p.wire.as_str(), p)).collect();
     for (wire, p) in &op {
@@ -606,6 +634,11 @@ fn action(out: &mut Diff, id: &str, o: &Action, n: &Action) {
             );
         }
     }
+}
+
+/// At-least-one-of groups added or removed.
+fn action_groups(out: &mut Diff, id: &str, o: &Action, n: &Action) {
+    let w = &n.wire;
     let og: BTreeSet<Vec<String>> = o.groups.iter().map(|g| sorted(g)).collect();
     let ng: BTreeSet<Vec<String>> = n.groups.iter().map(|g| sorted(g)).collect();
     for g in ng.difference(&og) {
@@ -620,19 +653,6 @@ fn action(out: &mut Diff, id: &str, o: &Action, n: &Action) {
             id,
             Class::NeedsReview,
             format!("action {w}: at-least-one-of group {g:?} removed"),
-        );
-    }
-    if o.response.path != n.response.path || o.response.ty != n.response.ty {
-        out.push(
-            id,
-            Class::Breaking,
-            format!(
-                "action {w}: answer {}{:?} → {}{:?}",
-                o.response.path.join("/"),
-                o.response.ty,
-                n.response.path.join("/"),
-                n.response.ty
-            ),
         );
     }
 }

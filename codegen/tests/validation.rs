@@ -489,198 +489,199 @@ fn undocumented_actions_and_left_out_facts_are_checked_for_sources() {
 }
 
 /// Many more rules, one mutation of mini.yaml each: (from, to, message, marker of the line).
+const API_FILE_RULES: &[(&str, &str, &str, &str)] = &[
+    (
+        "api: mini",
+        "api: Mini",
+        "api id `Mini` is not snake_case",
+        "api: Mini",
+    ),
+    (
+        "crate: papi-mini",
+        "crate: mini-crate",
+        "does not follow the naming rule",
+        "crate: mini-crate",
+    ),
+    (
+        "path: /Mini/V1",
+        "path: Mini/V1",
+        "must start with `/`",
+        "path: Mini/V1",
+    ),
+    (
+        "{ url: \"https://api.example/Mini/V1\", source: doc }",
+        "{ url: \"http://api.example/Mini/V1\", source: doc }",
+        "plain HTTP but common.yaml requires HTTPS",
+        "http://api.example",
+    ),
+    (
+        "{ url: \"https://api.example/Mini/V1\", source: doc }",
+        "{ url: \"ftp.example/Mini\", source: doc }",
+        "is not an absolute http(s) URL",
+        "ftp.example",
+    ),
+    (
+        "privacy:\n  family: things",
+        "privacy:\n  unknown: why\n  family: things",
+        "exactly one of `family` and `unknown`",
+        "api: mini",
+    ),
+    (
+        "name: broken, doc",
+        "name: unknown, doc",
+        "reserved for codes the spec does not list",
+        "name: unknown, doc",
+    ),
+    (
+        "name: broken, doc",
+        "name: Broken, doc",
+        "error name `Broken` is not snake_case",
+        "name: Broken",
+    ),
+    (
+        "{ wire: g, name: green",
+        "{ wire: g, name: other",
+        "`other` is reserved",
+        "name: other",
+    ),
+    (
+        "{ wire: g, name: green",
+        "{ wire: g, name: red",
+        "duplicate value name `red`",
+        "wire: g, name: red",
+    ),
+    (
+        "  - name: Thing\n    doc: A thing.",
+        "  - name: Client\n    doc: A thing.",
+        "is reserved by the generated crate",
+        "- name: Client",
+    ),
+    (
+        "  - name: Thing\n    doc: A thing.",
+        "  - name: Self\n    doc: A thing.",
+        "is not UpperCamelCase",
+        "- name: Self",
+    ),
+    (
+        "{ wire: id, attribute: true, type: string",
+        "{ wire: id, attribute: true, type: Thing",
+        "cannot have an element type",
+        "type: Thing, doc: Identifier",
+    ),
+    (
+        "{ wire: id, attribute: true, type: string",
+        "{ wire: id, attribute: true, repeated: true, type: string",
+        "cannot be repeated",
+        "repeated: true",
+    ),
+    (
+        "{ wire: count, optional: true",
+        "{ wire: count, optional: true, repeated: true",
+        "both repeated and optional",
+        "wire: count",
+    ),
+    (
+        "{ wire: count, optional: true",
+        "{ wire: count, consented: true",
+        "has no consent_split",
+        "wire: count",
+    ),
+    (
+        "{ wire: count, optional: true",
+        "{ wire: $text, optional: true",
+        "the text content needs a Rust name",
+        "wire: $text",
+    ),
+    (
+        "{ wire: count, optional: true",
+        "{ wire: count, name: self, optional: true",
+        "field name `self` is not snake_case",
+        "name: self",
+    ),
+    (
+        "method: get\n    effect: read",
+        "method: put\n    effect: read",
+        "unknown method `put`",
+        "method: put",
+    ),
+    (
+        "method: get\n    effect: read",
+        "method: get\n    effect: reads",
+        "unknown effect `reads`",
+        "effect: reads",
+    ),
+    (
+        "name: get_thing",
+        "name: new",
+        "clashes with a Client method",
+        "name: new",
+    ),
+    (
+        "{ wire: label, type: string,",
+        "{ wire: label, name: request, type: string,",
+        "is reserved by the generated method",
+        "name: request",
+    ),
+    (
+        "{ wire: label, type: string,",
+        "{ wire: label, type: file,",
+        "in a `get` action",
+        "type: file",
+    ),
+    (
+        "{ wire: label, type: string,",
+        "{ wire: label, type: string, accepted_formats: [jpeg],",
+        "on non-file parameter",
+        "accepted_formats",
+    ),
+    (
+        "method: get\n    effect: read",
+        "method: multipart_post\n    effect: read",
+        "has no file parameter",
+        "method: multipart_post",
+    ),
+    (
+        "- [color, label]",
+        "- [color]",
+        "needs two or more parameters",
+        "- [color]",
+    ),
+    (
+        "response: { path: [Data], type: Thing }",
+        "response: { path: [], type: Thing }",
+        "empty response path",
+        "path: [], type: Thing",
+    ),
+    (
+        "privacy_attribute: see\n",
+        "privacy_attribute: see\n    privacy_source: rumour\n",
+        "unknown source `rumour`",
+        "privacy_source: rumour",
+    ),
+    (
+        "kind: response",
+        "kind: reply",
+        "unknown sample kind `reply`",
+        "kind: reply",
+    ),
+    (
+        "file: samples/mini/ok.xml",
+        "file: samples/other/ok.xml",
+        "is outside samples/mini/",
+        "samples/other/ok.xml",
+    ),
+    (
+        "file: samples/mini/ok.xml",
+        "file: samples/mini/o-k.xml",
+        "is not made of a-z",
+        "samples/mini/o-k.xml",
+    ),
+];
+
 #[test]
 fn every_rule_of_an_api_file_is_reported_where_it_is_broken() {
-    let cases: &[(&str, &str, &str, &str)] = &[
-        (
-            "api: mini",
-            "api: Mini",
-            "api id `Mini` is not snake_case",
-            "api: Mini",
-        ),
-        (
-            "crate: papi-mini",
-            "crate: mini-crate",
-            "does not follow the naming rule",
-            "crate: mini-crate",
-        ),
-        (
-            "path: /Mini/V1",
-            "path: Mini/V1",
-            "must start with `/`",
-            "path: Mini/V1",
-        ),
-        (
-            "{ url: \"https://api.example/Mini/V1\", source: doc }",
-            "{ url: \"http://api.example/Mini/V1\", source: doc }",
-            "plain HTTP but common.yaml requires HTTPS",
-            "http://api.example",
-        ),
-        (
-            "{ url: \"https://api.example/Mini/V1\", source: doc }",
-            "{ url: \"ftp.example/Mini\", source: doc }",
-            "is not an absolute http(s) URL",
-            "ftp.example",
-        ),
-        (
-            "privacy:\n  family: things",
-            "privacy:\n  unknown: why\n  family: things",
-            "exactly one of `family` and `unknown`",
-            "api: mini",
-        ),
-        (
-            "name: broken, doc",
-            "name: unknown, doc",
-            "reserved for codes the spec does not list",
-            "name: unknown, doc",
-        ),
-        (
-            "name: broken, doc",
-            "name: Broken, doc",
-            "error name `Broken` is not snake_case",
-            "name: Broken",
-        ),
-        (
-            "{ wire: g, name: green",
-            "{ wire: g, name: other",
-            "`other` is reserved",
-            "name: other",
-        ),
-        (
-            "{ wire: g, name: green",
-            "{ wire: g, name: red",
-            "duplicate value name `red`",
-            "wire: g, name: red",
-        ),
-        (
-            "  - name: Thing\n    doc: A thing.",
-            "  - name: Client\n    doc: A thing.",
-            "is reserved by the generated crate",
-            "- name: Client",
-        ),
-        (
-            "  - name: Thing\n    doc: A thing.",
-            "  - name: Self\n    doc: A thing.",
-            "is not UpperCamelCase",
-            "- name: Self",
-        ),
-        (
-            "{ wire: id, attribute: true, type: string",
-            "{ wire: id, attribute: true, type: Thing",
-            "cannot have an element type",
-            "type: Thing, doc: Identifier",
-        ),
-        (
-            "{ wire: id, attribute: true, type: string",
-            "{ wire: id, attribute: true, repeated: true, type: string",
-            "cannot be repeated",
-            "repeated: true",
-        ),
-        (
-            "{ wire: count, optional: true",
-            "{ wire: count, optional: true, repeated: true",
-            "both repeated and optional",
-            "wire: count",
-        ),
-        (
-            "{ wire: count, optional: true",
-            "{ wire: count, consented: true",
-            "has no consent_split",
-            "wire: count",
-        ),
-        (
-            "{ wire: count, optional: true",
-            "{ wire: $text, optional: true",
-            "the text content needs a Rust name",
-            "wire: $text",
-        ),
-        (
-            "{ wire: count, optional: true",
-            "{ wire: count, name: self, optional: true",
-            "field name `self` is not snake_case",
-            "name: self",
-        ),
-        (
-            "method: get\n    effect: read",
-            "method: put\n    effect: read",
-            "unknown method `put`",
-            "method: put",
-        ),
-        (
-            "method: get\n    effect: read",
-            "method: get\n    effect: reads",
-            "unknown effect `reads`",
-            "effect: reads",
-        ),
-        (
-            "name: get_thing",
-            "name: new",
-            "clashes with a Client method",
-            "name: new",
-        ),
-        (
-            "{ wire: label, type: string,",
-            "{ wire: label, name: request, type: string,",
-            "is reserved by the generated method",
-            "name: request",
-        ),
-        (
-            "{ wire: label, type: string,",
-            "{ wire: label, type: file,",
-            "in a `get` action",
-            "type: file",
-        ),
-        (
-            "{ wire: label, type: string,",
-            "{ wire: label, type: string, accepted_formats: [jpeg],",
-            "on non-file parameter",
-            "accepted_formats",
-        ),
-        (
-            "method: get\n    effect: read",
-            "method: multipart_post\n    effect: read",
-            "has no file parameter",
-            "method: multipart_post",
-        ),
-        (
-            "- [color, label]",
-            "- [color]",
-            "needs two or more parameters",
-            "- [color]",
-        ),
-        (
-            "response: { path: [Data], type: Thing }",
-            "response: { path: [], type: Thing }",
-            "empty response path",
-            "path: [], type: Thing",
-        ),
-        (
-            "privacy_attribute: see\n",
-            "privacy_attribute: see\n    privacy_source: rumour\n",
-            "unknown source `rumour`",
-            "privacy_source: rumour",
-        ),
-        (
-            "kind: response",
-            "kind: reply",
-            "unknown sample kind `reply`",
-            "kind: reply",
-        ),
-        (
-            "file: samples/mini/ok.xml",
-            "file: samples/other/ok.xml",
-            "is outside samples/mini/",
-            "samples/other/ok.xml",
-        ),
-        (
-            "file: samples/mini/ok.xml",
-            "file: samples/mini/o-k.xml",
-            "is not made of a-z",
-            "samples/mini/o-k.xml",
-        ),
-    ];
     let mut failures = Vec::new();
-    for (from, to, message, at) in cases {
+    for (from, to, message, at) in API_FILE_RULES {
         let result = std::panic::catch_unwind(|| expect_mini(from, to, message, at));
         if result.is_err() {
             failures.push(message.to_string());
