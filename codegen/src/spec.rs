@@ -1,7 +1,7 @@
 //! The raw spec: the YAML files of `api-spec/` as written by maintainers, with the source
 //! position of every value a validation error may need to point at.
 //!
-//! This is the only module that knows the YAML library (`serde-saphyr`, see DESIGN.md).
+//! This is the only module that knows the YAML library (`serde-saphyr`; ARCHITECTURE.md says why).
 
 use std::path::{Path, PathBuf};
 

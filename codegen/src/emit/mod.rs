@@ -73,7 +73,7 @@ pub fn emit_api(common: &Common, api: &Api) -> Result<Vec<GeneratedFile>, Codege
         },
         GeneratedFile {
             path: PathBuf::from(format!("{dir}/README.md")),
-            contents: crate_files::emit_readme(api),
+            contents: crate_files::emit_readme(common, api),
         },
         render(
             &format!("{dir}/src/lib.rs"),

@@ -301,6 +301,7 @@ pub(crate) fn escape(s: &str) -> String {
 /// A whole HTML page with a title and a body (already escaped).
 pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<h1>{}</h1>\n{body}\n</body>\n</html>\n",
         escape(title),
         escape(title)
@@ -323,6 +324,7 @@ pub(crate) fn consent_page(id: &str, key: &ConsentKey, return_url: Option<&str>)
     let return_field = return_url
         .map(|r| {
             format!(
+                // tidy: not the API's wire format: HTML of the sandbox's own pages
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
                 escape(CONSENT_URL.return_url),
                 escape(r)
@@ -330,6 +332,7 @@ pub(crate) fn consent_page(id: &str, key: &ConsentKey, return_url: Option<&str>)
         })
         .unwrap_or_default();
     let body = format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
         "<p>Sandbox user <strong>{user}</strong>: the service <strong>{service}</strong> asks to access {what}.</p>\n\
          <form method=\"post\" action=\"{action}\">\n\
          <input type=\"hidden\" name=\"{id_field}\" value=\"{id}\">\n\

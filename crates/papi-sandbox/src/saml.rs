@@ -690,6 +690,7 @@ fn login_page(
     logins.dedup();
     let users = logins
         .iter()
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
         .map(|l| format!("<code>{}</code>", escape(l)))
         .collect::<Vec<_>>()
         .join(", ");
@@ -697,6 +698,7 @@ fn login_page(
         .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(e)))
         .unwrap_or_default();
     let body = format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
         "<p>The service <strong>{issuer}</strong> asks you to sign in; your sign-in will be \
          sent to <strong>{acs}</strong>.</p>\n\
          <p>This is the papi sandbox's test identity provider. Test users: {users} (passwords \
@@ -726,6 +728,7 @@ pub(crate) fn auto_post_page(acs_url: &Url, fields: &[(&'static str, String)]) -
         .iter()
         .map(|(name, value)| {
             format!(
+                // tidy: not the API's wire format: HTML of the sandbox's own pages
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
                 escape(name),
                 escape(value)
@@ -733,6 +736,7 @@ pub(crate) fn auto_post_page(acs_url: &Url, fields: &[(&'static str, String)]) -
         })
         .collect();
     let body = format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
         "<noscript><p>JavaScript is off: press the button to go back to the service.</p></noscript>\n\
          <form id=\"saml-answer\" method=\"post\" action=\"{action}\">\n\
          {inputs}\

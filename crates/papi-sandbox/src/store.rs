@@ -41,7 +41,7 @@ CREATE TABLE contacts (
     seq      INTEGER PRIMARY KEY,     -- insertion order
     login    TEXT NOT NULL,
     id       TEXT NOT NULL,
-    document TEXT NOT NULL,           -- the contact as the sandbox's getcontact answer
+    document TEXT NOT NULL,           -- the contact as the sandbox answers it (XML)
     hidden   TEXT NOT NULL,           -- added fields the answer has no place for (form-urlencoded)
     UNIQUE (login, id)
 );
