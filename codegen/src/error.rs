@@ -3,7 +3,14 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::spec::Pos;
+/// A position in a spec file (1-based line and column; 0 when unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+}
 
 /// One problem found in the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]

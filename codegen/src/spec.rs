@@ -8,16 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 pub use serde_saphyr::Spanned;
 
+pub use crate::error::Pos;
 use crate::error::{SpecError, SpecErrors};
-
-/// A position in a spec file (1-based line and column; 0 when unknown).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
-    /// 1-based line.
-    pub line: u64,
-    /// 1-based column.
-    pub column: u64,
-}
 
 /// The position of a spanned value.
 pub fn pos<T>(s: &Spanned<T>) -> Pos {

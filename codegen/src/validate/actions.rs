@@ -9,27 +9,9 @@ use std::path::Path;
 use heck::ToSnakeCase;
 
 use super::names::is_snake;
-use super::{answers, endpoints, groups, params, ApiScope, Ctx};
-use crate::ir::{Action, Effect, Enum, Family, Method, Type};
+use super::{answers, endpoints, groups, params, ActionScope, Ctx};
+use crate::ir::{Action, Effect, Method};
 use crate::spec::{pos, RawAction};
-
-/// What the actions of an API may refer to.
-pub(super) struct ActionScope<'a> {
-    pub(super) api: &'a ApiScope<'a>,
-    /// The API's enums, lowered.
-    pub(super) enums: &'a [Enum],
-    /// The API's types, lowered.
-    pub(super) types: &'a [Type],
-    /// The API's privacy family, or why it is unknown.
-    pub(super) privacy: &'a Result<Family, String>,
-}
-
-impl ActionScope<'_> {
-    /// Whether `name` is an enum of the API.
-    pub(super) fn is_enum(&self, name: &str) -> bool {
-        self.enums.iter().any(|e| e.name == name)
-    }
-}
 
 /// The wire and Rust names of the actions so far.
 #[derive(Default)]

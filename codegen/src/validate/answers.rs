@@ -2,9 +2,8 @@
 //! envelope, or the reason its shape is unknown; a picture in it is a path of fields to a
 //! base64 content and to the string of its declared type.
 
-use super::actions::ActionScope;
 use super::names::XML_NAME_FIX;
-use super::Ctx;
+use super::{ActionScope, Ctx};
 use crate::ir::{Field, FieldTy, PictureAccess, Response, Type};
 use crate::spec::{pos, RawAction, RawPicture};
 

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
-use super::common::Sources;
 use super::names::is_snake;
+use super::sources::Sources;
 use super::Ctx;
 use crate::ir::ErrorCode;
 use crate::spec::{pos, RawErrorCode, Spanned};

@@ -1,75 +1,14 @@
-//! The facts of `common.yaml` every API file relies on: its sources (and the check that a
-//! source id is declared), the transport, the general error codes and the privacy families.
+//! The facts of `common.yaml` every API file relies on: the transport, the general error
+//! codes and the privacy families; and the `Common` IR assembled from them.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::codes::{self, GENERAL_ROLES};
+use super::sources::Sources;
 use super::Ctx;
-use crate::ir::{
-    Common, ConsentUrl, ErrorCode, Family, GeneralEnvelope, Sample, Source, SourceKind,
-};
-use crate::spec::{pos, Pos, RawCommon, Spanned};
-
-/// The source ids declared under `sources:`.
-pub(super) struct Sources(BTreeSet<String>);
-
-impl Sources {
-    /// An error unless `s` names a declared source.
-    pub(super) fn check(&self, cx: &mut Ctx, file: &Path, s: &Spanned<String>) {
-        if !self.0.contains(&s.value) {
-            cx.err(
-                file,
-                pos(s),
-                format!("unknown source `{}`", s.value),
-                format!(
-                    "use one of the ids under `sources:` in common.yaml ({})",
-                    self.0.iter().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            );
-        }
-    }
-}
-
-/// The sources: known kinds, unique ids.
-pub(super) fn sources(cx: &mut Ctx, cf: &Path, c: &RawCommon) -> (Sources, Vec<Source>) {
-    let mut sources = BTreeSet::new();
-    let mut sources_ir = Vec::new();
-    for s in &c.sources {
-        let kind = match s.kind.value.as_str() {
-            "document" => Some(SourceKind::Document),
-            "reference" => Some(SourceKind::Reference),
-            "third_party" => Some(SourceKind::ThirdParty),
-            "inferred" => Some(SourceKind::Inferred),
-            other => {
-                cx.err(
-                    cf,
-                    pos(&s.kind),
-                    format!("unknown source kind `{other}`"),
-                    "use `document`, `reference`, `third_party` or `inferred`",
-                );
-                None
-            }
-        };
-        if let Some(kind) = kind {
-            sources_ir.push(Source {
-                id: s.id.value.clone(),
-                kind,
-                location: s.location.clone(),
-                doc: s.doc.trim().to_string(),
-            });
-        }
-        if !sources.insert(s.id.value.clone()) {
-            cx.err(
-                cf,
-                pos(&s.id),
-                format!("duplicate source id `{}`", s.id.value),
-                "give each source a unique id",
-            );
-        }
-    }
-    (Sources(sources), sources_ir)
-}
+use crate::ir::{Common, ConsentUrl, ErrorCode, Family, GeneralEnvelope, Sample, Source};
+use crate::spec::{pos, Pos, RawCommon};
 
 /// The transport's credentials and the consent URL: sourced, and a scheme the runtime speaks.
 pub(super) fn transport(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommon) {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 use super::names::is_snake;
-use super::types::Namespace;
+use super::namespace::Namespace;
 use super::{ApiScope, Ctx};
 use crate::ir::{Enum, EnumValue};
 use crate::spec::{pos, RawEnum};

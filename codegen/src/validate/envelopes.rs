@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::common::Sources;
 use super::names::XML_NAME_FIX;
+use super::sources::Sources;
 use super::Ctx;
 use crate::ir::Envelope;
 use crate::spec::{pos, RawCommon, RawEnvelope};

@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use super::actions::ActionScope;
-use super::params::Checked;
-use super::Ctx;
+use super::{ActionScope, Checked, Ctx};
 use crate::ir::ParamTy;
 use crate::spec::{pos, RawAction, RawPairs};
 

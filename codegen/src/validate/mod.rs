@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::error::{SpecError, SpecErrors};
-use crate::ir::{Api, Envelope, ErrorCode, Family, Suite};
-use crate::spec::{Loaded, Pos, RawApi, RawCommon, Spanned};
+use crate::ir::{Api, Enum, Envelope, ErrorCode, Family, ParamTy, Suite, Type};
+use crate::spec::{Loaded, Pos, RawApi, RawCommon, RawParam, Spanned};
 
 mod actions;
 mod answers;
@@ -23,10 +23,12 @@ mod fields;
 mod groups;
 mod identity;
 mod names;
+mod namespace;
 mod notes;
 mod params;
 mod references;
 mod samples;
+mod sources;
 mod sso;
 mod types;
 
@@ -71,7 +73,7 @@ impl Ctx {
 
 /// What the passes over an API file take from `common.yaml`, lowered.
 struct CommonFacts<'a> {
-    sources: common::Sources,
+    sources: sources::Sources,
     https_required: bool,
     families: Vec<Family>,
     envelopes: BTreeMap<String, Envelope>,
@@ -101,6 +103,34 @@ impl ApiScope<'_> {
     }
 }
 
+/// What the actions of an API may refer to.
+struct ActionScope<'a> {
+    api: &'a ApiScope<'a>,
+    /// The API's enums, lowered.
+    enums: &'a [Enum],
+    /// The API's types, lowered.
+    types: &'a [Type],
+    /// The API's privacy family, or why it is unknown.
+    privacy: &'a Result<Family, String>,
+}
+
+impl ActionScope<'_> {
+    /// Whether `name` is an enum of the API.
+    fn is_enum(&self, name: &str) -> bool {
+        self.enums.iter().any(|e| e.name == name)
+    }
+}
+
+/// A parameter checked on its own, before what it says of the others.
+struct Checked<'a> {
+    raw: &'a RawParam,
+    rust: String,
+    /// `None` when the type is unknown.
+    ty: Option<ParamTy>,
+    /// `ImageType` variants of the accepted formats.
+    formats: Vec<String>,
+}
+
 /// Validate and lower. `sample_files` lists the `.xml` files found under `samples/<dir>/`
 /// (relative to the spec dir), so that a sample on disk that no spec lists is an error.
 pub fn lower(
@@ -112,7 +142,7 @@ pub fn lower(
     let mut cx = Ctx::default();
     let (c, cf) = (&common.value, common.file.as_path());
 
-    let (sources, sources_ir) = common::sources(&mut cx, cf, c);
+    let (sources, sources_ir) = sources::lower(&mut cx, cf, c);
     common::transport(&mut cx, &sources, cf, c);
     let general_errors = common::general_errors(&mut cx, &sources, cf, c);
     let families = common::families(&mut cx, &sources, cf, c);
@@ -192,7 +222,7 @@ fn lower_api(cx: &mut Ctx, scope: &ApiScope, listed_samples: &mut BTreeSet<Strin
     let types::Declared { enums, types } = types::lower(cx, scope);
     let actions = actions::lower(
         cx,
-        &actions::ActionScope {
+        &ActionScope {
             api: scope,
             enums: &enums,
             types: &types,

@@ -8,9 +8,8 @@ use std::path::Path;
 
 use heck::ToSnakeCase;
 
-use super::actions::ActionScope;
 use super::names::is_snake;
-use super::{groups, Ctx};
+use super::{groups, ActionScope, Checked, Ctx};
 use crate::ir::{Method, Param, ParamTy};
 use crate::spec::{pos, RawAction, RawParam};
 
@@ -26,16 +25,6 @@ pub const IMAGE_FORMATS: &[(&str, &str)] = &[
 
 /// Rust names the generated method takes already.
 const RESERVED: [&str; 3] = ["token", "input", "request"];
-
-/// A parameter checked on its own, before what it says of the others.
-pub(super) struct Checked<'a> {
-    pub(super) raw: &'a RawParam,
-    rust: String,
-    /// `None` when the type is unknown.
-    pub(super) ty: Option<ParamTy>,
-    /// `ImageType` variants of the accepted formats.
-    formats: Vec<String>,
-}
 
 /// The wire and Rust names of the action's parameters so far.
 #[derive(Default)]

@@ -2,15 +2,13 @@
 //! once, no clash with the helpers a consent split generates), their fields are lowered, and
 //! no type contains itself without a list in between.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::collections::BTreeSet;
 
-use heck::ToUpperCamelCase;
-
-use super::names::{is_camel, RESERVED_TYPES, XML_NAME_FIX};
+use super::names::XML_NAME_FIX;
+use super::namespace::Namespace;
 use super::{enums, fields, ApiScope, Ctx};
 use crate::ir::{ConsentSplit, Enum, FieldTy, Type};
-use crate::spec::{pos, Pos, RawType, Spanned};
+use crate::spec::{pos, RawType};
 
 /// The enums and types an API declares, lowered.
 pub(super) struct Declared {
@@ -18,58 +16,10 @@ pub(super) struct Declared {
     pub(super) types: Vec<Type>,
 }
 
-/// The names of enums and types declared so far, with where.
-pub(super) struct Namespace<'a> {
-    file: &'a Path,
-    names: BTreeMap<String, Pos>,
-}
-
-impl Namespace<'_> {
-    /// Declares the name of an enum or type (`what`).
-    pub(super) fn declare(&mut self, cx: &mut Ctx, name: &Spanned<String>, what: &str) {
-        let f = self.file;
-        if !is_camel(&name.value) {
-            cx.err(
-                f,
-                pos(name),
-                format!("{what} name `{}` is not UpperCamelCase", name.value),
-                format!("write it as `{}`", name.value.to_upper_camel_case()),
-            );
-        }
-        if RESERVED_TYPES.contains(&name.value.as_str()) {
-            cx.err(
-                f,
-                pos(name),
-                format!(
-                    "{what} name `{}` is reserved by the generated crate",
-                    name.value
-                ),
-                "choose another name",
-            );
-        }
-        if let Some(first) = self.names.get(&name.value) {
-            cx.err(
-                f,
-                pos(name),
-                format!(
-                    "duplicate type `{}` (first declared at line {})",
-                    name.value, first.line
-                ),
-                "enums and types share one namespace; rename one",
-            );
-        } else {
-            self.names.insert(name.value.clone(), pos(name));
-        }
-    }
-}
-
 /// The enums, then the types, of an API.
 pub(super) fn lower(cx: &mut Ctx, scope: &ApiScope) -> Declared {
     let a = scope.api;
-    let mut namespace = Namespace {
-        file: scope.file,
-        names: BTreeMap::new(),
-    };
+    let mut namespace = Namespace::new(scope.file);
     let mut enums = Vec::new();
     for e in &a.enums {
         enums.push(enums::lower(cx, scope, &mut namespace, e));
@@ -92,7 +42,7 @@ fn consent_helpers(cx: &mut Ctx, scope: &ApiScope, namespace: &Namespace) {
         if t.consent_split.is_some() {
             for suffix in ["Wire", "Granted", "Protected"] {
                 let helper = format!("{}{suffix}", t.name.value);
-                if namespace.names.contains_key(&helper) {
+                if namespace.contains(&helper) {
                     cx.err(
                         scope.file,
                         pos(&t.name),
