@@ -31,15 +31,59 @@ const HOSTILE: &[&str] = &[
     "<?xml version=\"1.0\"?>",
 ];
 
+/// The text of [`HOSTILE`] with every markup character.
+const MARKUP: &str = "a<b&c>d\"e'f";
+
 const CMD: &[&str] = &["command-list", "command"];
 const CONTACT: &[&str] = &["command-list", "command", "data-list", "data"];
 const PICTURE: &[&str] = &["command-list", "command", "data-list"];
 const MESSAGES: &[&str] = &["Data"];
 const RICH_PROFILE: &[&str] = &["Data"];
 
+std::thread_local! {
+    /// The documents written so far by the running test (each test runs on its own thread).
+    static WRITTEN: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One document per line, exactly: a backslash, a control character and any whitespace but
+/// the space are written as Rust escapes (`\\`, `\u{a}`), so that no line ending, trailing
+/// blank or invisible character is left to the snapshot file's own handling.
+fn one_line(document: &str) -> String {
+    let mut line = String::with_capacity(document.len());
+    for ch in document.chars() {
+        if ch == '\\' {
+            line.push_str("\\\\");
+        } else if ch.is_control() || (ch.is_whitespace() && ch != ' ') || ch == '\u{feff}' {
+            line.extend(ch.escape_unicode());
+        } else {
+            line.push(ch);
+        }
+    }
+    line
+}
+
+/// Pins every document the running test wrote, in order, as the snapshot `name`.
+fn pin(name: &str) {
+    let lines = WRITTEN.with(|w| std::mem::take(&mut *w.borrow_mut()));
+    let text: Vec<String> = lines.iter().map(|d| one_line(d)).collect();
+    insta::assert_snapshot!(name, text.join("\n"));
+}
+
 /// Encodes `value` with the generated encoder and with the serde reference; both must succeed
-/// with the same bytes. Returns the document.
+/// with the same bytes. Returns the document, which is also kept for the test's snapshot.
 fn same<T: serde::Serialize + std::fmt::Debug>(
+    api: &ApiDescriptor,
+    path: &[&str],
+    encode: fn(&T) -> Result<String, EncodeError>,
+    value: &T,
+) -> String {
+    let generated = same_unpinned(api, path, encode, value);
+    WRITTEN.with(|w| w.borrow_mut().push(generated.clone()));
+    generated
+}
+
+/// [`same`], without keeping the document for the snapshot.
+fn same_unpinned<T: serde::Serialize + std::fmt::Debug>(
     api: &ApiDescriptor,
     path: &[&str],
     encode: fn(&T) -> Result<String, EncodeError>,
@@ -113,6 +157,7 @@ fn the_paths_are_those_of_the_decoders() {
         papi_rich_profile::decode::get_personal_rich_profile(200, xml.as_bytes()).unwrap(),
         profile
     );
+    pin("paths");
 }
 
 /// Every sample file of an API directory, with its bytes.
@@ -214,6 +259,7 @@ fn every_documented_sample_that_decodes_encodes_the_same() {
             "{expected} was not compared; compared: {compared:#?}"
         );
     }
+    pin("samples");
 }
 
 fn full_contact(h: &str) -> c::Contact {
@@ -366,6 +412,7 @@ fn contacts_answers_with_hostile_text_encode_the_same() {
         contacts(CMD, papi_contacts::encode::add_picture, &ack);
         contacts(PICTURE, papi_contacts::encode::get_picture, &picture(h));
     }
+    pin("contacts_hostile");
 }
 
 #[test]
@@ -414,6 +461,7 @@ fn contacts_answers_with_nothing_in_them_encode_the_same() {
         type_image: None,
     };
     contacts(PICTURE, papi_contacts::encode::get_picture, &empty_picture);
+    pin("contacts_empty");
 }
 
 #[test]
@@ -452,6 +500,7 @@ fn dates_and_every_known_enum_value_encode_the_same() {
     }
     contact.devices = Some(c::DeviceList { devices });
     contacts(CONTACT, papi_contacts::encode::get_contact, &contact);
+    pin("dates_and_enums");
 }
 
 /// Which of the consented fields are granted, protected or not returned: field `i` of `n`.
@@ -510,20 +559,39 @@ fn messages(state: impl Fn(usize) -> Consented<()>, h: &str) -> m::PersonalMessa
 #[test]
 fn messages_answers_encode_the_same() {
     // Every combination of granted / protected / not returned for the four consented fields.
-    for combination in 0..81usize {
-        let state = |i: usize| match combination / 3usize.pow(i as u32) % 3 {
+    let combination = |c: usize| {
+        move |i: usize| match c / 3usize.pow(i as u32) % 3 {
             0 => Consented::Granted(()),
             1 => Consented::Protected,
             _ => Consented::NotReturned,
-        };
+        }
+    };
+    for c in 0..81usize {
         for h in HOSTILE {
-            same(
+            same_unpinned(
                 &papi_messages::API,
                 MESSAGES,
                 papi_messages::encode::get_personal_messages,
-                &messages(state, h),
+                &messages(combination(c), h),
             );
         }
+    }
+    // Pinned: every combination with every markup character, and every text all granted.
+    for c in 0..81usize {
+        same(
+            &papi_messages::API,
+            MESSAGES,
+            papi_messages::encode::get_personal_messages,
+            &messages(combination(c), MARKUP),
+        );
+    }
+    for h in HOSTILE {
+        same(
+            &papi_messages::API,
+            MESSAGES,
+            papi_messages::encode::get_personal_messages,
+            &messages(combination(0), h),
+        );
     }
     let mut empty_list = messages(|_| Consented::Granted(()), "");
     empty_list.emails_last_n_detailed = Consented::Granted(m::EmailsLastNDetailed {
@@ -543,6 +611,7 @@ fn messages_answers_encode_the_same() {
         papi_messages::encode::get_personal_messages,
         &empty_list,
     );
+    pin("messages");
 }
 
 fn rich_profile(state: impl Fn(usize) -> Consented<()>, h: &str) -> r::RichProfile {
@@ -595,7 +664,7 @@ fn rich_profile_answers_encode_the_same() {
     let all = |state: Consented<()>| move |_: usize| state.clone();
     for h in HOSTILE {
         for seed in 0..3 {
-            same(
+            same_unpinned(
                 &papi_rich_profile::API,
                 RICH_PROFILE,
                 papi_rich_profile::encode::get_personal_rich_profile,
@@ -607,13 +676,38 @@ fn rich_profile_answers_encode_the_same() {
             Consented::Protected,
             Consented::NotReturned,
         ] {
-            same(
+            same_unpinned(
                 &papi_rich_profile::API,
                 RICH_PROFILE,
                 papi_rich_profile::encode::get_personal_rich_profile,
                 &rich_profile(all(state), h),
             );
         }
+    }
+    // Pinned: every text all granted; every markup character in each mix and each state.
+    for h in HOSTILE {
+        same(
+            &papi_rich_profile::API,
+            RICH_PROFILE,
+            papi_rich_profile::encode::get_personal_rich_profile,
+            &rich_profile(all(Consented::Granted(())), h),
+        );
+    }
+    for seed in 0..3 {
+        same(
+            &papi_rich_profile::API,
+            RICH_PROFILE,
+            papi_rich_profile::encode::get_personal_rich_profile,
+            &rich_profile(|i| granted_or_protected(i, seed), MARKUP),
+        );
+    }
+    for state in [Consented::Protected, Consented::NotReturned] {
+        same(
+            &papi_rich_profile::API,
+            RICH_PROFILE,
+            papi_rich_profile::encode::get_personal_rich_profile,
+            &rich_profile(all(state), MARKUP),
+        );
     }
     // An address with nothing in it.
     let mut profile = rich_profile(all(Consented::NotReturned), "");
@@ -631,6 +725,7 @@ fn rich_profile_answers_encode_the_same() {
         papi_rich_profile::encode::get_personal_rich_profile,
         &profile,
     );
+    pin("rich_profile");
 }
 
 #[test]
