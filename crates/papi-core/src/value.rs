@@ -9,7 +9,13 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny};
 
 /// A field of `UserAuthorizedData` / `UserProtectedData`: either the user granted it and
 /// its value came back, or it is protected (consent needed), or the answer said nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+///
+/// With serde (e.g. JSON) it is an object tagged by `status`: `{"status": "granted",
+/// "value": …}`, `{"status": "protected"}` or `{"status": "not_returned"}`. The generated
+/// answer structs leave a field that is not returned out, and read an absent one as
+/// [`Consented::NotReturned`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "status", content = "value", rename_all = "snake_case")]
 pub enum Consented<T> {
     /// Granted: the value.
     Granted(T),
@@ -50,6 +56,11 @@ impl<T> Consented<T> {
     /// Whether the field is protected (consent needed).
     pub fn is_protected(&self) -> bool {
         matches!(self, Consented::Protected)
+    }
+
+    /// Whether the answer said nothing of the field.
+    pub fn is_not_returned(&self) -> bool {
+        matches!(self, Consented::NotReturned)
     }
 }
 
@@ -102,6 +113,12 @@ impl Base64Binary {
 impl fmt::Debug for Base64Binary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Base64Binary({} bytes)", self.0.len())
+    }
+}
+
+impl From<Vec<u8>> for Base64Binary {
+    fn from(bytes: Vec<u8>) -> Self {
+        Base64Binary(bytes)
     }
 }
 
