@@ -35,11 +35,7 @@ pub fn find_contact_list(body: &[u8]) -> Result<FindContactListResult> {
     let found = command_answer(
         body,
         |cmd| {
-            let mut out = FindContactListResult {
-                request: None,
-                action: None,
-                contacts: None,
-            };
+            let mut out = FindContactListResult::default();
             for a in cmd.attributes() {
                 let a = a.map_err(|e| e.to_string())?;
                 match a.key.as_ref() {
@@ -83,13 +79,7 @@ pub fn get_picture(body: &[u8]) -> Result<PictureData> {
 }
 
 fn contact_list<'a>(p: &mut Pull<'a>, start: &BytesStart<'a>, empty: bool) -> Result<ContactList> {
-    let mut list = ContactList {
-        total_data: None,
-        nbpage: None,
-        page: None,
-        nbentries: None,
-        entries: Vec::new(),
-    };
+    let mut list = ContactList::default();
     for a in start.attributes() {
         let a = a.map_err(|e| e.to_string())?;
         let slot = match a.key.as_ref() {
@@ -169,13 +159,14 @@ fn contact_summary<'a>(
             }
         }
     }
-    Ok(ContactSummary {
-        view,
-        id: id.ok_or("missing required `data/@id`")?,
-        kind,
-        firstname,
-        lastname,
-    })
+    // Outside their crate the generated structs are built from `Default`, field by field.
+    let mut summary = ContactSummary::default();
+    summary.view = view;
+    summary.id = id.ok_or("missing required `data/@id`")?;
+    summary.kind = kind;
+    summary.firstname = firstname;
+    summary.lastname = lastname;
+    Ok(summary)
 }
 
 fn picture_data(p: &mut Pull<'_>, empty: bool) -> Result<PictureData> {
@@ -203,22 +194,14 @@ fn picture_data(p: &mut Pull<'_>, empty: bool) -> Result<PictureData> {
             }
         }
     }
-    Ok(PictureData {
-        file: file.ok_or("missing required `data-list/filename`")?,
-        type_image,
-    })
+    let mut picture = PictureData::default();
+    picture.file = file.ok_or("missing required `data-list/filename`")?;
+    picture.type_image = type_image;
+    Ok(picture)
 }
 
 fn media_file(start: &BytesStart<'_>) -> Result<MediaFile> {
-    let mut f = MediaFile {
-        content: Base64Binary(Vec::new()),
-        display: None,
-        id: None,
-        info_type: None,
-        order: None,
-        subtype: None,
-        kind: None,
-    };
+    let mut f = MediaFile::default();
     let mut content = false;
     for a in start.attributes() {
         let a = a.map_err(|e| e.to_string())?;

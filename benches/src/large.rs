@@ -3,32 +3,32 @@
 use papi_contacts::types::{
     ContactList, ContactSummary, FindContactListResult, MediaFile, PictureData,
 };
-use papi_core::Base64Binary;
 
 /// The value of a findcontactlist answer with `n` contacts.
 pub fn contact_list_value(n: usize) -> FindContactListResult {
     let entries = (0..n)
-        .map(|i| ContactSummary {
-            view: Some("shallow".into()),
-            id: i.to_string(),
-            kind: Some("contact".into()),
-            firstname: Some("Ann".into()),
-            // `&` is sent as `&amp;`: every entry has a reference to resolve.
-            lastname: Some(format!("Lee & {i}")),
+        .map(|i| {
+            ContactSummary::default()
+                .with_view("shallow")
+                .with_id(i.to_string())
+                .with_kind("contact")
+                .with_firstname("Ann")
+                // `&` is sent as `&amp;`: every entry has a reference to resolve.
+                .with_lastname(format!("Lee & {i}"))
         })
         .collect::<Vec<_>>();
     let n = i64::try_from(n).unwrap_or(i64::MAX);
-    FindContactListResult {
-        request: Some("g10".into()),
-        action: Some("ctcfindcontactlist".into()),
-        contacts: Some(ContactList {
-            total_data: Some(n),
-            nbpage: Some(1),
-            page: Some(1),
-            nbentries: Some(n),
-            entries,
-        }),
-    }
+    FindContactListResult::default()
+        .with_request("g10")
+        .with_action("ctcfindcontactlist")
+        .with_contacts(
+            ContactList::default()
+                .with_total_data(n)
+                .with_nbpage(1)
+                .with_page(1)
+                .with_nbentries(n)
+                .with_entries(entries),
+        )
 }
 
 /// A findcontactlist answer with `n` contacts, as a server sends it.
@@ -55,18 +55,18 @@ pub fn image(len: usize) -> Vec<u8> {
 
 /// The value of a getpicture answer carrying `len` bytes of image.
 pub fn picture_value(len: usize) -> PictureData {
-    PictureData {
-        file: MediaFile {
-            content: Base64Binary(image(len)),
-            display: Some(false),
-            id: Some("1429530340".into()),
-            info_type: Some("perso".into()),
-            order: Some(1),
-            subtype: Some("picture".into()),
-            kind: Some("media".into()),
-        },
-        type_image: Some("jpeg".into()),
-    }
+    PictureData::default()
+        .with_file(
+            MediaFile::default()
+                .with_content(image(len))
+                .with_display(false)
+                .with_id("1429530340")
+                .with_info_type("perso")
+                .with_order(1)
+                .with_subtype("picture")
+                .with_kind("media"),
+        )
+        .with_type_image("jpeg")
 }
 
 /// A getpicture answer carrying `len` bytes of image, as a server sends it.

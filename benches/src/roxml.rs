@@ -21,23 +21,27 @@ pub fn find_contact_list(body: &[u8]) -> Result<FindContactListResult> {
     let command = command(&doc)?;
     let contacts = match first_child(command, "data-list")? {
         None => None,
-        Some(list) => Some(ContactList {
-            total_data: empty_as_none(list.attribute("total-data"))?,
-            nbpage: empty_as_none(list.attribute("nbpage"))?,
-            page: empty_as_none(list.attribute("page"))?,
-            nbentries: empty_as_none(list.attribute("nbentries"))?,
-            entries: list
+        Some(list) => {
+            // Outside their crate the generated structs are built from `Default`, field by
+            // field.
+            let mut contacts = ContactList::default();
+            contacts.total_data = empty_as_none(list.attribute("total-data"))?;
+            contacts.nbpage = empty_as_none(list.attribute("nbpage"))?;
+            contacts.page = empty_as_none(list.attribute("page"))?;
+            contacts.nbentries = empty_as_none(list.attribute("nbentries"))?;
+            contacts.entries = list
                 .children()
                 .filter(|n| n.has_tag_name("data"))
                 .map(contact_summary)
-                .collect::<Result<Vec<_>>>()?,
-        }),
+                .collect::<Result<Vec<_>>>()?;
+            Some(contacts)
+        }
     };
-    Ok(FindContactListResult {
-        request: command.attribute("request").map(str::to_owned),
-        action: command.attribute("action").map(str::to_owned),
-        contacts,
-    })
+    let mut out = FindContactListResult::default();
+    out.request = command.attribute("request").map(str::to_owned);
+    out.action = command.attribute("action").map(str::to_owned);
+    out.contacts = contacts;
+    Ok(out)
 }
 
 /// Decodes a getpicture answer, decoding the base64.
@@ -51,32 +55,32 @@ pub fn get_picture(body: &[u8]) -> Result<PictureData> {
     let content = file
         .attribute("content")
         .ok_or("missing required `filename/@content`")?;
-    Ok(PictureData {
-        file: MediaFile {
-            content: Base64Binary::decode(content)
-                .map_err(|e| format!("filename/@content: invalid base64: {e}"))?,
-            display: empty_as_none(file.attribute("display"))?,
-            id: file.attribute("id").map(str::to_owned),
-            info_type: file.attribute("info-type").map(str::to_owned),
-            order: empty_as_none(file.attribute("order"))?,
-            subtype: file.attribute("subtype").map(str::to_owned),
-            kind: file.attribute("type").map(str::to_owned),
-        },
-        type_image: first_child(list, "typeImage")?.map(text_of),
-    })
+    let mut media = MediaFile::default();
+    media.content = Base64Binary::decode(content)
+        .map_err(|e| format!("filename/@content: invalid base64: {e}"))?;
+    media.display = empty_as_none(file.attribute("display"))?;
+    media.id = file.attribute("id").map(str::to_owned);
+    media.info_type = file.attribute("info-type").map(str::to_owned);
+    media.order = empty_as_none(file.attribute("order"))?;
+    media.subtype = file.attribute("subtype").map(str::to_owned);
+    media.kind = file.attribute("type").map(str::to_owned);
+    let mut picture = PictureData::default();
+    picture.file = media;
+    picture.type_image = first_child(list, "typeImage")?.map(text_of);
+    Ok(picture)
 }
 
 fn contact_summary(n: Node<'_, '_>) -> Result<ContactSummary> {
-    Ok(ContactSummary {
-        view: n.attribute("view").map(str::to_owned),
-        id: n
-            .attribute("id")
-            .ok_or("missing required `data/@id`")?
-            .to_owned(),
-        kind: n.attribute("type").map(str::to_owned),
-        firstname: first_child(n, "firstname")?.map(text_of),
-        lastname: first_child(n, "lastname")?.map(text_of),
-    })
+    let mut summary = ContactSummary::default();
+    summary.view = n.attribute("view").map(str::to_owned);
+    summary.id = n
+        .attribute("id")
+        .ok_or("missing required `data/@id`")?
+        .to_owned();
+    summary.kind = n.attribute("type").map(str::to_owned);
+    summary.firstname = first_child(n, "firstname")?.map(text_of);
+    summary.lastname = first_child(n, "lastname")?.map(text_of);
+    Ok(summary)
 }
 
 /// The root `xpage`, its first `command-list/command`, whose `result` must be 0 (or,

@@ -5,6 +5,8 @@ use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 
 use papi_core::{ApiCode, Error};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The `api-spec/` directory.
 pub fn spec_dir() -> PathBuf {
@@ -18,12 +20,41 @@ pub fn sample(rel: &str) -> Vec<u8> {
 }
 
 /// Snapshot text of a decode result: `ok` + the value, or `error: <kind>` + what the error
-/// carries (never the raw body, which the sample file already holds).
-pub fn outcome<T: Debug, S: ApiCode>(result: &Result<T, Error<S>>) -> String {
+/// carries (never the raw body, which the sample file already holds). A decoded value must
+/// also pass through JSON unchanged ([`json_round_trip`]).
+pub fn outcome<T, S>(result: &Result<T, Error<S>>) -> String
+where
+    T: Debug + PartialEq + Serialize + DeserializeOwned,
+    S: ApiCode,
+{
+    if let Ok(v) = result {
+        json_round_trip(v);
+    }
+    outcome_text(result)
+}
+
+fn outcome_text<T: Debug, S: ApiCode>(result: &Result<T, Error<S>>) -> String {
     match result {
         Ok(v) => format!("ok\n{v:#?}"),
         Err(e) => error_text(e),
     }
+}
+
+/// Checks that an answer passes through JSON unchanged, as a web service handing it on would
+/// send it: serialized with serde (Rust field names), read back, equal. Returns the JSON.
+pub fn json_round_trip<T>(value: &T) -> String
+where
+    T: Debug + PartialEq + Serialize + DeserializeOwned,
+{
+    let json = serde_json::to_string(value)
+        .unwrap_or_else(|e| panic!("cannot serialize {value:#?} to JSON: {e}"));
+    let back: T = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("cannot read back {json} into {value:#?}: {e}"));
+    assert_eq!(
+        &back, value,
+        "JSON round trip changed the value; JSON:\n{json}"
+    );
+    json
 }
 
 /// Snapshot text of an error.
@@ -54,9 +85,15 @@ pub fn error_text<S: ApiCode>(e: &Error<S>) -> String {
 }
 
 /// Snapshot text of a standalone documented fragment decoded as `T`.
-pub fn fragment_outcome<T: Debug + papi_core::de::FromXml>(root: &str, body: &[u8]) -> String {
+pub fn fragment_outcome<T>(root: &str, body: &[u8]) -> String
+where
+    T: Debug + PartialEq + Serialize + DeserializeOwned + papi_core::de::FromXml,
+{
     match papi_core::decode::fragment::<T>(root, body) {
-        Ok(v) => format!("ok\n{v:#?}"),
+        Ok(v) => {
+            json_round_trip(&v);
+            format!("ok\n{v:#?}")
+        }
         Err(d) => format!("error: decode\n{d}\n{:#?}", d.kind),
     }
 }
@@ -64,7 +101,7 @@ pub fn fragment_outcome<T: Debug + papi_core::de::FromXml>(root: &str, body: &[u
 /// Snapshot text of a general error document (`<error>…`), which any API may answer. It is
 /// decoded as the runtime decodes it for every API, through a descriptor of no API.
 pub fn general_outcome(status: u16, body: &[u8]) -> String {
-    outcome(&papi_core::decode::general::<i64>(status, body))
+    outcome_text(&papi_core::decode::general::<i64>(status, body))
 }
 
 /// The README's examples, compiled as doctests so that they stay true.
@@ -73,11 +110,15 @@ pub struct ReadmeDoctests;
 
 /// Like [`outcome`], and when the value decoded, checks that encoding it and decoding the
 /// encoding gives the same value (the sandbox's answers are encoded this way).
-pub fn outcome_with_round_trip<T: Debug + PartialEq, S: ApiCode>(
+pub fn outcome_with_round_trip<T, S>(
     result: &Result<T, Error<S>>,
     encode: impl Fn(&T) -> Result<String, papi_core::encode::EncodeError>,
     decode: impl Fn(u16, &[u8]) -> Result<T, Error<S>>,
-) -> String {
+) -> String
+where
+    T: Debug + PartialEq + Serialize + DeserializeOwned,
+    S: ApiCode,
+{
     if let Ok(value) = result {
         let xml = encode(value).unwrap_or_else(|e| panic!("cannot encode {value:#?}: {e}"));
         match decode(200, xml.as_bytes()) {

@@ -10,23 +10,85 @@ use super::xml_read::emit_from_xml;
 use super::xml_write::{emit_to_xml, emit_to_xml_split};
 use crate::ir::*;
 
-fn serde_name(f: &Field) -> String {
-    if f.attribute {
-        format!("@{}", f.wire)
-    } else {
-        f.wire.clone()
+/// Serde attributes of a public field, for JSON and any other serde format (answers are
+/// decoded by the generated pull parsers, see [`emit_from_xml`], and written by the generated
+/// writers): Rust names, an absent option left out, and a missing option, list or consented
+/// value read as empty.
+fn serde_attrs(f: &Field) -> TokenStream {
+    if f.consented {
+        return quote!(#[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]);
+    }
+    match card(f) {
+        Card::Optional => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+        Card::Repeated => quote!(#[serde(default)]),
+        Card::Required => quote!(),
     }
 }
 
-/// Serde attributes of a field: serialization only (answers are decoded by the generated
-/// pull parsers, see [`emit_from_xml`]).
-fn serde_attrs(f: &Field, as_option: bool) -> TokenStream {
-    let name = serde_name(f);
-    if as_option {
-        quote!(#[serde(rename = #name, skip_serializing_if = "Option::is_none")])
+/// The `with_*` method setting field `f` of a public struct, documented from the spec.
+fn setter(f: &Field) -> TokenStream {
+    let fname = ident(&f.rust);
+    let with = format_ident!("with_{}", f.rust);
+    let base = field_base_ty(&f.ty);
+    let d = doc(&format!(
+        "Sets [`Self::{}`] and returns the value, for chaining.\n\n{}",
+        f.rust, f.doc
+    ));
+    let (arg, value) = if f.consented {
+        (quote!(value: papi_core::Consented<#base>), quote!(value))
     } else {
-        quote!(#[serde(rename = #name)])
+        match card(f) {
+            Card::Required => (quote!(value: impl Into<#base>), quote!(value.into())),
+            Card::Optional => (quote!(value: impl Into<#base>), quote!(Some(value.into()))),
+            Card::Repeated => (
+                quote!(values: impl IntoIterator<Item = #base>),
+                quote!(values.into_iter().collect()),
+            ),
+        }
+    };
+    quote! {
+        #d
+        pub fn #with(mut self, #arg) -> Self {
+            self.#fname = #value;
+            self
+        }
     }
+}
+
+/// The setters of a public struct, and its `Default` when one field has no empty value to
+/// derive it from (a required enumeration: `Other("")`, which no answer holds).
+fn constructors(name: &Ident, t: &Type) -> (TokenStream, TokenStream) {
+    let setters = t.fields.iter().map(setter);
+    let ctors = quote! {
+        impl #name {
+            #(#setters)*
+        }
+    };
+    let manual = t
+        .fields
+        .iter()
+        .any(|f| !f.consented && card(f) == Card::Required && matches!(f.ty, FieldTy::Enum(_)));
+    if !manual {
+        return (quote!(Default,), ctors);
+    }
+    let inits = t.fields.iter().map(|f| {
+        let fname = ident(&f.rust);
+        match &f.ty {
+            FieldTy::Enum(e) if !f.consented && card(f) == Card::Required => {
+                let e = ident(e);
+                quote!(#fname: #e::Other(String::new()),)
+            }
+            _ => quote!(#fname: Default::default(),),
+        }
+    });
+    let default = quote! {
+        impl Default for #name {
+            fn default() -> Self {
+                Self { #(#inits)* }
+            }
+        }
+    };
+    (quote!(), quote!(#ctors #default))
 }
 
 fn field_doc(f: &Field) -> TokenStream {
@@ -133,9 +195,20 @@ fn emit_enum(e: &Enum) -> TokenStream {
             }
         }
 
+        /// As its wire value, a string.
         impl papi_core::serde::Serialize for #name {
             fn serialize<S: papi_core::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.wire())
+            }
+        }
+
+        /// From its wire value, a string: exactly a documented value gives its variant, any
+        /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+        impl<'de> papi_core::serde::Deserialize<'de> for #name {
+            fn deserialize<D: papi_core::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as papi_core::serde::Deserialize>::deserialize(deserializer)?;
+                let known = Self::from_wire(&value);
+                Ok(if known.wire() == value { known } else { Self::Other(value) })
             }
         }
 
@@ -170,17 +243,34 @@ fn struct_doc_text(t: &Type) -> String {
             text.push_str(&format!(" Note: {n}"));
         }
     }
+    text.push_str(CONSTRUCTION_DOC);
     text
 }
 
-/// The Rust type of a field that is not consented (after its cardinality), and whether it
-/// is an `Option`.
-fn field_ty(f: &Field) -> (TokenStream, bool) {
+/// How every answer struct is built and serialized, in its documentation.
+const CONSTRUCTION_DOC: &str = "
+
+# Building and serializing
+
+The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+[`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+unset holds its empty value: `None`, an empty list or text, zero, `false`,
+[`papi_core::Consented::NotReturned`].
+
+With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+consented value not returned are left out; an absent option, list or consented value reads
+as empty. An enumeration is its wire value, a string; a consented value is
+`{\"status\": \"granted\", \"value\": …}` or `{\"status\": \"protected\"}` (see
+[`papi_core::Consented`]).";
+
+/// The Rust type of a field that is not consented (after its cardinality).
+fn field_ty(f: &Field) -> TokenStream {
     let base = field_base_ty(&f.ty);
     match card(f) {
-        Card::Repeated => (quote!(Vec<#base>), false),
-        Card::Optional => (quote!(Option<#base>), true),
-        Card::Required => (base, false),
+        Card::Repeated => quote!(Vec<#base>),
+        Card::Optional => quote!(Option<#base>),
+        Card::Required => base,
     }
 }
 
@@ -188,20 +278,23 @@ fn field_ty(f: &Field) -> (TokenStream, bool) {
 fn plain_struct(name: &Ident, d: TokenStream, t: &Type, picture: TokenStream) -> TokenStream {
     let fields = t.fields.iter().map(|f| {
         let fname = ident(&f.rust);
-        let (ty, as_option) = field_ty(f);
-        let attrs = serde_attrs(f, as_option);
+        let ty = field_ty(f);
+        let attrs = serde_attrs(f);
         let d = field_doc(f);
         quote!(#d #attrs pub #fname: #ty,)
     });
     let from_xml = emit_from_xml(name, &t.fields);
     let to_xml = emit_to_xml(name, &t.fields);
+    let (default, ctors) = constructors(name, t);
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+        #[derive(Debug, Clone, PartialEq, #default papi_core::serde::Serialize, papi_core::serde::Deserialize)]
         #[serde(crate = "papi_core::serde")]
+        #[non_exhaustive]
         pub struct #name {
             #(#fields)*
         }
+        #ctors
         #from_xml
         #to_xml
         #picture
@@ -229,10 +322,6 @@ struct SplitParts {
     protected: Vec<TokenStream>,
     /// Initializers of the public struct from the wire one.
     assign: Vec<TokenStream>,
-    /// Statements sorting a consented value into the containers.
-    split_back: Vec<TokenStream>,
-    /// Initializers of the wire struct's other fields from the public one.
-    wire_back: Vec<TokenStream>,
     /// The three wire structs, as fields for their pull parsers.
     wire_xml: Vec<Field>,
     granted_xml: Vec<Field>,
@@ -282,29 +371,15 @@ impl SplitParts {
         let fname = ident(&f.rust);
         let base = field_base_ty(&f.ty);
         let d = field_doc(f);
+        let attrs = serde_attrs(f);
         self.public
-            .push(quote!(#d pub #fname: papi_core::Consented<#base>,));
-        let ga = serde_attrs(f, true);
-        self.granted.push(quote!(#ga #fname: Option<#base>,));
+            .push(quote!(#d #attrs pub #fname: papi_core::Consented<#base>,));
+        self.granted.push(quote!(#fname: Option<#base>,));
         self.granted_xml.push(as_optional(f.ty.clone()));
-        let pa = serde_attrs(f, true);
         self.protected
-            .push(quote!(#pa #fname: Option<papi_core::Present>,));
+            .push(quote!(#fname: Option<papi_core::Present>,));
         self.protected_xml.push(as_optional(FieldTy::Empty));
         self.assign.push(quote!(#fname: papi_core::Consented::from_parts(granted.#fname, protected.#fname.is_some()),));
-        self.split_back.push(quote! {
-            match value.#fname {
-                papi_core::Consented::Granted(v) => {
-                    granted.#fname = Some(v);
-                    any_granted = true;
-                }
-                papi_core::Consented::Protected => {
-                    protected.#fname = Some(papi_core::Present);
-                    any_protected = true;
-                }
-                papi_core::Consented::NotReturned => {}
-            }
-        });
     }
 
     /// A field that is not consented: the same in public and on the wire.
@@ -312,12 +387,11 @@ impl SplitParts {
         let fname = ident(&f.rust);
         let d = field_doc(f);
         self.wire_xml.push(f.clone());
-        let (ty, as_option) = field_ty(f);
-        let attrs = serde_attrs(f, as_option);
-        self.public.push(quote!(#d pub #fname: #ty,));
-        self.wire_fields.push(quote!(#attrs #fname: #ty,));
+        let ty = field_ty(f);
+        let attrs = serde_attrs(f);
+        self.public.push(quote!(#d #attrs pub #fname: #ty,));
+        self.wire_fields.push(quote!(#fname: #ty,));
         self.assign.push(quote!(#fname: wire.#fname,));
-        self.wire_back.push(quote!(#fname: value.#fname,));
     }
 }
 
@@ -338,17 +412,19 @@ fn consent_struct(
     let parts = SplitParts::new(t, split, &names);
     let public = &parts.public;
     let wire_name = &names.wire;
-    let wire_into = t.name.clone() + "Wire";
     let to_xml = emit_to_xml_split(name, split, &t.fields);
-    let wire_structs = wire_structs(split, &names, &parts);
-    let conversions = wire_conversions(name, &names, &parts);
+    let wire_structs = wire_structs(&names, &parts);
+    let conversions = wire_conversion(name, &names, &parts);
+    let (default, ctors) = constructors(name, t);
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
-        #[serde(crate = "papi_core::serde", into = #wire_into)]
+        #[derive(Debug, Clone, PartialEq, #default papi_core::serde::Serialize, papi_core::serde::Deserialize)]
+        #[serde(crate = "papi_core::serde")]
+        #[non_exhaustive]
         pub struct #name {
             #(#public)*
         }
+        #ctors
 
         impl papi_core::de::FromXml for #name {
             fn from_xml(x: &mut papi_core::de::Events<'_>, start: &papi_core::de::BytesStart<'_>, empty: bool) -> Result<Self, papi_core::de::DeError> {
@@ -363,8 +439,7 @@ fn consent_struct(
 }
 
 /// The wire struct and its two containers, each with its pull parser.
-fn wire_structs(split: &ConsentSplit, names: &SplitNames, parts: &SplitParts) -> TokenStream {
-    let (g_el, p_el) = (&split.granted, &split.protected);
+fn wire_structs(names: &SplitNames, parts: &SplitParts) -> TokenStream {
     let SplitNames {
         wire: wire_name,
         granted: granted_name,
@@ -375,26 +450,20 @@ fn wire_structs(split: &ConsentSplit, names: &SplitNames, parts: &SplitParts) ->
     let granted_from_xml = emit_from_xml(granted_name, &parts.granted_xml);
     let protected_from_xml = emit_from_xml(protected_name, &parts.protected_xml);
     quote! {
-        #[derive(papi_core::serde::Serialize)]
-        #[serde(crate = "papi_core::serde")]
         struct #wire_name {
-            #[serde(rename = #g_el, skip_serializing_if = "Option::is_none")]
             granted: Option<#granted_name>,
-            #[serde(rename = #p_el, skip_serializing_if = "Option::is_none")]
             protected: Option<#protected_name>,
             #(#wire_fields)*
         }
         #wire_from_xml
 
-        #[derive(Default, papi_core::serde::Serialize)]
-        #[serde(crate = "papi_core::serde")]
+        #[derive(Default)]
         struct #granted_name {
             #(#granted)*
         }
         #granted_from_xml
 
-        #[derive(Default, papi_core::serde::Serialize)]
-        #[serde(crate = "papi_core::serde")]
+        #[derive(Default)]
         struct #protected_name {
             #(#protected)*
         }
@@ -402,30 +471,11 @@ fn wire_structs(split: &ConsentSplit, names: &SplitNames, parts: &SplitParts) ->
     }
 }
 
-/// The conversions between the public struct and its wire form.
-fn wire_conversions(name: &Ident, names: &SplitNames, parts: &SplitParts) -> TokenStream {
-    let SplitNames {
-        wire: wire_name,
-        granted: granted_name,
-        protected: protected_name,
-    } = names;
-    let (split_back, wire_back, assign) = (&parts.split_back, &parts.wire_back, &parts.assign);
+/// The public struct from its wire form (the writer writes the public struct directly).
+fn wire_conversion(name: &Ident, names: &SplitNames, parts: &SplitParts) -> TokenStream {
+    let wire_name = &names.wire;
+    let assign = &parts.assign;
     quote! {
-        impl From<#name> for #wire_name {
-            fn from(value: #name) -> Self {
-                let mut granted = #granted_name::default();
-                let mut protected = #protected_name::default();
-                let mut any_granted = false;
-                let mut any_protected = false;
-                #(#split_back)*
-                Self {
-                    granted: any_granted.then_some(granted),
-                    protected: any_protected.then_some(protected),
-                    #(#wire_back)*
-                }
-            }
-        }
-
         impl From<#wire_name> for #name {
             fn from(wire: #wire_name) -> Self {
                 let granted = wire.granted.unwrap_or_default();
@@ -474,5 +524,59 @@ pub(super) fn response_ty(a: &Action) -> TokenStream {
             quote!(crate::types::#t)
         }
         None => quote!(papi_core::Undecoded),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(rust: &str, ty: FieldTy, optional: bool) -> Field {
+        Field {
+            wire: rust.to_owned(),
+            rust: rust.to_owned(),
+            ty,
+            attribute: false,
+            optional,
+            repeated: false,
+            consented: false,
+            aliases: Vec::new(),
+            doc: format!("The {rust}."),
+            source: None,
+        }
+    }
+
+    /// No spec of the repository has a required enumeration (the mini fixture neither):
+    /// its struct gets a written `Default`, the enumeration `Other("")`, as no answer holds.
+    #[test]
+    fn a_required_enumeration_gets_a_written_default() {
+        let t = Type {
+            name: "Shape".to_owned(),
+            doc: "A shape.".to_owned(),
+            split: None,
+            fields: vec![
+                field("color", FieldTy::Enum("Color".to_owned()), false),
+                field("size", FieldTy::Integer, true),
+            ],
+            source: "doc".to_owned(),
+        };
+        let (derive, ctors) = constructors(&ident("Shape"), &t);
+        assert!(derive.is_empty());
+        let code = ctors.to_string();
+        assert!(code.contains("impl Default for Shape"), "{code}");
+        assert!(
+            code.contains("color : Color :: Other (String :: new ())"),
+            "{code}"
+        );
+        assert!(code.contains("size : Default :: default ()"), "{code}");
+        syn::parse2::<syn::File>(ctors).unwrap();
+
+        let plain = Type {
+            fields: vec![field("size", FieldTy::Integer, false)],
+            ..t
+        };
+        let (derive, ctors) = constructors(&ident("Shape"), &plain);
+        assert_eq!(derive.to_string(), "Default ,");
+        assert!(!ctors.to_string().contains("impl Default"));
     }
 }

@@ -165,6 +165,11 @@ async fn call_prints_the_answer_as_json_once_consent_is_granted() {
         text.contains("Orange") && text.contains("World") && text.contains("Partner"),
         "{out}"
     );
+    // The answer's Rust field names, not its XML names (`data-list`, `@request`).
+    let entries = json["contacts"]["entries"].as_array();
+    assert!(entries.is_some_and(|e| !e.is_empty()), "{out}");
+    assert!(json["contacts"]["total_data"].is_i64(), "{out}");
+    assert!(!text.contains("\"@"), "{out}");
     running.shutdown().await;
 }
 

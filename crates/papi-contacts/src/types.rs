@@ -53,12 +53,26 @@ impl std::fmt::Display for Civility {
         f.write_str(self.wire())
     }
 }
+/// As its wire value, a string.
 impl papi_core::serde::Serialize for Civility {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.wire())
+    }
+}
+/// From its wire value, a string: exactly a documented value gives its variant, any
+/// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+impl<'de> papi_core::serde::Deserialize<'de> for Civility {
+    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as papi_core::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let known = Self::from_wire(&value);
+        Ok(if known.wire() == value { known } else { Self::Other(value) })
     }
 }
 impl papi_core::encode::XmlText for Civility {
@@ -112,12 +126,26 @@ impl std::fmt::Display for DeviceType {
         f.write_str(self.wire())
     }
 }
+/// As its wire value, a string.
 impl papi_core::serde::Serialize for DeviceType {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.wire())
+    }
+}
+/// From its wire value, a string: exactly a documented value gives its variant, any
+/// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+impl<'de> papi_core::serde::Deserialize<'de> for DeviceType {
+    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as papi_core::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let known = Self::from_wire(&value);
+        Ok(if known.wire() == value { known } else { Self::Other(value) })
     }
 }
 impl papi_core::encode::XmlText for DeviceType {
@@ -196,12 +224,26 @@ impl std::fmt::Display for DeviceSubtype {
         f.write_str(self.wire())
     }
 }
+/// As its wire value, a string.
 impl papi_core::serde::Serialize for DeviceSubtype {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.wire())
+    }
+}
+/// From its wire value, a string: exactly a documented value gives its variant, any
+/// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+impl<'de> papi_core::serde::Deserialize<'de> for DeviceSubtype {
+    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as papi_core::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let known = Self::from_wire(&value);
+        Ok(if known.wire() == value { known } else { Self::Other(value) })
     }
 }
 impl papi_core::encode::XmlText for DeviceSubtype {
@@ -212,19 +254,57 @@ impl papi_core::encode::XmlText for DeviceSubtype {
 /// Acknowledgement of a command that returns nothing but its result code.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct CommandAck {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name the server ran (e.g. `cdvupdatedevice`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+}
+impl CommandAck {
+    /// Sets [`Self::request`] and returns the value, for chaining.
+    ///
+    /// Request identifier echoed by the server.
+    pub fn with_request(mut self, value: impl Into<String>) -> Self {
+        self.request = Some(value.into());
+        self
+    }
+    /// Sets [`Self::action`] and returns the value, for chaining.
+    ///
+    /// Internal command name the server ran (e.g. `cdvupdatedevice`).
+    pub fn with_action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for CommandAck {
     fn from_xml(
@@ -263,24 +343,69 @@ impl papi_core::encode::ToXml for CommandAck {
 /// Contacts matching a search.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct FindContactListResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name (`ctcfindcontactlist`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The matching contacts.
     ///
     /// Wire: element `<data-list>`.
-    #[serde(rename = "data-list", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<ContactList>,
+}
+impl FindContactListResult {
+    /// Sets [`Self::request`] and returns the value, for chaining.
+    ///
+    /// Request identifier echoed by the server.
+    pub fn with_request(mut self, value: impl Into<String>) -> Self {
+        self.request = Some(value.into());
+        self
+    }
+    /// Sets [`Self::action`] and returns the value, for chaining.
+    ///
+    /// Internal command name (`ctcfindcontactlist`).
+    pub fn with_action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets [`Self::contacts`] and returns the value, for chaining.
+    ///
+    /// The matching contacts.
+    pub fn with_contacts(mut self, value: impl Into<ContactList>) -> Self {
+        self.contacts = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for FindContactListResult {
     fn from_xml(
@@ -334,34 +459,96 @@ impl papi_core::encode::ToXml for FindContactListResult {
 /// A page of contacts matching a query.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct ContactList {
     /// Total number of matching contacts.
     ///
     /// Wire: attribute `total-data`.
-    #[serde(rename = "@total-data", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_data: Option<i64>,
     /// Number of pages.
     ///
     /// Wire: attribute `nbpage`.
-    #[serde(rename = "@nbpage", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbpage: Option<i64>,
     /// Number of this page.
     ///
     /// Wire: attribute `page`.
-    #[serde(rename = "@page", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Number of entries on this page.
     ///
     /// Wire: attribute `nbentries`.
-    #[serde(rename = "@nbentries", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbentries: Option<i64>,
     /// The contacts of this page.
     ///
     /// Wire: element `<data>`.
-    #[serde(rename = "data")]
+    #[serde(default)]
     pub entries: Vec<ContactSummary>,
+}
+impl ContactList {
+    /// Sets [`Self::total_data`] and returns the value, for chaining.
+    ///
+    /// Total number of matching contacts.
+    pub fn with_total_data(mut self, value: impl Into<i64>) -> Self {
+        self.total_data = Some(value.into());
+        self
+    }
+    /// Sets [`Self::nbpage`] and returns the value, for chaining.
+    ///
+    /// Number of pages.
+    pub fn with_nbpage(mut self, value: impl Into<i64>) -> Self {
+        self.nbpage = Some(value.into());
+        self
+    }
+    /// Sets [`Self::page`] and returns the value, for chaining.
+    ///
+    /// Number of this page.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets [`Self::nbentries`] and returns the value, for chaining.
+    ///
+    /// Number of entries on this page.
+    pub fn with_nbentries(mut self, value: impl Into<i64>) -> Self {
+        self.nbentries = Some(value.into());
+        self
+    }
+    /// Sets [`Self::entries`] and returns the value, for chaining.
+    ///
+    /// The contacts of this page.
+    pub fn with_entries(
+        mut self,
+        values: impl IntoIterator<Item = ContactSummary>,
+    ) -> Self {
+        self.entries = values.into_iter().collect();
+        self
+    }
 }
 impl papi_core::de::FromXml for ContactList {
     fn from_xml(
@@ -425,34 +612,92 @@ impl papi_core::encode::ToXml for ContactList {
 /// A contact as listed by a search (shallow view).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct ContactSummary {
     /// View of the entry (`shallow`).
     ///
     /// Wire: attribute `view`.
-    #[serde(rename = "@view", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// Contact identifier, the `cid` of the other actions.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id")]
     pub id: String,
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(rename = "firstname", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(rename = "lastname", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
+}
+impl ContactSummary {
+    /// Sets [`Self::view`] and returns the value, for chaining.
+    ///
+    /// View of the entry (`shallow`).
+    pub fn with_view(mut self, value: impl Into<String>) -> Self {
+        self.view = Some(value.into());
+        self
+    }
+    /// Sets [`Self::id`] and returns the value, for chaining.
+    ///
+    /// Contact identifier, the `cid` of the other actions.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = value.into();
+        self
+    }
+    /// Sets [`Self::kind`] and returns the value, for chaining.
+    ///
+    /// Entry type (`contact`).
+    pub fn with_kind(mut self, value: impl Into<String>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets [`Self::firstname`] and returns the value, for chaining.
+    ///
+    /// First name.
+    pub fn with_firstname(mut self, value: impl Into<String>) -> Self {
+        self.firstname = Some(value.into());
+        self
+    }
+    /// Sets [`Self::lastname`] and returns the value, for chaining.
+    ///
+    /// Last name.
+    pub fn with_lastname(mut self, value: impl Into<String>) -> Self {
+        self.lastname = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for ContactSummary {
     fn from_xml(
@@ -520,64 +765,167 @@ impl papi_core::encode::ToXml for ContactSummary {
 /// A contact with its details (deep view).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct Contact {
     /// View of the entry (`deep`).
     ///
     /// Wire: attribute `view`.
-    #[serde(rename = "@view", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view: Option<String>,
     /// Contact identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id")]
     pub id: String,
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(rename = "firstname", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(rename = "lastname", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
     /// Civility.
     ///
     /// Wire: element `<civility>`.
-    #[serde(rename = "civility", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub civility: Option<Civility>,
     /// Marital status code; undocumented: the documents give no meaning for its values.
     ///
     /// Wire: element `<maritalstatus>`.
-    #[serde(rename = "maritalstatus", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marital_status: Option<i64>,
     /// Date of birth (ISO 8601).
     ///
     /// Wire: element `<birthday>`.
-    #[serde(rename = "birthday", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday: Option<papi_core::chrono::NaiveDate>,
     /// Company.
     ///
     /// Wire: element `<company>`.
-    #[serde(rename = "company", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// Devices of the contact.
     ///
     /// Wire: element `<device-list>`.
-    #[serde(rename = "device-list", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<DeviceList>,
     /// Postal addresses of the contact.
     ///
     /// Wire: element `<address-list>`.
-    #[serde(rename = "address-list", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub addresses: Option<AddressList>,
+}
+impl Contact {
+    /// Sets [`Self::view`] and returns the value, for chaining.
+    ///
+    /// View of the entry (`deep`).
+    pub fn with_view(mut self, value: impl Into<String>) -> Self {
+        self.view = Some(value.into());
+        self
+    }
+    /// Sets [`Self::id`] and returns the value, for chaining.
+    ///
+    /// Contact identifier.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = value.into();
+        self
+    }
+    /// Sets [`Self::kind`] and returns the value, for chaining.
+    ///
+    /// Entry type (`contact`).
+    pub fn with_kind(mut self, value: impl Into<String>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets [`Self::firstname`] and returns the value, for chaining.
+    ///
+    /// First name.
+    pub fn with_firstname(mut self, value: impl Into<String>) -> Self {
+        self.firstname = Some(value.into());
+        self
+    }
+    /// Sets [`Self::lastname`] and returns the value, for chaining.
+    ///
+    /// Last name.
+    pub fn with_lastname(mut self, value: impl Into<String>) -> Self {
+        self.lastname = Some(value.into());
+        self
+    }
+    /// Sets [`Self::civility`] and returns the value, for chaining.
+    ///
+    /// Civility.
+    pub fn with_civility(mut self, value: impl Into<Civility>) -> Self {
+        self.civility = Some(value.into());
+        self
+    }
+    /// Sets [`Self::marital_status`] and returns the value, for chaining.
+    ///
+    /// Marital status code; undocumented: the documents give no meaning for its values.
+    pub fn with_marital_status(mut self, value: impl Into<i64>) -> Self {
+        self.marital_status = Some(value.into());
+        self
+    }
+    /// Sets [`Self::birthday`] and returns the value, for chaining.
+    ///
+    /// Date of birth (ISO 8601).
+    pub fn with_birthday(
+        mut self,
+        value: impl Into<papi_core::chrono::NaiveDate>,
+    ) -> Self {
+        self.birthday = Some(value.into());
+        self
+    }
+    /// Sets [`Self::company`] and returns the value, for chaining.
+    ///
+    /// Company.
+    pub fn with_company(mut self, value: impl Into<String>) -> Self {
+        self.company = Some(value.into());
+        self
+    }
+    /// Sets [`Self::devices`] and returns the value, for chaining.
+    ///
+    /// Devices of the contact.
+    pub fn with_devices(mut self, value: impl Into<DeviceList>) -> Self {
+        self.devices = Some(value.into());
+        self
+    }
+    /// Sets [`Self::addresses`] and returns the value, for chaining.
+    ///
+    /// Postal addresses of the contact.
+    pub fn with_addresses(mut self, value: impl Into<AddressList>) -> Self {
+        self.addresses = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for Contact {
     fn from_xml(
@@ -714,14 +1062,45 @@ impl papi_core::encode::ToXml for Contact {
 /// Devices associated with a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct DeviceList {
     /// The devices.
     ///
     /// Wire: element `<device>`.
-    #[serde(rename = "device")]
+    #[serde(default)]
     pub devices: Vec<Device>,
+}
+impl DeviceList {
+    /// Sets [`Self::devices`] and returns the value, for chaining.
+    ///
+    /// The devices.
+    pub fn with_devices(mut self, values: impl IntoIterator<Item = Device>) -> Self {
+        self.devices = values.into_iter().collect();
+        self
+    }
 }
 impl papi_core::de::FromXml for DeviceList {
     fn from_xml(
@@ -743,44 +1122,116 @@ impl papi_core::encode::ToXml for DeviceList {
 /// A communication device (e-mail address, phone number, web address) of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct Device {
     /// Whether the device is displayed; undocumented beyond the sample.
     ///
     /// Wire: attribute `display`.
-    #[serde(rename = "@display", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<bool>,
     /// Device identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Context of the device (`pro`, `perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// Display order.
     ///
     /// Wire: attribute `order`.
-    #[serde(rename = "@order", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
     /// Device subtype.
     ///
     /// Wire: attribute `subtype`.
-    #[serde(rename = "@subtype", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtype: Option<DeviceSubtype>,
     /// Device type.
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<DeviceType>,
     /// The address or number itself.
     ///
     /// Wire: text content.
-    #[serde(rename = "$text")]
     pub value: String,
+}
+impl Device {
+    /// Sets [`Self::display`] and returns the value, for chaining.
+    ///
+    /// Whether the device is displayed; undocumented beyond the sample.
+    pub fn with_display(mut self, value: impl Into<bool>) -> Self {
+        self.display = Some(value.into());
+        self
+    }
+    /// Sets [`Self::id`] and returns the value, for chaining.
+    ///
+    /// Device identifier.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::info_type`] and returns the value, for chaining.
+    ///
+    /// Context of the device (`pro`, `perso` in the sample); undocumented list.
+    pub fn with_info_type(mut self, value: impl Into<String>) -> Self {
+        self.info_type = Some(value.into());
+        self
+    }
+    /// Sets [`Self::order`] and returns the value, for chaining.
+    ///
+    /// Display order.
+    pub fn with_order(mut self, value: impl Into<i64>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets [`Self::subtype`] and returns the value, for chaining.
+    ///
+    /// Device subtype.
+    pub fn with_subtype(mut self, value: impl Into<DeviceSubtype>) -> Self {
+        self.subtype = Some(value.into());
+        self
+    }
+    /// Sets [`Self::kind`] and returns the value, for chaining.
+    ///
+    /// Device type.
+    pub fn with_kind(mut self, value: impl Into<DeviceType>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+    /// Sets [`Self::value`] and returns the value, for chaining.
+    ///
+    /// The address or number itself.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = value.into();
+        self
+    }
 }
 impl papi_core::de::FromXml for Device {
     fn from_xml(
@@ -855,14 +1306,45 @@ impl papi_core::encode::ToXml for Device {
 /// Postal addresses of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct AddressList {
     /// The addresses.
     ///
     /// Wire: element `<address>`.
-    #[serde(rename = "address")]
+    #[serde(default)]
     pub addresses: Vec<Address>,
+}
+impl AddressList {
+    /// Sets [`Self::addresses`] and returns the value, for chaining.
+    ///
+    /// The addresses.
+    pub fn with_addresses(mut self, values: impl IntoIterator<Item = Address>) -> Self {
+        self.addresses = values.into_iter().collect();
+        self
+    }
 }
 impl papi_core::de::FromXml for AddressList {
     fn from_xml(
@@ -884,39 +1366,105 @@ impl papi_core::encode::ToXml for AddressList {
 /// A postal address of a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct Address {
     /// Context of the address (`home` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// First street line.
     ///
     /// Wire: element `<streetline1>`.
-    #[serde(rename = "streetline1", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streetline1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<streetline2>`.
-    #[serde(rename = "streetline2", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streetline2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<zip-code>`.
-    #[serde(rename = "zip-code", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<city>`.
-    #[serde(rename = "city", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<state>`.
-    #[serde(rename = "state", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+}
+impl Address {
+    /// Sets [`Self::info_type`] and returns the value, for chaining.
+    ///
+    /// Context of the address (`home` in the sample); undocumented list.
+    pub fn with_info_type(mut self, value: impl Into<String>) -> Self {
+        self.info_type = Some(value.into());
+        self
+    }
+    /// Sets [`Self::streetline1`] and returns the value, for chaining.
+    ///
+    /// First street line.
+    pub fn with_streetline1(mut self, value: impl Into<String>) -> Self {
+        self.streetline1 = Some(value.into());
+        self
+    }
+    /// Sets [`Self::streetline2`] and returns the value, for chaining.
+    ///
+    /// Second street line.
+    pub fn with_streetline2(mut self, value: impl Into<String>) -> Self {
+        self.streetline2 = Some(value.into());
+        self
+    }
+    /// Sets [`Self::zip_code`] and returns the value, for chaining.
+    ///
+    /// Postal code.
+    pub fn with_zip_code(mut self, value: impl Into<String>) -> Self {
+        self.zip_code = Some(value.into());
+        self
+    }
+    /// Sets [`Self::city`] and returns the value, for chaining.
+    ///
+    /// City.
+    pub fn with_city(mut self, value: impl Into<String>) -> Self {
+        self.city = Some(value.into());
+        self
+    }
+    /// Sets [`Self::state`] and returns the value, for chaining.
+    ///
+    /// State or region.
+    pub fn with_state(mut self, value: impl Into<String>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for Address {
     fn from_xml(
@@ -999,24 +1547,68 @@ impl papi_core::encode::ToXml for Address {
 /// Result of adding a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct AddContactResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(rename = "@request", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Internal command name (`ctcupdatecontact`).
     ///
     /// Wire: attribute `action`.
-    #[serde(rename = "@action", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// Identifier of the new contact.
     ///
     /// Wire: element `<id>`.
-    #[serde(rename = "id")]
     pub id: String,
+}
+impl AddContactResult {
+    /// Sets [`Self::request`] and returns the value, for chaining.
+    ///
+    /// Request identifier echoed by the server.
+    pub fn with_request(mut self, value: impl Into<String>) -> Self {
+        self.request = Some(value.into());
+        self
+    }
+    /// Sets [`Self::action`] and returns the value, for chaining.
+    ///
+    /// Internal command name (`ctcupdatecontact`).
+    pub fn with_action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets [`Self::id`] and returns the value, for chaining.
+    ///
+    /// Identifier of the new contact.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = value.into();
+        self
+    }
 }
 impl papi_core::de::FromXml for AddContactResult {
     fn from_xml(
@@ -1062,19 +1654,56 @@ impl papi_core::encode::ToXml for AddContactResult {
 /// The picture of a contact, base64-encoded in the answer.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct PictureData {
     /// The picture file.
     ///
     /// Wire: element `<filename>`.
-    #[serde(rename = "filename")]
     pub file: MediaFile,
     /// Declared image type: gif, jpeg or bmp.
     ///
     /// Wire: element `<typeImage>`.
-    #[serde(rename = "typeImage", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_image: Option<String>,
+}
+impl PictureData {
+    /// Sets [`Self::file`] and returns the value, for chaining.
+    ///
+    /// The picture file.
+    pub fn with_file(mut self, value: impl Into<MediaFile>) -> Self {
+        self.file = value.into();
+        self
+    }
+    /// Sets [`Self::type_image`] and returns the value, for chaining.
+    ///
+    /// Declared image type: gif, jpeg or bmp.
+    pub fn with_type_image(mut self, value: impl Into<String>) -> Self {
+        self.type_image = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for PictureData {
     fn from_xml(
@@ -1139,44 +1768,116 @@ impl PictureData {
 /// A media file attached to a contact.
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct MediaFile {
     /// The file content (base64 in the answer, decoded here).
     ///
     /// Wire: attribute `content`.
-    #[serde(rename = "@content")]
     pub content: papi_core::Base64Binary,
     /// Whether the file is displayed; undocumented beyond the sample.
     ///
     /// Wire: attribute `display`.
-    #[serde(rename = "@display", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<bool>,
     /// File identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(rename = "@id", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Context (`perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(rename = "@info-type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub info_type: Option<String>,
     /// Display order.
     ///
     /// Wire: attribute `order`.
-    #[serde(rename = "@order", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<i64>,
     /// Subtype (`picture` in the sample).
     ///
     /// Wire: attribute `subtype`.
-    #[serde(rename = "@subtype", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtype: Option<String>,
     /// Type (`media` in the sample).
     ///
     /// Wire: attribute `type`.
-    #[serde(rename = "@type", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+}
+impl MediaFile {
+    /// Sets [`Self::content`] and returns the value, for chaining.
+    ///
+    /// The file content (base64 in the answer, decoded here).
+    pub fn with_content(mut self, value: impl Into<papi_core::Base64Binary>) -> Self {
+        self.content = value.into();
+        self
+    }
+    /// Sets [`Self::display`] and returns the value, for chaining.
+    ///
+    /// Whether the file is displayed; undocumented beyond the sample.
+    pub fn with_display(mut self, value: impl Into<bool>) -> Self {
+        self.display = Some(value.into());
+        self
+    }
+    /// Sets [`Self::id`] and returns the value, for chaining.
+    ///
+    /// File identifier.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::info_type`] and returns the value, for chaining.
+    ///
+    /// Context (`perso` in the sample); undocumented list.
+    pub fn with_info_type(mut self, value: impl Into<String>) -> Self {
+        self.info_type = Some(value.into());
+        self
+    }
+    /// Sets [`Self::order`] and returns the value, for chaining.
+    ///
+    /// Display order.
+    pub fn with_order(mut self, value: impl Into<i64>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+    /// Sets [`Self::subtype`] and returns the value, for chaining.
+    ///
+    /// Subtype (`picture` in the sample).
+    pub fn with_subtype(mut self, value: impl Into<String>) -> Self {
+        self.subtype = Some(value.into());
+        self
+    }
+    /// Sets [`Self::kind`] and returns the value, for chaining.
+    ///
+    /// Type (`media` in the sample).
+    pub fn with_kind(mut self, value: impl Into<String>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for MediaFile {
     fn from_xml(

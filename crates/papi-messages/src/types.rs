@@ -58,12 +58,26 @@ impl std::fmt::Display for MessagesInfo {
         f.write_str(self.wire())
     }
 }
+/// As its wire value, a string.
 impl papi_core::serde::Serialize for MessagesInfo {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.wire())
+    }
+}
+/// From its wire value, a string: exactly a documented value gives its variant, any
+/// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+impl<'de> papi_core::serde::Deserialize<'de> for MessagesInfo {
+    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as papi_core::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let known = Self::from_wire(&value);
+        Ok(if known.wire() == value { known } else { Self::Other(value) })
     }
 }
 impl papi_core::encode::XmlText for MessagesInfo {
@@ -77,29 +91,96 @@ impl papi_core::encode::XmlText for MessagesInfo {
 ///
 /// Each consented field is granted (child of `<UserAuthorizedData>`), protected (named in `<UserProtectedData>`: the
 /// user withheld consent) or not returned.
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde", into = "PersonalMessagesWire")]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
+#[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct PersonalMessages {
     /// Number of e-mails in the mailbox.
     ///
     /// Wire: element `<NoEMails>` (also accepted: `NoEmails`).
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub no_emails: papi_core::Consented<i64>,
     /// Number of unread e-mails.
     ///
     /// Wire: element `<NoUnReadMails>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub no_unread_mails: papi_core::Consented<i64>,
     /// Number of unread web SMS.
     ///
     /// Wire: element `<NoSMS>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub no_sms: papi_core::Consented<i64>,
     /// Overview of the last unread e-mails.
     ///
     /// Wire: element `<EmailsLastNDetailed>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub emails_last_n_detailed: papi_core::Consented<EmailsLastNDetailed>,
     /// Address of a privacy dashboard page; undocumented beyond the sample.
     ///
     /// Wire: element `<PrivacyDashboardURL>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_dashboard_url: Option<String>,
+}
+impl PersonalMessages {
+    /// Sets [`Self::no_emails`] and returns the value, for chaining.
+    ///
+    /// Number of e-mails in the mailbox.
+    pub fn with_no_emails(mut self, value: papi_core::Consented<i64>) -> Self {
+        self.no_emails = value;
+        self
+    }
+    /// Sets [`Self::no_unread_mails`] and returns the value, for chaining.
+    ///
+    /// Number of unread e-mails.
+    pub fn with_no_unread_mails(mut self, value: papi_core::Consented<i64>) -> Self {
+        self.no_unread_mails = value;
+        self
+    }
+    /// Sets [`Self::no_sms`] and returns the value, for chaining.
+    ///
+    /// Number of unread web SMS.
+    pub fn with_no_sms(mut self, value: papi_core::Consented<i64>) -> Self {
+        self.no_sms = value;
+        self
+    }
+    /// Sets [`Self::emails_last_n_detailed`] and returns the value, for chaining.
+    ///
+    /// Overview of the last unread e-mails.
+    pub fn with_emails_last_n_detailed(
+        mut self,
+        value: papi_core::Consented<EmailsLastNDetailed>,
+    ) -> Self {
+        self.emails_last_n_detailed = value;
+        self
+    }
+    /// Sets [`Self::privacy_dashboard_url`] and returns the value, for chaining.
+    ///
+    /// Address of a privacy dashboard page; undocumented beyond the sample.
+    pub fn with_privacy_dashboard_url(mut self, value: impl Into<String>) -> Self {
+        self.privacy_dashboard_url = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for PersonalMessages {
     fn from_xml(
@@ -166,14 +247,9 @@ impl papi_core::encode::ToXml for PersonalMessages {
         );
     }
 }
-#[derive(papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde")]
 struct PersonalMessagesWire {
-    #[serde(rename = "UserAuthorizedData", skip_serializing_if = "Option::is_none")]
     granted: Option<PersonalMessagesGranted>,
-    #[serde(rename = "UserProtectedData", skip_serializing_if = "Option::is_none")]
     protected: Option<PersonalMessagesProtected>,
-    #[serde(rename = "PrivacyDashboardURL", skip_serializing_if = "Option::is_none")]
     privacy_dashboard_url: Option<String>,
 }
 impl papi_core::de::FromXml for PersonalMessagesWire {
@@ -226,16 +302,11 @@ impl papi_core::de::FromXml for PersonalMessagesWire {
         })
     }
 }
-#[derive(Default, papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde")]
+#[derive(Default)]
 struct PersonalMessagesGranted {
-    #[serde(rename = "NoEMails", skip_serializing_if = "Option::is_none")]
     no_emails: Option<i64>,
-    #[serde(rename = "NoUnReadMails", skip_serializing_if = "Option::is_none")]
     no_unread_mails: Option<i64>,
-    #[serde(rename = "NoSMS", skip_serializing_if = "Option::is_none")]
     no_sms: Option<i64>,
-    #[serde(rename = "EmailsLastNDetailed", skip_serializing_if = "Option::is_none")]
     emails_last_n_detailed: Option<EmailsLastNDetailed>,
 }
 impl papi_core::de::FromXml for PersonalMessagesGranted {
@@ -297,16 +368,11 @@ impl papi_core::de::FromXml for PersonalMessagesGranted {
         })
     }
 }
-#[derive(Default, papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde")]
+#[derive(Default)]
 struct PersonalMessagesProtected {
-    #[serde(rename = "NoEMails", skip_serializing_if = "Option::is_none")]
     no_emails: Option<papi_core::Present>,
-    #[serde(rename = "NoUnReadMails", skip_serializing_if = "Option::is_none")]
     no_unread_mails: Option<papi_core::Present>,
-    #[serde(rename = "NoSMS", skip_serializing_if = "Option::is_none")]
     no_sms: Option<papi_core::Present>,
-    #[serde(rename = "EmailsLastNDetailed", skip_serializing_if = "Option::is_none")]
     emails_last_n_detailed: Option<papi_core::Present>,
 }
 impl papi_core::de::FromXml for PersonalMessagesProtected {
@@ -371,63 +437,6 @@ impl papi_core::de::FromXml for PersonalMessagesProtected {
         })
     }
 }
-impl From<PersonalMessages> for PersonalMessagesWire {
-    fn from(value: PersonalMessages) -> Self {
-        let mut granted = PersonalMessagesGranted::default();
-        let mut protected = PersonalMessagesProtected::default();
-        let mut any_granted = false;
-        let mut any_protected = false;
-        match value.no_emails {
-            papi_core::Consented::Granted(v) => {
-                granted.no_emails = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.no_emails = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.no_unread_mails {
-            papi_core::Consented::Granted(v) => {
-                granted.no_unread_mails = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.no_unread_mails = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.no_sms {
-            papi_core::Consented::Granted(v) => {
-                granted.no_sms = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.no_sms = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.emails_last_n_detailed {
-            papi_core::Consented::Granted(v) => {
-                granted.emails_last_n_detailed = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.emails_last_n_detailed = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        Self {
-            granted: any_granted.then_some(granted),
-            protected: any_protected.then_some(protected),
-            privacy_dashboard_url: value.privacy_dashboard_url,
-        }
-    }
-}
 impl From<PersonalMessagesWire> for PersonalMessages {
     fn from(wire: PersonalMessagesWire) -> Self {
         let granted = wire.granted.unwrap_or_default();
@@ -456,14 +465,45 @@ impl From<PersonalMessagesWire> for PersonalMessages {
 /// Overview of the last unread e-mails.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct EmailsLastNDetailed {
     /// The e-mails.
     ///
     /// Wire: element `<msgs>`.
-    #[serde(rename = "msgs", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<MailList>,
+}
+impl EmailsLastNDetailed {
+    /// Sets [`Self::messages`] and returns the value, for chaining.
+    ///
+    /// The e-mails.
+    pub fn with_messages(mut self, value: impl Into<MailList>) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for EmailsLastNDetailed {
     fn from_xml(
@@ -501,14 +541,45 @@ impl papi_core::encode::ToXml for EmailsLastNDetailed {
 /// A list of e-mail overviews.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct MailList {
     /// The e-mails.
     ///
     /// Wire: element `<msg>`.
-    #[serde(rename = "msg")]
+    #[serde(default)]
     pub items: Vec<MailOverview>,
+}
+impl MailList {
+    /// Sets [`Self::items`] and returns the value, for chaining.
+    ///
+    /// The e-mails.
+    pub fn with_items(mut self, values: impl IntoIterator<Item = MailOverview>) -> Self {
+        self.items = values.into_iter().collect();
+        self
+    }
 }
 impl papi_core::de::FromXml for MailList {
     fn from_xml(
@@ -530,39 +601,105 @@ impl papi_core::encode::ToXml for MailList {
 /// Overview of one unread e-mail.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct MailOverview {
     /// Message identifier.
     ///
     /// Wire: element `<msg_id>`.
-    #[serde(rename = "msg_id", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Sender as printed by the mailbox.
     ///
     /// Wire: element `<msg_from>`.
-    #[serde(rename = "msg_from", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Date as printed by the mailbox (RFC 2822 style in the sample).
     ///
     /// Wire: element `<msg_date>`.
-    #[serde(rename = "msg_date", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Subject.
     ///
     /// Wire: element `<msg_subject>`.
-    #[serde(rename = "msg_subject", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// First characters of the body.
     ///
     /// Wire: element `<msg_begin_body>`.
-    #[serde(rename = "msg_begin_body", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub begin_body: Option<String>,
     /// Webmail address of the message.
     ///
     /// Wire: element `<msg_url_access>`.
-    #[serde(rename = "msg_url_access", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_access: Option<String>,
+}
+impl MailOverview {
+    /// Sets [`Self::id`] and returns the value, for chaining.
+    ///
+    /// Message identifier.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets [`Self::from`] and returns the value, for chaining.
+    ///
+    /// Sender as printed by the mailbox.
+    pub fn with_from(mut self, value: impl Into<String>) -> Self {
+        self.from = Some(value.into());
+        self
+    }
+    /// Sets [`Self::date`] and returns the value, for chaining.
+    ///
+    /// Date as printed by the mailbox (RFC 2822 style in the sample).
+    pub fn with_date(mut self, value: impl Into<String>) -> Self {
+        self.date = Some(value.into());
+        self
+    }
+    /// Sets [`Self::subject`] and returns the value, for chaining.
+    ///
+    /// Subject.
+    pub fn with_subject(mut self, value: impl Into<String>) -> Self {
+        self.subject = Some(value.into());
+        self
+    }
+    /// Sets [`Self::begin_body`] and returns the value, for chaining.
+    ///
+    /// First characters of the body.
+    pub fn with_begin_body(mut self, value: impl Into<String>) -> Self {
+        self.begin_body = Some(value.into());
+        self
+    }
+    /// Sets [`Self::url_access`] and returns the value, for chaining.
+    ///
+    /// Webmail address of the message.
+    pub fn with_url_access(mut self, value: impl Into<String>) -> Self {
+        self.url_access = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for MailOverview {
     fn from_xml(

@@ -173,12 +173,26 @@ impl std::fmt::Display for RichProfileInfo {
         f.write_str(self.wire())
     }
 }
+/// As its wire value, a string.
 impl papi_core::serde::Serialize for RichProfileInfo {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.wire())
+    }
+}
+/// From its wire value, a string: exactly a documented value gives its variant, any
+/// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+impl<'de> papi_core::serde::Deserialize<'de> for RichProfileInfo {
+    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as papi_core::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let known = Self::from_wire(&value);
+        Ok(if known.wire() == value { known } else { Self::Other(value) })
     }
 }
 impl papi_core::encode::XmlText for RichProfileInfo {
@@ -192,113 +206,387 @@ impl papi_core::encode::XmlText for RichProfileInfo {
 ///
 /// Each consented field is granted (child of `<UserAuthorizedData>`), protected (named in `<UserProtectedData>`: the
 /// user withheld consent) or not returned. Note: UserProtectedData is inferred from the Messages API; RichProfile's refusal sample was not recovered.
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde", into = "RichProfileWire")]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
+#[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct RichProfile {
     /// First name.
     ///
     /// Wire: element `<Firstname>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub firstname: papi_core::Consented<String>,
     /// Last name.
     ///
     /// Wire: element `<Lastname>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub lastname: papi_core::Consented<String>,
     /// Display name. The page spells the element `DisplayNme`; a 2015 third-party schema spells it `Displayname`; both are accepted.
     ///
     /// Wire: element `<DisplayNme>` (also accepted: `Displayname`).
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub display_name: papi_core::Consented<String>,
     /// E-mail address.
     ///
     /// Wire: element `<UserEMail>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub user_email: papi_core::Consented<String>,
     /// Gender as a small integer code (2015 third-party schema); the code values are undocumented.
     ///
     /// Wire: element `<Gender>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub gender: papi_core::Consented<i64>,
     /// Date of birth; undocumented format.
     ///
     /// Wire: element `<DateOfBirth>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub date_of_birth: papi_core::Consented<String>,
     /// Undocumented: the page gives no description of NDP.
     ///
     /// Wire: element `<NDP>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub ndp: papi_core::Consented<String>,
     /// Home phone number.
     ///
     /// Wire: element `<HomePhone>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub home_phone: papi_core::Consented<String>,
     /// Mobile phone number.
     ///
     /// Wire: element `<MobilePhone>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub mobile_phone: papi_core::Consented<String>,
     /// Office fax number.
     ///
     /// Wire: element `<OfficeFax>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub office_fax: papi_core::Consented<String>,
     /// Office mobile number.
     ///
     /// Wire: element `<OfficeMobileNumber>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub office_mobile_number: papi_core::Consented<String>,
     /// Office phone number.
     ///
     /// Wire: element `<OfficePhone>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub office_phone: papi_core::Consented<String>,
     /// Handset Type Allocation Code (conventional meaning of TAC; undocumented on the page).
     ///
     /// Wire: element `<MobileDeviceTac>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub mobile_device_tac: papi_core::Consented<String>,
     /// Handset model.
     ///
     /// Wire: element `<MobileDeviceModel>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub mobile_device_model: papi_core::Consented<String>,
     /// Handset brand.
     ///
     /// Wire: element `<MobileDeviceBrand>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub mobile_device_brand: papi_core::Consented<String>,
     /// Preferred language; undocumented format.
     ///
     /// Wire: element `<PreferredLanguage>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub preferred_language: papi_core::Consented<String>,
     /// Home postal address.
     ///
     /// Wire: element `<HomeAddress>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub home_address: papi_core::Consented<PostalAddress>,
     /// Office postal address.
     ///
     /// Wire: element `<OfficeAddress>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub office_address: papi_core::Consented<PostalAddress>,
     /// Date of the last profile change; undocumented format.
     ///
     /// Wire: element `<ProfileModificationDate>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub profile_modification_date: papi_core::Consented<String>,
     /// Date the profile was created; undocumented format.
     ///
     /// Wire: element `<ProfileCreationDate>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub profile_creation_date: papi_core::Consented<String>,
     /// Type of user; undocumented values.
     ///
     /// Wire: element `<UserType>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub user_type: papi_core::Consented<String>,
     /// Address of the tiny profile picture.
     ///
     /// Wire: element `<PictureTagTinyURL>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub picture_tag_tiny_url: papi_core::Consented<String>,
     /// Address of the small profile picture.
     ///
     /// Wire: element `<PictureTagSmallURL>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub picture_tag_small_url: papi_core::Consented<String>,
     /// Address of the large profile picture.
     ///
     /// Wire: element `<PictureTagLargeURL>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub picture_tag_large_url: papi_core::Consented<String>,
     /// Address of the medium profile picture.
     ///
     /// Wire: element `<PictureTagMediumURL>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub picture_tag_medium_url: papi_core::Consented<String>,
     /// Interests; undocumented format.
     ///
     /// Wire: element `<CentersOfInterests>`.
+    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
     pub centers_of_interests: papi_core::Consented<String>,
+}
+impl RichProfile {
+    /// Sets [`Self::firstname`] and returns the value, for chaining.
+    ///
+    /// First name.
+    pub fn with_firstname(mut self, value: papi_core::Consented<String>) -> Self {
+        self.firstname = value;
+        self
+    }
+    /// Sets [`Self::lastname`] and returns the value, for chaining.
+    ///
+    /// Last name.
+    pub fn with_lastname(mut self, value: papi_core::Consented<String>) -> Self {
+        self.lastname = value;
+        self
+    }
+    /// Sets [`Self::display_name`] and returns the value, for chaining.
+    ///
+    /// Display name. The page spells the element `DisplayNme`; a 2015 third-party schema spells it `Displayname`; both are accepted.
+    pub fn with_display_name(mut self, value: papi_core::Consented<String>) -> Self {
+        self.display_name = value;
+        self
+    }
+    /// Sets [`Self::user_email`] and returns the value, for chaining.
+    ///
+    /// E-mail address.
+    pub fn with_user_email(mut self, value: papi_core::Consented<String>) -> Self {
+        self.user_email = value;
+        self
+    }
+    /// Sets [`Self::gender`] and returns the value, for chaining.
+    ///
+    /// Gender as a small integer code (2015 third-party schema); the code values are undocumented.
+    pub fn with_gender(mut self, value: papi_core::Consented<i64>) -> Self {
+        self.gender = value;
+        self
+    }
+    /// Sets [`Self::date_of_birth`] and returns the value, for chaining.
+    ///
+    /// Date of birth; undocumented format.
+    pub fn with_date_of_birth(mut self, value: papi_core::Consented<String>) -> Self {
+        self.date_of_birth = value;
+        self
+    }
+    /// Sets [`Self::ndp`] and returns the value, for chaining.
+    ///
+    /// Undocumented: the page gives no description of NDP.
+    pub fn with_ndp(mut self, value: papi_core::Consented<String>) -> Self {
+        self.ndp = value;
+        self
+    }
+    /// Sets [`Self::home_phone`] and returns the value, for chaining.
+    ///
+    /// Home phone number.
+    pub fn with_home_phone(mut self, value: papi_core::Consented<String>) -> Self {
+        self.home_phone = value;
+        self
+    }
+    /// Sets [`Self::mobile_phone`] and returns the value, for chaining.
+    ///
+    /// Mobile phone number.
+    pub fn with_mobile_phone(mut self, value: papi_core::Consented<String>) -> Self {
+        self.mobile_phone = value;
+        self
+    }
+    /// Sets [`Self::office_fax`] and returns the value, for chaining.
+    ///
+    /// Office fax number.
+    pub fn with_office_fax(mut self, value: papi_core::Consented<String>) -> Self {
+        self.office_fax = value;
+        self
+    }
+    /// Sets [`Self::office_mobile_number`] and returns the value, for chaining.
+    ///
+    /// Office mobile number.
+    pub fn with_office_mobile_number(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.office_mobile_number = value;
+        self
+    }
+    /// Sets [`Self::office_phone`] and returns the value, for chaining.
+    ///
+    /// Office phone number.
+    pub fn with_office_phone(mut self, value: papi_core::Consented<String>) -> Self {
+        self.office_phone = value;
+        self
+    }
+    /// Sets [`Self::mobile_device_tac`] and returns the value, for chaining.
+    ///
+    /// Handset Type Allocation Code (conventional meaning of TAC; undocumented on the page).
+    pub fn with_mobile_device_tac(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.mobile_device_tac = value;
+        self
+    }
+    /// Sets [`Self::mobile_device_model`] and returns the value, for chaining.
+    ///
+    /// Handset model.
+    pub fn with_mobile_device_model(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.mobile_device_model = value;
+        self
+    }
+    /// Sets [`Self::mobile_device_brand`] and returns the value, for chaining.
+    ///
+    /// Handset brand.
+    pub fn with_mobile_device_brand(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.mobile_device_brand = value;
+        self
+    }
+    /// Sets [`Self::preferred_language`] and returns the value, for chaining.
+    ///
+    /// Preferred language; undocumented format.
+    pub fn with_preferred_language(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.preferred_language = value;
+        self
+    }
+    /// Sets [`Self::home_address`] and returns the value, for chaining.
+    ///
+    /// Home postal address.
+    pub fn with_home_address(
+        mut self,
+        value: papi_core::Consented<PostalAddress>,
+    ) -> Self {
+        self.home_address = value;
+        self
+    }
+    /// Sets [`Self::office_address`] and returns the value, for chaining.
+    ///
+    /// Office postal address.
+    pub fn with_office_address(
+        mut self,
+        value: papi_core::Consented<PostalAddress>,
+    ) -> Self {
+        self.office_address = value;
+        self
+    }
+    /// Sets [`Self::profile_modification_date`] and returns the value, for chaining.
+    ///
+    /// Date of the last profile change; undocumented format.
+    pub fn with_profile_modification_date(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.profile_modification_date = value;
+        self
+    }
+    /// Sets [`Self::profile_creation_date`] and returns the value, for chaining.
+    ///
+    /// Date the profile was created; undocumented format.
+    pub fn with_profile_creation_date(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.profile_creation_date = value;
+        self
+    }
+    /// Sets [`Self::user_type`] and returns the value, for chaining.
+    ///
+    /// Type of user; undocumented values.
+    pub fn with_user_type(mut self, value: papi_core::Consented<String>) -> Self {
+        self.user_type = value;
+        self
+    }
+    /// Sets [`Self::picture_tag_tiny_url`] and returns the value, for chaining.
+    ///
+    /// Address of the tiny profile picture.
+    pub fn with_picture_tag_tiny_url(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.picture_tag_tiny_url = value;
+        self
+    }
+    /// Sets [`Self::picture_tag_small_url`] and returns the value, for chaining.
+    ///
+    /// Address of the small profile picture.
+    pub fn with_picture_tag_small_url(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.picture_tag_small_url = value;
+        self
+    }
+    /// Sets [`Self::picture_tag_large_url`] and returns the value, for chaining.
+    ///
+    /// Address of the large profile picture.
+    pub fn with_picture_tag_large_url(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.picture_tag_large_url = value;
+        self
+    }
+    /// Sets [`Self::picture_tag_medium_url`] and returns the value, for chaining.
+    ///
+    /// Address of the medium profile picture.
+    pub fn with_picture_tag_medium_url(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.picture_tag_medium_url = value;
+        self
+    }
+    /// Sets [`Self::centers_of_interests`] and returns the value, for chaining.
+    ///
+    /// Interests; undocumented format.
+    pub fn with_centers_of_interests(
+        mut self,
+        value: papi_core::Consented<String>,
+    ) -> Self {
+        self.centers_of_interests = value;
+        self
+    }
 }
 impl papi_core::de::FromXml for RichProfile {
     fn from_xml(
@@ -603,12 +891,8 @@ impl papi_core::encode::ToXml for RichProfile {
         }
     }
 }
-#[derive(papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde")]
 struct RichProfileWire {
-    #[serde(rename = "UserAuthorizedData", skip_serializing_if = "Option::is_none")]
     granted: Option<RichProfileGranted>,
-    #[serde(rename = "UserProtectedData", skip_serializing_if = "Option::is_none")]
     protected: Option<RichProfileProtected>,
 }
 impl papi_core::de::FromXml for RichProfileWire {
@@ -651,60 +935,33 @@ impl papi_core::de::FromXml for RichProfileWire {
         })
     }
 }
-#[derive(Default, papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde")]
+#[derive(Default)]
 struct RichProfileGranted {
-    #[serde(rename = "Firstname", skip_serializing_if = "Option::is_none")]
     firstname: Option<String>,
-    #[serde(rename = "Lastname", skip_serializing_if = "Option::is_none")]
     lastname: Option<String>,
-    #[serde(rename = "DisplayNme", skip_serializing_if = "Option::is_none")]
     display_name: Option<String>,
-    #[serde(rename = "UserEMail", skip_serializing_if = "Option::is_none")]
     user_email: Option<String>,
-    #[serde(rename = "Gender", skip_serializing_if = "Option::is_none")]
     gender: Option<i64>,
-    #[serde(rename = "DateOfBirth", skip_serializing_if = "Option::is_none")]
     date_of_birth: Option<String>,
-    #[serde(rename = "NDP", skip_serializing_if = "Option::is_none")]
     ndp: Option<String>,
-    #[serde(rename = "HomePhone", skip_serializing_if = "Option::is_none")]
     home_phone: Option<String>,
-    #[serde(rename = "MobilePhone", skip_serializing_if = "Option::is_none")]
     mobile_phone: Option<String>,
-    #[serde(rename = "OfficeFax", skip_serializing_if = "Option::is_none")]
     office_fax: Option<String>,
-    #[serde(rename = "OfficeMobileNumber", skip_serializing_if = "Option::is_none")]
     office_mobile_number: Option<String>,
-    #[serde(rename = "OfficePhone", skip_serializing_if = "Option::is_none")]
     office_phone: Option<String>,
-    #[serde(rename = "MobileDeviceTac", skip_serializing_if = "Option::is_none")]
     mobile_device_tac: Option<String>,
-    #[serde(rename = "MobileDeviceModel", skip_serializing_if = "Option::is_none")]
     mobile_device_model: Option<String>,
-    #[serde(rename = "MobileDeviceBrand", skip_serializing_if = "Option::is_none")]
     mobile_device_brand: Option<String>,
-    #[serde(rename = "PreferredLanguage", skip_serializing_if = "Option::is_none")]
     preferred_language: Option<String>,
-    #[serde(rename = "HomeAddress", skip_serializing_if = "Option::is_none")]
     home_address: Option<PostalAddress>,
-    #[serde(rename = "OfficeAddress", skip_serializing_if = "Option::is_none")]
     office_address: Option<PostalAddress>,
-    #[serde(rename = "ProfileModificationDate", skip_serializing_if = "Option::is_none")]
     profile_modification_date: Option<String>,
-    #[serde(rename = "ProfileCreationDate", skip_serializing_if = "Option::is_none")]
     profile_creation_date: Option<String>,
-    #[serde(rename = "UserType", skip_serializing_if = "Option::is_none")]
     user_type: Option<String>,
-    #[serde(rename = "PictureTagTinyURL", skip_serializing_if = "Option::is_none")]
     picture_tag_tiny_url: Option<String>,
-    #[serde(rename = "PictureTagSmallURL", skip_serializing_if = "Option::is_none")]
     picture_tag_small_url: Option<String>,
-    #[serde(rename = "PictureTagLargeURL", skip_serializing_if = "Option::is_none")]
     picture_tag_large_url: Option<String>,
-    #[serde(rename = "PictureTagMediumURL", skip_serializing_if = "Option::is_none")]
     picture_tag_medium_url: Option<String>,
-    #[serde(rename = "CentersOfInterests", skip_serializing_if = "Option::is_none")]
     centers_of_interests: Option<String>,
 }
 impl papi_core::de::FromXml for RichProfileGranted {
@@ -982,60 +1239,33 @@ impl papi_core::de::FromXml for RichProfileGranted {
         })
     }
 }
-#[derive(Default, papi_core::serde::Serialize)]
-#[serde(crate = "papi_core::serde")]
+#[derive(Default)]
 struct RichProfileProtected {
-    #[serde(rename = "Firstname", skip_serializing_if = "Option::is_none")]
     firstname: Option<papi_core::Present>,
-    #[serde(rename = "Lastname", skip_serializing_if = "Option::is_none")]
     lastname: Option<papi_core::Present>,
-    #[serde(rename = "DisplayNme", skip_serializing_if = "Option::is_none")]
     display_name: Option<papi_core::Present>,
-    #[serde(rename = "UserEMail", skip_serializing_if = "Option::is_none")]
     user_email: Option<papi_core::Present>,
-    #[serde(rename = "Gender", skip_serializing_if = "Option::is_none")]
     gender: Option<papi_core::Present>,
-    #[serde(rename = "DateOfBirth", skip_serializing_if = "Option::is_none")]
     date_of_birth: Option<papi_core::Present>,
-    #[serde(rename = "NDP", skip_serializing_if = "Option::is_none")]
     ndp: Option<papi_core::Present>,
-    #[serde(rename = "HomePhone", skip_serializing_if = "Option::is_none")]
     home_phone: Option<papi_core::Present>,
-    #[serde(rename = "MobilePhone", skip_serializing_if = "Option::is_none")]
     mobile_phone: Option<papi_core::Present>,
-    #[serde(rename = "OfficeFax", skip_serializing_if = "Option::is_none")]
     office_fax: Option<papi_core::Present>,
-    #[serde(rename = "OfficeMobileNumber", skip_serializing_if = "Option::is_none")]
     office_mobile_number: Option<papi_core::Present>,
-    #[serde(rename = "OfficePhone", skip_serializing_if = "Option::is_none")]
     office_phone: Option<papi_core::Present>,
-    #[serde(rename = "MobileDeviceTac", skip_serializing_if = "Option::is_none")]
     mobile_device_tac: Option<papi_core::Present>,
-    #[serde(rename = "MobileDeviceModel", skip_serializing_if = "Option::is_none")]
     mobile_device_model: Option<papi_core::Present>,
-    #[serde(rename = "MobileDeviceBrand", skip_serializing_if = "Option::is_none")]
     mobile_device_brand: Option<papi_core::Present>,
-    #[serde(rename = "PreferredLanguage", skip_serializing_if = "Option::is_none")]
     preferred_language: Option<papi_core::Present>,
-    #[serde(rename = "HomeAddress", skip_serializing_if = "Option::is_none")]
     home_address: Option<papi_core::Present>,
-    #[serde(rename = "OfficeAddress", skip_serializing_if = "Option::is_none")]
     office_address: Option<papi_core::Present>,
-    #[serde(rename = "ProfileModificationDate", skip_serializing_if = "Option::is_none")]
     profile_modification_date: Option<papi_core::Present>,
-    #[serde(rename = "ProfileCreationDate", skip_serializing_if = "Option::is_none")]
     profile_creation_date: Option<papi_core::Present>,
-    #[serde(rename = "UserType", skip_serializing_if = "Option::is_none")]
     user_type: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagTinyURL", skip_serializing_if = "Option::is_none")]
     picture_tag_tiny_url: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagSmallURL", skip_serializing_if = "Option::is_none")]
     picture_tag_small_url: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagLargeURL", skip_serializing_if = "Option::is_none")]
     picture_tag_large_url: Option<papi_core::Present>,
-    #[serde(rename = "PictureTagMediumURL", skip_serializing_if = "Option::is_none")]
     picture_tag_medium_url: Option<papi_core::Present>,
-    #[serde(rename = "CentersOfInterests", skip_serializing_if = "Option::is_none")]
     centers_of_interests: Option<papi_core::Present>,
 }
 impl papi_core::de::FromXml for RichProfileProtected {
@@ -1336,304 +1566,6 @@ impl papi_core::de::FromXml for RichProfileProtected {
         })
     }
 }
-impl From<RichProfile> for RichProfileWire {
-    fn from(value: RichProfile) -> Self {
-        let mut granted = RichProfileGranted::default();
-        let mut protected = RichProfileProtected::default();
-        let mut any_granted = false;
-        let mut any_protected = false;
-        match value.firstname {
-            papi_core::Consented::Granted(v) => {
-                granted.firstname = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.firstname = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.lastname {
-            papi_core::Consented::Granted(v) => {
-                granted.lastname = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.lastname = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.display_name {
-            papi_core::Consented::Granted(v) => {
-                granted.display_name = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.display_name = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.user_email {
-            papi_core::Consented::Granted(v) => {
-                granted.user_email = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.user_email = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.gender {
-            papi_core::Consented::Granted(v) => {
-                granted.gender = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.gender = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.date_of_birth {
-            papi_core::Consented::Granted(v) => {
-                granted.date_of_birth = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.date_of_birth = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.ndp {
-            papi_core::Consented::Granted(v) => {
-                granted.ndp = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.ndp = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.home_phone {
-            papi_core::Consented::Granted(v) => {
-                granted.home_phone = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.home_phone = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.mobile_phone {
-            papi_core::Consented::Granted(v) => {
-                granted.mobile_phone = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.mobile_phone = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.office_fax {
-            papi_core::Consented::Granted(v) => {
-                granted.office_fax = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.office_fax = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.office_mobile_number {
-            papi_core::Consented::Granted(v) => {
-                granted.office_mobile_number = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.office_mobile_number = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.office_phone {
-            papi_core::Consented::Granted(v) => {
-                granted.office_phone = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.office_phone = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.mobile_device_tac {
-            papi_core::Consented::Granted(v) => {
-                granted.mobile_device_tac = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.mobile_device_tac = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.mobile_device_model {
-            papi_core::Consented::Granted(v) => {
-                granted.mobile_device_model = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.mobile_device_model = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.mobile_device_brand {
-            papi_core::Consented::Granted(v) => {
-                granted.mobile_device_brand = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.mobile_device_brand = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.preferred_language {
-            papi_core::Consented::Granted(v) => {
-                granted.preferred_language = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.preferred_language = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.home_address {
-            papi_core::Consented::Granted(v) => {
-                granted.home_address = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.home_address = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.office_address {
-            papi_core::Consented::Granted(v) => {
-                granted.office_address = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.office_address = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.profile_modification_date {
-            papi_core::Consented::Granted(v) => {
-                granted.profile_modification_date = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.profile_modification_date = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.profile_creation_date {
-            papi_core::Consented::Granted(v) => {
-                granted.profile_creation_date = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.profile_creation_date = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.user_type {
-            papi_core::Consented::Granted(v) => {
-                granted.user_type = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.user_type = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.picture_tag_tiny_url {
-            papi_core::Consented::Granted(v) => {
-                granted.picture_tag_tiny_url = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.picture_tag_tiny_url = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.picture_tag_small_url {
-            papi_core::Consented::Granted(v) => {
-                granted.picture_tag_small_url = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.picture_tag_small_url = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.picture_tag_large_url {
-            papi_core::Consented::Granted(v) => {
-                granted.picture_tag_large_url = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.picture_tag_large_url = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.picture_tag_medium_url {
-            papi_core::Consented::Granted(v) => {
-                granted.picture_tag_medium_url = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.picture_tag_medium_url = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        match value.centers_of_interests {
-            papi_core::Consented::Granted(v) => {
-                granted.centers_of_interests = Some(v);
-                any_granted = true;
-            }
-            papi_core::Consented::Protected => {
-                protected.centers_of_interests = Some(papi_core::Present);
-                any_protected = true;
-            }
-            papi_core::Consented::NotReturned => {}
-        }
-        Self {
-            granted: any_granted.then_some(granted),
-            protected: any_protected.then_some(protected),
-        }
-    }
-}
 impl From<RichProfileWire> for RichProfile {
     fn from(wire: RichProfileWire) -> Self {
         let granted = wire.granted.unwrap_or_default();
@@ -1746,39 +1678,105 @@ impl From<RichProfileWire> for RichProfile {
 /// A postal address (element names from a 2015 third-party schema; not on the page).
 ///
 /// Source: `ref-rich-profile` (see `api-spec/common.yaml`).
-#[derive(Debug, Clone, PartialEq, papi_core::serde::Serialize)]
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
+/// consented value not returned are left out; an absent option, list or consented value reads
+/// as empty. An enumeration is its wire value, a string; a consented value is
+/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
+/// [`papi_core::Consented`]).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    papi_core::serde::Serialize,
+    papi_core::serde::Deserialize
+)]
 #[serde(crate = "papi_core::serde")]
+#[non_exhaustive]
 pub struct PostalAddress {
     /// First street line.
     ///
     /// Wire: element `<Street1>`.
-    #[serde(rename = "Street1", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<Street2>`.
-    #[serde(rename = "Street2", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<ZipCode>`.
-    #[serde(rename = "ZipCode", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<City>`.
-    #[serde(rename = "City", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<State>`.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Country.
     ///
     /// Wire: element `<Country>`.
-    #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+}
+impl PostalAddress {
+    /// Sets [`Self::street1`] and returns the value, for chaining.
+    ///
+    /// First street line.
+    pub fn with_street1(mut self, value: impl Into<String>) -> Self {
+        self.street1 = Some(value.into());
+        self
+    }
+    /// Sets [`Self::street2`] and returns the value, for chaining.
+    ///
+    /// Second street line.
+    pub fn with_street2(mut self, value: impl Into<String>) -> Self {
+        self.street2 = Some(value.into());
+        self
+    }
+    /// Sets [`Self::zip_code`] and returns the value, for chaining.
+    ///
+    /// Postal code.
+    pub fn with_zip_code(mut self, value: impl Into<String>) -> Self {
+        self.zip_code = Some(value.into());
+        self
+    }
+    /// Sets [`Self::city`] and returns the value, for chaining.
+    ///
+    /// City.
+    pub fn with_city(mut self, value: impl Into<String>) -> Self {
+        self.city = Some(value.into());
+        self
+    }
+    /// Sets [`Self::state`] and returns the value, for chaining.
+    ///
+    /// State or region.
+    pub fn with_state(mut self, value: impl Into<String>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+    /// Sets [`Self::country`] and returns the value, for chaining.
+    ///
+    /// Country.
+    pub fn with_country(mut self, value: impl Into<String>) -> Self {
+        self.country = Some(value.into());
+        self
+    }
 }
 impl papi_core::de::FromXml for PostalAddress {
     fn from_xml(

@@ -1,8 +1,8 @@
 //! What each action does, once the call is authenticated, valid and consented.
 
 use papi_contacts::types::{
-    AddContactResult, Civility, CommandAck, Contact, ContactList, ContactSummary, Device,
-    DeviceList, DeviceSubtype, DeviceType, FindContactListResult, MediaFile, PictureData,
+    Civility, CommandAck, Contact, ContactList, ContactSummary, Device, DeviceList, DeviceSubtype,
+    DeviceType, FindContactListResult, MediaFile, PictureData,
 };
 use papi_core::{Base64Binary, Consented, ImageType};
 use papi_messages::types::{MessagesInfo, PersonalMessages};
@@ -142,10 +142,7 @@ fn add_event(call: &Call<'_>) -> Answer {
 }
 
 fn ack(template: Option<&CommandAck>) -> CommandAck {
-    template.cloned().unwrap_or(CommandAck {
-        request: None,
-        action: None,
-    })
+    template.cloned().unwrap_or_default()
 }
 
 /// Whether `parts`, put end to end, start with `needle` (already lowercase) once lowercased.
@@ -190,28 +187,28 @@ fn find_contact_list(call: &Call<'_>) -> Answer {
             ];
             starts(&c.firstname) || starts(&c.lastname) || starts_lowercase(&full, &needle)
         })
-        .map(|c| ContactSummary {
-            view: view.clone(),
-            id: c.id.clone(),
-            kind: c.kind.clone(),
-            firstname: c.firstname.clone(),
-            lastname: c.lastname.clone(),
+        .map(|c| {
+            let mut entry = ContactSummary::default().with_id(c.id.clone());
+            entry.view = view.clone();
+            entry.kind = c.kind.clone();
+            entry.firstname = c.firstname.clone();
+            entry.lastname = c.lastname.clone();
+            entry
         })
         .collect();
     let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
     // The documented answer's attributes, with the matches as its list.
     let template = seeds.find.as_ref();
-    let answer = FindContactListResult {
-        request: template.and_then(|t| t.request.clone()),
-        action: template.and_then(|t| t.action.clone()),
-        contacts: Some(ContactList {
-            total_data: Some(n),
-            nbpage: Some(1),
-            page: Some(1),
-            nbentries: Some(n),
-            entries,
-        }),
-    };
+    let mut answer = FindContactListResult::default().with_contacts(
+        ContactList::default()
+            .with_total_data(n)
+            .with_nbpage(1)
+            .with_page(1)
+            .with_nbentries(n)
+            .with_entries(entries),
+    );
+    answer.request = template.and_then(|t| t.request.clone());
+    answer.action = template.and_then(|t| t.action.clone());
     Answer::ok(papi_contacts::encode::find_contact_list(&answer))
 }
 
@@ -228,30 +225,22 @@ fn add_contact(call: &Call<'_>) -> Answer {
     let template = call.shared.seeds.contact.as_ref();
     let mut data = lock(&call.user.data);
     let id = data.fresh_id();
-    let devices = call.arg_owned(at::EMAIL_PERSO).map(|value| DeviceList {
-        devices: vec![Device {
-            display: None,
-            id: Some(data.fresh_id()),
-            info_type: None,
-            order: None,
-            subtype: Some(DeviceSubtype::Internet),
-            kind: Some(DeviceType::Email),
-            value,
-        }],
+    let devices = call.arg_owned(at::EMAIL_PERSO).map(|value| {
+        DeviceList::default().with_devices([Device::default()
+            .with_id(data.fresh_id())
+            .with_subtype(DeviceSubtype::Internet)
+            .with_kind(DeviceType::Email)
+            .with_value(value)])
     });
-    let contact = Contact {
-        view: template.and_then(|t| t.view.clone()),
-        id: id.clone(),
-        kind: template.and_then(|t| t.kind.clone()),
-        firstname: call.arg_owned(at::FIRSTNAME),
-        lastname: call.arg_owned(at::LASTNAME),
-        civility: call.arg(at::CIVILITY).map(Civility::from_wire),
-        marital_status: None,
-        birthday: call.arg(at::BIRTHDAY).and_then(date),
-        company: call.arg_owned(at::COMPANY),
-        devices,
-        addresses: None,
-    };
+    let mut contact = Contact::default().with_id(id.clone());
+    contact.view = template.and_then(|t| t.view.clone());
+    contact.kind = template.and_then(|t| t.kind.clone());
+    contact.firstname = call.arg_owned(at::FIRSTNAME);
+    contact.lastname = call.arg_owned(at::LASTNAME);
+    contact.civility = call.arg(at::CIVILITY).map(Civility::from_wire);
+    contact.birthday = call.arg(at::BIRTHDAY).and_then(date);
+    contact.company = call.arg_owned(at::COMPANY);
+    contact.devices = devices;
     let hidden: Vec<(String, String)> = [at::NICKNAME, at::FUNCTION, at::DEPARTMENT]
         .into_iter()
         .filter_map(|i| call.arg_owned(i).map(|v| (call.wire(i).to_owned(), v)))
@@ -268,16 +257,7 @@ fn add_contact(call: &Call<'_>) -> Answer {
     }
     data.push_contact(contact);
     drop(data);
-    let mut answer = call
-        .shared
-        .seeds
-        .add_contact
-        .clone()
-        .unwrap_or(AddContactResult {
-            request: None,
-            action: None,
-            id: String::new(),
-        });
+    let mut answer = call.shared.seeds.add_contact.clone().unwrap_or_default();
     answer.id = id;
     Answer::ok(papi_contacts::encode::add_contact(&answer))
 }
@@ -288,24 +268,19 @@ fn add_device(call: &Call<'_>) -> Answer {
     if !data.has_contact(cid) {
         return call.unknown_contact(cid);
     }
-    let device = Device {
-        display: None,
-        id: Some(data.fresh_id()),
-        info_type: None,
-        order: call.arg(at::ORDER).and_then(|o| o.trim().parse().ok()),
-        subtype: call.arg(at::SUBTYPE).map(DeviceSubtype::from_wire),
-        kind: call.arg(at::DEVICE_TYPE).map(DeviceType::from_wire),
-        value: call.arg_owned(at::VALUE).unwrap_or_default(),
-    };
+    let mut device = Device::default()
+        .with_id(data.fresh_id())
+        .with_value(call.arg_owned(at::VALUE).unwrap_or_default());
+    device.order = call.arg(at::ORDER).and_then(|o| o.trim().parse().ok());
+    device.subtype = call.arg(at::SUBTYPE).map(DeviceSubtype::from_wire);
+    device.kind = call.arg(at::DEVICE_TYPE).map(DeviceType::from_wire);
     let next_id = data.next_id;
     let hidden = data.hidden.get(cid).cloned().unwrap_or_default();
     if let Some(contact) = data.contact_mut(cid) {
         let mut changed = contact.clone();
         changed
             .devices
-            .get_or_insert_with(|| DeviceList {
-                devices: Vec::new(),
-            })
+            .get_or_insert_with(DeviceList::default)
             .devices
             .push(device);
         if let Err(e) = call
@@ -364,32 +339,25 @@ fn get_picture(call: &Call<'_>) -> Answer {
         ));
     };
     drop(data);
+    // The documented picture's file attributes, with the stored bytes as its content.
     let template = call.shared.seeds.picture.as_ref().map(|p| &p.file);
-    let answer = PictureData {
-        file: MediaFile {
-            content: Base64Binary(bytes.clone()),
-            display: template.and_then(|t| t.display),
-            id: template.and_then(|t| t.id.clone()),
-            info_type: template.and_then(|t| t.info_type.clone()),
-            order: template.and_then(|t| t.order),
-            subtype: template.and_then(|t| t.subtype.clone()),
-            kind: template.and_then(|t| t.kind.clone()),
-        },
-        // A file-format fact (the image type's name), not a wire name.
-        type_image: ImageType::sniff(&bytes).map(|t| t.to_string().to_lowercase()),
-    };
+    let mut file = MediaFile::default().with_content(Base64Binary(bytes.clone()));
+    file.display = template.and_then(|t| t.display);
+    file.id = template.and_then(|t| t.id.clone());
+    file.info_type = template.and_then(|t| t.info_type.clone());
+    file.order = template.and_then(|t| t.order);
+    file.subtype = template.and_then(|t| t.subtype.clone());
+    file.kind = template.and_then(|t| t.kind.clone());
+    let mut answer = PictureData::default().with_file(file);
+    // A file-format fact (the image type's name), not a wire name.
+    answer.type_image = ImageType::sniff(&bytes).map(|t| t.to_string().to_lowercase());
     Answer::ok(papi_contacts::encode::get_picture(&answer))
 }
 
 fn get_personal_messages(call: &Call<'_>) -> Answer {
     let mailbox = lock(&call.user.data).mailbox.clone();
-    let mut answer = PersonalMessages {
-        no_emails: Consented::NotReturned,
-        no_unread_mails: Consented::NotReturned,
-        no_sms: Consented::NotReturned,
-        emails_last_n_detailed: Consented::NotReturned,
-        privacy_dashboard_url: mailbox.dashboard.clone(),
-    };
+    let mut answer = PersonalMessages::default();
+    answer.privacy_dashboard_url = mailbox.dashboard.clone();
     let infos = call.arg(at::INFOS).unwrap_or_default();
     for info in infos.split(',').map(MessagesInfo::from_wire) {
         match info {
@@ -407,44 +375,12 @@ fn get_personal_messages(call: &Call<'_>) -> Answer {
     Answer::ok(papi_messages::encode::get_personal_messages(&answer))
 }
 
-/// A rich profile with nothing returned.
-fn empty_profile() -> RichProfile {
-    RichProfile {
-        firstname: Consented::NotReturned,
-        lastname: Consented::NotReturned,
-        display_name: Consented::NotReturned,
-        user_email: Consented::NotReturned,
-        gender: Consented::NotReturned,
-        date_of_birth: Consented::NotReturned,
-        ndp: Consented::NotReturned,
-        home_phone: Consented::NotReturned,
-        mobile_phone: Consented::NotReturned,
-        office_fax: Consented::NotReturned,
-        office_mobile_number: Consented::NotReturned,
-        office_phone: Consented::NotReturned,
-        mobile_device_tac: Consented::NotReturned,
-        mobile_device_model: Consented::NotReturned,
-        mobile_device_brand: Consented::NotReturned,
-        preferred_language: Consented::NotReturned,
-        home_address: Consented::NotReturned,
-        office_address: Consented::NotReturned,
-        profile_modification_date: Consented::NotReturned,
-        profile_creation_date: Consented::NotReturned,
-        user_type: Consented::NotReturned,
-        picture_tag_tiny_url: Consented::NotReturned,
-        picture_tag_small_url: Consented::NotReturned,
-        picture_tag_large_url: Consented::NotReturned,
-        picture_tag_medium_url: Consented::NotReturned,
-        centers_of_interests: Consented::NotReturned,
-    }
-}
-
 fn get_personal_rich_profile(call: &Call<'_>) -> Answer {
     let display = call.user.profile.display_name.trim().to_owned();
     let (first, last) = display
         .split_once(char::is_whitespace)
         .map_or((display.as_str(), ""), |(f, l)| (f, l.trim()));
-    let mut answer = empty_profile();
+    let mut answer = RichProfile::default();
     let infos = call.arg(at::INFOS).unwrap_or_default();
     for info in infos.split(',').map(RichProfileInfo::from_wire) {
         match info {

@@ -403,8 +403,8 @@ impl Mailbox {
             no_sms: granted(|m| m.no_sms.granted().copied(), SANDBOX_SMS),
             last_unread: sample
                 .and_then(|m| m.emails_last_n_detailed.granted().cloned())
-                .unwrap_or(EmailsLastNDetailed {
-                    messages: Some(MailList { items: Vec::new() }),
+                .unwrap_or_else(|| {
+                    EmailsLastNDetailed::default().with_messages(MailList::default())
                 }),
             dashboard: sample.and_then(|m| m.privacy_dashboard_url.clone()),
         }
@@ -413,19 +413,12 @@ impl Mailbox {
 
 /// A contact of a search's shallow entry (the deep view's attributes from `deep`).
 fn contact_from_summary(s: &ContactSummary, deep: Option<&Contact>) -> Contact {
-    Contact {
-        view: deep.and_then(|d| d.view.clone()),
-        id: s.id.clone(),
-        kind: s.kind.clone(),
-        firstname: s.firstname.clone(),
-        lastname: s.lastname.clone(),
-        civility: None,
-        marital_status: None,
-        birthday: None,
-        company: None,
-        devices: None,
-        addresses: None,
-    }
+    let mut contact = Contact::default().with_id(s.id.clone());
+    contact.view = deep.and_then(|d| d.view.clone());
+    contact.kind = s.kind.clone();
+    contact.firstname = s.firstname.clone();
+    contact.lastname = s.lastname.clone();
+    contact
 }
 
 impl UserData {
