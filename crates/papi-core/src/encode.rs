@@ -4,16 +4,15 @@
 //! document, inside the API's envelope; every wire name comes from the descriptors or the
 //! generated code, as for decoding.
 //!
-//! The output is byte for byte what quick-xml's serde serializer wrote before (kept as
-//! [`response_serde`] for the equivalence tests): empty elements expanded (`<a></a>`), text
-//! escaped as by [`quick_xml::escape::partial_escape`] (`&`, `<`, `>`, `\r`), attribute values
-//! also escaping `"`, `\n` and `\t`.
+//! The output is byte for byte what quick-xml's serde serializer wrote when it was the
+//! encoder (pinned by the snapshots of `tests/tests/encode_equivalence.rs`): empty elements
+//! expanded (`<a></a>`), text escaped as by [`quick_xml::escape::partial_escape`] (`&`, `<`,
+//! `>`, `\r`), attribute values also escaping `"`, `\n` and `\t`.
 
 use std::io::Cursor;
 
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
-use serde::Serialize;
 
 use crate::api::{ApiDescriptor, Envelope};
 use crate::general::GENERAL_ENVELOPE;
@@ -169,78 +168,6 @@ fn envelope_parts(envelope: Envelope) -> (&'static str, CommandParts<'static>) {
     }
 }
 
-/// [`response`] through quick-xml's serde serializer: the reference that the equivalence
-/// tests compare the generated writers with, byte for byte. Not for servers.
-///
-/// Written in one pass: the envelope is written around the serializer's output, and the
-/// `result` child goes in as the command element is closed. Only when the command element
-/// lies inside the payload (no API's spec does that) is the payload read back to find it.
-#[doc(hidden)]
-pub fn response_serde<T: Serialize>(
-    api: &ApiDescriptor,
-    path: &[&str],
-    value: &T,
-) -> Result<String, EncodeError> {
-    let Some(envelope) = api.envelope else {
-        return Err(EncodeError::NoEnvelope { api: api.name });
-    };
-    let (payload_name, parents) = path.split_last().ok_or(EncodeError::EmptyPath)?;
-    let (root, command) = envelope_parts(envelope);
-    // How many elements below the root are open when the command element closes: the
-    // command path must be a prefix of `path` (then the result is written as that level
-    // closes), or lie deeper inside the payload (then it is found by reading the payload).
-    let result_level = match command {
-        None => None,
-        Some(([], _)) => None,
-        Some((command_path, _)) if command_path.len() > path.len() => {
-            if command_path[..path.len()] == *path {
-                return response_reread_serde(root, command, payload_name, parents, value);
-            }
-            None
-        }
-        Some((command_path, _)) => {
-            (path[..command_path.len()] == *command_path).then_some(command_path.len())
-        }
-    };
-    let result = command.map_or("", |(_, result)| result);
-
-    let mut out = String::with_capacity(512);
-    out.push_str(DECL);
-    push_start(&mut out, root);
-    for p in parents {
-        push_start(&mut out, p);
-    }
-    let payload_start = out.len();
-    {
-        let mut ser =
-            quick_xml::se::Serializer::with_root(&mut out, Some(payload_name)).map_err(ser_err)?;
-        // As the read-back writer did: `<a></a>`, never `<a/>`.
-        ser.expand_empty_elements(true);
-        value.serialize(ser).map_err(ser_err)?;
-    }
-    if result_level == Some(path.len()) {
-        // The payload is the command element: its result goes in before its end tag. A
-        // payload of several elements (a sequence) gets it in each, as when read back.
-        let end_tag = format!("</{payload_name}>");
-        let sequence = format!("{end_tag}<{payload_name}");
-        let payload = &out[payload_start..];
-        if !payload.ends_with(&end_tag) || payload.contains(&sequence) {
-            return response_reread_serde(root, command, payload_name, parents, value);
-        }
-        out.truncate(out.len() - end_tag.len());
-        push_text_element(&mut out, result, "0");
-        out.push_str(&end_tag);
-    }
-    for level in (1..=parents.len()).rev() {
-        if result_level == Some(level) {
-            push_text_element(&mut out, result, "0");
-        }
-        push_end(&mut out, parents[level - 1]);
-    }
-    push_end(&mut out, root);
-    Ok(out)
-}
-
 fn push_start(out: &mut String, name: &str) {
     out.push('<');
     out.push_str(name);
@@ -258,19 +185,6 @@ fn push_text_element(out: &mut String, name: &str, text: &str) {
     push_start(out, name);
     out.push_str(text);
     push_end(out, name);
-}
-
-/// [`response_serde`] by serializing the payload, then reading it back (see
-/// [`response_reread`]).
-fn response_reread_serde<T: Serialize>(
-    root: &str,
-    command: CommandParts<'_>,
-    payload_name: &str,
-    parents: &[&str],
-    value: &T,
-) -> Result<String, EncodeError> {
-    let payload = quick_xml::se::to_string_with_root(payload_name, value).map_err(ser_err)?;
-    response_reread(root, command, parents, &payload)
 }
 
 /// The document holding `payload` (written already) inside the envelope, read back to give
@@ -598,32 +512,26 @@ pub fn end_tag(out: &mut String, name: &str) {
 mod tests {
     use super::*;
 
+    use base64::Engine as _;
+
     use crate::value::Present;
 
-    #[derive(Serialize)]
     struct Device {
-        #[serde(rename = "@type")]
         kind: &'static str,
         value: &'static str,
     }
 
-    #[derive(Serialize)]
     struct Devices {
         device: Vec<Device>,
     }
 
-    // Options skipped when `None`, as in the generated types.
-    #[derive(Serialize)]
+    // Options written only when `Some`, as in the generated types.
     struct Payload {
-        #[serde(rename = "@view", skip_serializing_if = "Option::is_none")]
         view: Option<&'static str>,
         id: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
         name: Option<&'static str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
         nickname: Option<&'static str>,
         empty: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
         devices: Option<Devices>,
         nothing: Present,
     }
@@ -703,19 +611,14 @@ mod tests {
         })
     }
 
-    /// The one-pass encoding is byte for byte what reading the payload back gives, and what
-    /// the serde encoder gives.
-    fn same_as_reread<T: Serialize + ToXml>(
-        api: &ApiDescriptor,
-        path: &[&str],
-        value: &T,
-    ) -> String {
+    /// The one-pass encoding is byte for byte what reading the payload back gives.
+    fn same_as_reread<T: ToXml>(api: &ApiDescriptor, path: &[&str], value: &T) -> String {
         let (root, command) = envelope_parts(api.envelope.unwrap());
         let (payload_name, parents) = path.split_last().unwrap();
         let one_pass = response(api, path, value).unwrap();
-        let serde = response_serde(api, path, value).unwrap();
-        let reread = response_reread_serde(root, command, payload_name, parents, value).unwrap();
-        assert_eq!(one_pass, serde);
+        let mut payload = String::new();
+        element(&mut payload, payload_name, value);
+        let reread = response_reread(root, command, parents, &payload).unwrap();
         assert_eq!(one_pass, reread);
         one_pass
     }
@@ -727,10 +630,17 @@ mod tests {
             &["command-list", "command"],
             &payload(),
         );
-        assert!(xml.starts_with(DECL));
-        assert!(xml.ends_with("<result>0</result></command></command-list></xpage>"));
-        assert!(xml.contains("<empty></empty>"), "{xml}");
-        assert!(xml.contains("1 &lt; 2 &amp;"), "{xml}");
+        // What quick-xml's serde serializer wrote for this payload, when it was the encoder.
+        assert_eq!(
+            xml,
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><xpage><command-list><command view="full">"#,
+                r#"<id>1 &lt; 2 &amp; "3"</id><name>Zoë</name><empty></empty><devices>"#,
+                r#"<device type="email"><value>a@b</value></device>"#,
+                r#"<device type="fix"><value></value></device></devices><nothing></nothing>"#,
+                r#"<result>0</result></command></command-list></xpage>"#
+            )
+        );
     }
 
     #[test]
@@ -776,12 +686,11 @@ mod tests {
 
     #[test]
     fn a_sequence_payload_gives_each_element_its_result() {
-        // Only the serde encoder takes sequences (a `ToXml` value is one element).
+        // A `ToXml` value is one element; reading back takes any payload.
         let api = command(&["list", "item"]);
-        let xml = response_serde(&api, &["list", "item"], &vec![1, 2]).unwrap();
         let (root, command) = envelope_parts(api.envelope.unwrap());
-        let reread = response_reread_serde(root, command, "item", &["list"], &vec![1, 2]).unwrap();
-        assert_eq!(xml, reread);
+        let xml =
+            response_reread(root, command, &["list"], "<item>1</item><item>2</item>").unwrap();
         assert!(
             xml.contains("<item>1<result>0</result></item><item>2<result>0</result></item>"),
             "{xml}"
@@ -805,14 +714,12 @@ mod tests {
     }
 
     /// Every ASCII character and some others, alone and in company, in an attribute and as
-    /// text: escaped as the serde serializer escapes them.
+    /// text: escaped as the serde serializer escaped them when it was the encoder (`&`, `<`,
+    /// `>`, `\r` in text; also `"`, `\n`, `\t` in an attribute; nothing else).
     #[test]
     fn escaping_is_the_serializers() {
-        #[derive(Serialize)]
         struct One<'a> {
-            #[serde(rename = "@a")]
             a: &'a str,
-            #[serde(rename = "$text")]
             t: &'a str,
         }
         impl ToXml for One<'_> {
@@ -837,23 +744,41 @@ mod tests {
             code: "code",
             detail: "detail",
         });
+        let escaped = |t: &str, attribute: bool| -> String {
+            t.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_owned(),
+                    '<' => "&lt;".to_owned(),
+                    '>' => "&gt;".to_owned(),
+                    '\r' => "&#13;".to_owned(),
+                    '"' if attribute => "&quot;".to_owned(),
+                    '\n' if attribute => "&#10;".to_owned(),
+                    '\t' if attribute => "&#9;".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect()
+        };
         for t in &texts {
             let value = One { a: t, t };
             assert_eq!(
                 response(&api, &["one"], &value).unwrap(),
-                response_serde(&api, &["one"], &value).unwrap(),
+                format!(
+                    "{DECL}<r><one a=\"{}\">{}</one></r>",
+                    escaped(t, true),
+                    escaped(t, false)
+                ),
                 "{t:?}"
             );
         }
     }
 
+    /// Numbers and booleans as Rust writes them, dates as chrono's `Display` (ISO 8601, a
+    /// signed year outside 0..=9999), bytes as unbroken padded standard base64: as the serde
+    /// serializer wrote them when it was the encoder.
     #[test]
     fn numbers_dates_booleans_base64_are_the_serializers() {
-        #[derive(Serialize)]
         struct Scalars {
-            #[serde(rename = "@n")]
             n: i64,
-            #[serde(rename = "@b")]
             b: bool,
             d: chrono::NaiveDate,
             bytes: crate::value::Base64Binary,
@@ -885,18 +810,25 @@ mod tests {
                 300,
             ),
         ] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let base64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
             let value = Scalars {
                 n,
                 b,
                 d,
-                bytes: crate::value::Base64Binary((0..len).map(|i| (i * 7 % 256) as u8).collect()),
+                bytes: crate::value::Base64Binary(bytes),
             };
-            same_as_reread(&api, &["c"], &value);
+            assert_eq!(
+                same_as_reread(&api, &["c"], &value),
+                format!(
+                    "{DECL}<xpage><c n=\"{n}\" b=\"{b}\"><d>{d}</d><bytes>{base64}</bytes><result>0</result></c></xpage>"
+                )
+            );
         }
     }
 
-    /// The serde encoder refused a payload name that is not an XML name; the writer
-    /// refuses it too, with a typed error. The envelope's names were never checked.
+    /// The serde encoder refused a payload name that is not an XML name; the writer refuses
+    /// it too, with a typed error. The envelope's names were never checked.
     #[test]
     fn a_payload_name_that_is_no_xml_name_is_refused() {
         let api = command(&["command-list", "command"]);
@@ -907,10 +839,6 @@ mod tests {
                     name: name.to_owned()
                 })
             );
-            assert!(matches!(
-                response_serde(&api, &["command-list", name], &payload()),
-                Err(EncodeError::Serialize(_))
-            ));
         }
         for name in ["a", "a-b.c_d", "é", "x:y", "_1"] {
             same_as_reread(&api, &["command-list", name], &payload());
