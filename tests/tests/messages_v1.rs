@@ -19,7 +19,7 @@ async fn get_pns_goes_to_the_v1_path_with_the_2008_query() {
         .await;
     let client =
         papi_messages::Client::new(&Config::custom(&server.uri(), creds()).unwrap()).unwrap();
-    let input = papi_messages::input::GetPnsInput::new().infos("NoUnReadMails,NoEMails");
+    let input = papi_messages::operation::GetPns::new().infos("NoUnReadMails,NoEMails");
     let answer = client
         .get_pns(&UserToken::new("tok|1"), input)
         .await
@@ -47,7 +47,7 @@ async fn get_pns_reports_a_general_error() {
     let err = client
         .get_pns(
             &UserToken::new("t"),
-            papi_messages::input::GetPnsInput::new(),
+            papi_messages::operation::GetPns::new(),
         )
         .await
         .unwrap_err();
@@ -79,7 +79,7 @@ async fn get_pns_in_production_is_a_config_error_not_a_request() {
     let err = client
         .get_pns(
             &UserToken::new("t"),
-            papi_messages::input::GetPnsInput::new(),
+            papi_messages::operation::GetPns::new(),
         )
         .await
         .unwrap_err();

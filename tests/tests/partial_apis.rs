@@ -9,7 +9,7 @@
 
 use std::fmt::{Debug, Display};
 
-use papi_calendar::input::AddEventInput;
+use papi_calendar::operation::AddEvent;
 use papi_core::url::{form_urlencoded, Url};
 use papi_core::{
     ApiCode, ApiDescriptor, ApiErrorKind, Config, ConfigError, Error, GeneralError, ParamError,
@@ -65,8 +65,8 @@ fn calendar(server: &MockServer) -> papi_calendar::Client {
 }
 
 /// The Calendar call of the 2008 script, every parameter set.
-fn reference_input() -> AddEventInput {
-    AddEventInput::new()
+fn reference_input() -> AddEvent {
+    AddEvent::new()
         .title("Demo meet")
         .location("Townhall")
         .description("Come all and see the demo")
@@ -227,20 +227,20 @@ async fn add_event_sends_the_2008_reference_call() {
 async fn add_event_sends_only_the_parameters_that_are_set() {
     // Every parameter's mandatoriness is unknown: each is sent only when set, in the spec's
     // order whatever the order of the builder calls.
-    let cases: Vec<(AddEventInput, &str)> = vec![
-        (AddEventInput::new(), "action=addevent"),
+    let cases: Vec<(AddEvent, &str)> = vec![
+        (AddEvent::new(), "action=addevent"),
         (
-            AddEventInput::new().title("Demo meet"),
+            AddEvent::new().title("Demo meet"),
             "action=addevent&title=Demo+meet",
         ),
         (
-            AddEventInput::new()
+            AddEvent::new()
                 .time_pattern("HH:mm")
                 .start_date("2008-05-09"),
             "action=addevent&startdate=2008-05-09&timepattern=HH%3Amm",
         ),
         (
-            AddEventInput::new()
+            AddEvent::new()
                 .end_time("14:15")
                 .location("Town hall & café")
                 .description("a+b=c"),
@@ -346,7 +346,7 @@ async fn add_event_general_and_unknown_codes_are_api_errors() {
     let invalid_token = "<error><code>-1</code><detail>InvalidTokenException</detail></error>";
     let server = answering(200, invalid_token).await;
     let err = calendar(&server)
-        .add_event(&token(), AddEventInput::new().title("x"))
+        .add_event(&token(), AddEvent::new().title("x"))
         .await
         .unwrap_err();
     assert_secret_free(&err);
@@ -360,7 +360,7 @@ async fn add_event_general_and_unknown_codes_are_api_errors() {
     let unknown = "<error><code>7</code><detail>Something new</detail></error>";
     let server = answering(400, unknown).await;
     let err = calendar(&server)
-        .add_event(&token(), AddEventInput::new().title("x"))
+        .add_event(&token(), AddEvent::new().title("x"))
         .await
         .unwrap_err();
     let Error::Api(e) = err else {
@@ -425,7 +425,7 @@ async fn add_event_refuses_an_empty_token_or_value_before_sending() {
     assert_eq!(e, ParamError::Empty { param: "title" });
     let e = param_error(
         client
-            .add_event(&token(), AddEventInput::new().time_pattern(""))
+            .add_event(&token(), AddEvent::new().time_pattern(""))
             .await,
     );
     assert_eq!(

@@ -196,7 +196,7 @@ async fn every_action_of_every_client_succeeds() {
     let event = || {
         calendar.add_event(
             t,
-            papi_calendar::input::AddEventInput::new()
+            papi_calendar::operation::AddEvent::new()
                 .title("Review")
                 .start_date("2026-01-02"),
         )
@@ -226,7 +226,7 @@ async fn every_action_of_every_client_succeeds() {
     let seeded_picture = contacts.get_picture(t, &robert_id).await.unwrap().picture();
     assert_eq!(seeded_picture.image_type, ImageType::Jpeg);
 
-    let input = papi_contacts::input::AddContactInput::new()
+    let input = papi_contacts::operation::AddContact::new()
         .firstname("Hello")
         .lastname("World")
         .civility(papi_contacts::types::Civility::Mrs)
@@ -296,7 +296,7 @@ async fn every_action_of_every_client_succeeds() {
     assert_eq!(mailbox.no_sms, Consented::Granted(1));
     assert!(mailbox.emails_last_n_detailed.granted().is_some());
     let pns = messages
-        .get_pns(t, papi_messages::input::GetPnsInput::new())
+        .get_pns(t, papi_messages::operation::GetPns::new())
         .await
         .unwrap();
     assert_eq!((pns.status, pns.body.as_str()), (200, ""));
@@ -422,7 +422,7 @@ async fn consent_through_the_page_then_success() {
     let e = contacts
         .add_contact(
             &env.token,
-            papi_contacts::input::AddContactInput::new().lastname("X"),
+            papi_contacts::operation::AddContact::new().lastname("X"),
         )
         .await
         .unwrap_err();
@@ -710,7 +710,7 @@ async fn the_login_shortcut_issues_working_tokens() {
 async fn concurrent_adds_are_all_kept() {
     let env = Env::start().await;
     let first = env.contacts();
-    let input = || papi_contacts::input::AddContactInput::new().lastname("Seed");
+    let input = || papi_contacts::operation::AddContact::new().lastname("Seed");
     env.with_consent("permanent", || first.add_contact(&env.token, input()))
         .await
         .unwrap();
@@ -728,7 +728,7 @@ async fn concurrent_adds_are_all_kept() {
                 let contacts = contacts.clone();
                 let token = token.clone();
                 calls.spawn(async move {
-                    let input = papi_contacts::input::AddContactInput::new()
+                    let input = papi_contacts::operation::AddContact::new()
                         .firstname(format!("c{client}-{n}"))
                         .lastname("Concurrent");
                     contacts.add_contact(&token, input).await.unwrap().id

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use papi_contacts::input::AddContactInput;
+use papi_contacts::operation::AddContact;
 use papi_core::reqwest;
 use papi_core::{ApiCode, Error, UserToken};
 use papi_sandbox::ConsentChoice;
@@ -31,7 +31,7 @@ impl Env {
         let contacts = self.contacts();
         for _ in 0..2 {
             let e = match contacts
-                .add_contact(token, AddContactInput::new().lastname("Probe"))
+                .add_contact(token, AddContact::new().lastname("Probe"))
                 .await
             {
                 Ok(_) => break,
@@ -145,7 +145,7 @@ async fn concurrent_adds(clients: usize, each: usize) {
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::with_capacity(each);
             for i in 0..each {
-                let input = AddContactInput::new()
+                let input = AddContact::new()
                     .firstname(format!("c{client}-{i}"))
                     .lastname("Zload");
                 ids.push(contacts.add_contact(&token, input).await.unwrap().id);
@@ -227,7 +227,7 @@ async fn acknowledged_writes_survive_a_stop_in_flight() {
             let mut i = 0;
             // Until the server is gone: a failed call is one the stop cut.
             while !stop.load(Ordering::Relaxed) || i < 5 {
-                let input = AddContactInput::new()
+                let input = AddContact::new()
                     .firstname(format!("s{client}-{i}"))
                     .lastname("Zstop");
                 i += 1;
@@ -380,7 +380,7 @@ async fn oversized_upload_gets_invalid_request() {
     env.grant_contacts(&token).await;
     let added = env
         .contacts()
-        .add_contact(&token, AddContactInput::new().lastname("Big"))
+        .add_contact(&token, AddContact::new().lastname("Big"))
         .await
         .unwrap();
     let url = env.url(&format!(

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use papi_contacts::input::AddContactInput;
+use papi_contacts::operation::AddContact;
 use papi_contacts::types::{Civility, DeviceSubtype, DeviceType};
 use papi_core::{Error, GeneralError, ImageType, Upload, UserToken};
 use papi_sandbox::{ConsentChoice, Sandbox, SandboxConfig, SandboxError};
@@ -67,7 +67,7 @@ async fn data_tokens_and_consents_survive_a_restart() {
     let robert = ids(&contacts, t, "Robert Smith").await;
     assert_eq!(robert.len(), 1);
 
-    let input = AddContactInput::new()
+    let input = AddContact::new()
         .firstname("Hello")
         .lastname("Persisted")
         .nickname("hp")
@@ -111,7 +111,7 @@ async fn data_tokens_and_consents_survive_a_restart() {
     let event = |title: &'static str| {
         calendar.add_event(
             t,
-            papi_calendar::input::AddEventInput::new()
+            papi_calendar::operation::AddEvent::new()
                 .title(title)
                 .start_date("2026-01-02"),
         )
@@ -186,7 +186,7 @@ async fn data_tokens_and_consents_survive_a_restart() {
     let newer = contacts
         .add_contact(
             t,
-            AddContactInput::new()
+            AddContact::new()
                 .lastname("Later")
                 .email_perso("l@example.org"),
         )
@@ -243,7 +243,7 @@ async fn concurrent_adds_are_each_stored_once() {
     // Consent first (permanently), so that the concurrent calls all proceed.
     let probe = env
         .with_consent(ConsentChoice::GrantPermanently, || {
-            contacts.add_contact(&token, AddContactInput::new().lastname("Probe"))
+            contacts.add_contact(&token, AddContact::new().lastname("Probe"))
         })
         .await
         .unwrap();
@@ -260,7 +260,7 @@ async fn concurrent_adds_are_each_stored_once() {
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::with_capacity(EACH);
             for i in 0..EACH {
-                let input = AddContactInput::new()
+                let input = AddContact::new()
                     .firstname(format!("c{client}-{i}"))
                     .lastname("Zload");
                 ids.push(contacts.add_contact(&token, input).await.unwrap().id);

@@ -1,40 +1,50 @@
-//! `crates/papi-cli/src/generated.rs`: the table decoding any action's answer into JSON.
+//! `crates/papi-cli/src/generated.rs`: every operation of every client API, for `papi
+//! call`: the table of API ids and actions, and the dispatch from an (API, action) pair to
+//! the operation that reads, checks, sends and decodes it.
 
 use quote::quote;
 
-use super::sandbox::action_id;
-use super::util::{crate_ident, ident, render_suite};
+use super::operation::operation_name;
+use super::util::{crate_ident, render_suite};
 use crate::error::CodegenError;
 use crate::ir::*;
 use crate::GeneratedFile;
 
-/// `crates/papi-cli/src/generated.rs`: decoding any action's answer into JSON, for
-/// `papi call`.
+/// `crates/papi-cli/src/generated.rs`.
 pub fn emit_cli(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
+    let apis: Vec<&Api> = suite.apis.iter().filter(|a| a.is_client()).collect();
+    let table = apis.iter().map(|api| {
+        let id = &api.id;
+        let actions = api.actions.iter().map(|a| &a.wire);
+        quote!((#id, &[#(#actions),*]),)
+    });
     let mut arms = Vec::new();
-    for api in suite.apis.iter().filter(|a| a.is_client()) {
+    for api in &apis {
         let krate = crate_ident(api);
+        let id = &api.id;
         for a in &api.actions {
-            let variant = action_id(api, a);
-            let f = ident(&a.rust);
+            let wire = &a.wire;
+            let op = operation_name(a);
             arms.push(quote! {
-                ActionId::#variant => match #krate::decode::#f(status, body) {
-                    Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                },
+                (#id, #wire) => Some(call.run::<#krate::operation::#op>().await),
             });
         }
     }
     let tokens = quote! {
-        //! Decoding of any action's answer into JSON (for `papi call`), generated from the spec.
+        //! Every operation of every client API, for `papi call`, generated from the spec.
 
-        use papi_sandbox::generated::ActionId;
+        /// Each client API's id and its actions' wire names, in the spec's order.
+        pub const APIS: &[(&str, &[&str])] = &[#(#table)*];
 
-        /// Decodes an answer of `action` with its generated decoder and renders it as JSON;
-        /// the error's text otherwise (never the token: errors redact it).
-        pub fn decode_json(action: ActionId, status: u16, body: &[u8]) -> Result<serde_json::Value, String> {
-            match action {
+        /// Runs `action` of `api` through its operation: `None` when the pair is unknown.
+        pub async fn dispatch(
+            api: &str,
+            action: &str,
+            call: crate::call::Call,
+        ) -> Option<Result<serde_json::Value, crate::call::CallError>> {
+            match (api, action) {
                 #(#arms)*
+                _ => None,
             }
         }
     };

@@ -5,15 +5,14 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::crate_files::descriptor_ident;
-use super::inputs::param_doc;
-use super::requests::method_args;
+use super::operation::{endpoint_variant, operation_name, param_doc, param_types};
 use super::types::response_ty;
 use super::util::{doc, ident, inner_doc, source_note};
 use crate::ir::*;
 
 /// The client of the API: async (`client.rs`) or blocking (`blocking.rs`, feature
-/// `blocking`). Both send the requests built by `requests.rs`, so they cannot differ in
-/// what they check or send.
+/// `blocking`). Both run the operations of `operation.rs` through one `call` method, so
+/// they cannot differ in what they check, send or decode.
 pub(super) fn emit_client(common: &Common, api: &Api, blocking: bool) -> TokenStream {
     let title = &api.title;
     let struct_doc = doc(&if blocking {
@@ -32,6 +31,7 @@ pub(super) fn emit_client(common: &Common, api: &Api, blocking: bool) -> TokenSt
         quote!(papi_core::Transport)
     };
     let methods = api.actions.iter().map(|a| emit_method(api, a, blocking));
+    let call = emit_call(api, blocking);
     let moved: Vec<&Action> = api
         .actions
         .iter()
@@ -93,9 +93,91 @@ pub(super) fn emit_client(common: &Common, api: &Api, blocking: bool) -> TokenSt
                 self.transport.endpoint()
             }
 
+            #call
+
             #(#methods)*
         }
     }
+}
+
+/// `Client::call`: runs any operation of the API on the endpoint that serves it.
+fn emit_call(api: &Api, blocking: bool) -> TokenStream {
+    let own: Vec<TokenStream> = api
+        .actions
+        .iter()
+        .filter(|a| a.endpoint.is_some())
+        .map(|a| {
+            let v = endpoint_variant(a);
+            let f = format_ident!("{}_transport", a.rust);
+            quote! {
+                crate::operation::Endpoint::#v => self.#f.as_ref().map_err(|e| papi_core::Error::Config(e.clone()))?,
+            }
+        })
+        .collect();
+    let transport = if own.is_empty() {
+        quote!(let transport = &self.transport;)
+    } else {
+        quote! {
+            let transport = match O::ENDPOINT {
+                crate::operation::Endpoint::Api => &self.transport,
+                #(#own)*
+            };
+        }
+    };
+    let (asyncness, awaited) = if blocking {
+        (quote!(), quote!())
+    } else {
+        (quote!(async), quote!(.await))
+    };
+    let d = doc(&format!(
+        "Runs `operation`: checks its parameters (nothing is sent when one is refused), sends \
+         it with `token`, and decodes the answer. Every operation of the {} is in \
+         [`crate::operation`]; the methods named after the actions are shorthands for this.\n\n\
+         # Errors\n\n[`papi_core::Error::InvalidParam`] before anything is sent when a parameter \
+         is invalid; otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) \
+         or decode error.",
+        api.title
+    ));
+    quote! {
+        #d
+        pub #asyncness fn call<O: crate::operation::Operation>(
+            &self,
+            token: &papi_core::UserToken,
+            operation: O,
+        ) -> crate::Result<<O as papi_core::Operation>::Output> {
+            papi_core::check::token(token)?;
+            let request = papi_core::Operation::into_request(operation)?;
+            #transport
+            transport.call_with(request, token, <O as papi_core::Operation>::decode) #awaited
+        }
+    }
+}
+
+/// The arguments of an action's named method (after the token), and the operation they
+/// build.
+fn method_args(a: &Action) -> (Vec<TokenStream>, TokenStream) {
+    let op = operation_name(a);
+    if a.has_input() {
+        return (
+            vec![quote!(operation: crate::operation::#op)],
+            quote!(operation),
+        );
+    }
+    let (args, pass): (Vec<TokenStream>, Vec<TokenStream>) = a
+        .params
+        .iter()
+        .map(|p| {
+            let f = ident(&p.rust);
+            let (_, arg) = param_types(p);
+            let pass = if p.list {
+                quote!(#f.to_vec())
+            } else {
+                quote!(#f)
+            };
+            (quote!(#f: #arg), pass)
+        })
+        .unzip();
+    (args, quote!(crate::operation::#op::new(#(#pass),*)))
 }
 
 fn action_doc(api: &Api, a: &Action) -> String {
@@ -163,23 +245,12 @@ fn action_doc(api: &Api, a: &Action) -> String {
     text
 }
 
-/// The method of an action on the async or the blocking client.
+/// The method of an action on the async or the blocking client: a shorthand for `call`.
 fn emit_method(api: &Api, a: &Action, blocking: bool) -> TokenStream {
     let name = ident(&a.rust);
     let d = doc(&action_doc(api, a));
     let ty = response_ty(a);
-    let (args, pass) = method_args(a);
-    let decode_fn = ident(&a.rust);
-    let transport = match &a.endpoint {
-        None => quote!(let transport = &self.transport;),
-        Some(_) => {
-            let f = format_ident!("{}_transport", a.rust);
-            quote!(let transport = self.#f.as_ref().map_err(|e| papi_core::Error::Config(e.clone()))?;)
-        }
-    };
-    // Every answer goes through the action's decoder inside the transport's retry loop,
-    // so that a read answered with a documented internal-error code can be sent again.
-    // The blocking method is the async one without `async` and `.await`.
+    let (args, operation) = method_args(a);
     let (asyncness, awaited) = if blocking {
         (quote!(), quote!())
     } else {
@@ -188,9 +259,7 @@ fn emit_method(api: &Api, a: &Action, blocking: bool) -> TokenStream {
     quote! {
         #d
         pub #asyncness fn #name(&self, token: &papi_core::UserToken, #(#args),*) -> crate::Result<#ty> {
-            let request = crate::requests::#name(token, #(#pass),*)?;
-            #transport
-            transport.call_with(request, token, crate::decode::#decode_fn) #awaited
+            self.call(token, #operation) #awaited
         }
     }
 }

@@ -241,14 +241,6 @@ pub(super) fn emit_lib(common: &Common, api: &Api) -> TokenStream {
             };
         })
     });
-    let input_mod = if api.actions.iter().any(Action::has_input) {
-        quote! {
-            /// Inputs of the actions that take optional parameters (builders).
-            pub mod input;
-        }
-    } else {
-        quote!()
-    };
     quote! {
         #crate_doc
         #![deny(missing_docs)]
@@ -259,8 +251,7 @@ pub(super) fn emit_lib(common: &Common, api: &Api) -> TokenStream {
         pub mod decode;
         pub mod encode;
         mod error;
-        #input_mod
-        mod requests;
+        pub mod operation;
         pub mod types;
 
         pub use client::Client;

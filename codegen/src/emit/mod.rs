@@ -17,8 +17,7 @@ mod errors;
 mod field;
 mod fuzz;
 mod general;
-mod inputs;
-mod requests;
+mod operation;
 mod samples;
 mod sandbox;
 mod sso;
@@ -66,7 +65,7 @@ fn crate_dir(api: &Api) -> String {
 pub fn emit_api(common: &Common, api: &Api) -> Result<Vec<GeneratedFile>, CodegenError> {
     let dir = crate_dir(api);
     let f = &api.file;
-    let mut out = vec![
+    let out = vec![
         GeneratedFile {
             path: PathBuf::from(format!("{dir}/Cargo.toml")),
             contents: crate_files::emit_cargo_toml(api),
@@ -93,19 +92,12 @@ pub fn emit_api(common: &Common, api: &Api) -> Result<Vec<GeneratedFile>, Codege
             client::emit_client(common, api, true),
         )?,
         render(
-            &format!("{dir}/src/requests.rs"),
+            &format!("{dir}/src/operation.rs"),
             f,
-            requests::emit_requests(api),
+            operation::emit_operations(api),
         )?,
         render(&format!("{dir}/src/decode.rs"), f, decode::emit_decode(api))?,
         render(&format!("{dir}/src/encode.rs"), f, encode::emit_encode(api))?,
     ];
-    if api.actions.iter().any(Action::has_input) {
-        out.push(render(
-            &format!("{dir}/src/input.rs"),
-            f,
-            inputs::emit_inputs(api),
-        )?);
-    }
     Ok(out)
 }

@@ -3,7 +3,7 @@
 //!
 //! Validation runs as passes, one module each, in a fixed order that is also the order of
 //! the errors reported: first the facts of `common.yaml` ([`lower`]), then each API file
-//! ([`lower_api`]), then the samples on disk that no file lists.
+//! (`lower_api`), then the samples on disk that no file lists.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -38,6 +38,21 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Calendar API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    ///
+    /// # Errors
+    ///
+    /// [`papi_core::Error::InvalidParam`] before anything is sent when a parameter is invalid; otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) or decode error.
+    pub fn call<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        papi_core::check::token(token)?;
+        let request = papi_core::Operation::into_request(operation)?;
+        let transport = &self.transport;
+        transport.call_with(request, token, <O as papi_core::Operation>::decode)
+    }
     /// Add an event to the user's calendar. Known only from one call of the 2008 ZXID test
     /// script against the integration platform (a `GET` with query parameters); the official page,
     /// which may define further parameters (recurrence, alarms, time zone, ...), is lost.
@@ -53,10 +68,8 @@ impl Client {
     pub fn add_event(
         &self,
         token: &papi_core::UserToken,
-        input: crate::input::AddEventInput,
+        operation: crate::operation::AddEvent,
     ) -> crate::Result<papi_core::Undecoded> {
-        let request = crate::requests::add_event(token, input)?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::add_event)
+        self.call(token, operation)
     }
 }

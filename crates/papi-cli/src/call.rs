@@ -1,18 +1,23 @@
-//! `papi call <api> <action> --param k=v …`: one call of any action against any base URL,
-//! the answer printed as JSON. Actions and parameter names come from the generated tables.
+//! `papi call <api> <action> -p name=value …`: one call of any action against any base URL,
+//! through the action's generated operation (the same reader, checks and request as the
+//! typed clients), the answer printed as JSON.
+
+use std::process::ExitCode;
 
 use papi_core::{
-    Config, ConfigError, Effect, Request, ServiceCredentials, Transport, Upload, UserToken,
+    ApiCode, Config, ConfigError, Error, Operation, ParamError, ServiceCredentials, Transport,
+    Upload, UserToken, WireParams,
 };
-use papi_sandbox::generated::{Api, ParamKind, APIS};
+
+use crate::generated::{dispatch, APIS};
 
 /// What `papi call` needs.
 pub struct CallArgs {
     /// API id as in the spec (`contacts`, `messages`, …).
     pub api: String,
-    /// Action wire name (`findcontactlist`, …).
+    /// Action wire name.
     pub action: String,
-    /// `name=value` pairs; `file=@path` uploads a file.
+    /// `name=value` pairs; `name=@path` uploads a file.
     pub params: Vec<String>,
     /// Base URL of the server (the API's path is appended).
     pub base_url: String,
@@ -24,94 +29,208 @@ pub struct CallArgs {
     pub service_password: String,
     /// User token.
     pub token: String,
+    /// Where the user comes back after a consent page (`urlRetour`), to print the whole
+    /// redirect of a privacy error.
+    pub return_url: Option<String>,
 }
 
-fn find_api(id: &str) -> Result<&'static Api, String> {
-    APIS.iter().copied().find(|a| a.id == id).ok_or_else(|| {
-        format!(
-            "unknown API `{id}`; known: {}",
-            APIS.iter().map(|a| a.id).collect::<Vec<_>>().join(", ")
-        )
-    })
+/// Why a call gave no answer; each kind has its own exit code.
+#[derive(Debug)]
+pub enum CallError {
+    /// The command line is wrong (unknown API or action, a pair that is not `name=value`,
+    /// an unreadable file, an unusable base URL). Exit code 2.
+    Usage(String),
+    /// A parameter was refused before anything was sent. Exit code 3.
+    Refused(ParamError),
+    /// The API answered with an error document. Exit code 4.
+    Api {
+        /// The error, as the typed clients show it.
+        text: String,
+        /// For a privacy error: what to do with its consent URL.
+        consent: Option<String>,
+    },
+    /// Nothing usable came back: connection, timeout, size cap. Exit code 5.
+    Transport(String),
+    /// An answer came back that could not be read. Exit code 6.
+    Decode(String),
 }
 
-/// Runs the call and returns the JSON text of the answer.
-pub async fn run(args: CallArgs) -> Result<String, String> {
-    let api = find_api(&args.api)?;
-    let action = api
-        .actions
-        .iter()
-        .find(|a| a.wire == args.action)
-        .ok_or_else(|| {
-            format!(
-                "unknown action `{}` of `{}`; known: {}",
-                args.action,
-                api.id,
-                api.actions
-                    .iter()
-                    .map(|a| a.wire)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-    // The sandbox table marks writes; only reads may ever be retried (none is, here).
-    let effect = if action.writes {
-        Effect::Write
-    } else {
-        Effect::Read
-    };
-    let mut request = Request::with_effect(action.wire, effect);
-    for pair in &args.params {
-        let (name, value) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("`{pair}` is not name=value"))?;
-        let rule = action
-            .params
-            .iter()
-            .find(|p| p.wire == name)
-            .ok_or_else(|| {
-                format!(
-                    "`{name}` is not a parameter of `{}`; known: {}",
-                    action.wire,
-                    action
-                        .params
-                        .iter()
-                        .map(|p| p.wire)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })?;
-        if matches!(rule.kind, ParamKind::File(_)) {
-            let path = value
-                .strip_prefix('@')
-                .ok_or_else(|| format!("`{name}` is a file: write {name}=@path"))?;
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            let filename = std::path::Path::new(path)
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "upload".to_owned());
-            request.file(rule.wire, Upload::new(bytes, filename));
-        } else {
-            request.param(rule.wire, value);
+impl CallError {
+    /// The exit code of this kind of failure.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            CallError::Usage(_) => 2,
+            CallError::Refused(_) => 3,
+            CallError::Api { .. } => 4,
+            CallError::Transport(_) => 5,
+            CallError::Decode(_) => 6,
+        })
+    }
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Usage(e) => f.write_str(e),
+            CallError::Refused(e) => write!(f, "refused before sending: {e}"),
+            CallError::Api { text, consent } => {
+                f.write_str(text)?;
+                match consent {
+                    Some(c) => write!(f, "\n{c}"),
+                    None => Ok(()),
+                }
+            }
+            CallError::Transport(e) => write!(f, "no answer: {e}"),
+            CallError::Decode(e) => write!(f, "the answer cannot be read: {e}"),
         }
     }
-    let credentials = ServiceCredentials::new(args.service_id, args.service_password);
-    let config = if args.allow_plain_http {
+}
+
+/// One call, ready to run through an operation.
+pub struct Call {
+    params: WireParams,
+    config: Config,
+    token: UserToken,
+    return_url: Option<String>,
+}
+
+impl Call {
+    /// Reads the parameters with `O`'s reader, sends the request its writer builds, and
+    /// decodes the answer with its decoder; the answer as JSON (Rust field names).
+    pub async fn run<O>(self) -> Result<serde_json::Value, CallError>
+    where
+        O: Operation,
+        O::Output: papi_core::serde::Serialize,
+    {
+        let mut params = self.params;
+        params
+            .refuse_unknown(O::INFO.params)
+            .map_err(CallError::Refused)?;
+        let operation = O::from_wire(&mut params).map_err(CallError::Refused)?;
+        papi_core::check::token(&self.token).map_err(CallError::Refused)?;
+        let request = operation.into_request().map_err(CallError::Refused)?;
+        let transport = Transport::new(&self.config, O::INFO.api)
+            .map_err(|e| CallError::Usage(e.to_string()))?;
+        match transport.call_with(request, &self.token, O::decode).await {
+            Ok(answer) => {
+                serde_json::to_value(&answer).map_err(|e| CallError::Decode(e.to_string()))
+            }
+            Err(e) => Err(failure(e, self.return_url.as_deref())),
+        }
+    }
+}
+
+/// The kind of failure of a call that was sent.
+fn failure<S: ApiCode>(error: Error<S>, return_url: Option<&str>) -> CallError {
+    match error {
+        Error::InvalidParam(e) => CallError::Refused(e),
+        Error::Config(e) => CallError::Usage(e.to_string()),
+        Error::Transport(e) => CallError::Transport(e.to_string()),
+        Error::Api(api) => {
+            let consent = api.consent().map(|c| consent_advice(c, return_url));
+            let consent = match (consent, api.is_privacy_denied()) {
+                (None, true) => Some("the error carried no readable consent URL".to_owned()),
+                (consent, _) => consent,
+            };
+            CallError::Api {
+                text: api.to_string(),
+                consent,
+            }
+        }
+        other => CallError::Decode(other.to_string()),
+    }
+}
+
+/// What to do with the consent URL of a privacy error: the URL, and the redirect to build.
+fn consent_advice(consent: &papi_core::ConsentRequest, return_url: Option<&str>) -> String {
+    let mut text = format!("consent URL: {}", consent.url());
+    match return_url.map(|r| consent.redirect_url(r)) {
+        Some(Ok(redirect)) => {
+            text.push_str(&format!("\nredirect the user to: {redirect}"));
+        }
+        Some(Err(e)) => text.push_str(&format!("\ncannot build the redirect: {e}")),
+        None => text.push_str(
+            "\nredirect the user there with your page to come back to appended as the return \
+             parameter (give it with --return-url to print the whole redirect)",
+        ),
+    }
+    text
+}
+
+fn known_apis() -> String {
+    APIS.iter()
+        .map(|(id, _)| *id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads `name=value` pairs (`name=@path` for a file) into wire parameters; a name given
+/// twice is refused.
+fn wire_params(pairs: &[String]) -> Result<WireParams, CallError> {
+    let mut params = WireParams::new();
+    for pair in pairs {
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| CallError::Usage(format!("`{pair}` is not name=value")))?;
+        let added = match value.strip_prefix('@') {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| CallError::Usage(format!("cannot read {path}: {e}")))?;
+                let filename = std::path::Path::new(path)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "upload".to_owned());
+                params.push_file(name, Upload::new(bytes, filename))
+            }
+            None => params.push(name, value),
+        };
+        added.map_err(CallError::Refused)?;
+    }
+    Ok(params)
+}
+
+/// The configuration for the base URL, refusing plain http off loopback unless allowed.
+fn config(args: &CallArgs) -> Result<Config, CallError> {
+    let credentials =
+        ServiceCredentials::new(args.service_id.clone(), args.service_password.clone());
+    if args.allow_plain_http {
         Config::custom_allowing_plain_http(&args.base_url, credentials)
     } else {
         Config::custom(&args.base_url, credentials)
     }
     .map_err(|e| match e {
-        ConfigError::InsecureUrl { host } => format!(
+        ConfigError::InsecureUrl { host } => CallError::Usage(format!(
             "plain http to {host:?} would send the service password and the token in clear text; use https, or pass --allow-plain-http"
-        ),
-        other => other.to_string(),
-    })?;
-    let transport = Transport::new(&config, action.descriptor).map_err(|e| e.to_string())?;
-    let (status, body) = transport
-        .send(request, &UserToken::new(args.token))
+        )),
+        other => CallError::Usage(other.to_string()),
+    })
+}
+
+/// Runs the call and returns the JSON text of the answer.
+pub async fn run(args: CallArgs) -> Result<String, CallError> {
+    let Some((_, actions)) = APIS.iter().find(|(id, _)| *id == args.api) else {
+        return Err(CallError::Usage(format!(
+            "unknown API `{}`; known: {}",
+            args.api,
+            known_apis()
+        )));
+    };
+    if !actions.contains(&args.action.as_str()) {
+        return Err(CallError::Usage(format!(
+            "unknown action `{}` of `{}`; known: {}",
+            args.action,
+            args.api,
+            actions.join(", ")
+        )));
+    }
+    let call = Call {
+        params: wire_params(&args.params)?,
+        config: config(&args)?,
+        token: UserToken::new(args.token.clone()),
+        return_url: args.return_url.clone(),
+    };
+    let value = dispatch(&args.api, &args.action, call)
         .await
-        .map_err(|e| e.to_string())?;
-    let value = crate::generated::decode_json(action.id, status, &body)?;
-    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+        .ok_or_else(|| CallError::Usage(format!("no operation for `{}`", args.action)))??;
+    serde_json::to_string_pretty(&value).map_err(|e| CallError::Decode(e.to_string()))
 }

@@ -4,7 +4,7 @@
 use std::error::Error as StdError;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use papi_contacts::input::AddContactInput;
+use papi_contacts::operation::AddContact;
 use papi_core::Config;
 
 use papi_sandbox::user_agent;
@@ -102,7 +102,7 @@ async fn walk(
     let refusal = contacts
         .add_contact(
             &token,
-            AddContactInput::new().firstname("Hello").lastname("World"),
+            AddContact::new().firstname("Hello").lastname("World"),
         )
         .await;
     let added = match refusal {
@@ -117,7 +117,7 @@ async fn walk(
             contacts
                 .add_contact(
                     &token,
-                    AddContactInput::new().firstname("Hello").lastname("World"),
+                    AddContact::new().firstname("Hello").lastname("World"),
                 )
                 .await?
         }

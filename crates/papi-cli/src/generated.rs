@@ -2,75 +2,67 @@
 // change the spec and run `cargo xtask codegen`.
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
-//! Decoding of any action's answer into JSON (for `papi call`), generated from the spec.
-use papi_sandbox::generated::ActionId;
-/// Decodes an answer of `action` with its generated decoder and renders it as JSON;
-/// the error's text otherwise (never the token: errors redact it).
-pub fn decode_json(
-    action: ActionId,
-    status: u16,
-    body: &[u8],
-) -> Result<serde_json::Value, String> {
-    match action {
-        ActionId::CalendarAddEvent => {
-            match papi_calendar::decode::add_event(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+//! Every operation of every client API, for `papi call`, generated from the spec.
+/// Each client API's id and its actions' wire names, in the spec's order.
+pub const APIS: &[(&str, &[&str])] = &[
+    ("calendar", &["addevent"]),
+    (
+        "contacts",
+        &[
+            "findcontactlist",
+            "getcontact",
+            "addcontact",
+            "adddevice",
+            "getpicture",
+            "addpicture",
+        ],
+    ),
+    ("content", &[]),
+    ("favourites", &[]),
+    ("messages", &["getPersonalMessages", "getPNS"]),
+    ("photos", &[]),
+    ("profile", &[]),
+    ("rich_profile", &["getPersonalRichProfile"]),
+];
+/// Runs `action` of `api` through its operation: `None` when the pair is unknown.
+pub async fn dispatch(
+    api: &str,
+    action: &str,
+    call: crate::call::Call,
+) -> Option<Result<serde_json::Value, crate::call::CallError>> {
+    match (api, action) {
+        ("calendar", "addevent") => {
+            Some(call.run::<papi_calendar::operation::AddEvent>().await)
         }
-        ActionId::ContactsFindContactList => {
-            match papi_contacts::decode::find_contact_list(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("contacts", "findcontactlist") => {
+            Some(call.run::<papi_contacts::operation::FindContactList>().await)
         }
-        ActionId::ContactsGetContact => {
-            match papi_contacts::decode::get_contact(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("contacts", "getcontact") => {
+            Some(call.run::<papi_contacts::operation::GetContact>().await)
         }
-        ActionId::ContactsAddContact => {
-            match papi_contacts::decode::add_contact(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("contacts", "addcontact") => {
+            Some(call.run::<papi_contacts::operation::AddContact>().await)
         }
-        ActionId::ContactsAddDevice => {
-            match papi_contacts::decode::add_device(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("contacts", "adddevice") => {
+            Some(call.run::<papi_contacts::operation::AddDevice>().await)
         }
-        ActionId::ContactsGetPicture => {
-            match papi_contacts::decode::get_picture(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("contacts", "getpicture") => {
+            Some(call.run::<papi_contacts::operation::GetPicture>().await)
         }
-        ActionId::ContactsAddPicture => {
-            match papi_contacts::decode::add_picture(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("contacts", "addpicture") => {
+            Some(call.run::<papi_contacts::operation::AddPicture>().await)
         }
-        ActionId::MessagesGetPersonalMessages => {
-            match papi_messages::decode::get_personal_messages(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("messages", "getPersonalMessages") => {
+            Some(call.run::<papi_messages::operation::GetPersonalMessages>().await)
         }
-        ActionId::MessagesGetPns => {
-            match papi_messages::decode::get_pns(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("messages", "getPNS") => {
+            Some(call.run::<papi_messages::operation::GetPns>().await)
         }
-        ActionId::RichProfileGetPersonalRichProfile => {
-            match papi_rich_profile::decode::get_personal_rich_profile(status, body) {
-                Ok(value) => serde_json::to_value(&value).map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            }
+        ("rich_profile", "getPersonalRichProfile") => {
+            Some(
+                call.run::<papi_rich_profile::operation::GetPersonalRichProfile>().await,
+            )
         }
+        _ => None,
     }
 }

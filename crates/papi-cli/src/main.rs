@@ -44,6 +44,11 @@ enum Command {
     /// contact added and read back.
     Demo,
     /// Call one action of one API against any base URL and print the answer as JSON.
+    ///
+    /// The parameters are read and checked by the action's operation, as the typed clients
+    /// check them: nothing is sent when one is refused. Exit codes: 0 answered, 2 wrong
+    /// command line, 3 a parameter refused before sending, 4 an error answered by the API,
+    /// 5 no answer (connection, timeout), 6 an answer that cannot be read.
     Call {
         /// API id as in the spec (a wrong one lists the known ids).
         api: String,
@@ -68,6 +73,10 @@ enum Command {
         /// User token; prefer the environment variable to the command line.
         #[arg(long, env = "PAPI_TOKEN", hide_env_values = true)]
         token: String,
+        /// Your page the user comes back to after a consent page: with it, a privacy error
+        /// prints the whole redirect to send the user to.
+        #[arg(long, value_name = "URL")]
+        return_url: Option<String>,
     },
 }
 
@@ -97,6 +106,7 @@ async fn main() -> ExitCode {
             service_id,
             service_password,
             token,
+            return_url,
         } => {
             let args = call::CallArgs {
                 api,
@@ -107,6 +117,7 @@ async fn main() -> ExitCode {
                 service_id,
                 service_password,
                 token,
+                return_url,
             };
             match call::run(args).await {
                 Ok(json) => {
@@ -115,7 +126,7 @@ async fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
-                    ExitCode::FAILURE
+                    e.exit_code()
                 }
             }
         }

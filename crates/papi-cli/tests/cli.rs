@@ -30,6 +30,12 @@ fn the_demo_walks_the_whole_documented_flow() {
 }
 
 async fn call(base: &str, token: &str, args: &[&str]) -> (bool, String, String) {
+    let (code, out, err) = call_code(base, token, args).await;
+    (code == Some(0), out, err)
+}
+
+/// `papi call …` with its exit code.
+async fn call_code(base: &str, token: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let mut cmd = papi();
     cmd.arg("call").args(args).arg("--base-url").arg(base);
     cmd.env("PAPI_SERVICE_ID", "sandbox-service")
@@ -40,10 +46,153 @@ async fn call(base: &str, token: &str, args: &[&str]) -> (bool, String, String) 
         .unwrap()
         .unwrap();
     (
-        out.status.success(),
+        out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A loopback server that counts the connections made to it and keeps the first request's
+/// head; it answers nothing.
+async fn counting_server() -> (
+    String,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (heads, received) = tokio::sync::mpsc::unbounded_channel();
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = vec![0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let _ = heads.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    });
+    (base, count, received)
+}
+
+/// The typed client's refusal of an operation, as its error displays it.
+fn typed_refusal<O: papi_core::Operation>(operation: O) -> String {
+    operation.into_request().unwrap_err().to_string()
+}
+
+#[tokio::test]
+async fn call_refuses_what_the_typed_clients_refuse_and_sends_nothing() {
+    use papi_contacts::operation::{AddContact, AddDevice, FindContactList};
+    use papi_contacts::types::{Civility, DeviceSubtype, DeviceType};
+    let (base, count, _) = counting_server().await;
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["contacts", "findcontactlist", "-p", "search=Or*"],
+            typed_refusal(FindContactList::new("Or*")),
+        ),
+        (
+            vec!["contacts", "addcontact", "-p", "department=R&D"],
+            typed_refusal(AddContact::new().department("R&D")),
+        ),
+        (
+            vec![
+                "contacts",
+                "adddevice",
+                "-p",
+                "cid=4",
+                "-p",
+                "type=phone",
+                "-p",
+                "subtype=internet",
+                "-p",
+                "order=1",
+                "-p",
+                "value=x@example.com",
+            ],
+            typed_refusal(AddDevice::new(
+                "4",
+                DeviceType::from_wire("phone"),
+                DeviceSubtype::from_wire("internet"),
+                "1",
+                "x@example.com",
+            )),
+        ),
+        (
+            vec![
+                "contacts",
+                "addcontact",
+                "-p",
+                "lastname=X",
+                "-p",
+                "civility=7",
+            ],
+            typed_refusal(
+                AddContact::new()
+                    .lastname("X")
+                    .civility(Civility::from_wire("7")),
+            ),
+        ),
+        (
+            vec![
+                "contacts",
+                "addcontact",
+                "-p",
+                "lastname=X",
+                "-p",
+                "birthday=not-a-date",
+            ],
+            "parameter `birthday`: \"not-a-date\" is not a date written YYYY-MM-DD".to_owned(),
+        ),
+        (
+            vec!["contacts", "getcontact", "-p", "cid=4", "-p", "cid=5"],
+            "parameter `cid` is given more than once".to_owned(),
+        ),
+    ];
+    for (args, message) in cases {
+        let (code, out, err) = call_code(&base, "tok", &args).await;
+        assert_eq!(code, Some(3), "{args:?}: {out}{err}");
+        assert!(
+            err.contains(&format!("refused before sending: {message}")),
+            "{args:?}: expected {message:?} in {err}"
+        );
+    }
+    // The refused civility lists the documented values, as the typed client does.
+    assert!(typed_refusal(
+        AddContact::new()
+            .lastname("X")
+            .civility(Civility::from_wire("7"))
+    )
+    .contains("`0`, `1`, `2`, `3`"));
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a request left"
+    );
+}
+
+#[tokio::test]
+async fn call_sends_a_complex_search_quoted_as_the_typed_client_does() {
+    let (base, count, mut heads) = counting_server().await;
+    let (code, _, err) = call_code(
+        &base,
+        "tok",
+        &["contacts", "findcontactlist", "-p", "search=complex string"],
+    )
+    .await;
+    // The server answers nothing: no answer (exit 5), after one request.
+    assert_eq!(code, Some(5), "{err}");
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let head = heads.recv().await.unwrap();
+    let typed = papi_core::Operation::into_request(papi_contacts::operation::FindContactList::new(
+        "complex string",
+    ))
+    .unwrap()
+    .redacted_query();
+    assert!(typed.contains("search=%22complex+string%22"), "{typed}");
+    assert!(head.contains("search=%22complex+string%22"), "{head}");
 }
 
 #[tokio::test]
@@ -56,7 +205,7 @@ async fn call_reaches_any_action_and_reports_errors_typed() {
     let base = running.base_url().as_str().trim_end_matches('/').to_owned();
     let token = sandbox.issue_token("alice").unwrap();
 
-    // Without consent: the -3 refusal, typed, and no secret printed.
+    // Without consent: the -3 refusal, typed, with its consent URL, and no secret printed.
     let (ok, out, err) = call(
         &base,
         token.expose(),
@@ -66,6 +215,24 @@ async fn call_reaches_any_action_and_reports_errors_typed() {
     assert!(!ok, "{out}");
     assert!(
         err.contains("-3") && err.contains("PrivacyAccessDenied"),
+        "{err}"
+    );
+    assert!(err.contains("consent URL: http"), "{err}");
+    let (_, _, err) = call(
+        &base,
+        token.expose(),
+        &[
+            "contacts",
+            "findcontactlist",
+            "-p",
+            "search=Orange",
+            "--return-url",
+            "https://service.example/back",
+        ],
+    )
+    .await;
+    assert!(
+        err.contains("redirect the user to: http") && err.contains("service.example"),
         "{err}"
     );
     assert!(
@@ -104,9 +271,12 @@ async fn call_reaches_any_action_and_reports_errors_typed() {
         "{err}"
     );
 
-    // The server's own validation, in the documented envelope: a missing parameter.
+    // A missing parameter is named by the operation's reader, before sending.
     let (ok, _, err) = call(&base, token.expose(), &["contacts", "findcontactlist"]).await;
-    assert!(!ok && err.contains("missing"), "{err}");
+    assert!(
+        !ok && err.contains("parameter `search` is missing"),
+        "{err}"
+    );
     running.shutdown().await;
 }
 
@@ -262,5 +432,8 @@ async fn call_refuses_plain_http_off_loopback_unless_allowed() {
     .await;
     assert!(!ok);
     assert!(!stderr.contains("--allow-plain-http"), "{stderr}");
-    assert!(stderr.contains("connection failed"), "{stderr}");
+    assert!(
+        stderr.contains("no answer") && stderr.contains("connection failed"),
+        "{stderr}"
+    );
 }

@@ -38,6 +38,21 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Contacts API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    ///
+    /// # Errors
+    ///
+    /// [`papi_core::Error::InvalidParam`] before anything is sent when a parameter is invalid; otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) or decode error.
+    pub fn call<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        papi_core::check::token(token)?;
+        let request = papi_core::Operation::into_request(operation)?;
+        let transport = &self.transport;
+        transport.call_with(request, token, <O as papi_core::Operation>::decode)
+    }
     /// Find the contacts whose first or last name starts with the given characters.
     ///
     /// Action `findcontactlist`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
@@ -56,9 +71,7 @@ impl Client {
         token: &papi_core::UserToken,
         search: &str,
     ) -> crate::Result<crate::types::FindContactListResult> {
-        let request = crate::requests::find_contact_list(token, search)?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::find_contact_list)
+        self.call(token, crate::operation::FindContactList::new(search))
     }
     /// Get the details of one contact.
     ///
@@ -78,9 +91,7 @@ impl Client {
         token: &papi_core::UserToken,
         contact_id: &str,
     ) -> crate::Result<crate::types::Contact> {
-        let request = crate::requests::get_contact(token, contact_id)?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::get_contact)
+        self.call(token, crate::operation::GetContact::new(contact_id))
     }
     /// Add a contact to the user's address book.
     ///
@@ -99,11 +110,9 @@ impl Client {
     pub fn add_contact(
         &self,
         token: &papi_core::UserToken,
-        input: crate::input::AddContactInput,
+        operation: crate::operation::AddContact,
     ) -> crate::Result<crate::types::AddContactResult> {
-        let request = crate::requests::add_contact(token, input)?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::add_contact)
+        self.call(token, operation)
     }
     /// Attach a device (e-mail address, phone number, web address) to an existing contact.
     ///
@@ -130,16 +139,16 @@ impl Client {
         order: &str,
         value: &str,
     ) -> crate::Result<crate::types::CommandAck> {
-        let request = crate::requests::add_device(
+        self.call(
             token,
-            contact_id,
-            device_type,
-            subtype,
-            order,
-            value,
-        )?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::add_device)
+            crate::operation::AddDevice::new(
+                contact_id,
+                device_type,
+                subtype,
+                order,
+                value,
+            ),
+        )
     }
     /// Get the picture of a contact. The answer carries it base64-encoded; `picture()` on the
     /// result gives the decoded bytes and the image type, sniffed from the bytes when the
@@ -161,9 +170,7 @@ impl Client {
         token: &papi_core::UserToken,
         contact_id: &str,
     ) -> crate::Result<crate::types::PictureData> {
-        let request = crate::requests::get_picture(token, contact_id)?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::get_picture)
+        self.call(token, crate::operation::GetPicture::new(contact_id))
     }
     /// Upload the picture of a contact (JPEG, GIF or BMP), as a multipart/form-data POST.
     ///
@@ -188,8 +195,6 @@ impl Client {
         contact_id: &str,
         file: papi_core::Upload,
     ) -> crate::Result<crate::types::CommandAck> {
-        let request = crate::requests::add_picture(token, contact_id, file)?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::add_picture)
+        self.call(token, crate::operation::AddPicture::new(contact_id, file))
     }
 }

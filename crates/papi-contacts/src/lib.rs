@@ -44,9 +44,7 @@ mod client;
 pub mod decode;
 pub mod encode;
 mod error;
-/// Inputs of the actions that take optional parameters (builders).
-pub mod input;
-mod requests;
+pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};

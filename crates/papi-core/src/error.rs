@@ -307,6 +307,40 @@ pub enum ParamError {
         /// Why it is refused.
         reason: String,
     },
+    /// A mandatory parameter is not given at all (reading parameters from the wire).
+    #[error("parameter `{param}` is missing")]
+    Missing {
+        /// Wire name of the parameter.
+        param: &'static str,
+    },
+    /// A parameter given twice (reading parameters from the wire).
+    #[error("parameter `{param}` is given more than once")]
+    Repeated {
+        /// The name as given.
+        param: String,
+    },
+    /// A name that is not a parameter of the action (reading parameters from the wire).
+    #[error(
+        "parameter `{param}` is not a parameter of this action; known: {}",
+        list(known)
+    )]
+    Unknown {
+        /// The name as given.
+        param: String,
+        /// The action's parameters.
+        known: &'static [&'static str],
+    },
+    /// A value that cannot be read as the parameter's type (reading parameters from the
+    /// wire).
+    #[error("parameter `{param}`: {value:?} is not {expected}")]
+    Malformed {
+        /// Wire name of the parameter.
+        param: &'static str,
+        /// The value given.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
 }
 
 fn list(items: &[&str]) -> String {

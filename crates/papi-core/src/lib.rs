@@ -20,6 +20,7 @@ pub mod error;
 // rustfmt must not touch it.
 #[rustfmt::skip]
 pub mod general;
+pub mod operation;
 pub mod request;
 pub mod retry;
 pub mod secret;
@@ -35,6 +36,7 @@ pub use error::{
     TransportError, TransportErrorKind,
 };
 pub use general::GeneralError;
+pub use operation::{Method, Operation, OperationInfo, Privacy, WireParams};
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use secret::{ServiceCredentials, UserToken};

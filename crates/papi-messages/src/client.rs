@@ -40,6 +40,28 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Messages API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    ///
+    /// # Errors
+    ///
+    /// [`papi_core::Error::InvalidParam`] before anything is sent when a parameter is invalid; otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) or decode error.
+    pub async fn call<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        papi_core::check::token(token)?;
+        let request = papi_core::Operation::into_request(operation)?;
+        let transport = match O::ENDPOINT {
+            crate::operation::Endpoint::Api => &self.transport,
+            crate::operation::Endpoint::GetPns => {
+                self.get_pns_transport
+                    .as_ref()
+                    .map_err(|e| papi_core::Error::Config(e.clone()))?
+            }
+        };
+        transport.call_with(request, token, <O as papi_core::Operation>::decode).await
+    }
     /// Get mailbox information of the user. The privacy attribute depends on what is asked:
     /// the documents list `nbEmailSMS` and `emailsLastNDetailed` for the messages family without
     /// saying which item falls under which.
@@ -60,9 +82,8 @@ impl Client {
         token: &papi_core::UserToken,
         infos: &[crate::types::MessagesInfo],
     ) -> crate::Result<crate::types::PersonalMessages> {
-        let request = crate::requests::get_personal_messages(token, infos)?;
-        let transport = &self.transport;
-        transport.call_with(request, token, crate::decode::get_personal_messages).await
+        self.call(token, crate::operation::GetPersonalMessages::new(infos.to_vec()))
+            .await
     }
     /// The older (V1) form of `getPersonalMessages`, as a 2008 third-party client called it on the
     /// integration platform. Its answer, its parameter rules and its privacy attribute were not
@@ -81,13 +102,8 @@ impl Client {
     pub async fn get_pns(
         &self,
         token: &papi_core::UserToken,
-        input: crate::input::GetPnsInput,
+        operation: crate::operation::GetPns,
     ) -> crate::Result<papi_core::Undecoded> {
-        let request = crate::requests::get_pns(token, input)?;
-        let transport = self
-            .get_pns_transport
-            .as_ref()
-            .map_err(|e| papi_core::Error::Config(e.clone()))?;
-        transport.call_with(request, token, crate::decode::get_pns).await
+        self.call(token, operation).await
     }
 }

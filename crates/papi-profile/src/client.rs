@@ -36,4 +36,19 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Profile API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    ///
+    /// # Errors
+    ///
+    /// [`papi_core::Error::InvalidParam`] before anything is sent when a parameter is invalid; otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) or decode error.
+    pub async fn call<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        papi_core::check::token(token)?;
+        let request = papi_core::Operation::into_request(operation)?;
+        let transport = &self.transport;
+        transport.call_with(request, token, <O as papi_core::Operation>::decode).await
+    }
 }

@@ -55,7 +55,7 @@ mod client;
 pub mod decode;
 pub mod encode;
 mod error;
-mod requests;
+pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};

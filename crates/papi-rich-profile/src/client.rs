@@ -36,6 +36,21 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal RichProfile API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    ///
+    /// # Errors
+    ///
+    /// [`papi_core::Error::InvalidParam`] before anything is sent when a parameter is invalid; otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) or decode error.
+    pub async fn call<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        papi_core::check::token(token)?;
+        let request = papi_core::Operation::into_request(operation)?;
+        let transport = &self.transport;
+        transport.call_with(request, token, <O as papi_core::Operation>::decode).await
+    }
     /// Get profile attributes of the user. The page does not state the HTTP method; GET is
     /// inferred from the URL template and from how 2008 clients called the sibling APIs.
     ///
@@ -55,10 +70,7 @@ impl Client {
         token: &papi_core::UserToken,
         infos: &[crate::types::RichProfileInfo],
     ) -> crate::Result<crate::types::RichProfile> {
-        let request = crate::requests::get_personal_rich_profile(token, infos)?;
-        let transport = &self.transport;
-        transport
-            .call_with(request, token, crate::decode::get_personal_rich_profile)
+        self.call(token, crate::operation::GetPersonalRichProfile::new(infos.to_vec()))
             .await
     }
 }

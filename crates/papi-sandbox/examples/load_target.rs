@@ -59,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         grant(&browser, &base, e.consent()).await?;
     }
-    let warm = || papi_contacts::input::AddContactInput::new().firstname("Warm");
+    let warm = || papi_contacts::operation::AddContact::new().firstname("Warm");
     if let Err(e) = contacts.add_contact(&writer, warm()).await {
         if !e.is_privacy_denied() {
             return Err(e.into());

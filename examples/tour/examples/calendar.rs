@@ -5,7 +5,7 @@
 //! `cargo run -p papi-examples --example calendar` (embedded sandbox; see the crate docs for
 //! a real service).
 
-use papi::calendar::input::AddEventInput;
+use papi::calendar::operation::AddEvent;
 use papi_examples::{BoxError, Target};
 
 #[tokio::main]
@@ -15,9 +15,7 @@ async fn main() -> Result<(), BoxError> {
     let token = &target.token;
 
     println!("addevent title=Review start=2026-01-02");
-    let input = AddEventInput::new()
-        .title("Review")
-        .start_date("2026-01-02");
+    let input = AddEvent::new().title("Review").start_date("2026-01-02");
     let answer = target
         .with_consent(|| calendar.add_event(token, input.clone()))
         .await?;

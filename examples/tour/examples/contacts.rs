@@ -4,7 +4,7 @@
 //! `cargo run -p papi-examples --example contacts` (embedded sandbox; see the crate docs for
 //! a real service).
 
-use papi::contacts::input::AddContactInput;
+use papi::contacts::operation::AddContact;
 use papi::contacts::types::{DeviceSubtype, DeviceType};
 use papi::core::Upload;
 use papi_examples::{BoxError, Target};
@@ -42,7 +42,7 @@ async fn main() -> Result<(), BoxError> {
     }
 
     println!("addcontact firstname=Ada lastname=Lovelace");
-    let input = AddContactInput::new().firstname("Ada").lastname("Lovelace");
+    let input = AddContact::new().firstname("Ada").lastname("Lovelace");
     let added = target
         .with_consent(|| contacts.add_contact(token, input.clone()))
         .await?;

@@ -5,7 +5,7 @@
 //! a real service).
 
 use papi::core::Consented;
-use papi::messages::input::GetPnsInput;
+use papi::messages::operation::GetPns;
 use papi::messages::types::MessagesInfo;
 use papi_examples::{BoxError, Target};
 
@@ -39,7 +39,7 @@ async fn main() -> Result<(), BoxError> {
     }
 
     println!("getPNS (V1 endpoint; its answer is undocumented, so it comes back raw)");
-    let pns = messages.get_pns(token, GetPnsInput::new()).await?;
+    let pns = messages.get_pns(token, GetPns::new()).await?;
     println!("  HTTP {}: {:?}", pns.status, pns.body);
 
     target.shutdown().await;

@@ -120,7 +120,7 @@ macro_rules! by_value {
 }
 by_value!(
     Upload,
-    papi_contacts::input::AddContactInput,
+    papi_contacts::operation::AddContact,
     papi_contacts::types::DeviceType,
     papi_contacts::types::DeviceSubtype
 );
@@ -132,7 +132,7 @@ fn owned_str(s: &str) -> String {
 wrapper!(Contacts, papi_contacts,
     fn find_contact_list(search: &str => String, owned_str) -> papi_contacts::types::FindContactListResult;
     fn get_contact(contact_id: &str => String, owned_str) -> papi_contacts::types::Contact;
-    fn add_contact(input: papi_contacts::input::AddContactInput => papi_contacts::input::AddContactInput, std::convert::identity) -> papi_contacts::types::AddContactResult;
+    fn add_contact(input: papi_contacts::operation::AddContact => papi_contacts::operation::AddContact, std::convert::identity) -> papi_contacts::types::AddContactResult;
     fn add_device(
         contact_id: &str => String, owned_str,
         device_type: papi_contacts::types::DeviceType => papi_contacts::types::DeviceType, std::convert::identity,

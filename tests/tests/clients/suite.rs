@@ -4,7 +4,7 @@
 
 use std::fmt::{Debug, Display};
 
-use papi_contacts::input::AddContactInput;
+use papi_contacts::operation::AddContact;
 use papi_contacts::types::{Civility, DeviceSubtype, DeviceType};
 use papi_core::chrono::NaiveDate;
 use papi_core::{
@@ -310,7 +310,7 @@ async fn getcontact_sends_cid_and_decodes_devices_and_addresses() {
 #[tokio::test]
 async fn addcontact_sends_every_optional_param_in_spec_order() {
     let server = answering(200, sample("samples/contacts/addcontact.corrected.xml")).await;
-    let input = AddContactInput::new()
+    let input = AddContact::new()
         .lastname("Smith")
         .firstname("Zoë")
         .nickname("Rob")
@@ -345,7 +345,7 @@ async fn addcontact_sends_every_optional_param_in_spec_order() {
 async fn addcontact_sends_only_what_is_set() {
     let server = answering(200, sample("samples/contacts/addcontact.corrected.xml")).await;
     contacts(&server)
-        .add_contact(&token(), AddContactInput::new().company("Orange"))
+        .add_contact(&token(), AddContact::new().company("Orange"))
         .await
         .unwrap();
     assert_get(
@@ -644,11 +644,11 @@ async fn addcontact_without_any_name_or_company_is_refused() {
     let server = silent().await;
     let client = contacts(&server);
     // Optional params outside the group do not count.
-    let input = AddContactInput::new()
+    let input = AddContact::new()
         .job_function("CTO")
         .email_perso("a@b.c")
         .civility(Civility::Mr);
-    for input in [AddContactInput::new(), input] {
+    for input in [AddContact::new(), input] {
         let e = param_error(client.add_contact(&token(), input).await);
         let ParamError::AtLeastOneOf { params } = &e else {
             panic!("{e:?}")
@@ -662,7 +662,7 @@ async fn addcontact_without_any_name_or_company_is_refused() {
     // An empty value of the group is refused too.
     let e = param_error(
         client
-            .add_contact(&token(), AddContactInput::new().lastname(""))
+            .add_contact(&token(), AddContact::new().lastname(""))
             .await,
     );
     assert_eq!(e, ParamError::Empty { param: "lastname" });
@@ -673,7 +673,7 @@ async fn addcontact_without_any_name_or_company_is_refused() {
 async fn an_undocumented_enum_value_is_refused_naming_the_param() {
     let server = silent().await;
     let client = contacts(&server);
-    let input = AddContactInput::new()
+    let input = AddContact::new()
         .lastname("Smith")
         .civility(Civility::Other("9".into()));
     let e = param_error(client.add_contact(&token(), input).await);
@@ -874,7 +874,7 @@ async fn contacts_unknown_specific_code_is_kept() {
     let server = answering(200, body).await;
     let e = api_error(
         contacts(&server)
-            .add_contact(&token(), AddContactInput::new().lastname("Smith"))
+            .add_contact(&token(), AddContact::new().lastname("Smith"))
             .await,
     );
     assert_eq!(
@@ -988,7 +988,7 @@ async fn a_missing_required_field_names_its_path() {
     let server = answering(200, body.clone()).await;
     let d = decode_error(
         contacts(&server)
-            .add_contact(&token(), AddContactInput::new().nickname("Rob"))
+            .add_contact(&token(), AddContact::new().nickname("Rob"))
             .await,
     );
     assert_eq!(

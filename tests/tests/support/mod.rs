@@ -5,7 +5,7 @@
 
 use std::fmt::Debug;
 
-use papi_contacts::input::AddContactInput;
+use papi_contacts::operation::AddContact;
 use papi_contacts::types::{DeviceSubtype, DeviceType};
 use papi_core::{
     ApiCode, Config, DecodeErrorKind, Effect, Error, ServiceCredentials, TransportErrorKind,
@@ -231,7 +231,7 @@ pub async fn call(clients: &Clients, action: &str) -> (Outcome, String) {
         "findcontactlist" => run!(c.find_contact_list(&t, "Smith")),
         "getcontact" => run!(c.get_contact(&t, "1")),
         "getpicture" => run!(c.get_picture(&t, "1")),
-        "addcontact" => run!(c.add_contact(&t, AddContactInput::new().lastname("Smith"))),
+        "addcontact" => run!(c.add_contact(&t, AddContact::new().lastname("Smith"))),
         "adddevice" => run!(c.add_device(
             &t,
             "1",
@@ -246,14 +246,14 @@ pub async fn call(clients: &Clients, action: &str) -> (Outcome, String) {
             .get_personal_messages(&t, &[papi_messages::types::MessagesInfo::NoUnreadMails])),
         "getPNS" => run!(undecoded clients
             .messages
-            .get_pns(&t, papi_messages::input::GetPnsInput::new().infos("NoUnReadMails"))),
+            .get_pns(&t, papi_messages::operation::GetPns::new().infos("NoUnReadMails"))),
         "getPersonalRichProfile" => run!(clients.rich_profile.get_personal_rich_profile(
             &t,
             &[papi_rich_profile::types::RichProfileInfo::Firstname]
         )),
         "addevent" => run!(undecoded clients
             .calendar
-            .add_event(&t, papi_calendar::input::AddEventInput::new().title("Demo meet"))),
+            .add_event(&t, papi_calendar::operation::AddEvent::new().title("Demo meet"))),
         other => panic!("no such action in the test table: {other}"),
     }
 }
