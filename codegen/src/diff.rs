@@ -418,18 +418,28 @@ fn fields(out: &mut Diff, id: &str, o: &Type, n: &Type) {
         }
     }
     for (wire, f) in &nf {
-        if !of.contains_key(wire) {
-            out.push(
-                id,
-                Class::Breaking,
-                format!(
-                    "response type {}: field `{wire}` ({}) added (the struct is not #[non_exhaustive]: struct literals stop compiling{})",
-                    n.name,
-                    field_ty(f),
-                    if f.optional || f.repeated { "" } else { "; answers without it no longer decode" }
-                ),
-            );
+        if of.contains_key(wire) {
+            continue;
         }
+        // Answer structs are #[non_exhaustive] and built with `Default` and setters: a new
+        // field breaks no code. A new required one makes answers without it fail to decode.
+        let (class, note) = if f.optional || f.repeated {
+            (Class::NonBreaking, "the struct is #[non_exhaustive]")
+        } else {
+            (
+                Class::Breaking,
+                "required: answers without it no longer decode",
+            )
+        };
+        out.push(
+            id,
+            class,
+            format!(
+                "response type {}: field `{wire}` ({}) added ({note})",
+                n.name,
+                field_ty(f),
+            ),
+        );
     }
 }
 
@@ -538,11 +548,11 @@ fn action_facts(out: &mut Diff, id: &str, o: &Action, n: &Action) {
             id,
             Class::Breaking,
             format!(
-                "action {w}: the method {} an input struct (its optional parameters {})",
+                "action {w}: the method {} (its optional parameters {}; `Client::call` code is unaffected)",
                 if has_input {
-                    "now takes"
+                    "now takes the operation instead of positional arguments"
                 } else {
-                    "no longer takes"
+                    "takes positional arguments instead of the operation"
                 },
                 if has_input { "appeared" } else { "are gone" }
             ),
@@ -618,14 +628,20 @@ fn action_params(out: &mut Diff, id: &str, o: &Action, n: &Action) {
     for (wire, q) in &np {
         if !op.contains_key(wire) {
             let (class, kind) = if q.required {
-                (Class::Breaking, "mandatory (a new argument)")
-            } else if had_input {
                 (
                     Class::Breaking,
-                    "optional (a new public field of the input struct, which is not #[non_exhaustive])",
+                    "mandatory (a new argument of the operation's `new` and of the method)",
+                )
+            } else if had_input {
+                (
+                    Class::NonBreaking,
+                    "optional (a new setter of the operation, which is #[non_exhaustive])",
                 )
             } else {
-                (Class::Breaking, "optional")
+                (
+                    Class::NonBreaking,
+                    "optional (a new setter of the operation, which is #[non_exhaustive]; the method's change is reported apart)",
+                )
             };
             out.push(
                 id,

@@ -94,15 +94,43 @@ fn action_removed_is_breaking() {
 }
 
 #[test]
-fn optional_param_added_to_an_input_struct_is_breaking() {
+fn optional_param_added_to_an_operation_is_non_breaking() {
     let c = changes(
         "      - { wire: label, type: string, doc: Filter by label. }\n",
         "      - { wire: label, type: string, doc: Filter by label. }\n      - { wire: size, type: integer, doc: Size. }\n",
     );
     one(
         &c,
-        Class::Breaking,
-        "parameter `size` added, optional (a new public field",
+        Class::NonBreaking,
+        "parameter `size` added, optional (a new setter of the operation",
+    );
+}
+
+#[test]
+fn a_first_optional_param_changes_the_shorthand_method() {
+    // `dropthing` takes its one parameter as an argument; an optional one added makes its
+    // method take the operation: the method's callers break, `Client::call` ones do not.
+    let mini = text("mini.yaml");
+    let base = mini.replacen(ADD_THING, &format!("{NEW_ACTION}{ADD_THING}"), 1);
+    let tid = "      - { wire: tid, name: thing_id, type: string, required: true, doc: Thing id. }\n    response: { unknown";
+    assert!(base.contains(tid));
+    let variant = base.replacen(
+        tid,
+        "      - { wire: tid, name: thing_id, type: string, required: true, doc: Thing id. }\n      - { wire: why, type: string, doc: Why. }\n    response: { unknown",
+        1,
+    );
+    let c = diff(&load(&base), &load(&variant));
+    assert_eq!(c.len(), 2, "{c:#?}");
+    assert_eq!(c[0].class, Class::Breaking, "{c:#?}");
+    assert!(
+        c[0].what
+            .contains("now takes the operation instead of positional arguments"),
+        "{c:#?}"
+    );
+    assert_eq!(c[1].class, Class::NonBreaking, "{c:#?}");
+    assert!(
+        c[1].what.contains("parameter `why` added, optional"),
+        "{c:#?}"
     );
 }
 
@@ -115,7 +143,7 @@ fn mandatory_param_added_is_breaking() {
     one(
         &c,
         Class::Breaking,
-        "parameter `size` added, mandatory (a new argument)",
+        "parameter `size` added, mandatory (a new argument of the operation's `new`",
     );
 }
 
@@ -129,7 +157,8 @@ fn param_made_mandatory_is_breaking() {
     assert_eq!(c.len(), 2, "{c:#?}");
     assert!(c.iter().all(|c| c.class == Class::Breaking), "{c:#?}");
     assert!(
-        c[0].what.contains("no longer takes an input struct"),
+        c[0].what
+            .contains("takes positional arguments instead of the operation"),
         "{c:#?}"
     );
     assert!(
@@ -212,15 +241,24 @@ fn error_code_added_is_non_breaking() {
 }
 
 #[test]
-fn response_field_added_or_removed_is_breaking() {
+fn response_field_added_is_non_breaking_and_removed_is_breaking() {
     let c = changes(
         "      - { wire: count, optional: true, type: integer, doc: How many. }\n",
         "      - { wire: count, optional: true, type: integer, doc: How many. }\n      - { wire: size, optional: true, type: integer, doc: Size. }\n",
     );
     one(
         &c,
+        Class::NonBreaking,
+        "response type Thing: field `size` (optional integer) added (the struct is #[non_exhaustive])",
+    );
+    let c = changes(
+        "      - { wire: count, optional: true, type: integer, doc: How many. }\n",
+        "      - { wire: count, optional: true, type: integer, doc: How many. }\n      - { wire: size, type: integer, doc: Size. }\n",
+    );
+    one(
+        &c,
         Class::Breaking,
-        "response type Thing: field `size` (optional integer) added",
+        "field `size` (integer) added (required: answers without it no longer decode)",
     );
     let c = changes(
         "      - { wire: count, optional: true, type: integer, doc: How many. }\n",
