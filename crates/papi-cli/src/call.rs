@@ -125,7 +125,7 @@ fn failure<S: ApiCode>(error: Error<S>, return_url: Option<&str>) -> CallError {
     match error {
         Error::InvalidParam(e) => CallError::Refused(e),
         Error::Config(e) => CallError::Usage(e.to_string()),
-        Error::Transport(e) => CallError::Transport(e.to_string()),
+        Error::Transport(e) => CallError::Transport(papi_core::report(&e)),
         Error::Api(api) => {
             let consent = api.consent().map(|c| consent_advice(c, return_url));
             let consent = match (consent, api.is_privacy_denied()) {
@@ -141,20 +141,16 @@ fn failure<S: ApiCode>(error: Error<S>, return_url: Option<&str>) -> CallError {
     }
 }
 
-/// What to do with the consent URL of a privacy error: the URL, and the redirect to build.
+/// What to do with the consent URL of a privacy error (the error's text shows the URL):
+/// the whole redirect, given the return URL.
 fn consent_advice(consent: &papi_core::ConsentRequest, return_url: Option<&str>) -> String {
-    let mut text = format!("consent URL: {}", consent.url());
     match return_url.map(|r| consent.redirect_url(r)) {
-        Some(Ok(redirect)) => {
-            text.push_str(&format!("\nredirect the user to: {redirect}"));
-        }
-        Some(Err(e)) => text.push_str(&format!("\ncannot build the redirect: {e}")),
-        None => text.push_str(
-            "\nredirect the user there with your page to come back to appended as the return \
-             parameter (give it with --return-url to print the whole redirect)",
-        ),
+        Some(Ok(redirect)) => format!("redirect the user to: {redirect}"),
+        Some(Err(e)) => format!("cannot build the redirect: {e}"),
+        None => "redirect the user to the consent URL with your page to come back to appended \
+                 as the return parameter (give it with --return-url to print the whole redirect)"
+            .to_owned(),
     }
-    text
 }
 
 fn known_apis() -> String {

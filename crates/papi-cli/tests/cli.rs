@@ -217,7 +217,8 @@ async fn call_reaches_any_action_and_reports_errors_typed() {
         err.contains("-3") && err.contains("PrivacyAccessDenied"),
         "{err}"
     );
-    assert!(err.contains("consent URL: http"), "{err}");
+    assert!(err.contains("Consent URL: http"), "{err}");
+    assert_eq!(err.matches("PrivacyAccessDenied").count(), 1, "{err}");
     let (_, _, err) = call(
         &base,
         token.expose(),

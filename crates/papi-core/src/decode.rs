@@ -1084,7 +1084,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "API error -9 Routing error: Routing error — {} [HTTP 500]",
+                "API error -9 Routing error [HTTP 500] — {}",
                 GeneralError::Routing.advice()
             )
         );
@@ -1114,7 +1114,7 @@ mod tests {
         let err = general::<i64>(200, b"<error><detail>no code</detail></error>").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "decode error: missing required `error/code` [HTTP 200]"
+            "cannot decode the answer: missing required `error/code` [HTTP 200]"
         );
     }
 

@@ -34,23 +34,29 @@ impl ApiCode for i64 {
 }
 
 /// Everything a call can fail with. `S` is the API's own error code table.
+///
+/// Each layer says what it knows once: the text of a parameter, configuration, API or
+/// decoding error is whole in its `Display`, and such an error has no `source()`. A
+/// transport error shows what failed and where, and its `source()` chain leads, without
+/// repeating that text, to the root cause (for example the refused connection);
+/// [`report`] writes the whole chain on one line.
 #[derive(Debug, thiserror::Error)]
 pub enum Error<S> {
     /// A parameter was refused before anything was sent.
     #[error("invalid parameter: {0}")]
-    InvalidParam(#[from] ParamError),
+    InvalidParam(ParamError),
     /// The configuration cannot be used.
     #[error("configuration error: {0}")]
-    Config(#[from] ConfigError),
+    Config(ConfigError),
     /// The request could not be sent or the answer could not be read.
-    #[error("transport error: {0}")]
+    #[error(transparent)]
     Transport(#[from] TransportError),
     /// The API answered with an error document.
     #[error("{0}")]
     Api(ApiError<S>),
     /// The answer could not be decoded.
-    #[error("decode error: {0}")]
-    Decode(#[from] DecodeError),
+    #[error("cannot decode the answer: {0}")]
+    Decode(DecodeError),
     /// A non-2xx status without a recognisable error document.
     #[error("unexpected HTTP status {status}")]
     UnexpectedStatus {
@@ -65,6 +71,40 @@ impl<S> From<ApiError<S>> for Error<S> {
     fn from(e: ApiError<S>) -> Self {
         Error::Api(e)
     }
+}
+
+impl<S> From<ParamError> for Error<S> {
+    fn from(e: ParamError) -> Self {
+        Error::InvalidParam(e)
+    }
+}
+
+impl<S> From<ConfigError> for Error<S> {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
+}
+
+impl<S> From<DecodeError> for Error<S> {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e)
+    }
+}
+
+/// An error and its causes on one line, `: ` between them; a cause whose text the line
+/// already holds is left out (a library that repeats its cause in its own text).
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
 }
 
 impl<S: ApiCode> Error<S> {
@@ -230,18 +270,27 @@ impl<S> ApiError<S> {
 }
 
 impl<S: fmt::Display> fmt::Display for ApiError<S> {
+    /// `API error <code> <name> [HTTP <status>]`, then the server's detail when it says
+    /// more than the name, the advice of a general code, and the consent URL of a privacy
+    /// error: each once.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "API error {}", self.kind)?;
+        let kind = self.kind.to_string();
+        write!(f, "API error {kind}")?;
         if let Some(sub) = &self.subtype {
             write!(f, " (subtype {sub})")?;
         }
-        if !self.detail.is_empty() {
-            write!(f, ": {}", self.detail)?;
+        write!(f, " [HTTP {}]", self.status)?;
+        let detail = self.detail.trim();
+        if !detail.is_empty() && !kind.to_lowercase().contains(&detail.to_lowercase()) {
+            write!(f, ": {detail}")?;
         }
         if let ApiErrorKind::General(g) = &self.kind {
             write!(f, " — {}", g.advice())?;
         }
-        write!(f, " [HTTP {}]", self.status)
+        if let Some(consent) = &self.consent {
+            write!(f, " Consent URL: {}", consent.url())?;
+        }
+        Ok(())
     }
 }
 
@@ -433,9 +482,7 @@ impl fmt::Display for TransportError {
         if let Some(limit) = self.limit {
             write!(f, ": more than the {limit}-byte cap")?;
         }
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-        }
+        // The client error is the `source()`, not repeated here.
         Ok(())
     }
 }

@@ -32,8 +32,8 @@ pub use config::{Config, Environment};
 pub use consent::{ConsentError, ConsentRequest, ConsentUrlParams};
 pub use decode::Undecoded;
 pub use error::{
-    ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error, ParamError,
-    TransportError, TransportErrorKind,
+    report, ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error,
+    ParamError, TransportError, TransportErrorKind,
 };
 pub use general::GeneralError;
 pub use operation::{Method, Operation, OperationInfo, Privacy, WireParams};

@@ -1027,6 +1027,25 @@ async fn a_refused_connection_is_a_transport_error_without_the_token() {
     assert!(shown.contains("token=***"), "{shown}");
     assert!(err.is_retryable());
     assert_eq!(err.status(), None);
+    // Walking `source()` repeats no text and ends at the root cause.
+    let mut texts = vec![err.to_string()];
+    let mut cause = std::error::Error::source(&err);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        assert!(
+            !texts.iter().any(|t| t.contains(&text) || text.contains(t.as_str())),
+            "{text:?} repeats {texts:#?}"
+        );
+        texts.push(text);
+        cause = c.source();
+    }
+    let root = texts.last().unwrap().to_lowercase();
+    assert!(
+        texts.len() > 1 && root.contains("refused"),
+        "the chain does not reach the refused connection: {texts:#?}"
+    );
+    let line = papi_core::report(&err);
+    assert!(line.starts_with(&shown) && line.to_lowercase().contains("refused"), "{line}");
 }
 
 // ---------------------------------------------------------------------------------------
