@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::crate_files::descriptor_ident;
-use super::operation::{endpoint_variant, operation_name, param_doc, param_types};
+use super::operation::{endpoint_variant, groups_note, operation_name, param_doc, param_types};
 use super::types::response_ty;
 use super::util::{doc, ident, inner_doc, source_note};
 use crate::ir::*;
@@ -226,15 +226,7 @@ fn action_doc(api: &Api, a: &Action) -> String {
             ));
         }
     }
-    for g in &a.groups {
-        text.push_str(&format!(
-            "\n\nAt least one of {} must be set.",
-            g.iter()
-                .map(|w| format!("`{w}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    text.push_str(&groups_note(a));
     text.push_str("\n\n# Errors\n\n[`papi_core::Error::InvalidParam`] before anything is sent when a parameter is invalid;\notherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) or decode error.");
     if !a.defects.is_empty() {
         text.push_str("\n\n# Defects of the documents\n");

@@ -186,16 +186,19 @@ fn operation_doc(a: &Action) -> String {
          anything is sent.",
         a.doc, a.wire
     );
-    for g in &a.groups {
-        text.push_str(&format!(
-            "\n\nAt least one of {} must be set.",
-            g.iter()
-                .map(|w| format!("`{w}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    text.push_str(&groups_note(a));
     text
+}
+
+/// "At least one of `a`, `b` must be set." for each at-least-one-of group of `a`.
+pub(super) fn groups_note(a: &Action) -> String {
+    a.groups
+        .iter()
+        .map(|g| {
+            let names: Vec<String> = g.iter().map(|w| format!("`{w}`")).collect();
+            format!("\n\nAt least one of {} must be set.", names.join(", "))
+        })
+        .collect()
 }
 
 /// `new` taking the required parameters, and a setter per optional one.
