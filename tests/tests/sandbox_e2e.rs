@@ -253,7 +253,7 @@ async fn every_action_of_every_client_succeeds() {
             t,
             &added.id,
             papi_contacts::types::DeviceType::Phone,
-            papi_contacts::types::DeviceSubtype::Mobile,
+            papi_contacts::types::AddDeviceSubtype::Mobile,
             "1",
             "0600000000",
         )

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use papi_contacts::operation::AddContact;
-use papi_contacts::types::{Civility, DeviceSubtype, DeviceType};
+use papi_contacts::types::{AddDeviceSubtype, Civility, DeviceType};
 use papi_core::{Error, GeneralError, ImageType, Upload, UserToken};
 use papi_sandbox::{ConsentChoice, Sandbox, SandboxConfig, SandboxError};
 
@@ -86,7 +86,7 @@ async fn data_tokens_and_consents_survive_a_restart() {
             t,
             &added.id,
             DeviceType::Phone,
-            DeviceSubtype::Mobile,
+            AddDeviceSubtype::Mobile,
             "1",
             "0600000000",
         )

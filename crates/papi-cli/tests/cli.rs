@@ -86,7 +86,7 @@ fn typed_refusal<O: papi_core::Operation>(operation: O) -> String {
 #[tokio::test]
 async fn call_refuses_what_the_typed_clients_refuse_and_sends_nothing() {
     use papi_contacts::operation::{AddContact, AddDevice, FindContactList};
-    use papi_contacts::types::{Civility, DeviceSubtype, DeviceType};
+    use papi_contacts::types::{AddDeviceSubtype, Civility, DeviceType};
     let (base, count, _) = counting_server().await;
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
@@ -115,7 +115,7 @@ async fn call_refuses_what_the_typed_clients_refuse_and_sends_nothing() {
             typed_refusal(AddDevice::new(
                 "4",
                 DeviceType::from_wire("phone"),
-                DeviceSubtype::from_wire("internet"),
+                AddDeviceSubtype::from_wire("internet"),
                 "1",
                 "x@example.com",
             )),

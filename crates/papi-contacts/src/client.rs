@@ -133,7 +133,7 @@ impl Client {
         token: &papi_core::UserToken,
         contact_id: &str,
         device_type: crate::types::DeviceType,
-        subtype: crate::types::DeviceSubtype,
+        subtype: crate::types::AddDeviceSubtype,
         order: &str,
         value: &str,
     ) -> crate::Result<crate::types::CommandAck> {

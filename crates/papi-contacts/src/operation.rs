@@ -404,7 +404,7 @@ pub struct AddDevice {
     /// Device subtype; it must fit the device type.
     ///
     /// Sent as `subtype`.
-    pub subtype: crate::types::DeviceSubtype,
+    pub subtype: crate::types::AddDeviceSubtype,
     /// Display order (the documents type it as a string; the example sends `5`).
     ///
     /// Sent as `order`.
@@ -419,7 +419,7 @@ impl AddDevice {
     pub fn new(
         contact_id: impl Into<String>,
         device_type: crate::types::DeviceType,
-        subtype: crate::types::DeviceSubtype,
+        subtype: crate::types::AddDeviceSubtype,
         order: impl Into<String>,
         value: impl Into<String>,
     ) -> Self {
@@ -445,7 +445,7 @@ impl AddDevice {
             "subtype",
             self.subtype.wire(),
             self.subtype.is_known(),
-            crate::types::DeviceSubtype::WIRE_VALUES,
+            crate::types::AddDeviceSubtype::WIRE_VALUES,
         )?;
         papi_core::check::not_empty("order", &self.order)?;
         papi_core::check::not_empty("value", &self.value)?;
@@ -503,7 +503,9 @@ impl papi_core::Operation for AddDevice {
         let operation = Self {
             contact_id: params.required("cid")?.to_owned(),
             device_type: crate::types::DeviceType::from_wire(params.required("type")?),
-            subtype: crate::types::DeviceSubtype::from_wire(params.required("subtype")?),
+            subtype: crate::types::AddDeviceSubtype::from_wire(
+                params.required("subtype")?,
+            ),
             order: params.required("order")?.to_owned(),
             value: params.required("value")?.to_owned(),
         };

@@ -153,8 +153,11 @@ impl papi_core::encode::XmlText for DeviceType {
         papi_core::encode::escape(out, self.wire(), place)
     }
 }
-/// Subtype of a device; each device type allows only some subtypes (see `add_device`).
-/// `cell` is only named in the getcontact description, `mobile` only under adddevice.
+/// Subtype of a device read in an answer (`Device.subtype` of getcontact), as the getcontact
+/// description lists them (`cell` for a mobile phone). Devices are added with
+/// `AddDeviceSubtype`, whose values the adddevice description lists (`mobile`): the two
+/// descriptions spell the mobile subtype differently, and which one a server returns for a
+/// device added as `mobile` is not documented (it is kept as `Other`).
 ///
 /// Source: `seed-003` (see `api-spec/common.yaml`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -164,8 +167,6 @@ pub enum DeviceSubtype {
     Internet,
     /// Voice line (type phone). (`voice` on the wire)
     Voice,
-    /// Mobile phone (type phone; adddevice's spelling). (`mobile` on the wire)
-    Mobile,
     /// Mobile phone (type phone; getcontact's spelling). (`cell` on the wire)
     Cell,
     /// Fax (type phone). (`fax` on the wire)
@@ -182,7 +183,6 @@ impl DeviceSubtype {
     pub const WIRE_VALUES: &'static [&'static str] = &[
         "internet",
         "voice",
-        "mobile",
         "cell",
         "fax",
         "video",
@@ -193,7 +193,6 @@ impl DeviceSubtype {
         match self {
             Self::Internet => "internet",
             Self::Voice => "voice",
-            Self::Mobile => "mobile",
             Self::Cell => "cell",
             Self::Fax => "fax",
             Self::Video => "video",
@@ -206,7 +205,6 @@ impl DeviceSubtype {
         match value.trim() {
             "internet" => Self::Internet,
             "voice" => Self::Voice,
-            "mobile" => Self::Mobile,
             "cell" => Self::Cell,
             "fax" => Self::Fax,
             "video" => Self::Video,
@@ -247,6 +245,100 @@ impl<'de> papi_core::serde::Deserialize<'de> for DeviceSubtype {
     }
 }
 impl papi_core::encode::XmlText for DeviceSubtype {
+    fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+        papi_core::encode::escape(out, self.wire(), place)
+    }
+}
+/// Subtype of a device to add (the `subtype` parameter of adddevice), as the adddevice
+/// description lists them (`mobile` for a mobile phone); each device type allows only some
+/// (see `add_device`). Answers use `DeviceSubtype`.
+///
+/// Source: `seed-003` (see `api-spec/common.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AddDeviceSubtype {
+    /// E-mail on the internet (type email). (`internet` on the wire)
+    Internet,
+    /// Voice line (type phone). (`voice` on the wire)
+    Voice,
+    /// Mobile phone (type phone; adddevice's spelling). (`mobile` on the wire)
+    Mobile,
+    /// Fax (type phone). (`fax` on the wire)
+    Fax,
+    /// Video phone (type phone). (`video` on the wire)
+    Video,
+    /// Web site (type url). (`web` on the wire)
+    Web,
+    /// A value the spec does not list, kept as received. Refused as a parameter.
+    Other(String),
+}
+impl AddDeviceSubtype {
+    /// Every documented value, as on the wire.
+    pub const WIRE_VALUES: &'static [&'static str] = &[
+        "internet",
+        "voice",
+        "mobile",
+        "fax",
+        "video",
+        "web",
+    ];
+    /// The value as on the wire.
+    pub fn wire(&self) -> &str {
+        match self {
+            Self::Internet => "internet",
+            Self::Voice => "voice",
+            Self::Mobile => "mobile",
+            Self::Fax => "fax",
+            Self::Video => "video",
+            Self::Web => "web",
+            Self::Other(value) => value,
+        }
+    }
+    /// The variant for a wire value ([`Self::Other`] when undocumented).
+    pub fn from_wire(value: &str) -> Self {
+        match value.trim() {
+            "internet" => Self::Internet,
+            "voice" => Self::Voice,
+            "mobile" => Self::Mobile,
+            "fax" => Self::Fax,
+            "video" => Self::Video,
+            "web" => Self::Web,
+            other => Self::Other(other.to_string()),
+        }
+    }
+    /// Whether the value is documented.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Other(_))
+    }
+}
+impl std::fmt::Display for AddDeviceSubtype {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.wire())
+    }
+}
+/// As its wire value, a string.
+impl papi_core::serde::Serialize for AddDeviceSubtype {
+    fn serialize<S: papi_core::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.wire())
+    }
+}
+/// From its wire value, a string: exactly a documented value gives its variant, any
+/// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+impl<'de> papi_core::serde::Deserialize<'de> for AddDeviceSubtype {
+    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as papi_core::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let known = Self::from_wire(&value);
+        Ok(if known.wire() == value { known } else { Self::Other(value) })
+    }
+}
+impl papi_core::encode::XmlText for AddDeviceSubtype {
     fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
         papi_core::encode::escape(out, self.wire(), place)
     }

@@ -406,7 +406,7 @@ pub static CONTACTS: Api = Api {
                     wire: "subtype",
                     required: true,
                     kind: ParamKind::Enum(
-                        papi_contacts::types::DeviceSubtype::WIRE_VALUES,
+                        papi_contacts::types::AddDeviceSubtype::WIRE_VALUES,
                     ),
                     list: false,
                     forbid_chars: &[],

@@ -5,7 +5,7 @@
 //! a real service).
 
 use papi::contacts::operation::AddContact;
-use papi::contacts::types::{DeviceSubtype, DeviceType};
+use papi::contacts::types::{AddDeviceSubtype, DeviceType};
 use papi::core::Upload;
 use papi_examples::{BoxError, Target};
 
@@ -54,7 +54,7 @@ async fn main() -> Result<(), BoxError> {
             token,
             &added.id,
             DeviceType::Phone,
-            DeviceSubtype::Mobile,
+            AddDeviceSubtype::Mobile,
             "1",
             "+33600000000",
         )

@@ -122,7 +122,7 @@ by_value!(
     Upload,
     papi_contacts::operation::AddContact,
     papi_contacts::types::DeviceType,
-    papi_contacts::types::DeviceSubtype
+    papi_contacts::types::AddDeviceSubtype
 );
 
 fn owned_str(s: &str) -> String {
@@ -136,7 +136,7 @@ wrapper!(Contacts, papi_contacts,
     fn add_device(
         contact_id: &str => String, owned_str,
         device_type: papi_contacts::types::DeviceType => papi_contacts::types::DeviceType, std::convert::identity,
-        subtype: papi_contacts::types::DeviceSubtype => papi_contacts::types::DeviceSubtype, std::convert::identity,
+        subtype: papi_contacts::types::AddDeviceSubtype => papi_contacts::types::AddDeviceSubtype, std::convert::identity,
         order: &str => String, owned_str,
         value: &str => String, owned_str
     ) -> papi_contacts::types::CommandAck;

@@ -5,7 +5,7 @@
 use std::fmt::{Debug, Display};
 
 use papi_contacts::operation::AddContact;
-use papi_contacts::types::{Civility, DeviceSubtype, DeviceType};
+use papi_contacts::types::{AddDeviceSubtype, Civility, DeviceSubtype, DeviceType};
 use papi_core::chrono::NaiveDate;
 use papi_core::{
     ApiCode, ApiErrorKind, Config, Consented, DecodeErrorKind, Error, GeneralError, ImageType,
@@ -363,7 +363,7 @@ async fn adddevice_sends_type_subtype_order_value() {
             &token(),
             "C1",
             DeviceType::Phone,
-            DeviceSubtype::Mobile,
+            AddDeviceSubtype::Mobile,
             "5",
             "+33 6 12 34 56 78",
         )
@@ -570,15 +570,43 @@ async fn a_custom_base_with_a_path_prefixes_every_api_path() {
     );
 }
 
+/// The documents spell the mobile subtype `mobile` for adddevice and `cell` in getcontact's
+/// answers: one enum per use, so reading's `cell` cannot be sent, and a `cell` given as a
+/// wire value is refused naming adddevice's values.
+#[tokio::test]
+async fn adddevice_takes_its_own_subtypes_and_answers_read_theirs() {
+    assert!(AddDeviceSubtype::WIRE_VALUES.contains(&"mobile"));
+    assert!(!AddDeviceSubtype::WIRE_VALUES.contains(&"cell"));
+    assert!(DeviceSubtype::WIRE_VALUES.contains(&"cell"));
+    assert!(!DeviceSubtype::WIRE_VALUES.contains(&"mobile"));
+    let server = silent().await;
+    let e = contacts(&server)
+        .add_device(
+            &token(),
+            "C1",
+            DeviceType::Phone,
+            AddDeviceSubtype::from_wire("cell"),
+            "1",
+            "+33600000000",
+        )
+        .await;
+    let ParamError::InvalidEnum { param, value, allowed } = param_error(e) else {
+        panic!("not an enum refusal")
+    };
+    assert_eq!((param, value.as_str()), ("subtype", "cell"));
+    assert_eq!(allowed, AddDeviceSubtype::WIRE_VALUES);
+    assert_nothing_sent(&server).await;
+}
+
 #[tokio::test]
 async fn adddevice_accepts_every_documented_type_subtype_pair() {
     let pairs = [
-        (DeviceType::Email, DeviceSubtype::Internet),
-        (DeviceType::Phone, DeviceSubtype::Voice),
-        (DeviceType::Phone, DeviceSubtype::Mobile),
-        (DeviceType::Phone, DeviceSubtype::Fax),
-        (DeviceType::Phone, DeviceSubtype::Video),
-        (DeviceType::Url, DeviceSubtype::Web),
+        (DeviceType::Email, AddDeviceSubtype::Internet),
+        (DeviceType::Phone, AddDeviceSubtype::Voice),
+        (DeviceType::Phone, AddDeviceSubtype::Mobile),
+        (DeviceType::Phone, AddDeviceSubtype::Fax),
+        (DeviceType::Phone, AddDeviceSubtype::Video),
+        (DeviceType::Url, AddDeviceSubtype::Web),
     ];
     for (kind, subtype) in pairs {
         let server = answering(200, sample("samples/contacts/adddevice.corrected.xml")).await;
@@ -630,7 +658,7 @@ async fn an_empty_cid_is_refused_by_every_action_taking_one() {
             &token(),
             "",
             DeviceType::Email,
-            DeviceSubtype::Internet,
+            AddDeviceSubtype::Internet,
             "1",
             "a@b.c",
         )
@@ -690,7 +718,7 @@ async fn an_undocumented_enum_value_is_refused_naming_the_param() {
             &token(),
             "C1",
             DeviceType::Other("fax".into()),
-            DeviceSubtype::Fax,
+            AddDeviceSubtype::Fax,
             "1",
             "0123",
         )
@@ -718,7 +746,7 @@ async fn adddevice_with_a_subtype_of_another_type_is_refused() {
             &token(),
             "C1",
             DeviceType::Email,
-            DeviceSubtype::Voice,
+            AddDeviceSubtype::Voice,
             "1",
             "a@b.c",
         )

@@ -6,7 +6,7 @@
 use std::fmt::Debug;
 
 use papi_contacts::operation::AddContact;
-use papi_contacts::types::{DeviceSubtype, DeviceType};
+use papi_contacts::types::{AddDeviceSubtype, DeviceType};
 use papi_core::{
     ApiCode, Config, DecodeErrorKind, Effect, Error, ServiceCredentials, TransportErrorKind,
     Upload, UserToken,
@@ -236,7 +236,7 @@ pub async fn call(clients: &Clients, action: &str) -> (Outcome, String) {
             &t,
             "1",
             DeviceType::Phone,
-            DeviceSubtype::Mobile,
+            AddDeviceSubtype::Mobile,
             "1",
             "0600000000"
         )),
