@@ -310,6 +310,7 @@ fn value_check(p: &Param, v: TokenStream, r: TokenStream) -> TokenStream {
             };
             quote! {
                 papi_core::check::not_empty(#wire, #r)?;
+                papi_core::check::xml_text(#wire, #r)?;
                 #forbid
             }
         }

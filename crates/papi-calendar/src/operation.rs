@@ -145,30 +145,39 @@ impl AddEvent {
     fn check_params(&self) -> Result<(), papi_core::ParamError> {
         if let Some(value) = &self.title {
             papi_core::check::not_empty("title", value)?;
+            papi_core::check::xml_text("title", value)?;
         }
         if let Some(value) = &self.location {
             papi_core::check::not_empty("location", value)?;
+            papi_core::check::xml_text("location", value)?;
         }
         if let Some(value) = &self.description {
             papi_core::check::not_empty("description", value)?;
+            papi_core::check::xml_text("description", value)?;
         }
         if let Some(value) = &self.start_date {
             papi_core::check::not_empty("startdate", value)?;
+            papi_core::check::xml_text("startdate", value)?;
         }
         if let Some(value) = &self.start_time {
             papi_core::check::not_empty("starttime", value)?;
+            papi_core::check::xml_text("starttime", value)?;
         }
         if let Some(value) = &self.end_date {
             papi_core::check::not_empty("enddate", value)?;
+            papi_core::check::xml_text("enddate", value)?;
         }
         if let Some(value) = &self.end_time {
             papi_core::check::not_empty("endtime", value)?;
+            papi_core::check::xml_text("endtime", value)?;
         }
         if let Some(value) = &self.date_pattern {
             papi_core::check::not_empty("datepattern", value)?;
+            papi_core::check::xml_text("datepattern", value)?;
         }
         if let Some(value) = &self.time_pattern {
             papi_core::check::not_empty("timepattern", value)?;
+            papi_core::check::xml_text("timepattern", value)?;
         }
         Ok(())
     }

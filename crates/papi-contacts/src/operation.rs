@@ -42,6 +42,7 @@ impl FindContactList {
     /// at-least-one-of groups, each parameter, allowed pairs.
     fn check_params(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("search", &self.search)?;
+        papi_core::check::xml_text("search", &self.search)?;
         papi_core::check::forbid_chars("search", &self.search, &['*'])?;
         Ok(())
     }
@@ -108,6 +109,7 @@ impl GetContact {
     /// at-least-one-of groups, each parameter, allowed pairs.
     fn check_params(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
+        papi_core::check::xml_text("cid", &self.contact_id)?;
         Ok(())
     }
 }
@@ -270,24 +272,31 @@ impl AddContact {
         )?;
         if let Some(value) = &self.lastname {
             papi_core::check::not_empty("lastname", value)?;
+            papi_core::check::xml_text("lastname", value)?;
         }
         if let Some(value) = &self.firstname {
             papi_core::check::not_empty("firstname", value)?;
+            papi_core::check::xml_text("firstname", value)?;
         }
         if let Some(value) = &self.nickname {
             papi_core::check::not_empty("nickname", value)?;
+            papi_core::check::xml_text("nickname", value)?;
         }
         if let Some(value) = &self.company {
             papi_core::check::not_empty("company", value)?;
+            papi_core::check::xml_text("company", value)?;
         }
         if let Some(value) = &self.job_function {
             papi_core::check::not_empty("function", value)?;
+            papi_core::check::xml_text("function", value)?;
         }
         if let Some(value) = &self.department {
             papi_core::check::not_empty("department", value)?;
+            papi_core::check::xml_text("department", value)?;
         }
         if let Some(value) = &self.email_perso {
             papi_core::check::not_empty("emailperso", value)?;
+            papi_core::check::xml_text("emailperso", value)?;
         }
         if let Some(value) = &self.civility {
             papi_core::check::known_enum(
@@ -435,6 +444,7 @@ impl AddDevice {
     /// at-least-one-of groups, each parameter, allowed pairs.
     fn check_params(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
+        papi_core::check::xml_text("cid", &self.contact_id)?;
         papi_core::check::known_enum(
             "type",
             self.device_type.wire(),
@@ -448,7 +458,9 @@ impl AddDevice {
             crate::types::AddDeviceSubtype::WIRE_VALUES,
         )?;
         papi_core::check::not_empty("order", &self.order)?;
+        papi_core::check::xml_text("order", &self.order)?;
         papi_core::check::not_empty("value", &self.value)?;
+        papi_core::check::xml_text("value", &self.value)?;
         papi_core::check::allowed_pair(
             "subtype",
             self.subtype.wire(),
@@ -540,6 +552,7 @@ impl GetPicture {
     /// at-least-one-of groups, each parameter, allowed pairs.
     fn check_params(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
+        papi_core::check::xml_text("cid", &self.contact_id)?;
         Ok(())
     }
 }
@@ -610,6 +623,7 @@ impl AddPicture {
     /// at-least-one-of groups, each parameter, allowed pairs.
     fn check_params(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
+        papi_core::check::xml_text("cid", &self.contact_id)?;
         papi_core::check::image_upload(
             "file",
             &self.file,

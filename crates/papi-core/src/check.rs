@@ -33,6 +33,22 @@ pub fn forbid_chars(
     }
 }
 
+/// Whether XML 1.0 forbids `c` in a document: the C0 control characters other than tab,
+/// line feed and carriage return (U+0000–U+0008, U+000B, U+000C, U+000E–U+001F), and the
+/// non-characters U+FFFE and U+FFFF.
+pub fn is_forbidden_in_xml(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// The value must hold no character XML 1.0 forbids (see [`is_forbidden_in_xml`]): a
+/// server would put it in an XML answer that strict parsers refuse.
+pub fn xml_text(param: &'static str, value: &str) -> Result<(), ParamError> {
+    match value.chars().find(|c| is_forbidden_in_xml(*c)) {
+        Some(ch) => Err(ParamError::ForbiddenChar { param, ch }),
+        None => Ok(()),
+    }
+}
+
 /// At least one parameter of a group must be set; `present[i]` says whether `params[i]` is.
 pub fn at_least_one_of(
     params: &'static [&'static str],
@@ -164,6 +180,22 @@ mod tests {
             ));
         }
         assert!(token(&crate::UserToken::new("abc")).is_ok());
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused() {
+        for bad in ["a\u{1}b", "\u{0}", "x\u{b}", "\u{1f}", "\u{fffe}"] {
+            assert!(matches!(
+                xml_text("lastname", bad),
+                Err(ParamError::ForbiddenChar {
+                    param: "lastname",
+                    ..
+                })
+            ));
+        }
+        for good in ["plain", "tab\there", "lines\r\n", "é€😀", ""] {
+            assert!(xml_text("lastname", good).is_ok(), "{good:?}");
+        }
     }
 
     #[test]

@@ -69,9 +69,33 @@ fn end(w: &mut Out, name: &str) -> Result<(), EncodeError> {
         .map_err(ser_err)
 }
 
+/// `text` with each character XML 1.0 forbids replaced by U+FFFD (borrowed when there is
+/// none, the common case).
+pub fn xml_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    // A byte scan first: the forbidden characters are C0 bytes or start with 0xEF.
+    let suspect = text
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if suspect && text.chars().any(crate::check::is_forbidden_in_xml) {
+        let cleaned = text
+            .chars()
+            .map(|c| {
+                if crate::check::is_forbidden_in_xml(c) {
+                    char::REPLACEMENT_CHARACTER
+                } else {
+                    c
+                }
+            })
+            .collect();
+        std::borrow::Cow::Owned(cleaned)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn text_element(w: &mut Out, name: &str, text: &str) -> Result<(), EncodeError> {
     start(w, name)?;
-    w.write_event(Event::Text(BytesText::new(text)))
+    w.write_event(Event::Text(BytesText::new(&xml_chars(text))))
         .map_err(ser_err)?;
     end(w, name)
 }
@@ -413,7 +437,13 @@ impl XmlText for crate::value::Present {
 /// `&`, `<`, `>` and `\r` ([`quick_xml::escape::partial_escape`]); in a double-quoted
 /// attribute, also `"`, `\n` and `\t` (quick-xml has no public function for that set; the
 /// equivalence tests compare both with the serializer for every ASCII character).
+///
+/// A character XML 1.0 forbids ([`crate::check::is_forbidden_in_xml`]) is written as
+/// U+FFFD: no character reference can stand for it, and a document holding it is refused
+/// by strict parsers.
 pub fn escape(out: &mut String, text: &str, place: Place) {
+    let text = xml_chars(text);
+    let text = text.as_ref();
     match place {
         Place::Text => out.push_str(&quick_xml::escape::partial_escape(text)),
         Place::Attribute => {
@@ -754,6 +784,7 @@ mod tests {
                     '"' if attribute => "&quot;".to_owned(),
                     '\n' if attribute => "&#10;".to_owned(),
                     '\t' if attribute => "&#9;".to_owned(),
+                    c if crate::check::is_forbidden_in_xml(c) => '\u{fffd}'.to_string(),
                     c => c.to_string(),
                 })
                 .collect()
@@ -843,5 +874,25 @@ mod tests {
         for name in ["a", "a-b.c_d", "é", "x:y", "_1"] {
             same_as_reread(&api, &["command-list", name], &payload());
         }
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_never_written() {
+        for place in [Place::Text, Place::Attribute] {
+            let mut out = String::new();
+            escape(&mut out, "a\u{1}b\u{0}c\u{b}\u{fffe}d\tok", place);
+            assert!(
+                !out.chars().any(crate::check::is_forbidden_in_xml),
+                "{out:?}"
+            );
+            assert_eq!(out.matches('\u{fffd}').count(), 4, "{out:?}");
+        }
+        let doc = general_error(-2, "bad value a\u{1}b", None).unwrap();
+        assert!(!doc.chars().any(crate::check::is_forbidden_in_xml), "{doc}");
+        assert!(doc.contains("a\u{fffd}b"), "{doc}");
+        assert!(matches!(
+            xml_chars("plain é"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -132,6 +132,7 @@ impl GetPns {
     fn check_params(&self) -> Result<(), papi_core::ParamError> {
         if let Some(value) = &self.infos {
             papi_core::check::not_empty("infos", value)?;
+            papi_core::check::xml_text("infos", value)?;
         }
         Ok(())
     }

@@ -570,6 +570,29 @@ async fn a_custom_base_with_a_path_prefixes_every_api_path() {
     );
 }
 
+/// Attack: a control character XML 1.0 forbids (`addcontact lastname=a%01b`) would make
+/// the server write a document strict parsers refuse; it is refused before sending.
+#[tokio::test]
+async fn a_control_character_is_refused_before_sending() {
+    let server = silent().await;
+    for value in ["a\u{1}b", "\u{0}", "x\u{1f}"] {
+        let e = contacts(&server)
+            .add_contact(&token(), AddContact::new().lastname(value))
+            .await;
+        let ParamError::ForbiddenChar { param, ch } = param_error(e) else {
+            panic!("not refused as a forbidden character: {value:?}")
+        };
+        assert_eq!(param, "lastname");
+        assert!(papi_core::check::is_forbidden_in_xml(ch));
+    }
+    let e = contacts(&server).find_contact_list(&token(), "Or\u{8}").await;
+    assert!(matches!(
+        param_error(e),
+        ParamError::ForbiddenChar { param: "search", .. }
+    ));
+    assert_nothing_sent(&server).await;
+}
+
 /// The documents spell the mobile subtype `mobile` for adddevice and `cell` in getcontact's
 /// answers: one enum per use, so reading's `cell` cannot be sent, and a `cell` given as a
 /// wire value is refused naming adddevice's values.
