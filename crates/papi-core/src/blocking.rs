@@ -47,6 +47,7 @@ impl Transport {
             Some(client) => client.clone(),
             None => reqwest::blocking::Client::builder()
                 .user_agent(USER_AGENT)
+                .redirect(config.redirect_policy())
                 .connect_timeout(config.connect_timeout())
                 .timeout(config.request_timeout())
                 .build()
@@ -149,6 +150,14 @@ impl Transport {
             .send()
             .map_err(|e| TransportError::new(e, redacted.url()))?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() && status != 304 {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .map(|l| crate::error::shown_location(response.url(), l));
+            return Err(TransportError::redirect(status, location, redacted.url()));
+        }
         let mut body = self
             .route
             .body_buffer(response.content_length(), &redacted)?;

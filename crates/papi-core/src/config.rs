@@ -56,6 +56,7 @@ pub struct Config {
     max_body_bytes: u64,
     retry: RetryPolicy,
     allow_plain_http: bool,
+    max_redirects: usize,
 }
 
 impl Config {
@@ -76,6 +77,7 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             retry: RetryPolicy::none(),
             allow_plain_http: false,
+            max_redirects: 0,
         }
     }
 
@@ -141,10 +143,50 @@ impl Config {
         self.allow_plain_http
     }
 
+    /// Follows up to `max` redirects of an answer (the default clients follow none: a
+    /// redirect answer is a [`TransportErrorKind::Redirect`](crate::TransportErrorKind)
+    /// error). Even then a redirect is followed only within the endpoint's origin (same
+    /// scheme, host and port: the token in the query never goes to another host, nor from
+    /// `https` to `http`) and never to plain `http` off loopback.
+    pub fn follow_redirects(mut self, max: usize) -> Self {
+        self.max_redirects = max;
+        self
+    }
+
+    /// How many redirects the default clients follow (0 unless
+    /// [`Config::follow_redirects`] was called).
+    pub fn max_redirects(&self) -> usize {
+        self.max_redirects
+    }
+
+    /// The redirect policy of the default HTTP clients: none followed, or up to
+    /// [`Config::max_redirects`] within the first URL's origin and never to plain `http`
+    /// off loopback.
+    pub(crate) fn redirect_policy(&self) -> reqwest::redirect::Policy {
+        let max = self.max_redirects;
+        if max == 0 {
+            return reqwest::redirect::Policy::none();
+        }
+        reqwest::redirect::Policy::custom(move |attempt| {
+            let first = attempt.previous().first().map(Url::origin);
+            let next = attempt.url();
+            let same_origin = first.is_some_and(|o| o == next.origin());
+            let clear_text = next.scheme() == "http" && !is_loopback(next);
+            if attempt.previous().len() > max || !same_origin || clear_text {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        })
+    }
+
     /// Uses `client` for every request (proxies, TLS roots, middleware-like settings). The
-    /// injected client keeps its own timeouts: [`Config::with_connect_timeout`] and
-    /// [`Config::with_request_timeout`] only shape the default client. The body size cap
-    /// and the retry policy apply whatever the client.
+    /// injected client keeps its own timeouts and its own redirect policy:
+    /// [`Config::with_connect_timeout`], [`Config::with_request_timeout`] and
+    /// [`Config::follow_redirects`] only shape the default client, so build yours with
+    /// `redirect(reqwest::redirect::Policy::none())` unless you mean it to follow redirects
+    /// (with the token in the query). The body size cap and the retry policy apply whatever
+    /// the client.
     pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -272,6 +314,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("retry", &self.retry)
             .field("allow_plain_http", &self.allow_plain_http)
+            .field("max_redirects", &self.max_redirects)
             .finish()
     }
 }

@@ -447,6 +447,9 @@ pub enum TransportErrorKind {
     /// ([`Config::with_max_body_bytes`](crate::Config::with_max_body_bytes)); reading
     /// stopped at the cap.
     BodyTooLarge,
+    /// The server answered with a redirect that was not followed (none is by default,
+    /// see [`Config::follow_redirects`](crate::Config::follow_redirects)).
+    Redirect,
     /// Any other failure of the HTTP client.
     Other,
 }
@@ -460,6 +463,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Builder => "request could not be built",
             TransportErrorKind::Body => "answer body could not be read",
             TransportErrorKind::BodyTooLarge => "answer body too large",
+            TransportErrorKind::Redirect => "redirect not followed",
             TransportErrorKind::Other => "request failed",
         })
     }
@@ -473,6 +477,9 @@ pub struct TransportError {
     url: String,
     /// The body cap, for [`TransportErrorKind::BodyTooLarge`].
     limit: Option<u64>,
+    /// For [`TransportErrorKind::Redirect`]: the status and where it pointed (origin and
+    /// path only).
+    redirect: Option<(u16, Option<String>)>,
     source: Option<reqwest::Error>,
 }
 
@@ -481,6 +488,12 @@ impl fmt::Display for TransportError {
         write!(f, "{} ({})", self.kind, self.url)?;
         if let Some(limit) = self.limit {
             write!(f, ": more than the {limit}-byte cap")?;
+        }
+        if let Some((status, location)) = &self.redirect {
+            write!(f, ": HTTP {status}")?;
+            if let Some(location) = location {
+                write!(f, " to {location}")?;
+            }
         }
         // The client error is the `source()`, not repeated here.
         Ok(())
@@ -515,6 +528,7 @@ impl TransportError {
             kind,
             url: redacted_url,
             limit: None,
+            redirect: None,
             source: Some(source.without_url()),
         }
     }
@@ -542,6 +556,7 @@ impl TransportError {
             kind,
             url: redacted_url,
             limit: None,
+            redirect: None,
             source: None,
         }
     }
@@ -552,8 +567,27 @@ impl TransportError {
             kind: TransportErrorKind::BodyTooLarge,
             url: redacted_url,
             limit: Some(limit),
+            redirect: None,
             source: None,
         }
+    }
+
+    /// A redirect answer that was not followed; `location` as [`shown_location`] gives it.
+    pub(crate) fn redirect(status: u16, location: Option<String>, redacted_url: String) -> Self {
+        Self {
+            kind: TransportErrorKind::Redirect,
+            url: redacted_url,
+            limit: None,
+            redirect: Some((status, location)),
+            source: None,
+        }
+    }
+
+    /// The status and target (origin and path) of a redirect that was not followed.
+    pub fn redirect_target(&self) -> Option<(u16, Option<&str>)> {
+        self.redirect
+            .as_ref()
+            .map(|(status, location)| (*status, location.as_deref()))
     }
 
     /// What went wrong.
@@ -580,6 +614,21 @@ impl TransportError {
                 | TransportErrorKind::Connect
                 | TransportErrorKind::ConnectionClosed
         )
+    }
+}
+
+/// Where a redirect points, for messages: resolved against the request URL, origin and
+/// path only (a query could hold the token).
+pub(crate) fn shown_location(base: &url::Url, location: &str) -> String {
+    match base.join(location) {
+        Ok(mut url) => {
+            url.set_query(None);
+            url.set_fragment(None);
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => "an unreadable location".to_owned(),
     }
 }
 

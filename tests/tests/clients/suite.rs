@@ -1099,6 +1099,100 @@ async fn a_refused_connection_is_a_transport_error_without_the_token() {
     assert!(line.starts_with(&shown) && line.to_lowercase().contains("refused"), "{line}");
 }
 
+/// A server that would answer any request with a contact list, and expects none.
+async fn elsewhere() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_bytes(sample("samples/contacts/findcontactlist.corrected.xml")),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A server answering every request with `status` and `Location: location`.
+async fn redirecting(status: u16, location: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status).insert_header("Location", location))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Attack: an endpoint answering a redirect to another origin (here another port of
+/// loopback), or to plain `http` of another host, would get the next request — the token
+/// in its query — sent there. The default client follows no redirect: the answer is a
+/// typed error, the other host gets nothing (neither the token nor the Basic credentials).
+#[tokio::test]
+async fn the_default_client_follows_no_redirect() {
+    let elsewhere = elsewhere().await;
+    let targets = [
+        format!("{}{CONTACTS}?action=findcontactlist&token={TOKEN_QUERY}", elsewhere.uri()),
+        "http://api.orange.invalid/PersonalContacts/V1?token=x".to_owned(),
+        format!("{CONTACTS}?moved=1"),
+    ];
+    for status in [301, 302, 307, 308] {
+        for target in &targets {
+            let server = redirecting(status, target).await;
+            let err = contacts(&server)
+                .find_contact_list(&token(), "Orange")
+                .await
+                .unwrap_err();
+            assert_secret_free(&err);
+            let Error::Transport(te) = &err else {
+                panic!("{status} {target}: {err:?}")
+            };
+            assert_eq!(te.kind(), TransportErrorKind::Redirect, "{err}");
+            let (shown_status, shown) = te.redirect_target().unwrap();
+            assert_eq!(shown_status, status);
+            assert!(!shown.unwrap().contains('?'), "{err}");
+            assert!(!err.is_retryable());
+        }
+    }
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "a redirect was followed"
+    );
+}
+
+/// Opting in follows redirects within the endpoint's origin only.
+#[tokio::test]
+async fn an_opted_in_client_follows_same_origin_redirects_only() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path(CONTACTS))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/moved"))
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::path("/moved"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_bytes(sample("samples/contacts/findcontactlist.corrected.xml")),
+        )
+        .mount(&server)
+        .await;
+    let config = config_for(&server.uri()).follow_redirects(3);
+    let found = Contacts::new(MODE, &config)
+        .find_contact_list(&token(), "Orange")
+        .await;
+    assert!(found.is_ok(), "{found:?}");
+
+    let elsewhere = elsewhere().await;
+    let away = redirecting(307, &format!("{}{CONTACTS}", elsewhere.uri())).await;
+    let config = config_for(&away.uri()).follow_redirects(3);
+    let err = Contacts::new(MODE, &config)
+        .find_contact_list(&token(), "Orange")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(te) if te.kind() == TransportErrorKind::Redirect),
+        "{err:?}"
+    );
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Secrets
 // ---------------------------------------------------------------------------------------
