@@ -325,6 +325,10 @@ fn param_doc(p: &Param) -> String {
     doc.trim().to_owned()
 }
 
+/// The characters XML 1.0 forbids, as an ECMA-262 character class body: a string
+/// parameter holding one is refused before sending (`papi_core::check::xml_text`).
+const XML_FORBIDDEN_CLASS: &str = "\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF";
+
 fn param_schema(api: &Api, p: &Param) -> Value {
     let item = match &p.ty {
         ParamTy::String => json!({ "type": "string" }),
@@ -340,18 +344,17 @@ fn param_schema(api: &Api, p: &Param) -> Value {
     } else {
         item
     };
-    if !p.forbid_chars.is_empty() {
-        let class: String = p
-            .forbid_chars
-            .iter()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_string()
-                } else {
-                    format!("\\{c}")
-                }
-            })
-            .collect();
+    if p.ty == ParamTy::String {
+        // The characters XML 1.0 forbids (papi_core::check::xml_text), then the
+        // parameter's own forbidden characters.
+        let mut class = String::from(XML_FORBIDDEN_CLASS);
+        for c in &p.forbid_chars {
+            if c.is_ascii_alphanumeric() {
+                class.push(*c);
+            } else {
+                class.push_str(&format!("\\{c}"));
+            }
+        }
         if let Value::Object(m) = &mut schema {
             m.insert("pattern".into(), json!(format!("^[^{class}]*$")));
         }

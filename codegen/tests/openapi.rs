@@ -44,7 +44,11 @@ fn parameters_carry_types_rules_and_unknowns() {
     let get = &doc["paths"]["/Mini/V1#getthing"]["get"];
     let tid = param(get, "tid");
     assert_eq!(tid["required"], true);
-    assert_eq!(tid["schema"]["pattern"], "^[^\\*]*$");
+    // The characters XML forbids, then the parameter's own (`*`).
+    assert_eq!(
+        tid["schema"]["pattern"],
+        "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF\\*]*$"
+    );
     let color = param(get, "color");
     assert_eq!(color["required"], false);
     assert_eq!(

@@ -680,6 +680,163 @@ async fn the_sandbox_checks_the_parameter_rules_itself() {
     assert_eq!(general(&e), Some(GeneralError::InvalidToken), "{e:?}");
 }
 
+/// The detail a client gets from its own operation for the same parameters: the sandbox
+/// reads calls through the same operations, so it answers with the same words.
+fn client_refusal<O: papi_core::Operation + std::fmt::Debug>(pairs: &[(&str, &str)]) -> String {
+    let mut wire = papi_core::WireParams::new();
+    for (k, v) in pairs {
+        wire.push(*k, *v).unwrap();
+    }
+    O::from_wire(&mut wire).unwrap_err().to_string()
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_with_the_clients_words_and_never_echoes_markup() {
+    use papi_contacts::operation::AddContact;
+    use papi_contacts::ErrorCode;
+    let env = Env::start().await;
+    let token = env.token.expose();
+    let contacts = "/PersonalContacts/V1";
+    let detail = |e: &papi_contacts::Error| match e {
+        Error::Api(api) => api.detail.clone(),
+        other => panic!("{other:?}"),
+    };
+
+    // A value holding markup: escaped in the document, given back as sent, in the words
+    // of the client's own refusal.
+    let hostile = "</detail><b>&amp;\"x";
+    let (status, body) = env
+        .raw_get(
+            contacts,
+            &[
+                ("action", "addcontact"),
+                ("lastname", "X"),
+                ("civility", hostile),
+                ("token", token),
+            ],
+        )
+        .await;
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        !text.contains("<b>") && text.contains("&lt;b&gt;"),
+        "{text}"
+    );
+    let e = papi_contacts::decode::add_contact(status, &body).unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter);
+    assert_eq!(
+        detail(&e),
+        client_refusal::<AddContact>(&[("lastname", "X"), ("civility", hostile)])
+    );
+
+    // A long value is cut short; control characters never break the document.
+    let long = format!("\u{1}{}", "9".repeat(5000));
+    let (status, body) = env
+        .raw_get(
+            contacts,
+            &[
+                ("action", "addcontact"),
+                ("lastname", "X"),
+                ("birthday", &long),
+                ("token", token),
+            ],
+        )
+        .await;
+    let e = papi_contacts::decode::add_contact(status, &body).unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter);
+    assert!(detail(&e).len() < 300, "{}", detail(&e));
+    assert!(detail(&e).contains("`birthday`"), "{}", detail(&e));
+    let (status, body) = env
+        .raw_get(contacts, &[("action", "\u{1}<x>"), ("token", token)])
+        .await;
+    // XML 1.0 allows no U+0001, even escaped: the document must not carry it.
+    assert!(!body.contains(&1), "{}", String::from_utf8_lossy(&body));
+    let e = papi_contacts::decode::get_contact(status, &body).unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::UnknownAction);
+
+    // Attack: a control character in a text parameter (`lastname=a%01b`) is refused on
+    // reading, as the clients refuse it, before any handler runs.
+    let (status, body) = env
+        .raw_get(
+            contacts,
+            &[
+                ("action", "addcontact"),
+                ("lastname", "a\u{1}b"),
+                ("token", token),
+            ],
+        )
+        .await;
+    assert!(!body.contains(&1), "{}", String::from_utf8_lossy(&body));
+    let e = papi_contacts::decode::add_contact(status, &body).unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter);
+    assert_eq!(
+        detail(&e),
+        client_refusal::<AddContact>(&[("lastname", "a\u{1}b")])
+    );
+
+    // A parameter given twice is refused; blank values count as absent, as before.
+    let (status, body) = env
+        .raw_get(
+            contacts,
+            &[
+                ("action", "getcontact"),
+                ("cid", "1"),
+                ("cid", "2"),
+                ("token", token),
+            ],
+        )
+        .await;
+    let e = papi_contacts::decode::get_contact(status, &body).unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter);
+    assert_eq!(detail(&e), "parameter `cid` is given more than once");
+    let (status, body) = env
+        .raw_get(
+            contacts,
+            &[("action", "getcontact"), ("cid", " "), ("token", token)],
+        )
+        .await;
+    let e = papi_contacts::decode::get_contact(status, &body).unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::MissingParameter);
+    assert_eq!(detail(&e), "parameter `cid` is missing");
+
+    // Names the action does not know are ignored, even repeated.
+    let (status, body) = env
+        .raw_get(
+            contacts,
+            &[
+                ("action", "findcontactlist"),
+                ("search", "Orange"),
+                ("unknown", "1"),
+                ("unknown", "2"),
+                ("token", token),
+            ],
+        )
+        .await;
+    // Past the parameters: on to the consent check.
+    let e = papi_contacts::decode::find_contact_list(status, &body).unwrap_err();
+    assert!(e.is_privacy_denied(), "{e:?}");
+
+    // An upload's file sent as a text field: invalid, not missing (as before).
+    let creds = env.sandbox.service_credentials();
+    let form = reqwest::multipart::Form::new()
+        .text("action", "addpicture")
+        .text("cid", "1")
+        .text("file", "not a file part")
+        .text("token", token.to_owned());
+    let r = env
+        .http
+        .post(env.url(contacts))
+        .basic_auth(creds.id(), Some(creds.expose_password()))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body = r.bytes().await.unwrap();
+    let e = papi_contacts::decode::add_picture(status, &body).unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter);
+    assert!(detail(&e).contains("file part"), "{}", detail(&e));
+}
+
 #[tokio::test]
 async fn the_login_shortcut_issues_working_tokens() {
     let env = Env::start().await;

@@ -1,11 +1,12 @@
 //! `crates/papi-sandbox/src/generated.rs`: the tables the sandbox server serves every
-//! client API from.
+//! client API from, and the reading of each call through its action's operation.
 
-use heck::ToUpperCamelCase;
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::crate_files::descriptor_ident;
+use super::operation::operation_name;
 use super::util::{code_lit, crate_ident, doc, ident, opt_str, render_suite};
 use crate::error::CodegenError;
 use crate::ir::*;
@@ -92,8 +93,9 @@ impl GeneralCodes {
 }
 
 /// `crates/papi-sandbox/src/generated.rs`: what a server needs to speak every client API —
-/// routes (descriptors), actions, parameter rules, privacy attributes, the code answering
-/// each kind of violation, and the documented samples to seed its data with.
+/// routes (descriptors), actions, privacy attributes, the code answering each kind of
+/// violation, the reading of each call through its action's operation (the clients'
+/// checks), and the documented samples to seed its data with.
 pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
     let codes = GeneralCodes::of(&suite.common)?;
     let clients: Vec<&Api> = suite.apis.iter().filter(|a| a.is_client()).collect();
@@ -114,11 +116,13 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         quote!(&#api_const)
     });
     let seeds = clients.iter().flat_map(|api| seeds(api));
+    let reading = reading(&clients);
     let tokens = quote! {
         //! What the sandbox needs to speak every client API, generated from `api-spec/`: the
-        //! same descriptors as the clients, each action's parameter rules and privacy
-        //! attribute, the code answering each kind of violation, and the documented samples
-        //! used as seed data.
+        //! same descriptors as the clients, each action's privacy attribute, the code
+        //! answering each kind of violation, the reading of each call through its action's
+        //! operation (with the clients' checks), and the documented samples used as seed
+        //! data.
 
         #consts
 
@@ -131,6 +135,8 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         #declarations
 
         #(#apis)*
+
+        #reading
 
         /// Every client API.
         pub static APIS: &[&Api] = &[#(#api_refs),*];
@@ -163,38 +169,6 @@ fn declarations() -> TokenStream {
             pub in_api_envelope: bool,
         }
 
-        /// Kinds of parameter values.
-        #[derive(Debug, Clone, Copy, PartialEq)]
-        pub enum ParamKind {
-            /// Text.
-            String,
-            /// Integer.
-            Integer,
-            /// ISO 8601 date.
-            Date,
-            /// Uploaded file of one of these formats.
-            File(&'static [papi_core::ImageType]),
-            /// One of these wire values.
-            Enum(&'static [&'static str]),
-        }
-
-        /// A parameter rule.
-        #[derive(Debug, Clone, Copy, PartialEq)]
-        pub struct Param {
-            /// Wire name.
-            pub wire: &'static str,
-            /// Mandatory.
-            pub required: bool,
-            /// Kind of value.
-            pub kind: ParamKind,
-            /// Comma-separated list of values.
-            pub list: bool,
-            /// Forbidden characters.
-            pub forbid_chars: &'static [char],
-            /// Allowed (this value, other value) pairs with another parameter.
-            pub pairs: Option<(&'static str, &'static [(&'static str, &'static str)])>,
-        }
-
         /// An action.
         #[derive(Debug, Clone, Copy, PartialEq)]
         pub struct Action {
@@ -206,16 +180,10 @@ fn declarations() -> TokenStream {
             pub descriptor: &'static papi_core::ApiDescriptor,
             /// How it is sent.
             pub method: Method,
-            /// Whether it writes user data.
-            pub writes: bool,
             /// Its privacy attribute, when documented.
             pub privacy_attribute: Option<&'static str>,
-            /// Parameter rules.
-            pub params: &'static [Param],
-            /// Groups of which one must be given.
-            pub at_least_one_of: &'static [&'static [&'static str]],
-            /// Element path of its answer, when the answer's shape is known.
-            pub answer_path: Option<&'static [&'static str]>,
+            /// The wire names of its parameters, from its operation.
+            pub params: &'static [&'static str],
             /// Its answer splits granted and protected (withheld) items.
             pub protected_answer: bool,
         }
@@ -286,16 +254,8 @@ fn action_entry(api: &Api, a: &Action) -> TokenStream {
         Method::Get => quote!(Method::Get),
         Method::MultipartPost => quote!(Method::MultipartPost),
     };
-    let write = a.effect == Effect::Write;
     let attr = opt_str(&a.privacy_attribute);
-    let params = a.params.iter().map(|p| param_rule(&krate, p));
-    let groups = a.groups.iter().map(|g| quote!(&[#(#g),*]));
-    let path = if a.response.ty.is_some() {
-        let p = &a.response.path;
-        quote!(Some(&[#(#p),*]))
-    } else {
-        quote!(None)
-    };
+    let op = operation_name(a);
     let protected_answer = a
         .response
         .ty
@@ -308,43 +268,67 @@ fn action_entry(api: &Api, a: &Action) -> TokenStream {
             wire: #wire,
             descriptor: &#krate::#desc,
             method: #method,
-            writes: #write,
             privacy_attribute: #attr,
-            params: &[#(#params),*],
-            at_least_one_of: &[#(#groups),*],
-            answer_path: #path,
+            params: <#krate::operation::#op as papi_core::Operation>::INFO.params,
             protected_answer: #protected_answer,
         }
     }
 }
 
-/// The `Param` rule of one parameter; enumerations name their values through `krate`.
-fn param_rule(krate: &Ident, p: &Param) -> TokenStream {
-    let pw = &p.wire;
-    let required = p.required;
-    let list = p.list;
-    let kind = match &p.ty {
-        ParamTy::String => quote!(ParamKind::String),
-        ParamTy::Integer => quote!(ParamKind::Integer),
-        ParamTy::Date => quote!(ParamKind::Date),
-        ParamTy::File => {
-            let formats = p.accepted_formats.iter().map(|f| ident(f));
-            quote!(ParamKind::File(&[#(papi_core::ImageType::#formats),*]))
+/// Each action's reading through its operation: the `Input` enum (one variant per action,
+/// holding the operation), `read` (the operation's `from_wire`: the clients' checks), and
+/// the wire names of each action's parameters by field, for handlers that name one.
+fn reading(clients: &[&Api]) -> TokenStream {
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    let mut names = Vec::new();
+    for api in clients {
+        let krate = crate_ident(api);
+        for a in &api.actions {
+            let v = action_id(api, a);
+            let op = operation_name(a);
+            let d = doc(&format!("`{v}`, read by its operation."));
+            variants.push(quote!(#d #v(#krate::operation::#op),));
+            arms.push(quote! {
+                ActionId::#v => Input::#v(
+                    <#krate::operation::#op as papi_core::Operation>::from_wire(params)?
+                ),
+            });
+            let module = format_ident!("{}", v.to_string().to_snake_case());
+            let consts = a.params.iter().map(|p| {
+                let c = format_ident!("{}", p.rust.to_shouty_snake_case());
+                let w = &p.wire;
+                let d = doc(&format!("The wire name of the field `{}`.", p.rust));
+                quote!(#d pub const #c: &str = #w;)
+            });
+            let d = doc(&format!("`{v}`."));
+            names.push(quote!(#d pub mod #module { #(#consts)* }));
         }
-        ParamTy::Enum(n) => {
-            let e = ident(n);
-            quote!(ParamKind::Enum(#krate::types::#e::WIRE_VALUES))
+    }
+    quote! {
+        /// A call read by its action's operation: the parameters typed and checked.
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum Input {
+            #(#variants)*
         }
-    };
-    let forbid = &p.forbid_chars;
-    let pairs = match &p.pairs {
-        Some((other, rows)) => {
-            let rows = rows.iter().map(|(o, t)| quote!((#t, #o)));
-            quote!(Some((#other, &[#(#rows),*])))
+
+        /// Reads the parameters of a call of `action` through its operation, with the same
+        /// checks as the clients; names the action does not know are left in `params`.
+        pub fn read(
+            action: ActionId,
+            params: &mut papi_core::WireParams,
+        ) -> Result<Input, papi_core::ParamError> {
+            Ok(match action {
+                #(#arms)*
+            })
         }
-        None => quote!(None),
-    };
-    quote!(Param { wire: #pw, required: #required, kind: #kind, list: #list, forbid_chars: &[#(#forbid),*], pairs: #pairs })
+
+        /// The wire names of each action's parameters, by the operation's field names.
+        pub mod param_names {
+            #(#names)*
+        }
+    }
 }
 
 /// The seed entries of `api`: each documented answer of an action (its corrected copy when

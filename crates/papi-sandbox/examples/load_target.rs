@@ -70,29 +70,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     contacts.add_contact(&writer, warm()).await?;
 
     // The same answers the sandbox gives, served by a bare handler.
+    // The same calls as the clients', written by their operations.
     let path = papi_contacts::API.path;
     let mut read = base.join(path.trim_start_matches('/'))?;
-    read.query_pairs_mut()
-        .append_pair(
-            papi_core::general::ACTION_PARAM,
-            papi_sandbox::generated::CONTACTS.actions[0].wire,
-        )
-        .append_pair(
-            papi_sandbox::generated::CONTACTS.actions[0].params[0].wire,
-            "Orange",
-        )
-        .append_pair(papi_core::general::TOKEN_PARAM, reader.expose());
-    let add = papi_sandbox::generated::CONTACTS
-        .actions
-        .iter()
-        .find(|a| a.writes && a.at_least_one_of.len() == 1)
-        .ok_or("no add action")?;
+    let find = papi_core::Operation::into_request(papi_contacts::operation::FindContactList::new(
+        "Orange",
+    ))?;
+    read.set_query(Some(&find.query(&reader)));
     let mut write = base.join(path.trim_start_matches('/'))?;
-    write
-        .query_pairs_mut()
-        .append_pair(papi_core::general::ACTION_PARAM, add.wire)
-        .append_pair(add.at_least_one_of[0][0], "Load")
-        .append_pair(papi_core::general::TOKEN_PARAM, writer.expose());
+    let add = papi_core::Operation::into_request(
+        papi_contacts::operation::AddContact::new().lastname("Load"),
+    )?;
+    write.set_query(Some(&add.query(&writer)));
     let auth = format!(
         "Basic {}",
         base64_basic(creds.id(), creds.expose_password())

@@ -1,58 +1,27 @@
 //! What each action does, once the call is authenticated, valid and consented.
 
+use papi_calendar::operation::AddEvent;
+use papi_contacts::operation::{
+    AddContact, AddDevice, AddPicture, FindContactList, GetContact, GetPicture,
+};
 use papi_contacts::types::{
-    Civility, CommandAck, Contact, ContactList, ContactSummary, Device, DeviceList, DeviceSubtype,
+    CommandAck, Contact, ContactList, ContactSummary, Device, DeviceList, DeviceSubtype,
     DeviceType, FindContactListResult, MediaFile, PictureData,
 };
+use papi_core::Operation as _;
 use papi_core::{Base64Binary, Consented, ImageType};
+use papi_messages::operation::GetPersonalMessages;
 use papi_messages::types::{MessagesInfo, PersonalMessages};
+use papi_rich_profile::operation::GetPersonalRichProfile;
 use papi_rich_profile::types::{RichProfile, RichProfileInfo};
 
-use crate::generated::{Action, ActionId, Api};
+use crate::generated::param_names::{
+    contacts_add_contact, contacts_add_device, contacts_add_picture, contacts_get_contact,
+    contacts_get_picture,
+};
+use crate::generated::{Api, Input};
 use crate::http::{Answer, Endpoint};
-use crate::params::{date, Params};
 use crate::state::{lock, Shared, User};
-
-/// Positions, in the rows of [`crate::generated`], of the parameters read here. The unit
-/// test `parameter_positions_match_the_table` pins each to its wire name, so a reordered
-/// spec fails the tests instead of reading the wrong parameter.
-pub(crate) mod at {
-    /// `ContactsFindContactList`: the search text.
-    pub(crate) const SEARCH: usize = 0;
-    /// `ContactsGetContact`, `ContactsAddDevice`, `ContactsGetPicture`,
-    /// `ContactsAddPicture`: the contact id.
-    pub(crate) const CID: usize = 0;
-    /// `ContactsAddContact`: last name.
-    pub(crate) const LASTNAME: usize = 0;
-    /// `ContactsAddContact`: first name.
-    pub(crate) const FIRSTNAME: usize = 1;
-    /// `ContactsAddContact`: nickname.
-    pub(crate) const NICKNAME: usize = 2;
-    /// `ContactsAddContact`: company.
-    pub(crate) const COMPANY: usize = 3;
-    /// `ContactsAddContact`: job function.
-    pub(crate) const FUNCTION: usize = 4;
-    /// `ContactsAddContact`: department.
-    pub(crate) const DEPARTMENT: usize = 5;
-    /// `ContactsAddContact`: personal e-mail.
-    pub(crate) const EMAIL_PERSO: usize = 6;
-    /// `ContactsAddContact`: birthday.
-    pub(crate) const BIRTHDAY: usize = 7;
-    /// `ContactsAddContact`: civility.
-    pub(crate) const CIVILITY: usize = 8;
-    /// `ContactsAddDevice`: device type.
-    pub(crate) const DEVICE_TYPE: usize = 1;
-    /// `ContactsAddDevice`: device subtype.
-    pub(crate) const SUBTYPE: usize = 2;
-    /// `ContactsAddDevice`: display order.
-    pub(crate) const ORDER: usize = 3;
-    /// `ContactsAddDevice`: the address or number.
-    pub(crate) const VALUE: usize = 4;
-    /// `ContactsAddPicture`: the image file.
-    pub(crate) const FILE: usize = 1;
-    /// `MessagesGetPersonalMessages`, `RichProfileGetPersonalRichProfile`: the items.
-    pub(crate) const INFOS: usize = 0;
-}
 
 /// One call being answered.
 pub(crate) struct Call<'a> {
@@ -60,33 +29,20 @@ pub(crate) struct Call<'a> {
     pub(crate) user: &'a User,
     pub(crate) endpoint: Endpoint,
     pub(crate) api: &'static Api,
-    pub(crate) action: &'static Action,
-    pub(crate) params: &'a Params,
     /// The user refused consent: consented items come back protected.
     pub(crate) protected: bool,
 }
 
 impl Call<'_> {
-    fn arg(&self, index: usize) -> Option<&str> {
-        self.params.arg(self.action, index)
-    }
-
-    fn arg_owned(&self, index: usize) -> Option<String> {
-        self.arg(index).map(str::to_owned)
-    }
-
-    fn wire(&self, index: usize) -> &'static str {
-        self.action.params.get(index).map_or("?", |p| p.wire)
-    }
-
     fn invalid(&self, detail: String) -> Answer {
         Answer::api(self.endpoint, self.api.invalid_parameter, detail)
     }
 
-    fn unknown_contact(&self, cid: &str) -> Answer {
+    /// The answer to a contact id (sent as `param`) that names no contact of the user.
+    fn unknown_contact(&self, param: &str, cid: &str) -> Answer {
         self.invalid(format!(
-            "the parameter `{}` names no contact of the user (`{cid}`)",
-            self.wire(at::CID)
+            "the parameter `{param}` names no contact of the user (`{}`)",
+            clip(cid)
         ))
     }
 
@@ -104,34 +60,45 @@ impl Call<'_> {
     }
 }
 
-/// Runs the action.
-pub(crate) fn run(call: &Call<'_>) -> Answer {
-    match call.action.id {
-        ActionId::CalendarAddEvent => add_event(call),
-        ActionId::ContactsFindContactList => find_contact_list(call),
-        ActionId::ContactsGetContact => get_contact(call),
-        ActionId::ContactsAddContact => add_contact(call),
-        ActionId::ContactsAddDevice => add_device(call),
-        ActionId::ContactsGetPicture => get_picture(call),
-        ActionId::ContactsAddPicture => add_picture(call),
-        ActionId::MessagesGetPersonalMessages => get_personal_messages(call),
+/// A value echoed in a detail, cut short.
+fn clip(value: &str) -> String {
+    const LIMIT: usize = 64;
+    let mut s: String = value.chars().take(LIMIT).collect();
+    if value.chars().nth(LIMIT).is_some() {
+        s.push('…');
+    }
+    s
+}
+
+/// Runs the action, given its parameters as its operation read them.
+pub(crate) fn run(call: &Call<'_>, input: Input) -> Answer {
+    match input {
+        Input::CalendarAddEvent(op) => add_event(call, op),
+        Input::ContactsFindContactList(op) => find_contact_list(call, &op),
+        Input::ContactsGetContact(op) => get_contact(call, &op),
+        Input::ContactsAddContact(op) => add_contact(call, op),
+        Input::ContactsAddDevice(op) => add_device(call, op),
+        Input::ContactsGetPicture(op) => get_picture(call, &op),
+        Input::ContactsAddPicture(op) => add_picture(call, &op),
+        Input::MessagesGetPersonalMessages(op) => get_personal_messages(call, &op),
         // Its answer is undocumented: an empty 200.
-        ActionId::MessagesGetPns => Answer::empty(),
-        ActionId::RichProfileGetPersonalRichProfile => get_personal_rich_profile(call),
+        Input::MessagesGetPns(_) => Answer::empty(),
+        Input::RichProfileGetPersonalRichProfile(op) => get_personal_rich_profile(call, &op),
     }
 }
 
-/// Stores the event; its answer is undocumented: an empty 200.
-fn add_event(call: &Call<'_>) -> Answer {
-    let event: Vec<(String, String)> = call
-        .action
-        .params
+/// Stores the event (its parameters as the operation writes them: wire names and values,
+/// in the spec's order); its answer is undocumented: an empty 200.
+fn add_event(call: &Call<'_>, op: AddEvent) -> Answer {
+    let request = match op.into_request() {
+        Ok(request) => request,
+        // Read by the same operation, so accepted by its checks: never reached.
+        Err(e) => return call.invalid(e.to_string()),
+    };
+    let event: Vec<(String, String)> = request
+        .params()
         .iter()
-        .filter_map(|p| {
-            call.params
-                .get(p.wire)
-                .map(|v| (p.wire.to_owned(), v.to_owned()))
-        })
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
         .collect();
     let mut data = lock(&call.user.data);
     if let Err(e) = call.shared.persist(|s| s.add_event(call.login(), &event)) {
@@ -158,13 +125,8 @@ fn starts_lowercase(parts: &[&str], needle: &str) -> bool {
     parts.concat().to_lowercase().starts_with(needle)
 }
 
-fn find_contact_list(call: &Call<'_>) -> Answer {
-    let needle = call
-        .arg(at::SEARCH)
-        .unwrap_or_default()
-        .replace('"', "")
-        .trim()
-        .to_lowercase();
+fn find_contact_list(call: &Call<'_>, op: &FindContactList) -> Answer {
+    let needle = op.search.replace('"', "").trim().to_lowercase();
     let seeds = &call.shared.seeds;
     let view = seeds
         .find
@@ -212,20 +174,20 @@ fn find_contact_list(call: &Call<'_>) -> Answer {
     Answer::ok(papi_contacts::encode::find_contact_list(&answer))
 }
 
-fn get_contact(call: &Call<'_>) -> Answer {
-    let cid = call.arg(at::CID).unwrap_or_default();
+fn get_contact(call: &Call<'_>, op: &GetContact) -> Answer {
+    let cid = op.contact_id.as_str();
     let data = lock(&call.user.data);
     match data.contact(cid) {
         Some(contact) => Answer::ok(papi_contacts::encode::get_contact(contact)),
-        None => call.unknown_contact(cid),
+        None => call.unknown_contact(contacts_get_contact::CONTACT_ID, cid),
     }
 }
 
-fn add_contact(call: &Call<'_>) -> Answer {
+fn add_contact(call: &Call<'_>, op: AddContact) -> Answer {
     let template = call.shared.seeds.contact.as_ref();
     let mut data = lock(&call.user.data);
     let id = data.fresh_id();
-    let devices = call.arg_owned(at::EMAIL_PERSO).map(|value| {
+    let devices = op.email_perso.map(|value| {
         DeviceList::default().with_devices([Device::default()
             .with_id(data.fresh_id())
             .with_subtype(DeviceSubtype::Internet)
@@ -235,16 +197,21 @@ fn add_contact(call: &Call<'_>) -> Answer {
     let mut contact = Contact::default().with_id(id.clone());
     contact.view = template.and_then(|t| t.view.clone());
     contact.kind = template.and_then(|t| t.kind.clone());
-    contact.firstname = call.arg_owned(at::FIRSTNAME);
-    contact.lastname = call.arg_owned(at::LASTNAME);
-    contact.civility = call.arg(at::CIVILITY).map(Civility::from_wire);
-    contact.birthday = call.arg(at::BIRTHDAY).and_then(date);
-    contact.company = call.arg_owned(at::COMPANY);
+    contact.firstname = op.firstname;
+    contact.lastname = op.lastname;
+    contact.civility = op.civility;
+    contact.birthday = op.birthday;
+    contact.company = op.company;
     contact.devices = devices;
-    let hidden: Vec<(String, String)> = [at::NICKNAME, at::FUNCTION, at::DEPARTMENT]
-        .into_iter()
-        .filter_map(|i| call.arg_owned(i).map(|v| (call.wire(i).to_owned(), v)))
-        .collect();
+    // The fields the answer has no place for, kept by their wire names.
+    let hidden: Vec<(String, String)> = [
+        (contacts_add_contact::NICKNAME, op.nickname),
+        (contacts_add_contact::JOB_FUNCTION, op.job_function),
+        (contacts_add_contact::DEPARTMENT, op.department),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v)))
+    .collect();
     let next_id = data.next_id;
     if let Err(e) = call
         .shared
@@ -262,18 +229,20 @@ fn add_contact(call: &Call<'_>) -> Answer {
     Answer::ok(papi_contacts::encode::add_contact(&answer))
 }
 
-fn add_device(call: &Call<'_>) -> Answer {
-    let cid = call.arg(at::CID).unwrap_or_default();
+fn add_device(call: &Call<'_>, op: AddDevice) -> Answer {
+    let cid = op.contact_id.as_str();
     let mut data = lock(&call.user.data);
     if !data.has_contact(cid) {
-        return call.unknown_contact(cid);
+        return call.unknown_contact(contacts_add_device::CONTACT_ID, cid);
     }
     let mut device = Device::default()
         .with_id(data.fresh_id())
-        .with_value(call.arg_owned(at::VALUE).unwrap_or_default());
-    device.order = call.arg(at::ORDER).and_then(|o| o.trim().parse().ok());
-    device.subtype = call.arg(at::SUBTYPE).map(DeviceSubtype::from_wire);
-    device.kind = call.arg(at::DEVICE_TYPE).map(DeviceType::from_wire);
+        .with_value(op.value);
+    device.order = op.order.trim().parse().ok();
+    // Added with adddevice's spelling, read back as getcontact reads subtypes: which one a
+    // server answers for `mobile` is undocumented, so the value is kept as sent.
+    device.subtype = Some(DeviceSubtype::from_wire(op.subtype.wire()));
+    device.kind = Some(op.device_type);
     let next_id = data.next_id;
     let hidden = data.hidden.get(cid).cloned().unwrap_or_default();
     if let Some(contact) = data.contact_mut(cid) {
@@ -299,17 +268,12 @@ fn add_device(call: &Call<'_>) -> Answer {
         .as_ref())))
 }
 
-fn add_picture(call: &Call<'_>) -> Answer {
-    let cid = call.arg(at::CID).unwrap_or_default();
-    let file = call
-        .action
-        .params
-        .get(at::FILE)
-        .and_then(|p| call.params.file(p.wire))
-        .unwrap_or_default();
+fn add_picture(call: &Call<'_>, op: &AddPicture) -> Answer {
+    let cid = op.contact_id.as_str();
+    let file = op.file.bytes();
     let mut data = lock(&call.user.data);
     if !data.has_contact(cid) {
-        return call.unknown_contact(cid);
+        return call.unknown_contact(contacts_add_picture::CONTACT_ID, cid);
     }
     if let Err(e) = call
         .shared
@@ -326,16 +290,17 @@ fn add_picture(call: &Call<'_>) -> Answer {
         .as_ref())))
 }
 
-fn get_picture(call: &Call<'_>) -> Answer {
-    let cid = call.arg(at::CID).unwrap_or_default();
+fn get_picture(call: &Call<'_>, op: &GetPicture) -> Answer {
+    let cid = op.contact_id.as_str();
     let data = lock(&call.user.data);
     if !data.has_contact(cid) {
-        return call.unknown_contact(cid);
+        return call.unknown_contact(contacts_get_picture::CONTACT_ID, cid);
     }
     let Some(bytes) = data.pictures.get(cid).cloned() else {
         return call.invalid(format!(
-            "the contact named by the parameter `{}` (`{cid}`) has no picture",
-            call.wire(at::CID)
+            "the contact named by the parameter `{}` (`{}`) has no picture",
+            contacts_get_picture::CONTACT_ID,
+            clip(cid)
         ));
     };
     drop(data);
@@ -354,12 +319,11 @@ fn get_picture(call: &Call<'_>) -> Answer {
     Answer::ok(papi_contacts::encode::get_picture(&answer))
 }
 
-fn get_personal_messages(call: &Call<'_>) -> Answer {
+fn get_personal_messages(call: &Call<'_>, op: &GetPersonalMessages) -> Answer {
     let mailbox = lock(&call.user.data).mailbox.clone();
     let mut answer = PersonalMessages::default();
     answer.privacy_dashboard_url = mailbox.dashboard.clone();
-    let infos = call.arg(at::INFOS).unwrap_or_default();
-    for info in infos.split(',').map(MessagesInfo::from_wire) {
+    for info in &op.infos {
         match info {
             MessagesInfo::NoEmails => answer.no_emails = call.consented(mailbox.no_emails),
             MessagesInfo::NoUnreadMails => {
@@ -375,14 +339,13 @@ fn get_personal_messages(call: &Call<'_>) -> Answer {
     Answer::ok(papi_messages::encode::get_personal_messages(&answer))
 }
 
-fn get_personal_rich_profile(call: &Call<'_>) -> Answer {
+fn get_personal_rich_profile(call: &Call<'_>, op: &GetPersonalRichProfile) -> Answer {
     let display = call.user.profile.display_name.trim().to_owned();
     let (first, last) = display
         .split_once(char::is_whitespace)
         .map_or((display.as_str(), ""), |(f, l)| (f, l.trim()));
     let mut answer = RichProfile::default();
-    let infos = call.arg(at::INFOS).unwrap_or_default();
-    for info in infos.split(',').map(RichProfileInfo::from_wire) {
+    for info in &op.infos {
         match info {
             RichProfileInfo::Firstname if !first.is_empty() => {
                 answer.firstname = call.consented(first.to_owned());
@@ -403,7 +366,7 @@ fn get_personal_rich_profile(call: &Call<'_>) -> Answer {
 
 #[cfg(test)]
 mod tests {
-    use super::{at, starts_lowercase};
+    use super::starts_lowercase;
 
     #[test]
     fn searches_match_a_lowercase_prefix_of_the_parts_end_to_end() {
@@ -418,49 +381,5 @@ mod tests {
         assert!(starts_lowercase(&["ΟΔΟΣ"], "οδος"));
         assert!(!starts_lowercase(&["ΟΔΟΣ"], "οδοσ"));
         assert!(!starts_lowercase(&["Zoe"], "zoë"));
-    }
-    use crate::generated::{ActionId, APIS};
-
-    fn wire(id: ActionId, index: usize) -> &'static str {
-        let action = APIS
-            .iter()
-            .flat_map(|api| api.actions.iter())
-            .find(|a| a.id == id)
-            .unwrap();
-        action.params[index].wire
-    }
-
-    #[test]
-    fn parameter_positions_match_the_table() {
-        use ActionId::*;
-        assert_eq!(wire(ContactsFindContactList, at::SEARCH), "search");
-        for id in [
-            ContactsGetContact,
-            ContactsAddDevice,
-            ContactsGetPicture,
-            ContactsAddPicture,
-        ] {
-            assert_eq!(wire(id, at::CID), "cid");
-        }
-        for (i, name) in [
-            (at::LASTNAME, "lastname"),
-            (at::FIRSTNAME, "firstname"),
-            (at::NICKNAME, "nickname"),
-            (at::COMPANY, "company"),
-            (at::FUNCTION, "function"),
-            (at::DEPARTMENT, "department"),
-            (at::EMAIL_PERSO, "emailperso"),
-            (at::BIRTHDAY, "birthday"),
-            (at::CIVILITY, "civility"),
-        ] {
-            assert_eq!(wire(ContactsAddContact, i), name);
-        }
-        assert_eq!(wire(ContactsAddDevice, at::DEVICE_TYPE), "type");
-        assert_eq!(wire(ContactsAddDevice, at::SUBTYPE), "subtype");
-        assert_eq!(wire(ContactsAddDevice, at::ORDER), "order");
-        assert_eq!(wire(ContactsAddDevice, at::VALUE), "value");
-        assert_eq!(wire(ContactsAddPicture, at::FILE), "file");
-        assert_eq!(wire(MessagesGetPersonalMessages, at::INFOS), "infos");
-        assert_eq!(wire(RichProfileGetPersonalRichProfile, at::INFOS), "infos");
     }
 }

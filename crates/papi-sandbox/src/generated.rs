@@ -3,9 +3,10 @@
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
 //! What the sandbox needs to speak every client API, generated from `api-spec/`: the
-//! same descriptors as the clients, each action's parameter rules and privacy
-//! attribute, the code answering each kind of violation, and the documented samples
-//! used as seed data.
+//! same descriptors as the clients, each action's privacy attribute, the code
+//! answering each kind of violation, the reading of each call through its action's
+//! operation (with the clients' checks), and the documented samples used as seed
+//! data.
 /// General code answering an unknown or expired token.
 pub const INVALID_TOKEN: i64 = -1;
 /// General code answering invalid parameters, where an API documents none of its own.
@@ -56,36 +57,6 @@ pub struct ErrorAnswer {
     /// In the API's own envelope (else the general one).
     pub in_api_envelope: bool,
 }
-/// Kinds of parameter values.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ParamKind {
-    /// Text.
-    String,
-    /// Integer.
-    Integer,
-    /// ISO 8601 date.
-    Date,
-    /// Uploaded file of one of these formats.
-    File(&'static [papi_core::ImageType]),
-    /// One of these wire values.
-    Enum(&'static [&'static str]),
-}
-/// A parameter rule.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Param {
-    /// Wire name.
-    pub wire: &'static str,
-    /// Mandatory.
-    pub required: bool,
-    /// Kind of value.
-    pub kind: ParamKind,
-    /// Comma-separated list of values.
-    pub list: bool,
-    /// Forbidden characters.
-    pub forbid_chars: &'static [char],
-    /// Allowed (this value, other value) pairs with another parameter.
-    pub pairs: Option<(&'static str, &'static [(&'static str, &'static str)])>,
-}
 /// An action.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Action {
@@ -97,16 +68,10 @@ pub struct Action {
     pub descriptor: &'static papi_core::ApiDescriptor,
     /// How it is sent.
     pub method: Method,
-    /// Whether it writes user data.
-    pub writes: bool,
     /// Its privacy attribute, when documented.
     pub privacy_attribute: Option<&'static str>,
-    /// Parameter rules.
-    pub params: &'static [Param],
-    /// Groups of which one must be given.
-    pub at_least_one_of: &'static [&'static [&'static str]],
-    /// Element path of its answer, when the answer's shape is known.
-    pub answer_path: Option<&'static [&'static str]>,
+    /// The wire names of its parameters, from its operation.
+    pub params: &'static [&'static str],
     /// Its answer splits granted and protected (withheld) items.
     pub protected_answer: bool,
 }
@@ -151,84 +116,9 @@ pub static CALENDAR: Api = Api {
             wire: "addevent",
             descriptor: &papi_calendar::API,
             method: Method::Get,
-            writes: true,
             privacy_attribute: Some("add_event"),
-            params: &[
-                Param {
-                    wire: "title",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "location",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "description",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "startdate",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "starttime",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "enddate",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "endtime",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "datepattern",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "timepattern",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: None,
+            params: <papi_calendar::operation::AddEvent as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
     ],
@@ -256,20 +146,9 @@ pub static CONTACTS: Api = Api {
             wire: "findcontactlist",
             descriptor: &papi_contacts::API,
             method: Method::Get,
-            writes: false,
             privacy_attribute: Some("see"),
-            params: &[
-                Param {
-                    wire: "search",
-                    required: true,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &['*'],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: Some(&["command-list", "command"]),
+            params: <papi_contacts::operation::FindContactList as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
         Action {
@@ -277,20 +156,9 @@ pub static CONTACTS: Api = Api {
             wire: "getcontact",
             descriptor: &papi_contacts::API,
             method: Method::Get,
-            writes: false,
             privacy_attribute: Some("see"),
-            params: &[
-                Param {
-                    wire: "cid",
-                    required: true,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: Some(&["command-list", "command", "data-list", "data"]),
+            params: <papi_contacts::operation::GetContact as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
         Action {
@@ -298,84 +166,9 @@ pub static CONTACTS: Api = Api {
             wire: "addcontact",
             descriptor: &papi_contacts::API,
             method: Method::Get,
-            writes: true,
             privacy_attribute: Some("add"),
-            params: &[
-                Param {
-                    wire: "lastname",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "firstname",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "nickname",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "company",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "function",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "department",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "emailperso",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "birthday",
-                    required: false,
-                    kind: ParamKind::Date,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "civility",
-                    required: false,
-                    kind: ParamKind::Enum(papi_contacts::types::Civility::WIRE_VALUES),
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[&["lastname", "firstname", "nickname", "company"]],
-            answer_path: Some(&["command-list", "command"]),
+            params: <papi_contacts::operation::AddContact as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
         Action {
@@ -383,64 +176,9 @@ pub static CONTACTS: Api = Api {
             wire: "adddevice",
             descriptor: &papi_contacts::API,
             method: Method::Get,
-            writes: true,
             privacy_attribute: Some("add"),
-            params: &[
-                Param {
-                    wire: "cid",
-                    required: true,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "type",
-                    required: true,
-                    kind: ParamKind::Enum(papi_contacts::types::DeviceType::WIRE_VALUES),
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "subtype",
-                    required: true,
-                    kind: ParamKind::Enum(
-                        papi_contacts::types::AddDeviceSubtype::WIRE_VALUES,
-                    ),
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: Some((
-                        "type",
-                        &[
-                            ("internet", "email"),
-                            ("voice", "phone"),
-                            ("mobile", "phone"),
-                            ("fax", "phone"),
-                            ("video", "phone"),
-                            ("web", "url"),
-                        ],
-                    )),
-                },
-                Param {
-                    wire: "order",
-                    required: true,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "value",
-                    required: true,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: Some(&["command-list", "command"]),
+            params: <papi_contacts::operation::AddDevice as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
         Action {
@@ -448,20 +186,9 @@ pub static CONTACTS: Api = Api {
             wire: "getpicture",
             descriptor: &papi_contacts::API,
             method: Method::Get,
-            writes: false,
             privacy_attribute: Some("see"),
-            params: &[
-                Param {
-                    wire: "cid",
-                    required: true,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: Some(&["command-list", "command", "data-list"]),
+            params: <papi_contacts::operation::GetPicture as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
         Action {
@@ -469,34 +196,9 @@ pub static CONTACTS: Api = Api {
             wire: "addpicture",
             descriptor: &papi_contacts::API,
             method: Method::MultipartPost,
-            writes: true,
             privacy_attribute: Some("add"),
-            params: &[
-                Param {
-                    wire: "cid",
-                    required: true,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-                Param {
-                    wire: "file",
-                    required: true,
-                    kind: ParamKind::File(
-                        &[
-                            papi_core::ImageType::Jpeg,
-                            papi_core::ImageType::Gif,
-                            papi_core::ImageType::Bmp,
-                        ],
-                    ),
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: Some(&["command-list", "command"]),
+            params: <papi_contacts::operation::AddPicture as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
     ],
@@ -562,22 +264,9 @@ pub static MESSAGES: Api = Api {
             wire: "getPersonalMessages",
             descriptor: &papi_messages::API,
             method: Method::Get,
-            writes: false,
             privacy_attribute: None,
-            params: &[
-                Param {
-                    wire: "infos",
-                    required: true,
-                    kind: ParamKind::Enum(
-                        papi_messages::types::MessagesInfo::WIRE_VALUES,
-                    ),
-                    list: true,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: Some(&["Data"]),
+            params: <papi_messages::operation::GetPersonalMessages as papi_core::Operation>::INFO
+                .params,
             protected_answer: true,
         },
         Action {
@@ -585,20 +274,9 @@ pub static MESSAGES: Api = Api {
             wire: "getPNS",
             descriptor: &papi_messages::GET_PNS_API,
             method: Method::Get,
-            writes: false,
             privacy_attribute: None,
-            params: &[
-                Param {
-                    wire: "infos",
-                    required: false,
-                    kind: ParamKind::String,
-                    list: false,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: None,
+            params: <papi_messages::operation::GetPns as papi_core::Operation>::INFO
+                .params,
             protected_answer: false,
         },
     ],
@@ -664,26 +342,216 @@ pub static RICH_PROFILE: Api = Api {
             wire: "getPersonalRichProfile",
             descriptor: &papi_rich_profile::API,
             method: Method::Get,
-            writes: false,
             privacy_attribute: None,
-            params: &[
-                Param {
-                    wire: "infos",
-                    required: true,
-                    kind: ParamKind::Enum(
-                        papi_rich_profile::types::RichProfileInfo::WIRE_VALUES,
-                    ),
-                    list: true,
-                    forbid_chars: &[],
-                    pairs: None,
-                },
-            ],
-            at_least_one_of: &[],
-            answer_path: Some(&["Data"]),
+            params: <papi_rich_profile::operation::GetPersonalRichProfile as papi_core::Operation>::INFO
+                .params,
             protected_answer: true,
         },
     ],
 };
+/// A call read by its action's operation: the parameters typed and checked.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Input {
+    /// `CalendarAddEvent`, read by its operation.
+    CalendarAddEvent(papi_calendar::operation::AddEvent),
+    /// `ContactsFindContactList`, read by its operation.
+    ContactsFindContactList(papi_contacts::operation::FindContactList),
+    /// `ContactsGetContact`, read by its operation.
+    ContactsGetContact(papi_contacts::operation::GetContact),
+    /// `ContactsAddContact`, read by its operation.
+    ContactsAddContact(papi_contacts::operation::AddContact),
+    /// `ContactsAddDevice`, read by its operation.
+    ContactsAddDevice(papi_contacts::operation::AddDevice),
+    /// `ContactsGetPicture`, read by its operation.
+    ContactsGetPicture(papi_contacts::operation::GetPicture),
+    /// `ContactsAddPicture`, read by its operation.
+    ContactsAddPicture(papi_contacts::operation::AddPicture),
+    /// `MessagesGetPersonalMessages`, read by its operation.
+    MessagesGetPersonalMessages(papi_messages::operation::GetPersonalMessages),
+    /// `MessagesGetPns`, read by its operation.
+    MessagesGetPns(papi_messages::operation::GetPns),
+    /// `RichProfileGetPersonalRichProfile`, read by its operation.
+    RichProfileGetPersonalRichProfile(
+        papi_rich_profile::operation::GetPersonalRichProfile,
+    ),
+}
+/// Reads the parameters of a call of `action` through its operation, with the same
+/// checks as the clients; names the action does not know are left in `params`.
+pub fn read(
+    action: ActionId,
+    params: &mut papi_core::WireParams,
+) -> Result<Input, papi_core::ParamError> {
+    Ok(
+        match action {
+            ActionId::CalendarAddEvent => {
+                Input::CalendarAddEvent(
+                    <papi_calendar::operation::AddEvent as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::ContactsFindContactList => {
+                Input::ContactsFindContactList(
+                    <papi_contacts::operation::FindContactList as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::ContactsGetContact => {
+                Input::ContactsGetContact(
+                    <papi_contacts::operation::GetContact as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::ContactsAddContact => {
+                Input::ContactsAddContact(
+                    <papi_contacts::operation::AddContact as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::ContactsAddDevice => {
+                Input::ContactsAddDevice(
+                    <papi_contacts::operation::AddDevice as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::ContactsGetPicture => {
+                Input::ContactsGetPicture(
+                    <papi_contacts::operation::GetPicture as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::ContactsAddPicture => {
+                Input::ContactsAddPicture(
+                    <papi_contacts::operation::AddPicture as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::MessagesGetPersonalMessages => {
+                Input::MessagesGetPersonalMessages(
+                    <papi_messages::operation::GetPersonalMessages as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::MessagesGetPns => {
+                Input::MessagesGetPns(
+                    <papi_messages::operation::GetPns as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+            ActionId::RichProfileGetPersonalRichProfile => {
+                Input::RichProfileGetPersonalRichProfile(
+                    <papi_rich_profile::operation::GetPersonalRichProfile as papi_core::Operation>::from_wire(
+                        params,
+                    )?,
+                )
+            }
+        },
+    )
+}
+/// The wire names of each action's parameters, by the operation's field names.
+pub mod param_names {
+    /// `CalendarAddEvent`.
+    pub mod calendar_add_event {
+        /// The wire name of the field `title`.
+        pub const TITLE: &str = "title";
+        /// The wire name of the field `location`.
+        pub const LOCATION: &str = "location";
+        /// The wire name of the field `description`.
+        pub const DESCRIPTION: &str = "description";
+        /// The wire name of the field `start_date`.
+        pub const START_DATE: &str = "startdate";
+        /// The wire name of the field `start_time`.
+        pub const START_TIME: &str = "starttime";
+        /// The wire name of the field `end_date`.
+        pub const END_DATE: &str = "enddate";
+        /// The wire name of the field `end_time`.
+        pub const END_TIME: &str = "endtime";
+        /// The wire name of the field `date_pattern`.
+        pub const DATE_PATTERN: &str = "datepattern";
+        /// The wire name of the field `time_pattern`.
+        pub const TIME_PATTERN: &str = "timepattern";
+    }
+    /// `ContactsFindContactList`.
+    pub mod contacts_find_contact_list {
+        /// The wire name of the field `search`.
+        pub const SEARCH: &str = "search";
+    }
+    /// `ContactsGetContact`.
+    pub mod contacts_get_contact {
+        /// The wire name of the field `contact_id`.
+        pub const CONTACT_ID: &str = "cid";
+    }
+    /// `ContactsAddContact`.
+    pub mod contacts_add_contact {
+        /// The wire name of the field `lastname`.
+        pub const LASTNAME: &str = "lastname";
+        /// The wire name of the field `firstname`.
+        pub const FIRSTNAME: &str = "firstname";
+        /// The wire name of the field `nickname`.
+        pub const NICKNAME: &str = "nickname";
+        /// The wire name of the field `company`.
+        pub const COMPANY: &str = "company";
+        /// The wire name of the field `job_function`.
+        pub const JOB_FUNCTION: &str = "function";
+        /// The wire name of the field `department`.
+        pub const DEPARTMENT: &str = "department";
+        /// The wire name of the field `email_perso`.
+        pub const EMAIL_PERSO: &str = "emailperso";
+        /// The wire name of the field `birthday`.
+        pub const BIRTHDAY: &str = "birthday";
+        /// The wire name of the field `civility`.
+        pub const CIVILITY: &str = "civility";
+    }
+    /// `ContactsAddDevice`.
+    pub mod contacts_add_device {
+        /// The wire name of the field `contact_id`.
+        pub const CONTACT_ID: &str = "cid";
+        /// The wire name of the field `device_type`.
+        pub const DEVICE_TYPE: &str = "type";
+        /// The wire name of the field `subtype`.
+        pub const SUBTYPE: &str = "subtype";
+        /// The wire name of the field `order`.
+        pub const ORDER: &str = "order";
+        /// The wire name of the field `value`.
+        pub const VALUE: &str = "value";
+    }
+    /// `ContactsGetPicture`.
+    pub mod contacts_get_picture {
+        /// The wire name of the field `contact_id`.
+        pub const CONTACT_ID: &str = "cid";
+    }
+    /// `ContactsAddPicture`.
+    pub mod contacts_add_picture {
+        /// The wire name of the field `contact_id`.
+        pub const CONTACT_ID: &str = "cid";
+        /// The wire name of the field `file`.
+        pub const FILE: &str = "file";
+    }
+    /// `MessagesGetPersonalMessages`.
+    pub mod messages_get_personal_messages {
+        /// The wire name of the field `infos`.
+        pub const INFOS: &str = "infos";
+    }
+    /// `MessagesGetPns`.
+    pub mod messages_get_pns {
+        /// The wire name of the field `infos`.
+        pub const INFOS: &str = "infos";
+    }
+    /// `RichProfileGetPersonalRichProfile`.
+    pub mod rich_profile_get_personal_rich_profile {
+        /// The wire name of the field `infos`.
+        pub const INFOS: &str = "infos";
+    }
+}
 /// Every client API.
 pub static APIS: &[&Api] = &[
     &CALENDAR,

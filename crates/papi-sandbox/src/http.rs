@@ -1,5 +1,5 @@
-//! Routes and request handling: credentials, token, action, parameter rules, privacy, then
-//! the action; plus the consent page, the decision form and the login shortcut.
+//! Routes and request handling: credentials, token, action, parameters (read by the
+//! action's operation), privacy, then the action; plus the consent page, the decision form and the login shortcut.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
@@ -19,10 +19,10 @@ use url::{form_urlencoded, Url};
 
 use crate::actions::{self, Call};
 use crate::generated::{
-    Api, ErrorAnswer, ACCESS, APIS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN,
+    self, Api, ErrorAnswer, ACCESS, APIS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN,
     PRIVACY_DENIED,
 };
-use crate::params::{self, Params, Violation};
+use crate::params::{Params, Violation};
 use crate::privacy::{self, Access, ConsentKey, Decision, CONSENT_ID_PARAM, DECISION_FIELD};
 use crate::saml;
 use crate::state::{constant_time_eq, lock, random_hex, Shared};
@@ -170,6 +170,7 @@ impl Answer {
 
     /// A general error document: HTTP 401 for bad credentials, else 500.
     pub(crate) fn general(code: i64, detail: &str, url: Option<&Url>) -> Self {
+        let detail = &*xml_text(detail);
         // The documents' general envelope carries the code's name as its detail; the
         // sandbox's explanation goes to the log instead.
         let detail = match GeneralError::from_code(code) {
@@ -200,6 +201,7 @@ impl Answer {
         if !answer.in_api_envelope {
             return Self::general(answer.code, &detail, None);
         }
+        let detail = xml_text(&detail);
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             body: Body::Xml(papi_core::encode::api_error(
@@ -211,6 +213,20 @@ impl Answer {
             challenge: false,
         }
     }
+}
+
+/// `text` with every character XML 1.0 does not allow (control characters but tab and
+/// line ends, U+FFFE, U+FFFF) replaced by U+FFFD: a detail may echo what a caller sent, and
+/// the writer escapes markup but passes those through.
+fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if text.chars().all(allowed) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+        .collect::<String>()
+        .into()
 }
 
 impl IntoResponse for Answer {
@@ -398,15 +414,20 @@ fn handle(
     if params.posted() != upload {
         return Answer::wrong_method(if upload { "POST" } else { "GET" });
     }
-    match params::validate(action, params) {
-        Ok(()) => {}
-        Err(Violation::Missing(detail)) => {
-            return Answer::api(endpoint, api.missing_parameter, detail)
+    // The parameters, read and checked by the action's operation, as the clients check
+    // them before sending.
+    let input = params
+        .wire(action.params)
+        .and_then(|mut wire| generated::read(action.id, &mut wire));
+    let input = match input {
+        Ok(input) => input,
+        Err(e) => {
+            return match Violation::of(e, params) {
+                Violation::Missing(detail) => Answer::api(endpoint, api.missing_parameter, detail),
+                Violation::Invalid(detail) => Answer::api(endpoint, api.invalid_parameter, detail),
+            }
         }
-        Err(Violation::Invalid(detail)) => {
-            return Answer::api(endpoint, api.invalid_parameter, detail)
-        }
-    }
+    };
     let key = ConsentKey {
         user: login,
         service: shared.config.service_id.clone(),
@@ -424,15 +445,14 @@ fn handle(
             return privacy_denied(shared, key, base_url_from(shared, host).as_ref())
         }
     };
-    actions::run(&Call {
+    let call = Call {
         shared,
         user,
         endpoint,
         api,
-        action,
-        params,
         protected,
-    })
+    };
+    actions::run(&call, input)
 }
 
 /// The privacy error, with the URL of a new consent request.

@@ -1,10 +1,11 @@
 //! papi-sandbox: a local server that speaks the Orange Personal APIs, driven by the same
 //! spec as the clients.
 //!
-//! Every route, action, parameter rule, error code, envelope, privacy family and seed
-//! answer comes from [`generated`] (rewritten by `cargo xtask codegen`) and from the
-//! generated client crates' descriptors, types and `encode` modules: this hand-written
-//! code spells no wire name of the API.
+//! Every route, action, error code, envelope, privacy family and seed answer comes from
+//! [`generated`] (rewritten by `cargo xtask codegen`) and from the generated client
+//! crates' descriptors, operations, types and `encode` modules: each call's parameters
+//! are read and checked by its action's operation, as the clients check them, and this
+//! hand-written code spells no wire name of the API.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -90,12 +91,15 @@
 //! 3. The action: missing, or not served at this path, gives the API's `unknown_action`
 //!    answer. An action sent with another method than its own (a GET action by `POST`, an
 //!    upload by `GET`) answers **HTTP 405** with `Allow` naming its method.
-//! 4. The parameter rules of the table: missing mandatory parameters and unmet
-//!    at-least-one-of groups give `missing_parameter`; values outside an enumeration,
-//!    non-integers, dates other than `YYYY-MM-DD`, forbidden characters, disallowed pairs
-//!    and uploads that are not a JPEG, GIF or BMP file (sniffed from the bytes) give
-//!    `invalid_parameter`. Each answer is in the envelope the table names, with a detail
-//!    naming the parameter. A mandatory file that is absent altogether is a missing
+//! 4. The parameters, read by the action's operation (`from_wire`, the same reader and
+//!    checks as the clients and `papi call`): missing mandatory parameters and unmet
+//!    at-least-one-of groups give `missing_parameter`; anything else refused (values
+//!    outside an enumeration, dates other than `YYYY-MM-DD`, forbidden characters,
+//!    disallowed pairs, uploads that are not a JPEG, GIF or BMP file sniffed from the
+//!    bytes, a parameter given twice) gives `invalid_parameter`. Each answer is in the
+//!    envelope the table names, with the clients' wording of the refusal as its detail
+//!    (echoed values cut short). A blank value counts as absent; names the action does not
+//!    know are ignored. A mandatory file that is absent altogether is a missing
 //!    parameter; one sent empty, as a text field, or in another format is invalid.
 //! 5. Privacy consent (below).
 //!
@@ -180,7 +184,8 @@
 #![deny(missing_docs)]
 
 mod actions;
-/// Routes, actions, parameter rules and seed data, generated from `api-spec/`.
+/// Routes, actions, the reading of each call by its operation, and seed data, generated
+/// from `api-spec/`.
 #[rustfmt::skip]
 pub mod generated;
 mod http;

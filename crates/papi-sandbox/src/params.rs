@@ -1,15 +1,13 @@
-//! The parameters of a call (query, form or multipart body) and their checks against the
-//! rules of the generated table.
+//! The parameters of a call (query, form or multipart body), read from the HTTP request
+//! and handed to the action's operation as [`WireParams`]; the operation's refusals as the
+//! API's answers.
 
 use std::ops::Range;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, Method};
-use papi_core::chrono::NaiveDate;
-use papi_core::ImageType;
+use papi_core::{ParamError, Upload, WireParams};
 use url::form_urlencoded;
-
-use crate::generated::{Action, Param, ParamKind};
 
 /// Largest form-urlencoded body read.
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
@@ -27,7 +25,7 @@ const ECHO_LIMIT: usize = 64;
 pub(crate) struct Params {
     buf: String,
     text: Vec<(Range<usize>, Range<usize>)>,
-    files: Vec<(String, Vec<u8>)>,
+    files: Vec<(String, Upload)>,
     posted: bool,
 }
 
@@ -43,7 +41,7 @@ impl std::fmt::Debug for Params {
                 &self
                     .files
                     .iter()
-                    .map(|(k, v)| (k, v.len()))
+                    .map(|(k, u)| (k, u.bytes().len()))
                     .collect::<Vec<_>>(),
             )
             .field("posted", &self.posted)
@@ -74,10 +72,15 @@ impl Params {
                 .map_err(|e| e.body_text())?;
             while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
                 let name = field.name().unwrap_or_default().to_owned();
-                let is_file = field.file_name().is_some();
+                // Only shown in messages: cut short like any echoed value.
+                let file_name = field
+                    .file_name()
+                    .map(|f| f.chars().take(ECHO_LIMIT).collect::<String>());
                 let bytes = field.bytes().await.map_err(|e| e.body_text())?;
-                if is_file {
-                    params.files.push((name, bytes.to_vec()));
+                if let Some(file_name) = file_name {
+                    params
+                        .files
+                        .push((name, Upload::new(bytes.to_vec(), file_name)));
                 } else {
                     params.push_text(&name, &String::from_utf8_lossy(&bytes));
                 }
@@ -126,30 +129,54 @@ impl Params {
     }
 
     /// The first file part of that name.
-    pub(crate) fn file(&self, name: &str) -> Option<&[u8]> {
-        self.files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
-    }
-
-    /// Whether the parameter was sent (non-blank text, or a file part).
-    fn given(&self, name: &str) -> bool {
-        self.get(name).is_some() || self.file(name).is_some()
-    }
-
-    /// The parameter at position `index` of the action's row in the table.
-    pub(crate) fn arg(&self, action: &Action, index: usize) -> Option<&str> {
-        action.params.get(index).and_then(|p| self.get(p.wire))
+    fn file(&self, name: &str) -> Option<&Upload> {
+        self.files.iter().find(|(n, _)| n == name).map(|(_, u)| u)
     }
 
     /// The text parameters, for logging the action name and storing events.
     pub(crate) fn raw(&self, name: &str) -> Option<&str> {
         self.text().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
+
+    /// The parameters of an action whose operation reads `known` (its parameters' wire
+    /// names), as its reader takes them: text parameters and file parts of those names.
+    ///
+    /// A blank text value counts as absent, as it always has here; any other name (the
+    /// action and token parameters, names the action does not know) is left out. A known
+    /// name given twice, in any form, is refused: which value a server would take is
+    /// unknown. Only known names are kept, so a call with many parameters costs no more
+    /// than the action's few.
+    pub(crate) fn wire(&self, known: &'static [&'static str]) -> Result<WireParams, ParamError> {
+        let mut seen = vec![false; known.len()];
+        let mut wire = WireParams::new();
+        let mut mark = |name: &str| -> Result<Option<&'static str>, ParamError> {
+            let Some(i) = known.iter().position(|k| *k == name) else {
+                return Ok(None);
+            };
+            if std::mem::replace(&mut seen[i], true) {
+                return Err(ParamError::Repeated {
+                    param: known[i].to_owned(),
+                });
+            }
+            Ok(Some(known[i]))
+        };
+        for (name, value) in self.text() {
+            if let Some(name) = mark(name)? {
+                if !value.trim().is_empty() {
+                    wire.push(name, value)?;
+                }
+            }
+        }
+        for (name, upload) in &self.files {
+            if let Some(name) = mark(name)? {
+                wire.push_file(name, upload.clone())?;
+            }
+        }
+        Ok(wire)
+    }
 }
 
-/// A rule the call breaks.
+/// Why a call's parameters are refused, as the API answers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Violation {
     /// A mandatory parameter, or a whole at-least-one-of group, is absent.
@@ -158,155 +185,61 @@ pub(crate) enum Violation {
     Invalid(String),
 }
 
-/// The accepted formats, as the spec lists them, for a message.
-fn formats_text(accepted: &[ImageType]) -> String {
-    accepted
-        .iter()
-        .map(|t| t.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Cuts a value echoed in an error detail to [`ECHO_LIMIT`] characters.
+fn clip(value: &mut String) {
+    if let Some((cut, _)) = value.char_indices().nth(ECHO_LIMIT) {
+        value.truncate(cut);
+        value.push('…');
+    }
 }
 
-fn echo(value: &str) -> String {
-    let mut s: String = value.chars().take(ECHO_LIMIT).collect();
-    if value.chars().count() > ECHO_LIMIT {
-        s.push('…');
-    }
-    s
-}
-
-/// Checks the call against the action's rules: absent parameters first, then values.
-pub(crate) fn validate(action: &Action, params: &Params) -> Result<(), Violation> {
-    for rule in action.params {
-        if rule.required && !params.given(rule.wire) {
-            return Err(Violation::Missing(format!(
-                "the mandatory parameter `{}` is missing",
-                rule.wire
-            )));
-        }
-    }
-    for group in action.at_least_one_of {
-        if !group.iter().any(|w| params.given(w)) {
-            let names: Vec<String> = group.iter().map(|w| format!("`{w}`")).collect();
-            return Err(Violation::Missing(format!(
-                "at least one of the parameters {} must be given",
-                names.join(", ")
-            )));
-        }
-    }
-    for rule in action.params {
-        check_value(rule, params).map_err(Violation::Invalid)?;
-    }
-    Ok(())
-}
-
-fn check_value(rule: &Param, params: &Params) -> Result<(), String> {
-    let name = rule.wire;
-    if let ParamKind::File(accepted) = rule.kind {
-        return match (params.file(name), params.get(name)) {
-            (Some([]), _) => Err(format!("the file parameter `{name}` is empty")),
-            (Some(bytes), _) => match ImageType::sniff(bytes) {
-                Some(t) if accepted.contains(&t) => Ok(()),
-                Some(t) => Err(format!(
-                    "the file parameter `{name}` is a {t} image; expected one of: {}",
-                    formats_text(accepted)
-                )),
-                None => Err(format!(
-                    "the file parameter `{name}` is not a recognised image; expected one of: {}",
-                    formats_text(accepted)
-                )),
-            },
-            (None, Some(_)) => Err(format!(
-                "the parameter `{name}` must be sent as a file part of a multipart/form-data POST"
-            )),
-            (None, None) => Ok(()),
-        };
-    }
-    let Some(value) = params.get(name) else {
-        return Ok(());
-    };
-    let items: Vec<&str> = if rule.list {
-        value
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect()
-    } else {
-        vec![value]
-    };
-    if items.is_empty() {
-        return Err(format!("the parameter `{name}` lists no value"));
-    }
-    for item in items {
-        if let Some(c) = item.chars().find(|c| rule.forbid_chars.contains(c)) {
-            return Err(format!(
-                "the parameter `{name}` must not contain `{c}` (got `{}`)",
-                echo(item)
-            ));
-        }
-        match rule.kind {
-            ParamKind::String | ParamKind::File(_) => {}
-            ParamKind::Integer => {
-                if item.trim().parse::<i64>().is_err() {
-                    return Err(format!(
-                        "the parameter `{name}` must be an integer (got `{}`)",
-                        echo(item)
+impl Violation {
+    /// The answer to a refusal of the action's operation: `Missing` and `AtLeastOneOf` are
+    /// missing parameters, anything else an invalid one, with the refusal's own words (the
+    /// clients') as the detail, echoed values cut short.
+    ///
+    /// A mandatory parameter that was sent, but in the other form (a text field where a
+    /// file part is expected, or a file part for a text), is invalid, not missing.
+    pub(crate) fn of(mut e: ParamError, params: &Params) -> Self {
+        match &mut e {
+            ParamError::Missing { param } => {
+                let param = *param;
+                if params.file(param).is_some() {
+                    return Self::Invalid(format!(
+                        "parameter `{param}` must be sent as text, not as a file part"
                     ));
                 }
-            }
-            ParamKind::Date => {
-                if !is_iso_date(item) {
-                    return Err(format!(
-                        "the parameter `{name}` must be a date as YYYY-MM-DD (got `{}`)",
-                        echo(item)
+                if params.get(param).is_some() {
+                    return Self::Invalid(format!(
+                        "parameter `{param}` must be sent as a file part of a multipart/form-data POST"
                     ));
                 }
+                return Self::Missing(e.to_string());
             }
-            ParamKind::Enum(values) => {
-                if !values.contains(&item) {
-                    return Err(format!(
-                        "the parameter `{name}` has the value `{}`, which is not one of: {}",
-                        echo(item),
-                        values.join(", ")
-                    ));
-                }
+            ParamError::AtLeastOneOf { .. } => return Self::Missing(e.to_string()),
+            ParamError::InvalidEnum { value, .. } | ParamError::Malformed { value, .. } => {
+                clip(value);
             }
+            ParamError::InvalidCombination {
+                value, other_value, ..
+            } => {
+                clip(value);
+                clip(other_value);
+            }
+            ParamError::Repeated { param } | ParamError::Unknown { param, .. } => clip(param),
+            ParamError::UnsupportedFile { reason, .. } => clip_long(reason),
+            _ => {}
         }
+        Self::Invalid(e.to_string())
     }
-    if let Some((other, allowed)) = rule.pairs {
-        if let Some(other_value) = params.get(other) {
-            if !allowed
-                .iter()
-                .any(|(v, o)| *v == value && *o == other_value)
-            {
-                let fits: Vec<&str> = allowed
-                    .iter()
-                    .filter(|(_, o)| *o == other_value)
-                    .map(|(v, _)| *v)
-                    .collect();
-                return Err(format!(
-                    "the parameter `{name}` = `{}` does not go with `{other}` = `{}` (allowed with it: {})",
-                    echo(value),
-                    echo(other_value),
-                    if fits.is_empty() { "none".to_owned() } else { fits.join(", ") }
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
-/// `YYYY-MM-DD`, a real calendar date.
-pub(crate) fn is_iso_date(s: &str) -> bool {
-    s.len() == 10 && NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
-}
-
-/// Parses a date checked by [`is_iso_date`].
-pub(crate) fn date(s: &str) -> Option<NaiveDate> {
-    if is_iso_date(s) {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-    } else {
-        None
+/// Cuts a whole explanation that holds an echoed value (a file name) to a few times
+/// [`ECHO_LIMIT`].
+fn clip_long(text: &mut String) {
+    if let Some((cut, _)) = text.char_indices().nth(4 * ECHO_LIMIT) {
+        text.truncate(cut);
+        text.push('…');
     }
 }
 
@@ -352,5 +285,88 @@ mod buffer_tests {
         let shown = format!("{p:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("(\"token\", 12)"), "{shown}");
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use papi_core::{ParamError, Upload};
+
+    use super::{Params, Violation};
+
+    const KNOWN: &[&str] = &["cid", "file", "search"];
+
+    fn params(query: &[u8]) -> Params {
+        let mut p = Params::default();
+        p.extend_form(query);
+        p
+    }
+
+    #[test]
+    fn only_known_names_go_to_the_operation_and_blanks_count_as_absent() {
+        let p = params(b"action=x&cid=C1&search=+&other=1&other=2&token=t");
+        let wire = p.wire(KNOWN).unwrap();
+        assert_eq!(wire.names().collect::<Vec<_>>(), ["cid"]);
+        assert_eq!(wire.optional("cid"), Some("C1"));
+    }
+
+    #[test]
+    fn a_known_name_given_twice_is_refused_even_blank_or_as_a_file() {
+        for query in [&b"cid=1&cid=2"[..], b"cid=&cid=2", b"cid=1&cid="] {
+            assert_eq!(
+                params(query).wire(KNOWN).unwrap_err(),
+                ParamError::Repeated {
+                    param: "cid".into()
+                }
+            );
+        }
+        let mut p = params(b"file=x");
+        p.files.push(("file".into(), Upload::new(vec![1], "a.jpg")));
+        assert!(matches!(p.wire(KNOWN), Err(ParamError::Repeated { .. })));
+    }
+
+    #[test]
+    fn refusals_map_to_missing_or_invalid() {
+        let p = params(b"search=Ora");
+        let missing = Violation::of(ParamError::Missing { param: "cid" }, &p);
+        assert_eq!(
+            missing,
+            Violation::Missing("parameter `cid` is missing".into())
+        );
+        let group = Violation::of(ParamError::AtLeastOneOf { params: KNOWN }, &p);
+        assert!(matches!(group, Violation::Missing(_)));
+        let empty = Violation::of(ParamError::EmptyList { param: "search" }, &p);
+        assert!(matches!(empty, Violation::Invalid(_)));
+        // Sent, but as text where a file part is expected (or the other way round).
+        let p = params(b"file=abc");
+        let Violation::Invalid(detail) = Violation::of(ParamError::Missing { param: "file" }, &p)
+        else {
+            panic!("a file sent as text is invalid");
+        };
+        assert!(detail.contains("file part"), "{detail}");
+        let mut p = Params::default();
+        p.files.push(("cid".into(), Upload::new(vec![1], "c")));
+        assert!(matches!(
+            Violation::of(ParamError::Missing { param: "cid" }, &p),
+            Violation::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn echoed_values_are_cut_short() {
+        let long = "x".repeat(10_000);
+        let e = ParamError::InvalidEnum {
+            param: "civility",
+            value: long.clone(),
+            allowed: &["1", "2"],
+        };
+        let Violation::Invalid(detail) = Violation::of(e, &Params::default()) else {
+            panic!()
+        };
+        assert!(detail.len() < 200, "{detail}");
+        assert!(
+            detail.contains('…') && detail.contains("`1`, `2`"),
+            "{detail}"
+        );
     }
 }
