@@ -104,6 +104,8 @@ pub struct ConsentUrl {
     pub production: String,
     /// Integration privacy page.
     pub integration: String,
+    /// Other hosts the documents show consent URLs on, environment not stated.
+    pub other_hosts: Vec<String>,
     /// Description.
     pub doc: String,
 }

@@ -140,6 +140,18 @@ pub struct RawErrorCode {
     pub source: Spanned<String>,
 }
 
+/// A host the documents show a consent URL on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsentHost {
+    /// The host name.
+    pub host: Spanned<String>,
+    /// Where the documents show it.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
+}
+
 /// Consent URL facts.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,6 +172,9 @@ pub struct RawConsentUrl {
     pub production: String,
     /// Privacy page of integration.
     pub integration: String,
+    /// Other hosts the documents show consent URLs on (environment not stated).
+    #[serde(default)]
+    pub other_hosts: Vec<RawConsentHost>,
     /// Description.
     pub doc: String,
     /// Provenance id.

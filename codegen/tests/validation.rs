@@ -847,3 +847,50 @@ fn xml_names() {
         assert!(!is_xml_ncname(bad), "{bad}");
     }
 }
+
+#[test]
+fn consent_hosts_are_host_names_with_a_source() {
+    let common = text("common.yaml");
+    let mini = text("mini.yaml");
+    let with = |hosts: &str| {
+        common.replacen(
+            "  doc: Consent page.\n",
+            &format!("  other_hosts:\n{hosts}  doc: Consent page.\n"),
+            1,
+        )
+    };
+    let bad_host = with("    - { host: \"evil.example/x\", doc: Seen., source: doc }\n");
+    expect(
+        &bad_host,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "`evil.example/x` is not a host name",
+        "evil.example/x",
+        &bad_host,
+    );
+    let no_source = with("    - { host: seen.example, doc: Seen., source: nowhere }\n");
+    expect(
+        &no_source,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "unknown source `nowhere`",
+        "source: nowhere",
+        &no_source,
+    );
+    let bad_page = common.replacen(
+        "production: https://privacy.example/interaction",
+        "production: privacy.example/interaction",
+        1,
+    );
+    expect(
+        &bad_page,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "the production privacy page `privacy.example/interaction`",
+        "",
+        &bad_page,
+    );
+}

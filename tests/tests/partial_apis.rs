@@ -309,7 +309,13 @@ async fn add_event_answers_come_back_undecoded_as_served() {
 #[tokio::test]
 async fn add_event_privacy_error_with_http_500_names_the_agenda_family() {
     let server = answering(500, AGENDA_PRIVACY_ERROR).await;
-    let err = calendar(&server)
+    // The integration privacy host, trusted explicitly: the base URL is a local server.
+    let config = Config::custom(&server.uri(), credentials())
+        .unwrap()
+        .with_consent_origin("http://int4.mdsp.rec.orange.fr")
+        .unwrap();
+    let err = papi_calendar::Client::new(&config)
+        .unwrap()
         .add_event(&token(), reference_input())
         .await
         .unwrap_err();

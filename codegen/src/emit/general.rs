@@ -42,6 +42,7 @@ fn shared_consts(c: &Common) -> TokenStream {
         &c.consent.return_url,
     );
     let (prod, int) = (&c.consent.production, &c.consent.integration);
+    let others = &c.consent.other_hosts;
     let env_doc = doc(&e.doc);
     let consent_doc = doc(&c.consent.doc);
     let https = c.https_required;
@@ -84,6 +85,10 @@ fn shared_consts(c: &Common) -> TokenStream {
 
         /// The documented privacy page of integration.
         pub const CONSENT_PAGE_INTEGRATION: &str = #int;
+
+        /// Other hosts the documents show consent URLs on, their environment not stated:
+        /// accepted for production and integration alike.
+        pub const CONSENT_OTHER_HOSTS: &[&str] = &[#(#others),*];
     }
 }
 

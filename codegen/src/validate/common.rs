@@ -25,6 +25,54 @@ pub(super) fn transport(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommo
         );
     }
     sources.check(cx, cf, &c.consent_url.source);
+    consent_pages(cx, cf, c);
+    for h in &c.consent_url.other_hosts {
+        sources.check(cx, cf, &h.source);
+        if !is_host_name(&h.host.value) {
+            cx.err(
+                cf,
+                pos(&h.host),
+                format!("`{}` is not a host name", h.host.value),
+                "write the host alone, as in `mdsp.orange.fr` (no scheme, port or path)",
+            );
+        }
+    }
+}
+
+/// The documented privacy pages: absolute http(s) URLs with a host (the runtime accepts
+/// consent URLs on their hosts only).
+fn consent_pages(cx: &mut Ctx, cf: &Path, c: &RawCommon) {
+    for (which, page) in [
+        ("production", &c.consent_url.production),
+        ("integration", &c.consent_url.integration),
+    ] {
+        let host = page
+            .strip_prefix("https://")
+            .or_else(|| page.strip_prefix("http://"))
+            .and_then(|rest| rest.split(['/', '?', '#']).next())
+            .unwrap_or("");
+        if !is_host_name(host) {
+            cx.err(
+                cf,
+                pos(&c.consent_url.source),
+                format!("the {which} privacy page `{page}` is not an http(s) URL with a host name"),
+                "write the page's absolute URL, as in `https://privacy.orange.fr/urm-gui/interaction.do`",
+            );
+        }
+    }
+}
+
+/// A DNS host name: dot-separated labels of letters, digits and `-`.
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }
 
 /// The general error codes: the rules of every code table, plus every role the sandbox falls
@@ -124,6 +172,12 @@ pub(super) fn assemble(
             return_url: c.consent_url.return_url_param.clone(),
             production: c.consent_url.production.clone(),
             integration: c.consent_url.integration.clone(),
+            other_hosts: c
+                .consent_url
+                .other_hosts
+                .iter()
+                .map(|h| h.host.value.to_ascii_lowercase())
+                .collect(),
             doc: c.consent_url.doc.clone(),
         },
         families,

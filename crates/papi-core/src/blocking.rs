@@ -112,6 +112,7 @@ impl Transport {
                 ok => return ok,
             }
         });
+        let outcome = self.route.vet(outcome);
         call.finish(&outcome);
         outcome
     }

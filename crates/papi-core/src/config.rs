@@ -57,6 +57,7 @@ pub struct Config {
     retry: RetryPolicy,
     allow_plain_http: bool,
     max_redirects: usize,
+    consent_origins: Vec<url::Origin>,
 }
 
 impl Config {
@@ -78,6 +79,7 @@ impl Config {
             retry: RetryPolicy::none(),
             allow_plain_http: false,
             max_redirects: 0,
+            consent_origins: Vec::new(),
         }
     }
 
@@ -151,6 +153,33 @@ impl Config {
     pub fn follow_redirects(mut self, max: usize) -> Self {
         self.max_redirects = max;
         self
+    }
+
+    /// Also accepts consent URLs on `origin` (scheme, host and port of an absolute http(s)
+    /// URL). By default a privacy error's consent URL is kept only when it points to a
+    /// documented privacy page host of the environment (`https` only in production), or,
+    /// for a custom base URL, to that base URL's origin; any other is moved to
+    /// [`ApiError::untrusted_consent`](crate::ApiError::untrusted_consent), so that a hostile
+    /// answer cannot send users to another site.
+    pub fn with_consent_origin(mut self, origin: &str) -> Result<Self, ConfigError> {
+        let url = parse_http_url(origin)?;
+        self.consent_origins.push(url.origin());
+        Ok(self)
+    }
+
+    /// The consent policy of calls to `endpoint` in this configuration.
+    pub(crate) fn consent_policy(&self, endpoint: &Url) -> crate::consent::ConsentPolicy {
+        use crate::consent::ConsentPolicy;
+        let mut origins = self.consent_origins.clone();
+        match &self.environment {
+            Environment::Production => ConsentPolicy::production(origins),
+            Environment::Integration => ConsentPolicy::integration(origins),
+            Environment::Custom(base) => {
+                origins.push(base.origin());
+                origins.push(endpoint.origin());
+                ConsentPolicy::origins(origins)
+            }
+        }
     }
 
     /// How many redirects the default clients follow (0 unless
@@ -315,6 +344,7 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("allow_plain_http", &self.allow_plain_http)
             .field("max_redirects", &self.max_redirects)
+            .field("consent_origins", &self.consent_origins)
             .finish()
     }
 }

@@ -6,7 +6,9 @@ use std::fmt;
 
 use url::{form_urlencoded, Url};
 
-use crate::general::CONSENT_URL;
+use crate::general::{
+    CONSENT_OTHER_HOSTS, CONSENT_PAGE_INTEGRATION, CONSENT_PAGE_PRODUCTION, CONSENT_URL,
+};
 
 /// Wire names of the consent URL's query parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +33,16 @@ pub enum ConsentError {
     /// The consent URL answered by the API is not an absolute http(s) URL.
     #[error("invalid consent URL {url:?}: {reason}")]
     InvalidConsentUrl {
+        /// The URL as received.
+        url: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The consent URL answered by the API points where this configuration does not send
+    /// users (see [`crate::Config::with_consent_origin`]); `url` keeps it as received, for
+    /// logs.
+    #[error("consent URL refused ({reason}): {url:?}")]
+    UntrustedConsentUrl {
         /// The URL as received.
         url: String,
         /// Why it is refused.
@@ -163,6 +175,106 @@ impl ConsentRequest {
         let mut url = self.0.url.clone();
         url.set_query(Some(&query.join("&")));
         Ok(url)
+    }
+}
+
+/// Where consent URLs answered by the API may send users: in production the documented
+/// privacy page's host and the other documented hosts, over `https` only; in integration
+/// those of integration; for a custom base URL, its origin. The origins the caller adds
+/// ([`crate::Config::with_consent_origin`]) count in every environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConsentPolicy {
+    hosts: Vec<String>,
+    https_only: bool,
+    origins: Vec<url::Origin>,
+}
+
+/// The host of a documented page URL (validated by the generator).
+fn page_host(page: &str) -> Option<String> {
+    Url::parse(page)
+        .ok()?
+        .host_str()
+        .map(str::to_ascii_lowercase)
+}
+
+impl ConsentPolicy {
+    /// The documented production hosts, `https` only, and `origins`.
+    pub(crate) fn production(origins: Vec<url::Origin>) -> Self {
+        Self::documented(CONSENT_PAGE_PRODUCTION, true, origins)
+    }
+
+    /// The documented integration hosts, and `origins`.
+    pub(crate) fn integration(origins: Vec<url::Origin>) -> Self {
+        Self::documented(CONSENT_PAGE_INTEGRATION, false, origins)
+    }
+
+    /// Exactly `origins` (a custom base URL's, and the caller's).
+    pub(crate) fn origins(origins: Vec<url::Origin>) -> Self {
+        Self {
+            hosts: Vec::new(),
+            https_only: true,
+            origins,
+        }
+    }
+
+    fn documented(page: &str, https_only: bool, origins: Vec<url::Origin>) -> Self {
+        let mut hosts: Vec<String> = CONSENT_OTHER_HOSTS.iter().map(|h| h.to_string()).collect();
+        hosts.extend(page_host(page));
+        Self {
+            hosts,
+            https_only,
+            origins,
+        }
+    }
+
+    /// Whether a consent URL may be shown to the caller; why not otherwise.
+    pub(crate) fn check(&self, url: &Url) -> Result<(), String> {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("it carries user information before its host".to_owned());
+        }
+        if self.origins.contains(&url.origin()) {
+            return Ok(());
+        }
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        if self.hosts.is_empty() {
+            return Err(format!(
+                "origin `{}` is neither the service's base URL nor an added consent origin",
+                url.origin().ascii_serialization()
+            ));
+        }
+        if url.port().is_some() || !self.hosts.contains(&host) {
+            return Err(format!(
+                "host `{host}` is not a documented privacy host ({})",
+                self.hosts.join(", ")
+            ));
+        }
+        if self.https_only && url.scheme() != "https" {
+            return Err("production consent pages are https only".to_owned());
+        }
+        Ok(())
+    }
+
+    /// Moves an untrusted consent request of `error` to its
+    /// [`ApiError::untrusted_consent`](crate::ApiError::untrusted_consent).
+    pub(crate) fn vet<S>(&self, error: crate::Error<S>) -> crate::Error<S> {
+        match error {
+            crate::Error::Api(mut api) => {
+                if let Some(consent) = api.consent.take() {
+                    match self.check(consent.url()) {
+                        Ok(()) => api.consent = Some(consent),
+                        Err(reason) => {
+                            api.untrusted_consent =
+                                Some(Box::new(ConsentError::UntrustedConsentUrl {
+                                    url: consent.raw().to_owned(),
+                                    reason,
+                                }))
+                        }
+                    }
+                }
+                crate::Error::Api(api)
+            }
+            other => other,
+        }
     }
 }
 

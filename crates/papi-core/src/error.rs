@@ -208,8 +208,12 @@ pub struct ApiError<S> {
     pub detail: String,
     /// The internal subtype (command envelopes only).
     pub subtype: Option<String>,
-    /// The consent request of a privacy error, when its URL could be read.
+    /// The consent request of a privacy error, when its URL could be read and points where
+    /// the configuration sends users (see [`crate::Config::with_consent_origin`]).
     pub consent: Option<ConsentRequest>,
+    /// A consent URL refused because it points elsewhere (a hostile or misconfigured
+    /// server); it keeps the URL as received, for logs. Never redirect a user there.
+    pub untrusted_consent: Option<Box<crate::consent::ConsentError>>,
     /// Raw body (lossily decoded as UTF-8).
     pub body: String,
 }
@@ -231,6 +235,7 @@ impl<S: ApiCode> ApiError<S> {
             detail: detail.into(),
             subtype,
             consent,
+            untrusted_consent: None,
             body: body.into(),
         }
     }
@@ -289,6 +294,9 @@ impl<S: fmt::Display> fmt::Display for ApiError<S> {
         }
         if let Some(consent) = &self.consent {
             write!(f, " Consent URL: {}", consent.url())?;
+        }
+        if let Some(refused) = &self.untrusted_consent {
+            write!(f, " The {refused}.")?;
         }
         Ok(())
     }

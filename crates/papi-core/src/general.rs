@@ -42,6 +42,9 @@ pub const CONSENT_URL: crate::consent::ConsentUrlParams = crate::consent::Consen
 pub const CONSENT_PAGE_PRODUCTION: &str = "http://privacy.orange.fr/urm-gui/interaction.do";
 /// The documented privacy page of integration.
 pub const CONSENT_PAGE_INTEGRATION: &str = "http://int4.mdsp.rec.orange.fr/privacy/interaction.do";
+/// Other hosts the documents show consent URLs on, their environment not stated:
+/// accepted for production and integration alike.
+pub const CONSENT_OTHER_HOSTS: &[&str] = &["mdsp.orange.fr"];
 /// The general error codes any API of the suite may answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -134,6 +134,7 @@ impl Transport {
         }
         .instrument(span)
         .await;
+        let outcome = self.route.vet(outcome);
         call.finish(&outcome);
         outcome
     }
@@ -217,6 +218,8 @@ pub(crate) struct Route {
     api: &'static ApiDescriptor,
     max_body_bytes: u64,
     retry: RetryPolicy,
+    /// Where consent URLs of privacy errors may send users.
+    consent: crate::consent::ConsentPolicy,
 }
 
 /// One call ready for an HTTP client: the URL (the full GET URL, or the endpoint of a
@@ -292,6 +295,7 @@ impl Route {
             ConfigError::HttpClient("the service credentials make no header value".to_owned())
         })?;
         Ok(Self {
+            consent: config.consent_policy(&endpoint),
             endpoint,
             authorization,
             api,
@@ -303,6 +307,12 @@ impl Route {
     /// The endpoint every call goes to.
     pub(crate) fn endpoint(&self) -> &Url {
         &self.endpoint
+    }
+
+    /// The outcome of a call, a consent URL that points where users are not sent moved
+    /// aside (see [`crate::Config::with_consent_origin`]).
+    pub(crate) fn vet<T, S>(&self, outcome: Result<T, Error<S>>) -> Result<T, Error<S>> {
+        outcome.map_err(|e| self.consent.vet(e))
     }
 
     /// The API this route serves.

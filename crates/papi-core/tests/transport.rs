@@ -151,7 +151,11 @@ async fn privacy_error_with_status_500_is_an_api_error() {
         .respond_with(ResponseTemplate::new(500).set_body_string(body))
         .mount(&server)
         .await;
-    let transport = Transport::new(&config(&server), &CONTACTS).unwrap();
+    // The integration privacy host, trusted explicitly: the base URL is a local server.
+    let config = config(&server)
+        .with_consent_origin("http://int4.mdsp.rec.orange.fr")
+        .unwrap();
+    let transport = Transport::new(&config, &CONTACTS).unwrap();
     let err = transport
         .call::<Added, i64>(Request::new("getcontact"), &UserToken::new("t"), COMMAND)
         .await

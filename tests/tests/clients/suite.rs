@@ -869,7 +869,11 @@ async fn general_error_minus_1_through_the_messages_client() {
 async fn privacy_error_with_http_500_carries_the_consent_request() {
     let body = sample("samples/common/error_privacy_2008_capture.xml");
     let server = answering(500, body.clone()).await;
-    let err = contacts(&server)
+    // The integration privacy host, trusted explicitly: the base URL is a local server.
+    let config = config_for(&server.uri())
+        .with_consent_origin("http://int4.mdsp.rec.orange.fr")
+        .unwrap();
+    let err = Contacts::new(MODE, &config)
         .find_contact_list(&token(), "Orange")
         .await
         .unwrap_err();
