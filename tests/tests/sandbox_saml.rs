@@ -201,7 +201,8 @@ async fn a_user_signs_in_and_the_token_is_accepted() {
         papi_auth::idp::PRODUCTION.nameid_formats.first().copied()
     );
     assert!(!user.name_id.contains("alice"), "opaque: {}", user.name_id);
-    assert!(user.not_on_or_after.unwrap() > now());
+    assert!(user.not_on_or_after > now());
+    assert!(user.replayable_until > now());
     assert!(user.session_not_on_or_after.unwrap() > now());
     // Random, at least 128 bits (hex).
     assert!(user.token.expose().len() >= 32);

@@ -15,12 +15,18 @@ use std::process::{Command, ExitCode, Stdio};
 use papi_codegen::ir::{SampleKind, Suite};
 
 /// The fuzz targets (`fuzz/fuzz_targets/<name>.rs`).
-pub const TARGETS: [&str; 4] = ["decode", "spec_loader", "consent_url", "saml_response"];
+pub const TARGETS: [&str; 5] = [
+    "decode",
+    "spec_loader",
+    "consent_url",
+    "saml_response",
+    "saml_checks",
+];
 
 /// Statuses the decoder target's byte 1 picks from (`papi_fuzz::STATUSES`, same order).
 const STATUSES: [u16; 4] = [200, 500, 400, 302];
 
-const USAGE: &str = "usage: cargo xtask fuzz --time SECONDS [--target decode|spec_loader|consent_url|saml_response]";
+const USAGE: &str = "usage: cargo xtask fuzz --time SECONDS [--target decode|spec_loader|consent_url|saml_response|saml_checks]";
 
 pub fn run(args: &[&str]) -> ExitCode {
     let mut time = None;

@@ -21,6 +21,11 @@ pub const MIN_RSA_BITS: usize = 1024;
 /// Clock skew allowed by default between the identity provider and this service: 3 minutes.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(180);
 
+/// Oldest answer accepted by default: 5 minutes. An answer whose response or assertion
+/// `IssueInstant` is older than this (plus the clock skew) is refused, whatever its
+/// `NotOnOrAfter` says: the browser posts the answer as soon as it is issued.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
+
 /// An identity provider as this crate uses it: owned, and holding the keys that verify its
 /// answers.
 ///
@@ -214,6 +219,7 @@ pub struct ServiceProvider {
     acs_url: Url,
     idp: IdentityProviderConfig,
     clock_skew: TimeDelta,
+    max_age: TimeDelta,
     name_id_format: Option<String>,
     allow_rsa_sha1: bool,
 }
@@ -222,7 +228,8 @@ impl ServiceProvider {
     /// A service provider with entity id `entity_id` (the `Issuer` of its requests and the
     /// `Audience` it expects) whose assertion consumer service is at `acs_url`.
     ///
-    /// Defaults: clock skew [`DEFAULT_CLOCK_SKEW`]; NameID format asked for: the identity
+    /// Defaults: clock skew [`DEFAULT_CLOCK_SKEW`]; maximum age of an answer
+    /// [`DEFAULT_MAX_AGE`]; NameID format asked for: the identity
     /// provider's first one (persistent for Orange); rsa-sha1 accepted (2008 servers).
     pub fn new(
         entity_id: impl Into<String>,
@@ -242,14 +249,24 @@ impl ServiceProvider {
             acs_url,
             idp,
             clock_skew: skew_delta(DEFAULT_CLOCK_SKEW),
+            max_age: skew_delta(DEFAULT_MAX_AGE),
             name_id_format,
             allow_rsa_sha1: true,
         })
     }
 
-    /// Sets the clock skew allowed when checking `NotBefore` / `NotOnOrAfter`.
+    /// Sets the clock skew allowed when checking `IssueInstant`, `NotBefore` and
+    /// `NotOnOrAfter` (at most a day).
     pub fn with_clock_skew(mut self, skew: Duration) -> Self {
         self.clock_skew = skew_delta(skew);
+        self
+    }
+
+    /// Sets the maximum age of an answer: one whose response or assertion `IssueInstant` is
+    /// older than `max_age` plus the clock skew is refused ([`AuthError::IssuedTooLongAgo`]).
+    /// At most a day.
+    pub fn with_max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = skew_delta(max_age);
         self
     }
 
@@ -288,6 +305,11 @@ impl ServiceProvider {
         self.clock_skew.to_std().unwrap_or(Duration::ZERO)
     }
 
+    /// The maximum age of an answer.
+    pub fn max_age(&self) -> Duration {
+        self.max_age.to_std().unwrap_or(Duration::ZERO)
+    }
+
     /// The NameID format asked for.
     pub fn name_id_format(&self) -> Option<&str> {
         self.name_id_format.as_deref()
@@ -297,12 +319,17 @@ impl ServiceProvider {
         self.clock_skew
     }
 
+    pub(crate) fn max_age_delta(&self) -> TimeDelta {
+        self.max_age
+    }
+
     pub(crate) fn allows_rsa_sha1(&self) -> bool {
         self.allow_rsa_sha1
     }
 }
 
-/// Skews beyond a day make no sense; clamping also keeps date arithmetic far from overflow.
+/// Skews and ages beyond a day make no sense; clamping also keeps date arithmetic far from
+/// overflow.
 fn skew_delta(skew: Duration) -> TimeDelta {
     let max = Duration::from_secs(24 * 3600);
     TimeDelta::from_std(skew.min(max)).unwrap_or(TimeDelta::zero())

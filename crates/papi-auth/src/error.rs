@@ -1,5 +1,7 @@
 //! The ways signing in can fail.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 
 /// Why a login redirect could not be built or an identity provider's answer was refused.
@@ -171,6 +173,97 @@ pub enum AuthError {
         /// The encrypted element (`EncryptedAssertion`, `EncryptedID`, `EncryptedAttribute`).
         element: &'static str,
     },
+    /// An element has the local name of a SAML element but is in another namespace (for
+    /// example `<evil:Assertion xmlns:evil="urn:x">`): it is refused, never read as the SAML
+    /// element nor skipped.
+    #[error("<{element}> is in namespace {found:?}, expected {expected}")]
+    WrongNamespace {
+        /// The local name.
+        element: &'static str,
+        /// The SAML namespace it must be in.
+        expected: &'static str,
+        /// Its namespace (`None`: no namespace).
+        found: Option<String>,
+    },
+    /// A required XML attribute is missing (for example the `IssueInstant` of the response
+    /// or the assertion, an `ID`, or the `Recipient` of the bearer confirmation).
+    #[error("<{element}> has no {attribute} attribute")]
+    MissingXmlAttribute {
+        /// The element's local name.
+        element: &'static str,
+        /// The attribute.
+        attribute: &'static str,
+    },
+    /// An XML attribute the Web Browser SSO profile forbids is present (`NotBefore` on the
+    /// bearer `SubjectConfirmationData`, SAML profiles §4.1.4.2).
+    #[error("<{element}> must not have a {attribute} attribute")]
+    ForbiddenXmlAttribute {
+        /// The element's local name.
+        element: &'static str,
+        /// The attribute.
+        attribute: &'static str,
+    },
+    /// The assertion's subject has no `SubjectConfirmation` (the Web Browser SSO profile
+    /// requires a bearer one, SAML profiles §4.1.4.2).
+    #[error("the assertion's subject has no SubjectConfirmation")]
+    MissingSubjectConfirmation,
+    /// No `SubjectConfirmation` of the subject uses the bearer method
+    /// (`urn:oasis:names:tc:SAML:2.0:cm:bearer`); holder-of-key and sender-vouches cannot be
+    /// confirmed by a browser post.
+    #[error("no bearer SubjectConfirmation: the subject is confirmed with {methods:?}")]
+    UnsupportedConfirmationMethod {
+        /// The `Method` of each confirmation (empty string when absent).
+        methods: Vec<String>,
+    },
+    /// The bearer `SubjectConfirmation` has no `SubjectConfirmationData` (which must carry
+    /// `Recipient` and `NotOnOrAfter`).
+    #[error("the bearer SubjectConfirmation has no SubjectConfirmationData")]
+    MissingConfirmationData,
+    /// The answer sets no expiry: the bearer `SubjectConfirmationData` has no
+    /// `NotOnOrAfter` (SAML profiles §4.1.4.2 requires one).
+    #[error("the answer has no expiry: <{element}> has no NotOnOrAfter")]
+    MissingExpiry {
+        /// The element that must carry `NotOnOrAfter`.
+        element: &'static str,
+    },
+    /// The `IssueInstant` of the response or assertion is later than now plus the allowed
+    /// clock skew.
+    #[error("the {element} was issued at {issue_instant}, in the future (now {now})")]
+    IssuedInTheFuture {
+        /// `Response` or `Assertion`.
+        element: &'static str,
+        /// Its `IssueInstant`.
+        issue_instant: DateTime<Utc>,
+        /// The `now` given by the caller.
+        now: DateTime<Utc>,
+    },
+    /// The `IssueInstant` of the response or assertion is older than the configured maximum
+    /// age plus the allowed clock skew ([`crate::ServiceProvider::with_max_age`]).
+    #[error("the {element} was issued at {issue_instant}, more than {}s before now ({now})", max_age.as_secs())]
+    IssuedTooLongAgo {
+        /// `Response` or `Assertion`.
+        element: &'static str,
+        /// Its `IssueInstant`.
+        issue_instant: DateTime<Utc>,
+        /// The `now` given by the caller.
+        now: DateTime<Utc>,
+        /// The configured maximum age.
+        max_age: Duration,
+    },
+    /// The answer was accepted before: its response or assertion `ID` is in the
+    /// [`crate::ReplayCache`].
+    #[error("replayed SAML answer: ID {id:?} was already accepted")]
+    Replayed {
+        /// The `ID` seen before.
+        id: String,
+    },
+    /// The [`crate::ReplayCache`] is full of ids that may still be replayed: the answer is
+    /// refused rather than an id forgotten early.
+    #[error("the replay cache is full ({capacity} ids not yet expired)")]
+    ReplayCacheFull {
+        /// The cache's capacity, in ids.
+        capacity: usize,
+    },
 }
 
 impl AuthError {
@@ -198,9 +291,16 @@ impl AuthError {
         }
     }
 
-    /// Whether the failure may be a clock problem (`NotYetValid` or `Expired`): worth
-    /// checking the server's clock or the configured skew.
+    /// Whether the failure may be a clock problem (`NotYetValid`, `Expired`,
+    /// `IssuedInTheFuture` or `IssuedTooLongAgo`): worth checking the server's clock or the
+    /// configured skew.
     pub fn is_clock_related(&self) -> bool {
-        matches!(self, Self::NotYetValid { .. } | Self::Expired { .. })
+        matches!(
+            self,
+            Self::NotYetValid { .. }
+                | Self::Expired { .. }
+                | Self::IssuedInTheFuture { .. }
+                | Self::IssuedTooLongAgo { .. }
+        )
     }
 }

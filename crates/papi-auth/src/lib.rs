@@ -6,17 +6,19 @@
 //!    [`LoginRedirect::request_id`].
 //! 2. The identity provider posts its answer to your assertion consumer URL with the
 //!    HTTP-POST-SimpleSign binding. Parse the body with [`PostedForm::parse`] and hand it
-//!    to [`ServiceProvider::consume`] with the stored request id and the current time.
+//!    to [`ServiceProvider::consume_once`] with the stored request id, the current time
+//!    and the service's [`ReplayCache`] (which refuses the same answer posted twice).
 //! 3. The result, [`Authenticated`], carries the [`papi_core::UserToken`] every other
 //!    Personal API takes, and the user's `NameID`.
 //!
 //! ```no_run
-//! use papi_auth::{idp, IdentityProviderConfig, PostedForm, ServiceProvider};
+//! use papi_auth::{idp, IdentityProviderConfig, PostedForm, ReplayCache, ServiceProvider};
 //! # fn main() -> Result<(), papi_auth::AuthError> {
 //! # let idp_certificate_pem = ""; let posted_body: &[u8] = b""; let stored_id = "";
 //! let orange = IdentityProviderConfig::from_metadata(&idp::PRODUCTION)?
 //!     .with_certificate_pem(idp_certificate_pem)?;
 //! let sp = ServiceProvider::new("https://my.site/saml", "https://my.site/saml/acs", orange)?;
+//! let replays = ReplayCache::default(); // one per service, shared by its threads
 //!
 //! // GET /login
 //! let login = sp.login_redirect(Some("/calendar"), std::time::SystemTime::now().into())?;
@@ -24,7 +26,8 @@
 //!
 //! // POST /saml/acs
 //! let form = PostedForm::parse(posted_body)?;
-//! let user = sp.consume(&form, Some(stored_id), std::time::SystemTime::now().into())?;
+//! let now = std::time::SystemTime::now().into();
+//! let user = sp.consume_once(&form, Some(stored_id), now, &replays)?;
 //! println!("{user}"); // never prints the token
 //! # Ok(()) }
 //! ```
@@ -33,7 +36,11 @@
 //!
 //! The answer's signature is the SimpleSign one (SAML 2.0 bindings §3.5.4): RSA PKCS#1 v1.5
 //! with SHA-256 or SHA-1 over the posted form fields, checked against the identity
-//! provider's configured certificate or public key. The plain HTTP-POST binding signs with
+//! provider's configured certificate or public key. The document must then follow the Web
+//! Browser SSO profile (SAML profiles §4.1.4): namespaces, issue instants within the clock
+//! skew and the maximum age, issuer, audience, validity window, a bearer subject
+//! confirmation with `Recipient`, `NotOnOrAfter` and `InResponseTo`; the full list is in
+//! [`ServiceProvider::consume`]. The plain HTTP-POST binding signs with
 //! XML-DSig inside the document; no well-kept Rust crate verifies XML-DSig, so such answers
 //! are refused ([`AuthError::UnsupportedBinding`]), never accepted unverified. Encrypted
 //! assertions, signed `AuthnRequest`s, single logout and the ManageNameID service are not
@@ -60,14 +67,18 @@ mod form;
 // Generated (compared byte for byte by `cargo xtask codegen --check`): rustfmt must not touch it.
 #[rustfmt::skip]
 pub mod idp;
+mod replay;
 mod request;
 mod response;
 mod signature;
 mod xml;
 
-pub use config::{IdentityProviderConfig, ServiceProvider, DEFAULT_CLOCK_SKEW, MIN_RSA_BITS};
+pub use config::{
+    IdentityProviderConfig, ServiceProvider, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE, MIN_RSA_BITS,
+};
 pub use error::AuthError;
 pub use form::{PostedForm, MAX_FORM_BYTES};
+pub use replay::ReplayCache;
 pub use request::{LoginRedirect, MAX_RELAY_STATE_BYTES};
 pub use response::Authenticated;
 pub use signature::{signed_octets, SIG_ALG_RSA_SHA1, SIG_ALG_RSA_SHA256};

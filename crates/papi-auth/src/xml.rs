@@ -1,14 +1,21 @@
 //! A small, bounded element tree over quick-xml's pull parser.
 //!
 //! SAML documents use namespace prefixes freely (`samlp:`, `saml2:`, `ns2:` or a default
-//! namespace), so elements are matched by local name. Only unprefixed attributes are kept:
-//! SAML's own attributes (`ID`, `Destination`, `NotOnOrAfter`, …) are never qualified.
-//! Document type declarations are refused (SAML forbids them; this also rules out entity
-//! expansion), as are documents deeper or larger than the limits below.
+//! namespace), so each element keeps its local name and the namespace its prefix resolves
+//! to (quick-xml's `NsReader`); the lookups ([`Element::child`],
+//! [`Element::children_named`]) match both, and refuse an element that has the local name
+//! asked for in another namespace ([`AuthError::WrongNamespace`]) rather than skip it
+//! silently. An undeclared prefix is malformed XML. Only attributes in no namespace are
+//! kept: SAML's own attributes (`ID`, `Destination`, `NotOnOrAfter`, …) are unqualified
+//! (SAML core schema, `attributeFormDefault="unqualified"`), so `x:NotOnOrAfter` is never
+//! read as `NotOnOrAfter`. Document type declarations are refused (SAML forbids them; this
+//! also rules out entity expansion), as are documents deeper or larger than the limits
+//! below.
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
 use quick_xml::XmlVersion;
 
 use crate::error::AuthError;
@@ -18,17 +25,20 @@ const MAX_DEPTH: usize = 48;
 /// Most elements accepted in one document.
 const MAX_ELEMENTS: usize = 10_000;
 
-/// One element: local name, unprefixed attributes, text content and children.
+/// One element: local name, namespace, unqualified attributes, text content and children.
 #[derive(Debug, Default)]
 pub(crate) struct Element {
     pub(crate) name: String,
+    /// The namespace URI the element's prefix (or the default namespace) resolves to;
+    /// `None`: no namespace.
+    pub(crate) ns: Option<String>,
     attrs: Vec<(String, String)>,
     text: String,
     pub(crate) children: Vec<Element>,
 }
 
 impl Element {
-    /// The value of an unprefixed attribute.
+    /// The value of an attribute in no namespace.
     pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
@@ -36,17 +46,43 @@ impl Element {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The first child of that local name.
-    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
+    /// Refuses this element unless it is in namespace `ns` (`name`: its expected local name,
+    /// for the error).
+    pub(crate) fn expect_ns(&self, ns: &'static str, name: &'static str) -> Result<(), AuthError> {
+        if self.ns.as_deref() == Some(ns) {
+            Ok(())
+        } else {
+            Err(AuthError::WrongNamespace {
+                element: name,
+                expected: ns,
+                found: self.ns.clone(),
+            })
+        }
     }
 
-    /// The children of that local name.
-    pub(crate) fn children_named<'a>(
-        &'a self,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
+    /// The first child `{ns}name`; a child with that local name in another namespace is an
+    /// error ([`AuthError::WrongNamespace`]).
+    pub(crate) fn child(
+        &self,
+        ns: &'static str,
+        name: &'static str,
+    ) -> Result<Option<&Element>, AuthError> {
+        Ok(self.children_named(ns, name)?.into_iter().next())
+    }
+
+    /// The children `{ns}name`, in document order; a child with that local name in another
+    /// namespace is an error ([`AuthError::WrongNamespace`]).
+    pub(crate) fn children_named(
+        &self,
+        ns: &'static str,
+        name: &'static str,
+    ) -> Result<Vec<&Element>, AuthError> {
+        let mut found = Vec::new();
+        for child in self.children.iter().filter(|c| c.name == name) {
+            child.expect_ns(ns, name)?;
+            found.push(child);
+        }
+        Ok(found)
     }
 
     /// The text content, without surrounding XML whitespace.
@@ -55,7 +91,8 @@ impl Element {
             .trim_matches(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n'))
     }
 
-    /// Whether this element or a descendant has that local name.
+    /// Whether this element or a descendant has that local name (in any namespace: used only
+    /// to explain a refusal, never to accept).
     pub(crate) fn contains(&self, name: &str) -> bool {
         // The tree is at most MAX_DEPTH deep, so recursion is bounded.
         self.name == name || self.children.iter().any(|c| c.contains(name))
@@ -64,7 +101,7 @@ impl Element {
 
 /// Parses a whole document into its root element.
 pub(crate) fn parse(xml: &str) -> Result<Element, AuthError> {
-    let mut reader = Reader::from_str(xml);
+    let mut reader = NsReader::from_str(xml);
     let config = reader.config_mut();
     config.check_end_names = true;
     config.expand_empty_elements = false;
@@ -93,14 +130,14 @@ pub(crate) fn parse(xml: &str) -> Result<Element, AuthError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(AuthError::xml(format!("nested deeper than {MAX_DEPTH}")));
                 }
-                stack.push(element(&start)?);
+                stack.push(element(&reader, &start)?);
             }
             Event::Empty(start) => {
                 count += 1;
                 if count > MAX_ELEMENTS {
                     return Err(AuthError::xml(format!("more than {MAX_ELEMENTS} elements")));
                 }
-                let el = element(&start)?;
+                let el = element(&reader, &start)?;
                 attach(&mut stack, &mut root, el);
             }
             Event::End(_) => match stack.pop() {
@@ -157,13 +194,34 @@ fn push_text(stack: &mut [Element], text: &str) -> Result<(), AuthError> {
     }
 }
 
-fn element(start: &BytesStart<'_>) -> Result<Element, AuthError> {
-    let name = start.local_name().as_ref().to_owned();
+fn element(reader: &NsReader<&[u8]>, start: &BytesStart<'_>) -> Result<Element, AuthError> {
+    let resolver = reader.resolver();
+    let (resolved, local) = resolver.resolve_element(start.name());
+    let name = local.as_ref().to_owned();
+    let ns = match resolved {
+        ResolveResult::Bound(ns) => Some(ns.as_ref().to_owned()),
+        ResolveResult::Unbound => None,
+        ResolveResult::Unknown(_) => {
+            return Err(AuthError::xml(format!(
+                "<{name}> uses an undeclared namespace prefix"
+            )))
+        }
+    };
     let mut attrs = Vec::new();
     for attr in start.attributes() {
         let attr = attr.map_err(|e| AuthError::xml(format!("bad attribute in <{name}>: {e}")))?;
-        if attr.key.prefix().is_some() || attr.key.as_namespace_binding().is_some() {
+        if attr.key.as_namespace_binding().is_some() {
             continue;
+        }
+        match resolver.resolve_attribute(attr.key).0 {
+            ResolveResult::Unbound => {}
+            // Qualified attributes are not SAML's own: skipped.
+            ResolveResult::Bound(_) => continue,
+            ResolveResult::Unknown(_) => {
+                return Err(AuthError::xml(format!(
+                    "an attribute of <{name}> uses an undeclared namespace prefix"
+                )))
+            }
         }
         let key = attr.key.local_name().as_ref().to_owned();
         let value = attr
@@ -173,6 +231,7 @@ fn element(start: &BytesStart<'_>) -> Result<Element, AuthError> {
     }
     Ok(Element {
         name,
+        ns,
         attrs,
         text: String::new(),
         children: Vec::new(),

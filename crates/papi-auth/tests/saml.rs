@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use papi_auth::{
-    idp, AuthError, Authenticated, IdentityProviderConfig, PostedForm, ServiceProvider,
-    SIG_ALG_RSA_SHA1, SIG_ALG_RSA_SHA256,
+    idp, AuthError, Authenticated, IdentityProviderConfig, PostedForm, ReplayCache,
+    ServiceProvider, SIG_ALG_RSA_SHA1, SIG_ALG_RSA_SHA256,
 };
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
@@ -33,6 +33,10 @@ const REQUEST_ID: &str = "_0123456789abcdef0123456789abcdef01234567";
 const TOKEN: &str = "B64Zm9v+YmFy/YmF6==|sau=|ted=1208277327|c2VjcmV0K3Rva2VuL3ZhbHVlPT0=";
 const NAME_ID: &str = "a8f1c3e5-persistent-pseudonym";
 const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+const CM_HOLDER_OF_KEY: &str = "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key";
+const NS_ASSERTION: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+const NS_PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 
 fn idp_key() -> &'static RsaPrivateKey {
     static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
@@ -106,6 +110,23 @@ struct Resp {
     name_id: Option<String>,
     envelope_signature: bool,
     assertions: usize,
+    /// The `Method` of the subject confirmation; `None`: no `SubjectConfirmation` at all.
+    method: Option<String>,
+    /// Whether the confirmation has a `SubjectConfirmationData`.
+    confirmation_data: bool,
+    /// Whether the confirmation data carries `InResponseTo` (the value of `in_response_to`).
+    data_in_response_to: bool,
+    /// Whether the confirmation data carries a `NotBefore` (the profile forbids it).
+    data_not_before: bool,
+    /// Whether `Conditions` and the confirmation data carry their `NotOnOrAfter`.
+    conditions_expiry: bool,
+    confirmation_expiry: bool,
+    /// `IssueInstant` of the response and of the assertion, in seconds from `now()`;
+    /// `None`: absent.
+    issue_instant: Option<i64>,
+    assertion_issue_instant: Option<i64>,
+    response_id: String,
+    assertion_id: String,
 }
 
 impl Default for Resp {
@@ -125,6 +146,16 @@ impl Default for Resp {
             name_id: Some(NAME_ID.into()),
             envelope_signature: false,
             assertions: 1,
+            method: Some(CM_BEARER.into()),
+            confirmation_data: true,
+            data_in_response_to: true,
+            data_not_before: false,
+            conditions_expiry: true,
+            confirmation_expiry: true,
+            issue_instant: Some(0),
+            assertion_issue_instant: Some(0),
+            response_id: "_r1".into(),
+            assertion_id: "_a1".into(),
         }
     }
 }
@@ -189,36 +220,79 @@ impl Resp {
         } else {
             ""
         };
+        let data_irt = if self.data_in_response_to {
+            irt.as_str()
+        } else {
+            ""
+        };
+        let data_nb = if self.data_not_before {
+            format!(r#" NotBefore="{}""#, instant(-60))
+        } else {
+            String::new()
+        };
+        let scd_end = if self.confirmation_expiry {
+            format!(
+                r#" NotOnOrAfter="{}""#,
+                instant(self.confirmation_not_on_or_after)
+            )
+        } else {
+            String::new()
+        };
+        let data = if self.confirmation_data {
+            format!("<saml:SubjectConfirmationData{data_irt}{recipient}{data_nb}{scd_end}/>")
+        } else {
+            String::new()
+        };
+        let confirmation = self
+            .method
+            .as_ref()
+            .map(|m| {
+                format!(
+                    r#"<saml:SubjectConfirmation Method="{m}">
+        {data}
+      </saml:SubjectConfirmation>"#
+                )
+            })
+            .unwrap_or_default();
+        let noa = if self.conditions_expiry {
+            format!(r#" NotOnOrAfter="{}""#, instant(self.not_on_or_after))
+        } else {
+            String::new()
+        };
+        let issued = |offset: Option<i64>| {
+            offset
+                .map(|o| format!(r#" IssueInstant="{}""#, instant(o)))
+                .unwrap_or_default()
+        };
         let assertion = format!(
-            r#"<saml:Assertion ID="_a1" Version="2.0" IssueInstant="{now}">
+            r#"<saml:Assertion ID="{aid}" Version="2.0"{a_issued}>
     {assertion_issuer}
     <saml:Subject>
       {name_id}
-      <saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">
-        <saml:SubjectConfirmationData{irt}{recipient} NotOnOrAfter="{scd_end}"/>
-      </saml:SubjectConfirmation>
+      {confirmation}
     </saml:Subject>
-    <saml:Conditions NotBefore="{nb}" NotOnOrAfter="{noa}">{audience}</saml:Conditions>
+    <saml:Conditions NotBefore="{nb}"{noa}>{audience}</saml:Conditions>
     <saml:AuthnStatement AuthnInstant="{now}" SessionIndex="s-42" SessionNotOnOrAfter="{session}">
       <saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext>
     </saml:AuthnStatement>
     {token}
   </saml:Assertion>"#,
             now = instant(0),
-            scd_end = instant(self.confirmation_not_on_or_after),
+            aid = self.assertion_id,
+            a_issued = issued(self.assertion_issue_instant),
             nb = instant(self.not_before),
-            noa = instant(self.not_on_or_after),
             session = instant(8 * 3600),
         );
         let assertions = assertion.repeat(self.assertions);
         format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
-<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="{now}"{dest}{irt}>
+<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{rid}" Version="2.0"{r_issued}{dest}{irt}>
   {resp_issuer}{dsig}
   <samlp:Status><samlp:StatusCode Value="{status}"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode><samlp:StatusMessage>denied by user</samlp:StatusMessage></samlp:Status>
   {assertions}
 </samlp:Response>"#,
-            now = instant(0),
+            rid = self.response_id,
+            r_issued = issued(self.issue_instant),
             status = self.status,
         )
     }
@@ -317,8 +391,12 @@ fn valid_answer_yields_token_and_name_id() {
         Some(now() + TimeDelta::hours(8))
     );
     assert_eq!(user.relay_state.as_deref(), Some("/calendar?x=1&y=a+b"));
-    assert_eq!(user.assertion_id.as_deref(), Some("_a1"));
-    assert_eq!(user.not_on_or_after, Some(now() + TimeDelta::seconds(300)));
+    assert_eq!(user.assertion_id, "_a1");
+    assert_eq!(user.response_id, "_r1");
+    assert_eq!(user.issue_instant, now());
+    assert_eq!(user.not_on_or_after, now() + TimeDelta::seconds(300));
+    // The earliest of NotOnOrAfter (+300 s) and IssueInstant + max age (+300 s), plus skew.
+    assert_eq!(user.replayable_until, now() + TimeDelta::seconds(300 + 180));
     assert_no_token(&user);
     assert!(format!("{user:?}").contains("UserToken(***)"));
 }
@@ -754,13 +832,24 @@ fn wrong_destination_or_recipient() {
         let err = expect_err(consume(&resp));
         assert!(matches!(err, AuthError::WrongDestination { .. }), "{err:?}");
     }
-    // Both are optional.
+    // The response's Destination is optional; the bearer confirmation's Recipient is not
+    // (SAML profiles §4.1.4.2).
     consume(&Resp {
         destination: None,
-        recipient: None,
         ..Resp::default()
     })
     .unwrap();
+    let err = expect_err(consume(&Resp {
+        recipient: None,
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::MissingXmlAttribute {
+            element: "SubjectConfirmationData",
+            attribute: "Recipient"
+        }
+    );
 }
 
 #[test]
@@ -845,6 +934,374 @@ fn several_assertions_are_refused() {
     assert!(matches!(err, AuthError::MalformedXml { .. }), "{err:?}");
 }
 
+// ---------------------------------------------------------------------------------------
+// What the Web Browser SSO profile forbids (SAML profiles §4.1.4.2–4.1.4.3). Each answer
+// below is signed with the trusted key and was accepted before these checks existed.
+
+#[test]
+fn no_subject_confirmation_is_refused() {
+    let err = expect_err(consume(&Resp {
+        method: None,
+        ..Resp::default()
+    }));
+    assert_eq!(err, AuthError::MissingSubjectConfirmation);
+}
+
+#[test]
+fn holder_of_key_confirmation_is_not_bearer() {
+    let err = expect_err(consume(&Resp {
+        method: Some(CM_HOLDER_OF_KEY.into()),
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::UnsupportedConfirmationMethod {
+            methods: vec![CM_HOLDER_OF_KEY.into()]
+        }
+    );
+    // Next to a valid bearer confirmation, another method is ignored.
+    let xml = Resp::default().xml().replace(
+        "<saml:SubjectConfirmation ",
+        &format!(
+            r#"<saml:SubjectConfirmation Method="{CM_HOLDER_OF_KEY}"><saml:SubjectConfirmationData/></saml:SubjectConfirmation><saml:SubjectConfirmation "#
+        ),
+    );
+    let form = signed_form_raw(idp_key(), xml.as_bytes(), None);
+    sp().consume(&form, Some(REQUEST_ID), now()).unwrap();
+}
+
+#[test]
+fn bearer_confirmation_needs_its_data() {
+    let err = expect_err(consume(&Resp {
+        confirmation_data: false,
+        ..Resp::default()
+    }));
+    assert_eq!(err, AuthError::MissingConfirmationData);
+    let err = expect_err(consume(&Resp {
+        data_not_before: true,
+        ..Resp::default()
+    }));
+    assert_eq!(
+        err,
+        AuthError::ForbiddenXmlAttribute {
+            element: "SubjectConfirmationData",
+            attribute: "NotBefore"
+        }
+    );
+    // Solicited: the confirmation data must answer the request too.
+    let no_irt = Resp {
+        data_in_response_to: false,
+        ..Resp::default()
+    };
+    let err = expect_err(consume(&no_irt));
+    assert_eq!(
+        err,
+        AuthError::InResponseToMismatch {
+            expected: REQUEST_ID.into(),
+            found: None
+        }
+    );
+    // … and when the caller expects no request, nothing is compared.
+    sp().consume(&signed_form(&no_irt), None, now()).unwrap();
+}
+
+/// `xml` with the element `saml:{name}` moved to a foreign namespace `urn:x`.
+fn foreign(xml: &str, name: &str) -> String {
+    let renamed = xml
+        .replace(
+            &format!("<saml:{name} "),
+            &format!(r#"<evil:{name} xmlns:evil="urn:x" "#),
+        )
+        .replace(
+            &format!("<saml:{name}>"),
+            &format!(r#"<evil:{name} xmlns:evil="urn:x">"#),
+        )
+        .replace(&format!("</saml:{name}>"), &format!("</evil:{name}>"));
+    assert_ne!(renamed, xml, "no saml:{name} in the document");
+    renamed
+}
+
+fn wrong_namespace(element: &'static str, expected: &'static str) -> AuthError {
+    AuthError::WrongNamespace {
+        element,
+        expected,
+        found: Some("urn:x".into()),
+    }
+}
+
+#[test]
+fn foreign_namespace_assertion_is_refused() {
+    let xml = foreign(&Resp::default().xml(), "Assertion");
+    assert!(xml.contains(r#"<evil:Assertion xmlns:evil="urn:x" ID="_a1""#));
+    let form = signed_form_raw(idp_key(), xml.as_bytes(), None);
+    let err = expect_err(sp().consume(&form, Some(REQUEST_ID), now()));
+    assert_eq!(err, wrong_namespace("Assertion", NS_ASSERTION));
+
+    // The same for the root, the status and the elements the checks read.
+    let cases = [
+        ("Issuer", NS_ASSERTION),
+        ("Subject", NS_ASSERTION),
+        ("SubjectConfirmation", NS_ASSERTION),
+        ("Conditions", NS_ASSERTION),
+        ("Audience", NS_ASSERTION),
+        ("NameID", NS_ASSERTION),
+        ("AttributeValue", NS_ASSERTION),
+    ];
+    for (name, ns) in cases {
+        let xml = foreign(&Resp::default().xml(), name);
+        let form = signed_form_raw(idp_key(), xml.as_bytes(), None);
+        let err = expect_err(sp().consume(&form, Some(REQUEST_ID), now()));
+        assert_eq!(err, wrong_namespace(name, ns), "{name}");
+    }
+    for name in ["Response", "Status", "StatusCode"] {
+        let xml = Resp::default()
+            .xml()
+            .replace(
+                &format!("<samlp:{name} "),
+                &format!(r#"<evil:{name} xmlns:evil="urn:x" "#),
+            )
+            .replace(
+                &format!("<samlp:{name}>"),
+                &format!(r#"<evil:{name} xmlns:evil="urn:x">"#),
+            )
+            .replace(&format!("</samlp:{name}>"), &format!("</evil:{name}>"));
+        let form = signed_form_raw(idp_key(), xml.as_bytes(), None);
+        let err = expect_err(sp().consume(&form, Some(REQUEST_ID), now()));
+        assert_eq!(err, wrong_namespace(name, NS_PROTOCOL), "{name}");
+    }
+}
+
+#[test]
+fn foreign_namespace_not_on_or_after_is_refused() {
+    // The only NotOnOrAfter is on a SubjectConfirmationData of another namespace.
+    let xml = foreign(
+        &Resp {
+            conditions_expiry: false,
+            ..Resp::default()
+        }
+        .xml(),
+        "SubjectConfirmationData",
+    );
+    let form = signed_form_raw(idp_key(), xml.as_bytes(), None);
+    let err = expect_err(sp().consume(&form, Some(REQUEST_ID), now()));
+    assert_eq!(
+        err,
+        wrong_namespace("SubjectConfirmationData", NS_ASSERTION)
+    );
+
+    // A qualified attribute is not SAML's unqualified NotOnOrAfter.
+    let xml = Resp {
+        conditions_expiry: false,
+        ..Resp::default()
+    }
+    .xml()
+    .replace(
+        r#" NotOnOrAfter=""#,
+        r#" xmlns:evil="urn:x" evil:NotOnOrAfter=""#,
+    );
+    let form = signed_form_raw(idp_key(), xml.as_bytes(), None);
+    let err = expect_err(sp().consume(&form, Some(REQUEST_ID), now()));
+    assert_eq!(
+        err,
+        AuthError::MissingExpiry {
+            element: "SubjectConfirmationData"
+        }
+    );
+}
+
+#[test]
+fn answer_without_expiry_is_refused() {
+    let forever = Resp {
+        conditions_expiry: false,
+        confirmation_expiry: false,
+        ..Resp::default()
+    };
+    let err = expect_err(consume(&forever));
+    assert_eq!(
+        err,
+        AuthError::MissingExpiry {
+            element: "SubjectConfirmationData"
+        }
+    );
+    // Thirty-two years later it is refused for its age, first.
+    let in_2040 = DateTime::parse_from_rfc3339("2040-04-15T16:35:27Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let err = expect_err(sp().consume(&signed_form(&forever), Some(REQUEST_ID), in_2040));
+    assert!(
+        matches!(
+            err,
+            AuthError::IssuedTooLongAgo {
+                element: "Response",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Conditions without NotOnOrAfter are fine when the bearer confirmation has one.
+    consume(&Resp {
+        conditions_expiry: false,
+        ..Resp::default()
+    })
+    .unwrap();
+}
+
+#[test]
+fn issue_instant_is_checked() {
+    // Far-off expiries, so that only the issue instants can refuse.
+    let base = Resp {
+        not_on_or_after: 365 * 24 * 3600,
+        confirmation_not_on_or_after: 365 * 24 * 3600,
+        not_before: -365 * 24 * 3600,
+        ..Resp::default()
+    };
+    let hour_ago = Resp {
+        issue_instant: Some(-3600),
+        assertion_issue_instant: Some(-3600),
+        ..base.clone()
+    };
+    let err = expect_err(consume(&hour_ago));
+    assert_eq!(
+        err,
+        AuthError::IssuedTooLongAgo {
+            element: "Response",
+            issue_instant: now() - TimeDelta::hours(1),
+            now: now(),
+            max_age: papi_auth::DEFAULT_MAX_AGE,
+        }
+    );
+    assert!(err.is_clock_related());
+    let err = expect_err(consume(&Resp {
+        assertion_issue_instant: Some(-3600),
+        ..base.clone()
+    }));
+    assert!(
+        matches!(
+            err,
+            AuthError::IssuedTooLongAgo {
+                element: "Assertion",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = expect_err(consume(&Resp {
+        issue_instant: Some(3600),
+        ..base.clone()
+    }));
+    assert_eq!(
+        err,
+        AuthError::IssuedInTheFuture {
+            element: "Response",
+            issue_instant: now() + TimeDelta::hours(1),
+            now: now(),
+        }
+    );
+    let err = expect_err(consume(&Resp {
+        assertion_issue_instant: Some(3600),
+        ..base.clone()
+    }));
+    assert!(
+        matches!(
+            err,
+            AuthError::IssuedInTheFuture {
+                element: "Assertion",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    for (issue_instant, assertion_issue_instant, element) in
+        [(None, Some(0), "Response"), (Some(0), None, "Assertion")]
+    {
+        let err = expect_err(consume(&Resp {
+            issue_instant,
+            assertion_issue_instant,
+            ..base.clone()
+        }));
+        assert_eq!(
+            err,
+            AuthError::MissingXmlAttribute {
+                element,
+                attribute: "IssueInstant"
+            }
+        );
+    }
+
+    // Inside the skew (3 min) and the maximum age (5 min): accepted.
+    consume(&Resp {
+        issue_instant: Some(170),
+        assertion_issue_instant: Some(170),
+        ..base.clone()
+    })
+    .unwrap();
+    let eight_minutes_ago = Resp {
+        issue_instant: Some(-470),
+        assertion_issue_instant: Some(-470),
+        ..base.clone()
+    };
+    consume(&eight_minutes_ago).unwrap();
+    // The maximum age is configurable.
+    let strict = sp().with_max_age(Duration::from_secs(60));
+    assert_eq!(strict.max_age(), Duration::from_secs(60));
+    let err = expect_err(strict.consume(&signed_form(&eight_minutes_ago), Some(REQUEST_ID), now()));
+    assert!(matches!(err, AuthError::IssuedTooLongAgo { .. }), "{err:?}");
+}
+
+#[test]
+fn replayed_answer_is_refused_with_the_cache() {
+    let replays = ReplayCache::new(100);
+    let form = signed_form(&Resp::default());
+    // Without a cache the same answer passes twice (the caller must remember ids).
+    sp().consume(&form, Some(REQUEST_ID), now()).unwrap();
+    sp().consume(&form, Some(REQUEST_ID), now()).unwrap();
+
+    let user = sp()
+        .consume_once(&form, Some(REQUEST_ID), now(), &replays)
+        .unwrap();
+    assert_eq!(user.token.expose(), TOKEN);
+    let later = now() + TimeDelta::seconds(30);
+    let err = expect_err(sp().consume_once(&form, Some(REQUEST_ID), later, &replays));
+    assert_eq!(err, AuthError::Replayed { id: "_r1".into() });
+    // The same assertion in a new response is a replay too.
+    let rewrapped = signed_form(&Resp {
+        response_id: "_r2".into(),
+        ..Resp::default()
+    });
+    let err = expect_err(sp().consume_once(&rewrapped, Some(REQUEST_ID), later, &replays));
+    assert_eq!(err, AuthError::Replayed { id: "_a1".into() });
+    // Another answer passes.
+    sp().consume_once(
+        &signed_form(&Resp {
+            response_id: "_r3".into(),
+            assertion_id: "_a3".into(),
+            ..Resp::default()
+        }),
+        Some(REQUEST_ID),
+        later,
+        &replays,
+    )
+    .unwrap();
+    assert_eq!(replays.len(), 4);
+    // Once the cache forgets the answer, the answer itself has expired.
+    let after = user.replayable_until + TimeDelta::seconds(1);
+    let err = expect_err(sp().consume_once(&form, Some(REQUEST_ID), after, &replays));
+    assert!(err.is_clock_related(), "{err:?}");
+}
+
+#[test]
+fn the_sandbox_shape_and_a_valid_answer_still_pass() {
+    // The answer every check above starts from is accepted, with and without a cache.
+    consume(&Resp::default()).unwrap();
+    sp().consume_once(
+        &signed_form(&Resp::default()),
+        Some(REQUEST_ID),
+        now(),
+        &ReplayCache::default(),
+    )
+    .unwrap();
+}
+
 #[test]
 fn garbage_and_broken_documents_are_typed_errors() {
     let full = Resp::default().xml();
@@ -862,9 +1319,15 @@ fn garbage_and_broken_documents_are_typed_errors() {
         (b"<Response Version=\"2.0\">&bogus;</Response>", "MalformedXml"),
         (b"<Response/><Response/>", "MalformedXml"),
         (b"<AuthnRequest/>", "MalformedXml"),
-        (b"<Response Version=\"2.0\"/>", "MalformedXml"),
+        (b"<p:Response Version=\"2.0\"/>", "MalformedXml"),
+        (b"<Response Version=\"2.0\"/>", "WrongNamespace"),
+        (b"<Response xmlns=\"urn:oasis:names:tc:SAML:2.0:protocol\" Version=\"2.0\"/>", "MissingXmlAttribute"),
         (
-            b"<Response Version=\"2.0\"><Status><StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></Status></Response>",
+            b"<Response xmlns=\"urn:oasis:names:tc:SAML:2.0:protocol\" Version=\"2.0\" ID=\"_r\" IssueInstant=\"2008-04-15T16:35:27Z\"/>",
+            "MalformedXml",
+        ),
+        (
+            b"<Response xmlns=\"urn:oasis:names:tc:SAML:2.0:protocol\" Version=\"2.0\" ID=\"_r\" IssueInstant=\"2008-04-15T16:35:27Z\"><Status><StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></Status></Response>",
             "MalformedXml",
         ),
     ];

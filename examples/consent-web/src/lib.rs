@@ -20,7 +20,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use papi_auth::{PostedForm, ServiceProvider};
+use papi_auth::{PostedForm, ReplayCache, ServiceProvider};
 use papi_core::{Config, UserToken};
 
 /// Session cookie of the site.
@@ -50,6 +50,9 @@ struct Session {
 
 struct Site {
     sp: ServiceProvider,
+    /// The ids of the answers accepted, so that an answer posted twice (from the browser's
+    /// history, or by someone who copied it) signs no one in again.
+    replays: ReplayCache,
     contacts: papi_contacts::Client,
     public_base: papi_core::url::Url,
     sessions: Mutex<HashMap<String, Session>>,
@@ -80,6 +83,7 @@ pub fn app(config: SiteConfig) -> Result<Router, SetupError> {
         papi_contacts::Client::new(&config.api).map_err(|e| SetupError(e.to_string()))?;
     let site = Arc::new(Site {
         sp,
+        replays: ReplayCache::default(),
         contacts,
         public_base: config.public_base,
         sessions: Mutex::new(HashMap::new()),
@@ -250,10 +254,14 @@ async fn acs_answer(
             "no sign-in in progress: start from the home page",
         );
     };
-    let authenticated = match site.sp.consume(&form, Some(&expected), chrono::Utc::now()) {
-        Ok(auth) => auth,
-        Err(e) => return problem(StatusCode::FORBIDDEN, &format!("sign-in refused: {e}")),
-    };
+    let authenticated =
+        match site
+            .sp
+            .consume_once(&form, Some(&expected), chrono::Utc::now(), &site.replays)
+        {
+            Ok(auth) => auth,
+            Err(e) => return problem(StatusCode::FORBIDDEN, &format!("sign-in refused: {e}")),
+        };
     // A fresh session id at sign-in: the one the browser came with is never trusted further.
     let fresh = match random_id() {
         Ok(id) => id,
