@@ -34,6 +34,7 @@
 //! - undocumented: this API's own error format; only the general `<error>` document is recognised.
 //! - undocumented: the answer of `addevent` (No sample answer or description of its response nodes was recovered); [`Client::add_event`] returns it undecoded.
 //! - undocumented action: Read the user's events: the suite overview says a service can view them, but the action name, parameters, answer and privacy attribute are not recovered (the families table lists only `add_event` for `agenda`, no attribute for reading). (source: `seed-000`; no method is generated)
+//! - undocumented action: `getevent`, perhaps that read action: a 2008 third-party HTTP library's test escapes `?action=getevent&token=…` with a token of the 2008 `OrangeAPIToken` layout, but its host and path are dummies and it does not name Orange, so this is only a hint. No parameter, answer or privacy attribute is known; nothing is generated for it. (source: `third-party-as3httpclient-2008`; no method is generated)
 //!
 //! ## Facts of the sources left out of the spec
 //!
