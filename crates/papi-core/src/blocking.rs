@@ -151,14 +151,12 @@ impl Transport {
             .send()
             .map_err(|e| TransportError::new(e, redacted.url()))?;
         let status = response.status().as_u16();
-        if response.status().is_redirection() && status != 304 {
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .map(|l| crate::error::shown_location(response.url(), l));
-            return Err(TransportError::redirect(status, location, redacted.url()));
-        }
+        crate::transport::refuse_redirect(
+            response.status(),
+            response.headers(),
+            response.url(),
+            &redacted,
+        )?;
         let mut body = self
             .route
             .body_buffer(response.content_length(), &redacted)?;

@@ -180,14 +180,12 @@ impl Transport {
             .await
             .map_err(|e| TransportError::new(e, redacted.url()))?;
         let status = response.status().as_u16();
-        if response.status().is_redirection() && status != 304 {
-            let location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .map(|l| crate::error::shown_location(response.url(), l));
-            return Err(TransportError::redirect(status, location, redacted.url()));
-        }
+        refuse_redirect(
+            response.status(),
+            response.headers(),
+            response.url(),
+            &redacted,
+        )?;
         let mut body = self
             .route
             .body_buffer(response.content_length(), &redacted)?;
@@ -203,6 +201,29 @@ impl Transport {
         self.route.answered(req, status, &body);
         Ok((status, body))
     }
+}
+
+/// A redirect answer (3xx but 304) is an error: the default clients follow none, and one
+/// the configured policy stopped is not an answer either (see
+/// [`Config::follow_redirects`](crate::Config::follow_redirects)).
+pub(crate) fn refuse_redirect(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    url: &Url,
+    redacted: &Redacted<'_>,
+) -> Result<(), TransportError> {
+    if !status.is_redirection() || status == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(());
+    }
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .map(|l| crate::error::shown_location(url, l));
+    Err(TransportError::redirect(
+        status.as_u16(),
+        location,
+        redacted.url(),
+    ))
 }
 
 /// The `User-Agent` of the default HTTP clients.
