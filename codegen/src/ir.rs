@@ -23,6 +23,8 @@ pub struct Common {
     pub action_param: String,
     /// Name of the token parameter.
     pub token_param: String,
+    /// The user token's layout, when the sources describe one.
+    pub token_layout: Option<TokenLayout>,
     /// How the credentials are sent.
     pub credentials_doc: String,
     /// General envelope element names.
@@ -83,6 +85,19 @@ pub struct GeneralEnvelope {
     pub detail: String,
     /// Consent URL child.
     pub url: String,
+    /// Description.
+    pub doc: String,
+}
+
+/// The user token's layout.
+#[derive(Debug, Clone)]
+pub struct TokenLayout {
+    /// What separates the fields.
+    pub separator: String,
+    /// The named fields, in order.
+    pub fields: Vec<String>,
+    /// The field read as the expiry instant (Unix seconds).
+    pub expiry_field: String,
     /// Description.
     pub doc: String,
 }

@@ -37,6 +37,9 @@ pub struct RawCommon {
     pub general_errors: Vec<RawErrorCode>,
     /// The consent (privacy) redirect URL.
     pub consent_url: RawConsentUrl,
+    /// How the user token's fields are laid out, as third-party clients read it.
+    #[serde(default)]
+    pub token_layout: Option<RawTokenLayout>,
     /// Privacy families and their attributes.
     pub privacy_families: Vec<RawFamily>,
     /// The API-specific envelopes an API file may name.
@@ -44,6 +47,22 @@ pub struct RawCommon {
     /// Samples of the general envelope.
     #[serde(default)]
     pub samples: Vec<RawSample>,
+}
+
+/// The user token's layout: fields `name=value` between separators.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTokenLayout {
+    /// What separates the fields (`|`).
+    pub separator: Spanned<String>,
+    /// The named fields, in order (`sau`, `ted`).
+    pub fields: Vec<Spanned<String>>,
+    /// The field read as the expiry instant, in Unix seconds.
+    pub expiry_field: Spanned<String>,
+    /// Description.
+    pub doc: String,
+    /// Provenance id.
+    pub source: Spanned<String>,
 }
 
 /// A provenance id.

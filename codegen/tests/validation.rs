@@ -894,3 +894,37 @@ fn consent_hosts_are_host_names_with_a_source() {
         &bad_page,
     );
 }
+
+#[test]
+fn a_token_layout_names_its_expiry_field_among_its_fields() {
+    let mini = text("mini.yaml");
+    let layout = |body: &str| {
+        text("common.yaml").replacen(
+            "consent_url:\n",
+            &format!("token_layout:\n{body}  doc: Fields.\n  source: doc\nconsent_url:\n"),
+            1,
+        )
+    };
+    let no_expiry = layout("  separator: \"|\"\n  fields: [sau, ted]\n  expiry_field: tcd\n");
+    expect(
+        &no_expiry,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "expiry field `tcd` is not one of the token's fields",
+        "expiry_field: tcd",
+        &no_expiry,
+    );
+    let bad_sep = layout("  separator: \"||\"\n  fields: [ted]\n  expiry_field: ted\n");
+    expect(
+        &bad_sep,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "token separator `||` is not one character",
+        "\"||\"",
+        &bad_sep,
+    );
+    let fine = layout("  separator: \"|\"\n  fields: [sau, ted]\n  expiry_field: ted\n");
+    assert!(load(&fine, &mini, &["samples/mini/ok.xml"]).is_ok());
+}

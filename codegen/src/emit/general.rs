@@ -43,6 +43,27 @@ fn shared_consts(c: &Common) -> TokenStream {
     );
     let (prod, int) = (&c.consent.production, &c.consent.integration);
     let others = &c.consent.other_hosts;
+    let token_layout = match &c.token_layout {
+        Some(t) => {
+            let (sep, fields, expiry) = (&t.separator, &t.fields, &t.expiry_field);
+            let d = doc(&t.doc);
+            quote! {
+                /// How the user token's fields are laid out, as third-party clients read it
+                /// (see [`crate::UserToken::expires_at`]).
+                ///
+                #d
+                pub const TOKEN_LAYOUT: Option<crate::secret::TokenLayout> = Some(crate::secret::TokenLayout {
+                    separator: #sep,
+                    fields: &[#(#fields),*],
+                    expiry_field: #expiry,
+                });
+            }
+        }
+        None => quote! {
+            /// How the user token's fields are laid out: not described by the sources.
+            pub const TOKEN_LAYOUT: Option<crate::secret::TokenLayout> = None;
+        },
+    };
     let env_doc = doc(&e.doc);
     let consent_doc = doc(&c.consent.doc);
     let https = c.https_required;
@@ -89,6 +110,8 @@ fn shared_consts(c: &Common) -> TokenStream {
         /// Other hosts the documents show consent URLs on, their environment not stated:
         /// accepted for production and integration alike.
         pub const CONSENT_OTHER_HOSTS: &[&str] = &[#(#others),*];
+
+        #token_layout
     }
 }
 

@@ -7,7 +7,9 @@ use std::path::Path;
 use super::codes::{self, GENERAL_ROLES};
 use super::sources::Sources;
 use super::Ctx;
-use crate::ir::{Common, ConsentUrl, ErrorCode, Family, GeneralEnvelope, Sample, Source};
+use crate::ir::{
+    Common, ConsentUrl, ErrorCode, Family, GeneralEnvelope, Sample, Source, TokenLayout,
+};
 use crate::spec::{pos, Pos, RawCommon};
 
 /// The transport's credentials and the consent URL: sourced, and a scheme the runtime speaks.
@@ -26,6 +28,7 @@ pub(super) fn transport(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommo
     }
     sources.check(cx, cf, &c.consent_url.source);
     consent_pages(cx, cf, c);
+    token_layout(cx, sources, cf, c);
     for h in &c.consent_url.other_hosts {
         sources.check(cx, cf, &h.source);
         if !is_host_name(&h.host.value) {
@@ -36,6 +39,46 @@ pub(super) fn transport(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommo
                 "write the host alone, as in `mdsp.orange.fr` (no scheme, port or path)",
             );
         }
+    }
+}
+
+/// The token layout: sourced, a one-character separator, field names that hold neither it
+/// nor `=`, and an expiry field among them.
+fn token_layout(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommon) {
+    let Some(t) = &c.token_layout else {
+        return;
+    };
+    sources.check(cx, cf, &t.source);
+    let sep = &t.separator.value;
+    if sep.chars().count() != 1 || sep == "=" {
+        cx.err(
+            cf,
+            pos(&t.separator),
+            format!("token separator `{sep}` is not one character other than `=`"),
+            "write the one character between the token's fields, as in `\"|\"`",
+        );
+    }
+    for f in &t.fields {
+        let bad = f.value.is_empty() || f.value.contains('=') || f.value.contains(sep.as_str());
+        if bad {
+            cx.err(
+                cf,
+                pos(f),
+                format!("token field `{}` is not a field name", f.value),
+                "write the name before `=`, as in `ted`",
+            );
+        }
+    }
+    if !t.fields.iter().any(|f| f.value == t.expiry_field.value) {
+        cx.err(
+            cf,
+            pos(&t.expiry_field),
+            format!(
+                "expiry field `{}` is not one of the token's fields",
+                t.expiry_field.value
+            ),
+            "name one of `fields`",
+        );
     }
 }
 
@@ -155,6 +198,12 @@ pub(super) fn assemble(
         https_required: c.transport.https_required,
         action_param: c.transport.action_param.clone(),
         token_param: c.transport.token_param.clone(),
+        token_layout: c.token_layout.as_ref().map(|t| TokenLayout {
+            separator: t.separator.value.clone(),
+            fields: t.fields.iter().map(|f| f.value.clone()).collect(),
+            expiry_field: t.expiry_field.value.clone(),
+            doc: t.doc.trim().to_owned(),
+        }),
         credentials_doc: c.transport.service_credentials.doc.clone(),
         envelope: GeneralEnvelope {
             root: c.general_envelope.root.clone(),

@@ -91,6 +91,7 @@ impl Transport {
         S: ApiCode,
         F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
     {
+        crate::transport::warn_if_past_expiry(&self.route, token);
         let mut call = CallTrace::start(&self.route, &req);
         let span = call.span.clone();
         let outcome = span.in_scope(|| loop {

@@ -45,6 +45,18 @@ pub const CONSENT_PAGE_INTEGRATION: &str = "http://int4.mdsp.rec.orange.fr/priva
 /// Other hosts the documents show consent URLs on, their environment not stated:
 /// accepted for production and integration alike.
 pub const CONSENT_OTHER_HOSTS: &[&str] = &["mdsp.orange.fr"];
+/// How the user token's fields are laid out, as third-party clients read it
+/// (see [`crate::UserToken::expires_at`]).
+///
+/// The 2008 tokens read `…|sau=|ted=1208280413|…` (ZXID's test inputs and the third-party
+/// clients). Orange never documented `sau`, `ted` or `tcd`: reading `ted` as the token's
+/// expiry instant in Unix seconds is a third-party interpretation, so the clients only warn
+/// (a tracing event) when a token past its `ted` is used, and never refuse it.
+pub const TOKEN_LAYOUT: Option<crate::secret::TokenLayout> = Some(crate::secret::TokenLayout {
+    separator: "|",
+    fields: &["sau", "ted"],
+    expiry_field: "ted",
+});
 /// The general error codes any API of the suite may answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

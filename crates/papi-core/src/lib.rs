@@ -39,7 +39,7 @@ pub use general::GeneralError;
 pub use operation::{Method, Operation, OperationInfo, Privacy, WireParams};
 pub use request::Request;
 pub use retry::RetryPolicy;
-pub use secret::{ServiceCredentials, UserToken};
+pub use secret::{ServiceCredentials, TokenLayout, UserToken};
 pub use transport::Transport;
 pub use value::{Base64Binary, Consented, ImageType, Picture, Present, Upload};
 

@@ -1,6 +1,7 @@
 //! Secrets as types: the user token and the service password never print themselves.
 
 use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The user token returned by the Authentication API (the `OrangeAPIToken` SAML attribute).
 ///
@@ -19,6 +20,37 @@ impl UserToken {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// When the token expires, as third-party clients read it: the expiry field of the
+    /// spec's token layout ([`crate::general::TOKEN_LAYOUT`], `ted=<Unix seconds>` between
+    /// `|`). Orange never documented it: this is a third-party interpretation. `None` when
+    /// the token has no such field, or the spec describes no layout.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        let layout = crate::general::TOKEN_LAYOUT?;
+        let value = self
+            .0
+            .split(layout.separator)
+            .find_map(|field| field.strip_prefix(layout.expiry_field)?.strip_prefix('='))?;
+        let seconds: u64 = value.trim().parse().ok()?;
+        UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+    }
+
+    /// Whether [`UserToken::expires_at`] is before `now`.
+    pub fn is_past_expiry(&self, now: SystemTime) -> bool {
+        self.expires_at().is_some_and(|at| at < now)
+    }
+}
+
+/// How a user token's fields are laid out (generated from the spec into
+/// [`crate::general::TOKEN_LAYOUT`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLayout {
+    /// What separates the fields.
+    pub separator: &'static str,
+    /// The named fields, in order (`name=value`).
+    pub fields: &'static [&'static str],
+    /// The field read as the expiry instant, in Unix seconds.
+    pub expiry_field: &'static str,
 }
 
 impl fmt::Debug for UserToken {
@@ -145,5 +177,19 @@ mod tests {
         assert!(built.header().is_sensitive());
         let shown = format!("{built:?}");
         assert_eq!(shown, "BasicAuth(***)");
+    }
+
+    #[test]
+    fn the_expiry_is_read_from_the_layout() {
+        let t = UserToken::new("B64ab+c/d==|sau=|ted=1208280413|xyz");
+        assert_eq!(
+            t.expires_at(),
+            Some(UNIX_EPOCH + Duration::from_secs(1_208_280_413))
+        );
+        assert!(t.is_past_expiry(SystemTime::now()));
+        assert!(!t.is_past_expiry(UNIX_EPOCH + Duration::from_secs(1_208_280_000)));
+        for none in ["opaque", "a|ted=|b", "a|ted=soon|b", "a|xted=5|b", ""] {
+            assert_eq!(UserToken::new(none).expires_at(), None, "{none:?}");
+        }
     }
 }

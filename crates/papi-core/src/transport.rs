@@ -109,6 +109,7 @@ impl Transport {
         S: ApiCode,
         F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
     {
+        warn_if_past_expiry(&self.route, token);
         let mut call = CallTrace::start(&self.route, &req);
         let span = call.span.clone();
         let outcome = async {
@@ -200,6 +201,18 @@ impl Transport {
         }
         self.route.answered(req, status, &body);
         Ok((status, body))
+    }
+}
+
+/// A tracing warning (never an error) when `token` is past the expiry its layout gives:
+/// the spec's reading of the expiry field is a third-party interpretation.
+pub(crate) fn warn_if_past_expiry(route: &Route, token: &UserToken) {
+    if token.is_past_expiry(std::time::SystemTime::now()) {
+        tracing::warn!(
+            target: "papi",
+            api = route.api.name,
+            "the user token is past the expiry its layout gives (a third-party reading of the token); the call is sent anyway"
+        );
     }
 }
 

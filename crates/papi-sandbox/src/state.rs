@@ -83,6 +83,26 @@ fn unix_ms(t: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A token `<head><sep><fields><sep><tail>` in the spec's layout: each field empty but the
+/// expiry field, which holds `expires_s` (Unix seconds); `head` alone without a layout.
+fn laid_out_token(head: &str, tail: &str, expires_s: i64) -> String {
+    let Some(layout) = papi_core::general::TOKEN_LAYOUT else {
+        return format!("{head}{tail}");
+    };
+    let mut token = head.to_owned();
+    for field in layout.fields {
+        token.push_str(layout.separator);
+        token.push_str(field);
+        token.push('=');
+        if *field == layout.expiry_field {
+            token.push_str(&expires_s.to_string());
+        }
+    }
+    token.push_str(layout.separator);
+    token.push_str(tail);
+    token
+}
+
 /// `now + d`, or a century from now when `d` is too large to represent.
 fn instant_after(now: Instant, d: Duration) -> Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
@@ -288,12 +308,12 @@ impl Shared {
             .clone()
     }
 
+    /// A new token for `login`, laid out as the spec's token layout says (its expiry field
+    /// giving the token's expiry), random elsewhere.
     pub(crate) fn issue_token(&self, login: &str) -> Option<papi_core::UserToken> {
         if !self.users.contains_key(login) {
             return None;
         }
-        let token = random_hex(32)?;
-        let hash = token_hash(&token);
         let now = Instant::now();
         let expires = instant_after(now, self.config.token_lifetime);
         let wall = SystemTime::now();
@@ -301,6 +321,8 @@ impl Shared {
         let expires_ms = wall
             .checked_add(self.config.token_lifetime)
             .map_or(i64::MAX, unix_ms);
+        let token = laid_out_token(&random_hex(16)?, &random_hex(16)?, expires_ms / 1000);
+        let hash = token_hash(&token);
         let mut tokens = lock(&self.tokens);
         tokens.retain(|_, entry| entry.expires > now);
         if let Err(e) = self.persist(|s| s.save_token(&hash_hex(&hash), login, expires_ms, now_ms))
