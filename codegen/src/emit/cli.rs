@@ -40,8 +40,8 @@ pub fn emit_cli(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         pub async fn dispatch(
             api: &str,
             action: &str,
-            call: crate::call::Call,
-        ) -> Option<Result<serde_json::Value, crate::call::CallError>> {
+            call: crate::runner::Call,
+        ) -> Option<Result<serde_json::Value, crate::runner::CallError>> {
             match (api, action) {
                 #(#arms)*
                 _ => None,

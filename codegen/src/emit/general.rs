@@ -52,7 +52,7 @@ fn shared_consts(c: &Common) -> TokenStream {
                 /// (see [`crate::UserToken::expires_at`]).
                 ///
                 #d
-                pub const TOKEN_LAYOUT: Option<crate::secret::TokenLayout> = Some(crate::secret::TokenLayout {
+                pub const TOKEN_LAYOUT: Option<crate::api::TokenLayout> = Some(crate::api::TokenLayout {
                     separator: #sep,
                     fields: &[#(#fields),*],
                     expiry_field: #expiry,
@@ -61,7 +61,7 @@ fn shared_consts(c: &Common) -> TokenStream {
         }
         None => quote! {
             /// How the user token's fields are laid out: not described by the sources.
-            pub const TOKEN_LAYOUT: Option<crate::secret::TokenLayout> = None;
+            pub const TOKEN_LAYOUT: Option<crate::api::TokenLayout> = None;
         },
     };
     let env_doc = doc(&e.doc);
@@ -93,7 +93,7 @@ fn shared_consts(c: &Common) -> TokenStream {
         /// Query parameters of the privacy consent URL.
         ///
         #consent_doc
-        pub const CONSENT_URL: crate::consent::ConsentUrlParams = crate::consent::ConsentUrlParams {
+        pub const CONSENT_URL: crate::api::ConsentUrlParams = crate::api::ConsentUrlParams {
             family: &[#(#fams),*],
             service_id: #sid,
             attributes: #attrs,

@@ -28,8 +28,8 @@ pub const APIS: &[(&str, &[&str])] = &[
 pub async fn dispatch(
     api: &str,
     action: &str,
-    call: crate::call::Call,
-) -> Option<Result<serde_json::Value, crate::call::CallError>> {
+    call: crate::runner::Call,
+) -> Option<Result<serde_json::Value, crate::runner::CallError>> {
     match (api, action) {
         ("calendar", "addevent") => {
             Some(call.run::<papi_calendar::operation::AddEvent>().await)

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod call;
 mod demo;
+mod runner;
 #[rustfmt::skip]
 mod generated;
 

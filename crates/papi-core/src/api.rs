@@ -77,3 +77,31 @@ pub enum Effect {
     /// The action adds or changes data (every `add*` action, every upload).
     Write,
 }
+
+/// Wire names of the consent URL's query parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsentUrlParams {
+    /// Spellings of the privacy family parameter (the documentation uses more than one).
+    pub family: &'static [&'static str],
+    /// The service id parameter.
+    pub service_id: &'static str,
+    /// The attributes parameter (a comma-separated list, often with a leading comma).
+    pub attributes: &'static str,
+    /// What the attribute list starts with in the documented consent URLs (`,` in
+    /// `attributes=,see`); a server writing such URLs puts it first.
+    pub attributes_lead: &'static str,
+    /// The return URL parameter appended by the service.
+    pub return_url: &'static str,
+}
+
+/// How a user token's fields are laid out (generated from the spec into
+/// [`crate::general::TOKEN_LAYOUT`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLayout {
+    /// What separates the fields.
+    pub separator: &'static str,
+    /// The named fields, in order (`name=value`).
+    pub fields: &'static [&'static str],
+    /// The field read as the expiry instant, in Unix seconds.
+    pub expiry_field: &'static str,
+}

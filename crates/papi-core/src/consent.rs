@@ -10,22 +10,6 @@ use crate::general::{
     CONSENT_OTHER_HOSTS, CONSENT_PAGE_INTEGRATION, CONSENT_PAGE_PRODUCTION, CONSENT_URL,
 };
 
-/// Wire names of the consent URL's query parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConsentUrlParams {
-    /// Spellings of the privacy family parameter (the documentation uses more than one).
-    pub family: &'static [&'static str],
-    /// The service id parameter.
-    pub service_id: &'static str,
-    /// The attributes parameter (a comma-separated list, often with a leading comma).
-    pub attributes: &'static str,
-    /// What the attribute list starts with in the documented consent URLs (`,` in
-    /// `attributes=,see`); a server writing such URLs puts it first.
-    pub attributes_lead: &'static str,
-    /// The return URL parameter appended by the service.
-    pub return_url: &'static str,
-}
-
 /// Why a consent URL or a return URL cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -31,7 +31,7 @@ pub const HTTPS_REQUIRED: bool = true;
 /// once, grants it permanently or refuses, and is sent back to the return URL, where the service
 /// calls the API again. The documents spell the family parameter both `familly` (template) and
 /// `family` (every example and the 2008 capture); both are accepted.
-pub const CONSENT_URL: crate::consent::ConsentUrlParams = crate::consent::ConsentUrlParams {
+pub const CONSENT_URL: crate::api::ConsentUrlParams = crate::api::ConsentUrlParams {
     family: &["family", "familly"],
     service_id: "serviceId",
     attributes: "attributes",
@@ -52,7 +52,7 @@ pub const CONSENT_OTHER_HOSTS: &[&str] = &["mdsp.orange.fr"];
 /// clients). Orange never documented `sau`, `ted` or `tcd`: reading `ted` as the token's
 /// expiry instant in Unix seconds is a third-party interpretation, so the clients only warn
 /// (a tracing event) when a token past its `ted` is used, and never refuse it.
-pub const TOKEN_LAYOUT: Option<crate::secret::TokenLayout> = Some(crate::secret::TokenLayout {
+pub const TOKEN_LAYOUT: Option<crate::api::TokenLayout> = Some(crate::api::TokenLayout {
     separator: "|",
     fields: &["sau", "ted"],
     expiry_field: "ted",

@@ -27,9 +27,9 @@ pub mod secret;
 pub mod transport;
 pub mod value;
 
-pub use api::{ApiDescriptor, Effect, Envelope, GeneralEnvelope};
+pub use api::{ApiDescriptor, ConsentUrlParams, Effect, Envelope, GeneralEnvelope, TokenLayout};
 pub use config::{Config, Environment};
-pub use consent::{ConsentError, ConsentRequest, ConsentUrlParams};
+pub use consent::{ConsentError, ConsentRequest};
 pub use decode::Undecoded;
 pub use error::{
     report, ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error,
@@ -39,7 +39,7 @@ pub use general::GeneralError;
 pub use operation::{Method, Operation, OperationInfo, Privacy, WireParams};
 pub use request::Request;
 pub use retry::RetryPolicy;
-pub use secret::{ServiceCredentials, TokenLayout, UserToken};
+pub use secret::{ServiceCredentials, UserToken};
 pub use transport::Transport;
 pub use value::{Base64Binary, Consented, ImageType, Picture, Present, Upload};
 

@@ -41,18 +41,6 @@ impl UserToken {
     }
 }
 
-/// How a user token's fields are laid out (generated from the spec into
-/// [`crate::general::TOKEN_LAYOUT`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenLayout {
-    /// What separates the fields.
-    pub separator: &'static str,
-    /// The named fields, in order (`name=value`).
-    pub fields: &'static [&'static str],
-    /// The field read as the expiry instant, in Unix seconds.
-    pub expiry_field: &'static str,
-}
-
 impl fmt::Debug for UserToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("UserToken(***)")
