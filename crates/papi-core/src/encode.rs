@@ -328,10 +328,10 @@ pub fn api_error(
             text_element(&mut w, result, &negated.to_string())?;
             let code_text = code.to_string();
             let mut e = BytesStart::new(error);
-            e.push_attribute((subtype_attr, subtype.unwrap_or("")));
+            e.push_attribute((subtype_attr, &*xml_chars(subtype.unwrap_or(""))));
             e.push_attribute((code_attr, code_text.as_str()));
             w.write_event(Event::Start(e)).map_err(ser_err)?;
-            w.write_event(Event::Text(BytesText::new(detail)))
+            w.write_event(Event::Text(BytesText::new(&xml_chars(detail))))
                 .map_err(ser_err)?;
             end(&mut w, error)?;
             for p in command_path.iter().rev() {
@@ -894,5 +894,27 @@ mod tests {
             xml_chars("plain é"),
             std::borrow::Cow::Borrowed(_)
         ));
+        // Both kinds of API error document too: the detail may echo a caller's value.
+        let envelopes = [
+            Envelope::ReturnWrapper {
+                root: "r",
+                error: "error",
+                code: "code",
+                detail: "detail",
+            },
+            Envelope::CommandResult {
+                root: "xpage",
+                command_path: &["command-list", "command"],
+                result: "result",
+                error: "error",
+                code_attr: "type",
+                subtype_attr: "subtype",
+            },
+        ];
+        for envelope in envelopes {
+            let doc = api_error(&api(envelope), 4, "bad a\u{1}b", Some("s\u{2}")).unwrap();
+            assert!(!doc.chars().any(crate::check::is_forbidden_in_xml), "{doc}");
+            assert!(doc.contains("a\u{fffd}b"), "{doc}");
+        }
     }
 }

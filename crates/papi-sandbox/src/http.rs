@@ -170,7 +170,6 @@ impl Answer {
 
     /// A general error document: HTTP 401 for bad credentials, else 500.
     pub(crate) fn general(code: i64, detail: &str, url: Option<&Url>) -> Self {
-        let detail = &*xml_text(detail);
         // The documents' general envelope carries the code's name as its detail; the
         // sandbox's explanation goes to the log instead.
         let detail = match GeneralError::from_code(code) {
@@ -201,7 +200,6 @@ impl Answer {
         if !answer.in_api_envelope {
             return Self::general(answer.code, &detail, None);
         }
-        let detail = xml_text(&detail);
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             body: Body::Xml(papi_core::encode::api_error(
@@ -213,20 +211,6 @@ impl Answer {
             challenge: false,
         }
     }
-}
-
-/// `text` with every character XML 1.0 does not allow (control characters but tab and
-/// line ends, U+FFFE, U+FFFF) replaced by U+FFFD: a detail may echo what a caller sent, and
-/// the writer escapes markup but passes those through.
-fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
-    if text.chars().all(allowed) {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
-        .collect::<String>()
-        .into()
 }
 
 impl IntoResponse for Answer {
