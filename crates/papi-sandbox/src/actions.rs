@@ -15,13 +15,15 @@ use papi_messages::types::{MessagesInfo, PersonalMessages};
 use papi_rich_profile::operation::GetPersonalRichProfile;
 use papi_rich_profile::types::{RichProfile, RichProfileInfo};
 
+use crate::answer::Answer;
+use crate::endpoint::Endpoint;
 use crate::generated::param_names::{
     contacts_add_contact, contacts_add_device, contacts_add_picture, contacts_get_contact,
     contacts_get_picture,
 };
 use crate::generated::{Api, Input};
-use crate::http::{Answer, Endpoint};
-use crate::state::{lock, Shared, User};
+use crate::state::{Shared, User};
+use crate::util::lock;
 
 /// One call being answered.
 pub(crate) struct Call<'a> {

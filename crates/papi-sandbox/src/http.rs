@@ -1,7 +1,7 @@
 //! Routes and request handling: credentials, token, action, parameters (read by the
 //! action's operation), privacy, then the action; plus the consent page, the decision form and the login shortcut.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -12,21 +12,20 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
-use papi_core::encode::EncodeError;
 use papi_core::general::{ACTION_PARAM, CONSENT_URL, TOKEN_PARAM};
-use papi_core::{ApiDescriptor, GeneralError};
 use url::{form_urlencoded, Url};
 
 use crate::actions::{self, Call};
+use crate::answer::Answer;
+use crate::endpoint::Endpoint;
 use crate::generated::{
-    self, Api, ErrorAnswer, ACCESS, APIS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN,
-    PRIVACY_DENIED,
+    self, ACCESS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN, PRIVACY_DENIED,
 };
 use crate::params::{Params, Violation};
 use crate::privacy::{self, Access, ConsentKey, Decision, CONSENT_ID_PARAM, DECISION_FIELD};
 use crate::saml;
-use crate::state::{constant_time_eq, lock, random_hex, Shared};
-use crate::store::StoreError;
+use crate::state::{base_url_from, Shared};
+use crate::util::{constant_time_eq, lock, random_hex};
 use crate::Sandbox;
 
 /// The developer login shortcut.
@@ -34,57 +33,10 @@ const LOGIN_PATH: &str = "/sandbox/login";
 /// Its form fields.
 const LOGIN_FIELD: &str = "login";
 const PASSWORD_FIELD: &str = "password";
-/// Realm of the Basic challenge.
-const REALM: &str = "Basic realm=\"papi-sandbox\"";
 /// Longest action name logged.
 const LOG_LIMIT: usize = 64;
 
-const XML: &str = "text/xml; charset=UTF-8";
 const TEXT: &str = "text/plain; charset=utf-8";
-
-/// A path served by an API: which API, under which of its descriptors.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Endpoint {
-    pub(crate) api: &'static Api,
-    pub(crate) descriptor: &'static ApiDescriptor,
-}
-
-/// The environment prefix of a documented endpoint URL (`/int` for
-/// `https://host/int/PersonalContacts/V1`), if any.
-fn prefix_of(url: Option<&str>, path: &str) -> Option<String> {
-    let url = Url::parse(url?).ok()?;
-    let prefix = url.path().strip_suffix(path)?.trim_end_matches('/');
-    (prefix.starts_with('/') && prefix.len() > 1).then(|| prefix.to_owned())
-}
-
-/// Every served path: each API's path and each action's own endpoint path, at the root
-/// and under every prefix of the documented endpoints.
-pub(crate) fn endpoints() -> HashMap<String, Endpoint> {
-    let mut served: Vec<Endpoint> = Vec::new();
-    for &api in APIS {
-        let descriptors =
-            std::iter::once(api.descriptor).chain(api.actions.iter().map(|a| a.descriptor));
-        for descriptor in descriptors {
-            if !served.iter().any(|e| e.descriptor.path == descriptor.path) {
-                served.push(Endpoint { api, descriptor });
-            }
-        }
-    }
-    let mut prefixes: BTreeSet<String> = BTreeSet::from([String::new()]);
-    for e in &served {
-        let d = e.descriptor;
-        prefixes.extend(prefix_of(d.integration, d.path));
-        prefixes.extend(prefix_of(d.production, d.path));
-    }
-    let mut map = HashMap::new();
-    for prefix in &prefixes {
-        for e in &served {
-            map.entry(format!("{prefix}{}", e.descriptor.path))
-                .or_insert(*e);
-        }
-    }
-    map
-}
 
 /// The routes, with request logging.
 pub(crate) fn router(sandbox: Sandbox) -> Router {
@@ -97,148 +49,6 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         .fallback(api_call)
         .layer(middleware::from_fn(log_requests))
         .with_state(sandbox)
-}
-
-/// An answer of an API call.
-pub(crate) struct Answer {
-    status: StatusCode,
-    body: Body,
-    challenge: bool,
-}
-
-/// The body of an [`Answer`].
-enum Body {
-    /// None (an empty 200).
-    Empty,
-    /// An XML document, or why it could not be encoded.
-    Xml(Result<String, EncodeError>),
-    /// A plain-text explanation of a sandbox failure (not a document of the API).
-    Failure(String),
-    /// HTTP 405: the action is sent with another method (the one in `Allow`).
-    WrongMethod(&'static str),
-}
-
-impl Answer {
-    /// A success document.
-    pub(crate) fn ok(body: Result<String, EncodeError>) -> Self {
-        Self {
-            status: StatusCode::OK,
-            body: Body::Xml(body),
-            challenge: false,
-        }
-    }
-
-    /// An empty 200 (actions whose answer is undocumented).
-    pub(crate) fn empty() -> Self {
-        Self {
-            status: StatusCode::OK,
-            body: Body::Empty,
-            challenge: false,
-        }
-    }
-
-    /// A change that could not be stored (HTTP 500, plain text; logged): the sandbox's own
-    /// failure, not an answer of the API.
-    pub(crate) fn not_stored(e: &StoreError) -> Self {
-        tracing::error!(target: "papi_sandbox", error = %e, "cannot store a change");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            // The cause (file paths, SQLite's words) goes to the log, not to the caller.
-            body: Body::Failure("the sandbox cannot store this change; see its log\n".to_owned()),
-            challenge: false,
-        }
-    }
-
-    /// HTTP 405 for an action sent with another method than its own, named in `Allow`.
-    fn wrong_method(allow: &'static str) -> Self {
-        Self {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            body: Body::WrongMethod(allow),
-            challenge: false,
-        }
-    }
-
-    /// A sandbox failure (HTTP 500, plain text).
-    fn failure(message: String) -> Self {
-        tracing::error!(target: "papi_sandbox", error = %message, "cannot answer a call");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            body: Body::Failure(message),
-            challenge: false,
-        }
-    }
-
-    /// A general error document: HTTP 401 for bad credentials, else 500.
-    pub(crate) fn general(code: i64, detail: &str, url: Option<&Url>) -> Self {
-        // The documents' general envelope carries the code's name as its detail; the
-        // sandbox's explanation goes to the log instead.
-        let detail = match GeneralError::from_code(code) {
-            Some(g) => {
-                tracing::debug!(code, explanation = detail, "general error answered");
-                g.wire_name().to_owned()
-            }
-            None => detail.to_owned(),
-        };
-        let credentials = code == INVALID_CREDENTIALS;
-        Self {
-            status: if credentials {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            },
-            body: Body::Xml(papi_core::encode::general_error(
-                code,
-                &detail,
-                url.map(Url::as_str),
-            )),
-            challenge: credentials,
-        }
-    }
-
-    /// The documented answer to a kind of violation, in the envelope the table names.
-    pub(crate) fn api(endpoint: Endpoint, answer: ErrorAnswer, detail: String) -> Self {
-        if !answer.in_api_envelope {
-            return Self::general(answer.code, &detail, None);
-        }
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            body: Body::Xml(papi_core::encode::api_error(
-                endpoint.descriptor,
-                answer.code,
-                &detail,
-                None,
-            )),
-            challenge: false,
-        }
-    }
-}
-
-impl IntoResponse for Answer {
-    fn into_response(self) -> Response {
-        let mut response = match self.body {
-            Body::Empty => self.status.into_response(),
-            Body::WrongMethod(allow) => (self.status, [(header::ALLOW, allow)]).into_response(),
-            Body::Failure(text) => {
-                (self.status, [(header::CONTENT_TYPE, TEXT)], text).into_response()
-            }
-            Body::Xml(Ok(xml)) => (self.status, [(header::CONTENT_TYPE, XML)], xml).into_response(),
-            Body::Xml(Err(e)) => {
-                tracing::error!(target: "papi_sandbox", error = %e, "cannot encode an answer");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    [(header::CONTENT_TYPE, TEXT)],
-                    format!("the sandbox cannot encode its answer: {e}"),
-                )
-                    .into_response()
-            }
-        };
-        if self.challenge {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
-        }
-        response
-    }
 }
 
 /// The action named by a call, for the request log.
@@ -273,27 +83,6 @@ fn credentials_ok(shared: &Shared, headers: &HeaderMap) -> bool {
     let id_ok = constant_time_eq(id.as_bytes(), config.service_id.as_bytes());
     let password_ok = constant_time_eq(password.as_bytes(), config.service_password.as_bytes());
     id_ok & password_ok
-}
-
-/// The sandbox's base URL: the bound one, else the `Host` the client reached it with
-/// (when served through `router()` without `bind`).
-pub(crate) fn base_url(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
-    base_url_from(shared, headers.get(header::HOST))
-}
-
-/// [`base_url`] given the request's `Host` header.
-fn base_url_from(shared: &Shared, host: Option<&HeaderValue>) -> Option<Url> {
-    // The bound address wins: the Host header is the caller's to choose.
-    shared.bound_base().or_else(|| {
-        host.and_then(|h| h.to_str().ok())
-            .and_then(|h| Url::parse(&format!("http://{h}/")).ok())
-            .filter(|u| {
-                u.path() == "/"
-                    && u.query().is_none()
-                    && u.username().is_empty()
-                    && u.password().is_none()
-            })
-    })
 }
 
 /// An API call (any path not routed otherwise; unknown paths answer 404).
@@ -626,6 +415,7 @@ async fn log_requests(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::endpoints;
 
     #[test]
     fn every_api_is_served_at_the_root_and_under_int() {

@@ -184,10 +184,12 @@
 #![deny(missing_docs)]
 
 mod actions;
+mod answer;
 /// Routes, actions, the reading of each call by its operation, and seed data, generated
 /// from `api-spec/`.
 #[rustfmt::skip]
 pub mod generated;
+mod endpoint;
 mod http;
 mod params;
 mod privacy;
@@ -197,6 +199,7 @@ mod seeds;
 mod state;
 mod store;
 pub mod user_agent;
+mod util;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -406,7 +409,7 @@ impl Sandbox {
         self.shared
             .users
             .get(login)
-            .map(|u| state::lock(&u.data).events.len())
+            .map(|u| util::lock(&u.data).events.len())
     }
 
     /// The HTTP routes of the sandbox (see the crate documentation), with request logging.

@@ -110,7 +110,7 @@ pub(crate) struct Consents {
 impl Consents {
     /// The stored decisions; those naming a family, attribute or decision this sandbox
     /// does not know (the spec changed) are left out, with a warning.
-    pub(crate) fn restored(stored: Vec<crate::store::StoredDecision>) -> Self {
+    pub(crate) fn restored(stored: Vec<StoredDecision>) -> Self {
         let mut consents = Self::default();
         for d in stored {
             let family = known_family(&d.family);
@@ -388,6 +388,16 @@ pub(crate) fn problem_page(message: &str) -> String {
 pub(crate) fn usable_return_url(raw: Option<&str>) -> Option<Url> {
     let url = Url::parse(raw?).ok()?;
     (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
+}
+
+/// A stored consent decision, as text (mapped back to the spec's names by the caller).
+pub(crate) struct StoredDecision {
+    pub(crate) login: String,
+    pub(crate) service: String,
+    pub(crate) family: String,
+    /// `None`: the whole family.
+    pub(crate) attribute: Option<String>,
+    pub(crate) decision: String,
 }
 
 #[cfg(test)]

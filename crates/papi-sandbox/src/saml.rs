@@ -37,7 +37,8 @@ use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::Validity;
 
 use crate::privacy::{escape, page};
-use crate::state::{lock, random_hex, Shared};
+use crate::state::Shared;
+use crate::util::{lock, random_hex};
 use crate::Sandbox;
 
 /// `GET`: the single sign-on service (HTTP-Redirect binding).
@@ -772,7 +773,7 @@ fn html(status: StatusCode, body: String) -> Response {
 fn idp_base(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
     shared
         .bound_base()
-        .or_else(|| crate::http::base_url(shared, headers))
+        .or_else(|| crate::state::base_url(shared, headers))
 }
 
 /// `GET /saml/sso`: reads the `AuthnRequest` and shows the login page.

@@ -3,40 +3,22 @@
 //! before it is made in memory (see [`crate::store`]).
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::http::{header, HeaderMap, HeaderValue};
 use papi_contacts::types::{Contact, ContactSummary};
 use papi_messages::types::{EmailsLastNDetailed, MailList};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::http::{endpoints, Endpoint};
+use crate::endpoint::{endpoints, Endpoint};
 use crate::privacy::{Access, ConsentKey, Consents, Decision};
 use crate::saml::Idp;
 use crate::seeds::Seeds;
 use crate::store::{Store, StoreError};
+use crate::util::{constant_time_eq, lock, random_hex};
 use crate::{SandboxConfig, SandboxError, TestUser};
-
-/// Locks a mutex; a panic elsewhere while holding it leaves data that is still usable.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// `n` random bytes from the system's source, as lowercase hex.
-pub(crate) fn random_hex(n: usize) -> Option<String> {
-    let mut bytes = vec![0u8; n];
-    if let Err(e) = getrandom::getrandom(&mut bytes) {
-        tracing::error!(target: "papi_sandbox", error = %e, "no randomness available");
-        return None;
-    }
-    let mut s = String::with_capacity(2 * n);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    Some(s)
-}
 
 /// The SHA-256 of a token: tokens are kept in memory by these 32 bytes and stored as their
 /// lowercase hex ([`hash_hex`]); the token itself is never kept.
@@ -365,16 +347,6 @@ impl Shared {
     }
 }
 
-/// Compares two byte strings without stopping at the first difference.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for (i, x) in a.iter().enumerate() {
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    diff == 0
-}
-
 /// One user's data.
 pub(crate) struct UserData {
     /// In the order added (the order of search answers); read with [`UserData::contacts`],
@@ -535,6 +507,27 @@ impl UserData {
             }
         }
     }
+}
+
+/// The sandbox's base URL: the bound one, else the `Host` the client reached it with
+/// (when served through `router()` without `bind`).
+pub(crate) fn base_url(shared: &Shared, headers: &HeaderMap) -> Option<Url> {
+    base_url_from(shared, headers.get(header::HOST))
+}
+
+/// [`base_url`] given the request's `Host` header.
+pub(crate) fn base_url_from(shared: &Shared, host: Option<&HeaderValue>) -> Option<Url> {
+    // The bound address wins: the Host header is the caller's to choose.
+    shared.bound_base().or_else(|| {
+        host.and_then(|h| h.to_str().ok())
+            .and_then(|h| Url::parse(&format!("http://{h}/")).ok())
+            .filter(|u| {
+                u.path() == "/"
+                    && u.query().is_none()
+                    && u.username().is_empty()
+                    && u.password().is_none()
+            })
+    })
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use papi_core::ImageType;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use url::form_urlencoded;
 
-use crate::privacy::ConsentKey;
-use crate::state::lock;
+use crate::privacy::{ConsentKey, StoredDecision};
+use crate::util::lock;
 use crate::SandboxError;
 
 /// The schema version this code writes (`PRAGMA user_version`).
@@ -89,16 +89,6 @@ pub(crate) struct StoredUser {
     pub(crate) contacts: Vec<(Contact, Vec<(String, String)>)>,
     pub(crate) pictures: HashMap<String, Vec<u8>>,
     pub(crate) events: Vec<Vec<(String, String)>>,
-}
-
-/// A stored consent decision, as text (mapped back to the spec's names by the caller).
-pub(crate) struct StoredDecision {
-    pub(crate) login: String,
-    pub(crate) service: String,
-    pub(crate) family: String,
-    /// `None`: the whole family.
-    pub(crate) attribute: Option<String>,
-    pub(crate) decision: String,
 }
 
 /// A stored token.
