@@ -191,6 +191,7 @@ mod answer;
 pub mod generated;
 mod endpoint;
 mod http;
+mod idp;
 mod params;
 mod privacy;
 pub use privacy::{decision_form, ConsentChoice};

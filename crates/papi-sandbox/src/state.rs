@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::endpoint::{endpoints, Endpoint};
+use crate::idp::Idp;
 use crate::privacy::{Access, ConsentKey, Consents, Decision};
-use crate::saml::Idp;
 use crate::seeds::Seeds;
 use crate::store::{Store, StoreError};
 use crate::util::{constant_time_eq, lock, random_hex};
