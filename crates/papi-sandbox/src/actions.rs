@@ -11,7 +11,10 @@ use papi_contacts::types::{
 use papi_core::Operation as _;
 use papi_core::{Base64Binary, Consented, ImageType};
 use papi_messages::operation::GetPersonalMessages;
-use papi_messages::types::{MessagesInfo, PersonalMessages};
+use papi_messages::types::{
+    MessagesInfo, PersonalMessages, PnsData, PnsExtension, PnsMailSummary, PnsProcess, PnsReturn,
+    PnsSyndicationData,
+};
 use papi_rich_profile::operation::GetPersonalRichProfile;
 use papi_rich_profile::types::{RichProfile, RichProfileInfo};
 
@@ -21,7 +24,7 @@ use crate::generated::param_names::{
     contacts_add_contact, contacts_add_device, contacts_add_picture, contacts_get_contact,
     contacts_get_picture,
 };
-use crate::generated::{Api, Input};
+use crate::generated::{unknown_answer, Api, Input};
 use crate::state::{Shared, User};
 use crate::util::lock;
 
@@ -83,14 +86,13 @@ pub(crate) fn run(call: &Call<'_>, input: Input) -> Answer {
         Input::ContactsGetPicture(op) => get_picture(call, &op),
         Input::ContactsAddPicture(op) => add_picture(call, &op),
         Input::MessagesGetPersonalMessages(op) => get_personal_messages(call, &op),
-        // Its answer is undocumented: an empty 200.
-        Input::MessagesGetPns(_) => Answer::empty(),
+        Input::MessagesGetPns(_) => get_pns(call),
         Input::RichProfileGetPersonalRichProfile(op) => get_personal_rich_profile(call, &op),
     }
 }
 
 /// Stores the event (its parameters as the operation writes them: wire names and values,
-/// in the spec's order); its answer is undocumented: an empty 200.
+/// in the spec's order); its answer is unknown: the sandbox's own note standing for it.
 fn add_event(call: &Call<'_>, op: AddEvent) -> Answer {
     let request = match op.into_request() {
         Ok(request) => request,
@@ -107,7 +109,7 @@ fn add_event(call: &Call<'_>, op: AddEvent) -> Answer {
         return Answer::not_stored(&e);
     }
     data.events.push(event);
-    Answer::empty()
+    Answer::ok(unknown_answer(AddEvent::INFO.action))
 }
 
 fn ack(template: Option<&CommandAck>) -> CommandAck {
@@ -339,6 +341,37 @@ fn get_personal_messages(call: &Call<'_>, op: &GetPersonalMessages) -> Answer {
         }
     }
     Answer::ok(papi_messages::encode::get_personal_messages(&answer))
+}
+
+/// `Process/Status` of the captured `getPNS` answers (the only value recovered).
+const PNS_STATUS: &str = "OK";
+
+/// Answers in the shape inferred for `getPNS` (see the spec): every count the sandbox holds
+/// and the e-mail overview, whatever `infos` asks, as the captured answers hold them all
+/// (the sandbox has no MMS count, so that one is left out).
+fn get_pns(call: &Call<'_>) -> Answer {
+    let mailbox = lock(&call.user.data).mailbox.clone();
+    let mails = mailbox.last_unread.messages;
+    let unseen = mails.as_ref().map_or(0, |m| m.items.len());
+    let mut summary = PnsMailSummary::default()
+        .with_unseen(unseen.to_string())
+        .with_count(mailbox.no_emails.to_string());
+    summary.messages = mails;
+    let syndication = match PnsSyndicationData::default()
+        .with_no_sms(mailbox.no_sms)
+        .with_no_unread_mails(mailbox.no_unread_mails)
+        .with_emails_last_n_detailed_document(&summary)
+    {
+        Ok(syndication) => syndication,
+        Err(e) => return Answer::ok(Err(e)),
+    };
+    let data = PnsData::default()
+        .with_syndication_data(syndication)
+        .with_extension(PnsExtension::default().with_no_emails(mailbox.no_emails));
+    let answer = PnsReturn::default()
+        .with_process(PnsProcess::default().with_status(PNS_STATUS))
+        .with_data(data);
+    Answer::ok(papi_messages::encode::get_pns(&answer))
 }
 
 fn get_personal_rich_profile(call: &Call<'_>, op: &GetPersonalRichProfile) -> Answer {

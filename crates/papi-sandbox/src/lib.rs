@@ -144,9 +144,14 @@
 //! - RichProfile: first name, last name and display name from the [`TestUser`] (the first
 //!   word of the display name, the rest, the whole); every other item is not returned.
 //! - [`CalendarAddEvent`](generated::ActionId::CalendarAddEvent) stores the event and
-//!   answers HTTP 200 with an empty body: the answer's shape is undocumented.
-//!   [`MessagesGetPns`](generated::ActionId::MessagesGetPns) answers the same way.
+//!   answers HTTP 200 with the sandbox's own note ([`generated::unknown_answer`]: a
+//!   well-formed `unknownAnswer` document in the sandbox's namespace, a fact of the sandbox
+//!   named in `api-spec/common.yaml`, not of the API): no source gives the answer.
 //!   [`Sandbox::event_count`] tells how many a user has (the API cannot read them back).
+//! - [`MessagesGetPns`](generated::ActionId::MessagesGetPns) answers in the shape inferred
+//!   from Orange's own captures (`getPNSReturn`, see the spec): every count above, whatever
+//!   `infos` asks (the captures hold them all), and the e-mail overview as an embedded
+//!   document.
 //!
 //! # Persistence
 //!
