@@ -1,0 +1,106 @@
+//! What each action does, once the call is authenticated, valid and consented: the
+//! dispatch to its handler, given its parameters as its operation read them; the Contacts
+//! handlers are in [`crate::api::contacts`], the others here.
+
+use papi_calendar::operation::AddEvent;
+use papi_core::Operation as _;
+use papi_messages::operation::GetPersonalMessages;
+use papi_messages::types::{MessagesInfo, PersonalMessages};
+use papi_rich_profile::operation::GetPersonalRichProfile;
+use papi_rich_profile::types::{RichProfile, RichProfileInfo};
+
+use crate::api::answer::Answer;
+use crate::api::call::Call;
+use crate::api::contacts;
+use crate::domain::user::UserChange;
+use crate::generated::Input;
+use crate::store::read_user;
+
+/// Runs the action, given its parameters as its operation read them.
+pub(crate) fn run(call: &Call<'_>, input: Input) -> Answer {
+    match input {
+        Input::CalendarAddEvent(op) => add_event(call, op),
+        Input::ContactsFindContactList(op) => contacts::find_contact_list(call, &op),
+        Input::ContactsGetContact(op) => contacts::get_contact(call, &op),
+        Input::ContactsAddContact(op) => contacts::add_contact(call, op),
+        Input::ContactsAddDevice(op) => contacts::add_device(call, op),
+        Input::ContactsGetPicture(op) => contacts::get_picture(call, &op),
+        Input::ContactsAddPicture(op) => contacts::add_picture(call, &op),
+        Input::MessagesGetPersonalMessages(op) => get_personal_messages(call, &op),
+        // Its answer is undocumented: an empty 200.
+        Input::MessagesGetPns(_) => Answer::empty(),
+        Input::RichProfileGetPersonalRichProfile(op) => get_personal_rich_profile(call, &op),
+    }
+}
+
+/// Stores the event (its parameters as the operation writes them: wire names and values,
+/// in the spec's order); its answer is undocumented: an empty 200.
+fn add_event(call: &Call<'_>, op: AddEvent) -> Answer {
+    let request = match op.into_request() {
+        Ok(request) => request,
+        // Read by the same operation, so accepted by its checks: never reached.
+        Err(e) => return call.invalid(e.to_string()),
+    };
+    let mut event: Option<Vec<(String, String)>> = Some(
+        request
+            .params()
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect(),
+    );
+    match call
+        .store()
+        .change_user(call.login(), &mut |_| event.take().map(UserChange::Event))
+    {
+        Ok(true) => Answer::empty(),
+        Ok(false) => call.user_gone(),
+        Err(e) => Answer::not_stored(&e),
+    }
+}
+
+fn get_personal_messages(call: &Call<'_>, op: &GetPersonalMessages) -> Answer {
+    let Some(mailbox) = read_user(call.store(), call.login(), |d| d.mailbox.clone()) else {
+        return call.user_gone();
+    };
+    let mut answer = PersonalMessages::default();
+    answer.privacy_dashboard_url = mailbox.dashboard.clone();
+    for info in &op.infos {
+        match info {
+            MessagesInfo::NoEmails => answer.no_emails = call.consented(mailbox.no_emails),
+            MessagesInfo::NoUnreadMails => {
+                answer.no_unread_mails = call.consented(mailbox.no_unread_mails);
+            }
+            MessagesInfo::NoSms => answer.no_sms = call.consented(mailbox.no_sms),
+            MessagesInfo::EmailsLastNDetailed => {
+                answer.emails_last_n_detailed = call.consented(mailbox.last_unread.clone());
+            }
+            _ => {}
+        }
+    }
+    Answer::ok(papi_messages::encode::get_personal_messages(&answer))
+}
+
+fn get_personal_rich_profile(call: &Call<'_>, op: &GetPersonalRichProfile) -> Answer {
+    let display = call.user.display_name.trim().to_owned();
+    let (first, last) = display
+        .split_once(char::is_whitespace)
+        .map_or((display.as_str(), ""), |(f, l)| (f, l.trim()));
+    let mut answer = RichProfile::default();
+    for info in &op.infos {
+        match info {
+            RichProfileInfo::Firstname if !first.is_empty() => {
+                answer.firstname = call.consented(first.to_owned());
+            }
+            RichProfileInfo::Lastname if !last.is_empty() => {
+                answer.lastname = call.consented(last.to_owned());
+            }
+            RichProfileInfo::DisplayName | RichProfileInfo::Displayname if !display.is_empty() => {
+                answer.display_name = call.consented(display.clone());
+            }
+            _ => {}
+        }
+    }
+    Answer::ok(papi_rich_profile::encode::get_personal_rich_profile(
+        &answer,
+    ))
+}
