@@ -269,18 +269,21 @@ impl From<ConsentChoice> for Decision {
     }
 }
 
+/// A key of `alice` and the service `svc` to the `contact` family, for tests.
+#[cfg(test)]
+pub(crate) fn test_key(attribute: Option<&'static str>) -> ConsentKey {
+    ConsentKey {
+        user: "alice".into(),
+        service: "svc".into(),
+        family: "contact",
+        attribute,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_key as key;
     use super::*;
-
-    fn key(attribute: Option<&'static str>) -> ConsentKey {
-        ConsentKey {
-            user: "alice".into(),
-            service: "svc".into(),
-            family: "contact",
-            attribute,
-        }
-    }
 
     #[test]
     fn once_is_consumed_and_family_grants_cover_attributes() {

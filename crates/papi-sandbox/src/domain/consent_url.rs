@@ -52,15 +52,7 @@ pub(crate) fn consent_url(base: &Url, key: &ConsentKey, id: &str) -> Option<Url>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn key(attribute: Option<&'static str>) -> ConsentKey {
-        ConsentKey {
-            user: "alice".into(),
-            service: "svc".into(),
-            family: "contact",
-            attribute,
-        }
-    }
+    use crate::domain::consent::test_key as key;
 
     #[test]
     fn the_consent_url_reads_back() {
