@@ -188,24 +188,26 @@
 
 #![deny(missing_docs)]
 
-mod actions;
-mod answer;
+// The layers, each importing only the ones below it (checked by `tests/tests/tidy.rs`;
+// see ARCHITECTURE.md): `util` and `generated`, then `domain`, `store`, `service`, then
+// `api` and `idp`, then `web`; this file on top, and `user_agent`, a client of it.
+mod api;
+mod domain;
 /// Routes, actions, the reading of each call by its operation, and seed data, generated
 /// from `api-spec/`.
 #[rustfmt::skip]
 pub mod generated;
-mod endpoint;
-mod http;
 mod idp;
-mod params;
-mod privacy;
-pub use privacy::{decision_form, ConsentChoice};
-mod saml;
-mod seeds;
-mod state;
+mod service;
 mod store;
 pub mod user_agent;
 mod util;
+mod web;
+
+pub use domain::consent::ConsentChoice;
+pub use domain::user::TestUser;
+pub use store::SandboxError;
+pub use web::consent::decision_form;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -217,7 +219,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::state::Shared;
+use crate::api::endpoint::endpoints;
+use crate::domain::seeds::Seeds;
+use crate::idp::provider::Idp;
+use crate::service::state::{Service, Settings};
+use crate::store::memory::MemoryStore;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{read_user, Store};
+use crate::web::app::App;
 
 /// What a sandbox serves: the service it accepts and its users.
 #[derive(Clone)]
@@ -280,84 +289,18 @@ impl fmt::Debug for SandboxConfig {
     }
 }
 
-/// A user of the sandbox.
-#[derive(Clone)]
-pub struct TestUser {
-    /// Login (for the SAML login page, `/sandbox/login` and [`Sandbox::issue_token`]).
-    pub login: String,
-    /// Password (for the SAML login page and `/sandbox/login`).
-    pub password: String,
-    /// Display name; its first word is the first name, the rest the last name.
-    pub display_name: String,
-}
-
-impl fmt::Debug for TestUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestUser")
-            .field("login", &self.login)
-            .field("password", &format_args!("***"))
-            .field("display_name", &self.display_name)
-            .finish()
-    }
-}
-
 /// A sandbox: its configuration and in-memory state. Cheap to clone (shared state).
 #[derive(Clone)]
 pub struct Sandbox {
-    shared: Arc<Shared>,
+    config: Arc<SandboxConfig>,
+    app: Arc<App>,
 }
 
 impl fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sandbox")
-            .field("config", &self.shared.config)
+            .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-/// Why [`Sandbox::open`] failed. Each message names the database file and the cause.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SandboxError {
-    /// The file cannot be opened or set up as the sandbox's database: missing directory,
-    /// no permission, read-only, not a SQLite database or corrupt, a SQLite database of
-    /// another program, or write-ahead logging unavailable.
-    #[error("cannot open the sandbox database {}: {cause}", path.display())]
-    Open {
-        /// The database file.
-        path: PathBuf,
-        /// What went wrong.
-        cause: String,
-    },
-    /// The database was written by a newer sandbox (its `user_version` is unknown here).
-    #[error(
-        "cannot open the sandbox database {}: its schema version is {found}, this sandbox knows {known}",
-        path.display()
-    )]
-    Version {
-        /// The database file.
-        path: PathBuf,
-        /// The file's schema version.
-        found: i64,
-        /// The schema version this sandbox writes.
-        known: i64,
-    },
-    /// The stored data cannot be read back (or the seed data cannot be stored).
-    #[error("cannot load the sandbox database {}: {cause}", path.display())]
-    Load {
-        /// The database file.
-        path: PathBuf,
-        /// What went wrong.
-        cause: String,
-    },
-}
-
-impl SandboxError {
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        match self {
-            Self::Open { path, .. } | Self::Version { path, .. } | Self::Load { path, .. } => path,
-        }
     }
 }
 
@@ -372,12 +315,8 @@ impl Sandbox {
     /// answers `None`. It never panics.
     pub fn new(config: SandboxConfig) -> Self {
         if config.db.is_some() {
-            match Shared::open(config.clone()) {
-                Ok(shared) => {
-                    return Self {
-                        shared: Arc::new(shared),
-                    }
-                }
+            match Self::open(config.clone()) {
+                Ok(sandbox) => return sandbox,
                 Err(e) => tracing::error!(
                     target: "papi_sandbox",
                     error = %e,
@@ -385,9 +324,9 @@ impl Sandbox {
                 ),
             }
         }
-        Self {
-            shared: Arc::new(Shared::new(config)),
-        }
+        let seeds = Seeds::load();
+        let store = MemoryStore::seeded(logins(&config), &seeds);
+        Self::assemble(config, seeds, Box::new(store))
     }
 
     /// A sandbox whose data is kept in [`SandboxConfig::db`] (see *Persistence* in the
@@ -399,28 +338,47 @@ impl Sandbox {
     /// database (or is corrupt), belongs to another program or a newer sandbox, or holds
     /// data that cannot be read back.
     pub fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
-        Ok(Self {
-            shared: Arc::new(Shared::open(config)?),
-        })
+        let Some(path) = config.db.clone() else {
+            return Ok(Self::new(config));
+        };
+        let seeds = Seeds::load();
+        let store = SqliteStore::open(&path, logins(&config), &seeds)?;
+        Ok(Self::assemble(config, seeds, Box::new(store)))
+    }
+
+    /// The sandbox of `config`, its data in `store`.
+    fn assemble(config: SandboxConfig, seeds: Seeds, store: Box<dyn Store>) -> Self {
+        let settings = Settings {
+            service_id: config.service_id.clone(),
+            service_password: config.service_password.clone(),
+            users: config.users.clone(),
+            token_lifetime: config.token_lifetime,
+        };
+        let app = App {
+            service: Arc::new(Service::new(settings, seeds, store)),
+            idp: Idp::new(config.allowed_acs_origins.clone()),
+            endpoints: endpoints(),
+        };
+        Self {
+            config: Arc::new(config),
+            app: Arc::new(app),
+        }
     }
 
     /// The database file the data is kept in; `None` when it is in memory only.
     pub fn db_path(&self) -> Option<&Path> {
-        self.shared.store.as_ref().map(|s| s.path())
+        self.app.service.store().path()
     }
 
     /// How many calendar events the user `login` has stored; `None` for an unknown user.
     /// For tests and tooling: the API has no action that reads events back.
     pub fn event_count(&self, login: &str) -> Option<usize> {
-        self.shared
-            .users
-            .get(login)
-            .map(|u| util::lock(&u.data).events.len())
+        read_user(self.app.service.store(), login, |d| d.events.len())
     }
 
     /// The HTTP routes of the sandbox (see the crate documentation), with request logging.
     pub fn router(&self) -> axum::Router {
-        http::router(self.clone())
+        web::router::router(Arc::clone(&self.app))
     }
 
     /// Serves [`Sandbox::router`] on `addr` (`127.0.0.1:0` picks a free port) until
@@ -430,17 +388,9 @@ impl Sandbox {
         let local = listener.local_addr()?;
         let base_url = Url::parse(&format!("http://{local}/"))
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        self.shared.set_bound_base(base_url.clone());
+        self.app.service.set_bound_base(base_url.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = self.router();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    // A dropped sender stops the server too.
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(web::serve::serve(listener, self.router(), stopped));
         Ok(RunningSandbox {
             sandbox: self.clone(),
             base_url,
@@ -452,7 +402,7 @@ impl Sandbox {
     /// A fresh token for the user `login` (random, 256 bits), valid for the configured
     /// lifetime; `None` for an unknown user (or if the system's random source fails).
     pub fn issue_token(&self, login: &str) -> Option<papi_core::UserToken> {
-        self.shared.issue_token(login)
+        self.app.service.issue_token(login)
     }
 
     /// The identity provider's signing certificate (self-signed, PEM), generated with its
@@ -461,7 +411,7 @@ impl Sandbox {
     /// [`RunningSandbox::identity_provider`] already trusts it; this is for other SAML
     /// service providers.
     pub fn idp_certificate_pem(&self) -> Option<String> {
-        self.shared
+        self.app
             .idp
             .signing
             .as_ref()
@@ -472,10 +422,15 @@ impl Sandbox {
     /// The service credentials the sandbox accepts.
     pub fn service_credentials(&self) -> papi_core::ServiceCredentials {
         papi_core::ServiceCredentials::new(
-            self.shared.config.service_id.clone(),
-            self.shared.config.service_password.clone(),
+            self.config.service_id.clone(),
+            self.config.service_password.clone(),
         )
     }
+}
+
+/// The configured logins.
+fn logins(config: &SandboxConfig) -> impl Iterator<Item = &str> {
+    config.users.iter().map(|u| u.login.as_str())
 }
 
 /// A sandbox serving on a socket.
@@ -503,7 +458,7 @@ impl RunningSandbox {
     pub fn identity_provider(
         &self,
     ) -> Result<papi_auth::IdentityProviderConfig, papi_auth::AuthError> {
-        saml::identity_provider(&self.sandbox.shared.idp, &self.base_url)
+        self.sandbox.app.idp.identity_provider(&self.base_url)
     }
 
     /// Stops accepting connections, lets the requests in progress finish, and returns when

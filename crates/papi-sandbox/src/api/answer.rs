@@ -7,7 +7,7 @@ use papi_core::encode::EncodeError;
 use papi_core::GeneralError;
 use url::Url;
 
-use crate::endpoint::Endpoint;
+use crate::api::endpoint::Endpoint;
 use crate::generated::{ErrorAnswer, INVALID_CREDENTIALS};
 use crate::store::StoreError;
 
