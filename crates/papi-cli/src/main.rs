@@ -39,6 +39,16 @@ enum Command {
         /// restart; without it, the data is in memory and lost when the sandbox stops.
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
+        /// A web site of the service (`scheme://host[:port]`) the consent page may send
+        /// users back to (`urlRetour`); repeat as needed. Loopback is always allowed;
+        /// another return URL gets an error page.
+        #[arg(long = "site-origin", value_name = "ORIGIN", value_parser = papi_sandbox::parse_origin)]
+        site_origins: Vec<String>,
+        /// An origin (`scheme://host[:port]`) the identity provider may post its signed
+        /// answers, which carry the user's token, to; repeat as needed. Loopback is always
+        /// allowed; without this flag, only loopback, wherever the sandbox listens.
+        #[arg(long = "allowed-acs-origin", value_name = "ORIGIN", value_parser = papi_sandbox::parse_origin)]
+        allowed_acs_origins: Vec<String>,
     },
     /// Start an embedded sandbox and walk the documented flow with the generated clients:
     /// sign-in, a call refused for lack of consent, consent, the same call answered, a
@@ -94,9 +104,21 @@ fn init_tracing() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Sandbox { port, host, db } => {
+        Command::Sandbox {
+            port,
+            host,
+            db,
+            site_origins,
+            allowed_acs_origins,
+        } => {
             init_tracing();
-            run_sandbox(SocketAddr::new(host, port), db).await
+            let config = papi_sandbox::SandboxConfig {
+                db,
+                site_origins,
+                allowed_acs_origins,
+                ..papi_sandbox::SandboxConfig::default()
+            };
+            run_sandbox(SocketAddr::new(host, port), config).await
         }
         Command::Call {
             api,
@@ -141,11 +163,15 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
-    let config = papi_sandbox::SandboxConfig {
-        db,
-        ..papi_sandbox::SandboxConfig::default()
+async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> ExitCode {
+    let with_loopback = |origins: &[String]| {
+        std::iter::once("loopback")
+            .chain(origins.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
+    let acs_origins = with_loopback(&config.allowed_acs_origins);
+    let site_origins = with_loopback(&config.site_origins);
     let users: Vec<String> = config
         .users
         .iter()
@@ -192,6 +218,8 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
         "  SAML identity provider: {base}saml/sso (entity id {base}saml/idp)",
         base = running.base_url()
     );
+    println!("  the identity provider answers services at: {acs_origins} (--allowed-acs-origin)");
+    println!("  consent pages send users back to: {site_origins} (--site-origin)");
     println!(
         "  token shortcut for scripts: curl -d login=alice -d password=alice-pw {}sandbox/login",
         running.base_url()

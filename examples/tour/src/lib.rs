@@ -21,7 +21,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use papi::core::reqwest;
 use papi::core::url::Url;
 use papi::{Config, ServiceCredentials, UserToken};
-use papi_sandbox::{user_agent, ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
+use papi_sandbox::user_agent::{self, BrowserSession};
+use papi_sandbox::{ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
 
 /// The error type of the examples: whatever went wrong, with its message.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -34,6 +35,8 @@ pub struct Target {
     pub token: UserToken,
     sandbox: Option<(Sandbox, RunningSandbox)>,
     browser: reqwest::Client,
+    /// The signed-in user's browser session at the sandbox.
+    session: BrowserSession,
 }
 
 impl Target {
@@ -61,6 +64,7 @@ impl Target {
                 token: UserToken::new(token),
                 sandbox: None,
                 browser,
+                session: BrowserSession::default(),
             });
         }
         let sandbox = Sandbox::new(SandboxConfig::default());
@@ -89,6 +93,7 @@ impl Target {
             token: signed_in.authenticated.token,
             sandbox: Some((sandbox, running)),
             browser,
+            session: signed_in.session,
         })
     }
 
@@ -118,8 +123,13 @@ impl Target {
         let back: Url = running.base_url().join("example/back")?;
         let redirect = consent.redirect_url(back.as_str())?;
         println!("  refused with -3: the user grants access on {redirect}");
-        user_agent::answer_consent(&self.browser, &redirect, ConsentChoice::GrantPermanently)
-            .await?;
+        user_agent::answer_consent(
+            &self.browser,
+            &self.session,
+            &redirect,
+            ConsentChoice::GrantPermanently,
+        )
+        .await?;
         Ok(call().await?)
     }
 
