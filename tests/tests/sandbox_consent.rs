@@ -158,6 +158,13 @@ impl Env {
     }
 }
 
+/// Checks that a decision sent the user back to the service and granted Alice's access.
+async fn assert_back_and_granted(env: &Env, answer: reqwest::Response) {
+    assert_eq!(answer.status(), 303);
+    assert_eq!(answer.headers()["location"], RETURN_URL);
+    assert!(env.granted("alice").await);
+}
+
 #[tokio::test]
 async fn the_service_alone_cannot_decide_for_the_user() {
     let env = Env::open_db(None).await;
@@ -198,13 +205,11 @@ async fn the_service_alone_cannot_decide_for_the_user() {
         ("urlRetour", RETURN_URL),
     ];
     let answer = env.post_decision(&fields, Sent::default()).await;
-    assert_eq!(answer.status(), 303);
-    assert_eq!(answer.headers()["location"], RETURN_URL);
     assert!(answer.headers()["set-cookie"]
         .to_str()
         .unwrap()
         .contains("HttpOnly"));
-    assert!(env.granted("alice").await);
+    assert_back_and_granted(&env, answer).await;
 }
 
 #[tokio::test]
@@ -257,9 +262,7 @@ async fn a_form_forged_by_another_site_cannot_decide() {
         referer: Some(url.as_str()),
     };
     let answer = env.post_decision(&fields, sent).await;
-    assert_eq!(answer.status(), 303);
-    assert_eq!(answer.headers()["location"], RETURN_URL);
-    assert!(env.granted("alice").await);
+    assert_back_and_granted(&env, answer).await;
 }
 
 #[tokio::test]

@@ -443,50 +443,29 @@ async fn tokens_from_the_identity_provider_expire() {
     assert_eq!(general(&e), Some(GeneralError::InvalidToken), "{e:?}");
 }
 
+/// The identity provider of `running` given a sign-in request whose answer goes to `acs`:
+/// the status and the page.
+async fn sign_in_page(running: &RunningSandbox, acs: &str) -> (u16, String) {
+    let idp = running.identity_provider().unwrap();
+    let sp = ServiceProvider::new("https://service.example/sp", acs, idp).unwrap();
+    let url = sp.login_redirect(None, now()).unwrap().url;
+    let answer = reqwest::get(url).await.unwrap();
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
 #[tokio::test]
 async fn the_login_page_names_where_the_answer_goes_and_unlisted_origins_are_refused() {
-    let config = papi_sandbox::SandboxConfig {
+    let config = SandboxConfig {
         allowed_acs_origins: vec!["https://service.example".to_owned()],
-        ..papi_sandbox::SandboxConfig::default()
+        ..SandboxConfig::default()
     };
-    let sandbox = papi_sandbox::Sandbox::new(config);
-    let running = sandbox
-        .bind(std::net::SocketAddr::from((
-            std::net::Ipv4Addr::LOCALHOST,
-            0,
-        )))
-        .await
-        .unwrap();
-    let browser = papi_core::reqwest::Client::builder()
-        .redirect(papi_core::reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let open = |acs: &str| {
-        let sp = papi_auth::ServiceProvider::new(
-            "https://service.example/sp",
-            acs,
-            running.identity_provider().unwrap(),
-        )
-        .unwrap();
-        sp.login_redirect(None, now()).unwrap().url
-    };
-
-    let listed = browser
-        .get(open("https://service.example/acs"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(listed.status().as_u16(), 200);
-    let page = listed.text().await.unwrap();
+    let sandbox = Sandbox::new(config);
+    let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let (status, page) = sign_in_page(&running, "https://service.example/acs").await;
+    assert_eq!(status, 200);
     assert!(page.contains("https://service.example"), "{page}");
-
-    let elsewhere = browser
-        .get(open("https://collector.example/acs"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(elsewhere.status().as_u16(), 400);
-    let page = elsewhere.text().await.unwrap();
+    let (status, page) = sign_in_page(&running, "https://collector.example/acs").await;
+    assert_eq!(status, 400);
     assert!(
         page.contains("does not answer to https://collector.example"),
         "{page}"
@@ -498,21 +477,10 @@ async fn the_login_page_names_where_the_answer_goes_and_unlisted_origins_are_ref
 async fn by_default_the_identity_provider_answers_loopback_only() {
     let sandbox = Sandbox::new(SandboxConfig::default());
     let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let http = reqwest::Client::new();
-    let open = |acs: &str| {
-        let sp =
-            ServiceProvider::new(SP_ENTITY, acs, running.identity_provider().unwrap()).unwrap();
-        sp.login_redirect(None, now()).unwrap().url
-    };
     // The attack: a crafted request naming another site's consumer URL, which would get
     // the signed token once the user signs in.
-    let evil = http
-        .get(open("https://evil.example/acs"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(evil.status(), 400);
-    let page = evil.text().await.unwrap();
+    let (status, page) = sign_in_page(&running, "https://evil.example/acs").await;
+    assert_eq!(status, 400);
     assert!(
         page.contains("does not answer to https://evil.example"),
         "{page}"
@@ -523,8 +491,7 @@ async fn by_default_the_identity_provider_answers_loopback_only() {
         "http://localhost:9/acs",
         "http://[::1]:9/acs",
     ] {
-        let local = http.get(open(acs)).send().await.unwrap();
-        assert_eq!(local.status(), 200, "{acs}");
+        assert_eq!(sign_in_page(&running, acs).await.0, 200, "{acs}");
     }
     running.shutdown().await;
 }

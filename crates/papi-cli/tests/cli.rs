@@ -432,6 +432,12 @@ fn the_sandbox_command_announces_its_url_serves_and_stops_on_ctrl_c() {
     assert!(rest.contains("stopped"), "{rest}");
 }
 
+/// The port of the URL `papi sandbox` announces.
+fn port_of(url: &str) -> u16 {
+    let url = papi_core::url::Url::parse(url).unwrap();
+    url.port().unwrap()
+}
+
 /// The status of the identity provider's answer to a sign-in request whose answer goes to
 /// `acs`, at the sandbox on `port`, and its page.
 async fn sign_in_request(port: u16, acs: &str) -> (u16, String) {
@@ -451,13 +457,7 @@ async fn sign_in_request(port: u16, acs: &str) -> (u16, String) {
 async fn beyond_loopback_the_identity_provider_answers_loopback_and_the_listed_origins_only() {
     // Listening on every address, without --allowed-acs-origin: loopback only.
     let (mut child, _out, url) = start_sandbox(&["--port", "0", "--host", "0.0.0.0"]);
-    let port: u16 = url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = port_of(&url);
     let (status, page) = sign_in_request(port, "https://evil.example/acs").await;
     assert_eq!(status, 400, "{page}");
     assert!(
@@ -480,13 +480,7 @@ async fn beyond_loopback_the_identity_provider_answers_loopback_and_the_listed_o
         "--site-origin",
         "https://my.site.example",
     ]);
-    let port: u16 = url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = port_of(&url);
     let mut banner = String::new();
     while !banner.contains("Ctrl-C stops it") {
         let read = std::io::BufRead::read_line(&mut out, &mut banner).unwrap();
