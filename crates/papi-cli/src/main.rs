@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod banner;
 mod call;
 mod demo;
 mod runner;
@@ -39,6 +40,16 @@ enum Command {
         /// restart; without it, the data is in memory and lost when the sandbox stops.
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
+        /// Count privacy families as already granted, for tests that are not about consent:
+        /// alone, every family; or a comma-separated list (`contact,messages`). Without it,
+        /// every call needs the user's consent, as with the real APIs.
+        #[arg(long, value_name = "FAMILIES", num_args = 0..=1, default_missing_value = "all", value_delimiter = ',')]
+        auto_consent: Option<Vec<String>>,
+        /// Keep the identity provider's signing key in this file (PKCS#8 PEM, created if
+        /// absent), so that services keep trusting it across restarts; without it, the key
+        /// is kept in `--db` when given, else made anew at each start.
+        #[arg(long, value_name = "FILE")]
+        idp_key: Option<PathBuf>,
     },
     /// Start an embedded sandbox and walk the documented flow with the generated clients:
     /// sign-in, a call refused for lack of consent, consent, the same call answered, a
@@ -94,9 +105,21 @@ fn init_tracing() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Sandbox { port, host, db } => {
+        Command::Sandbox {
+            port,
+            host,
+            db,
+            auto_consent,
+            idp_key,
+        } => {
             init_tracing();
-            run_sandbox(SocketAddr::new(host, port), db).await
+            let config = papi_sandbox::SandboxConfig {
+                db,
+                auto_consent: banner::auto_consent(auto_consent),
+                idp_key,
+                ..papi_sandbox::SandboxConfig::default()
+            };
+            run_sandbox(SocketAddr::new(host, port), config).await
         }
         Command::Call {
             api,
@@ -141,17 +164,8 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
-    let config = papi_sandbox::SandboxConfig {
-        db,
-        ..papi_sandbox::SandboxConfig::default()
-    };
-    let users: Vec<String> = config
-        .users
-        .iter()
-        .map(|u| format!("{} / {}", u.login, u.password))
-        .collect();
-    let sandbox = match papi_sandbox::Sandbox::open(config) {
+async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> ExitCode {
+    let sandbox = match papi_sandbox::Sandbox::open(config.clone()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -174,28 +188,7 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
         r = &mut interrupted => Some(r),
         () = std::future::ready(()) => None,
     };
-    let creds = sandbox.service_credentials();
-    println!("papi sandbox listening on {}", running.base_url());
-    println!(
-        "  service id (HTTP Basic user): {}; its password is the sandbox default documented in the papi-sandbox crate",
-        creds.id()
-    );
-    println!("  test users: {}", users.join(", "));
-    match sandbox.db_path() {
-        Some(path) => println!(
-            "  data: stored in {} (kept across restarts)",
-            path.display()
-        ),
-        None => println!("  data: in memory (lost when the sandbox stops; --db FILE keeps it)"),
-    }
-    println!(
-        "  SAML identity provider: {base}saml/sso (entity id {base}saml/idp)",
-        base = running.base_url()
-    );
-    println!(
-        "  token shortcut for scripts: curl -d login=alice -d password=alice-pw {}sandbox/login",
-        running.base_url()
-    );
+    print!("{}", banner::banner(&config, &sandbox, running.base_url()));
     if !addr.ip().is_loopback() {
         eprintln!(
             "WARNING: listening beyond loopback: the sandbox's credentials and test users are public defaults"

@@ -204,7 +204,7 @@ pub mod user_agent;
 mod util;
 mod web;
 
-pub use domain::consent::ConsentChoice;
+pub use domain::consent::{AutoConsent, ConsentChoice};
 pub use domain::user::TestUser;
 pub use store::SandboxError;
 pub use web::consent::decision_form;
@@ -222,6 +222,7 @@ use url::Url;
 use crate::api::endpoint::endpoints;
 use crate::domain::seeds::Seeds;
 use crate::idp::provider::Idp;
+use crate::idp::signing::{generate_pem, key_file, Signing};
 use crate::service::state::{Service, Settings};
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::SqliteStore;
@@ -248,6 +249,16 @@ pub struct SandboxConfig {
     /// on the login page. A sandbox reachable by others should list its services here: a
     /// crafted sign-in request could otherwise send a test user's token anywhere.
     pub allowed_acs_origins: Vec<String>,
+    /// Privacy families whose calls count as already granted, for tests that are not about
+    /// consent; [`AutoConsent::Off`] (the default): every call needs the user's consent.
+    /// A family no action belongs to is refused by [`Sandbox::open`]
+    /// ([`SandboxError::UnknownFamily`]).
+    pub auto_consent: AutoConsent,
+    /// A file keeping the identity provider's signing key (PKCS#8 PEM; created, readable by
+    /// its owner only, when absent), so that services keep trusting it across restarts.
+    /// `None` (the default): the key is kept in [`SandboxConfig::db`] when there is one,
+    /// else generated at each start.
+    pub idp_key: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -272,6 +283,8 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(3600),
             db: None,
             allowed_acs_origins: Vec::new(),
+            auto_consent: AutoConsent::Off,
+            idp_key: None,
         }
     }
 }
@@ -285,6 +298,8 @@ impl fmt::Debug for SandboxConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("db", &self.db)
             .field("allowed_acs_origins", &self.allowed_acs_origins)
+            .field("auto_consent", &self.auto_consent)
+            .field("idp_key", &self.idp_key)
             .finish()
     }
 }
@@ -313,7 +328,15 @@ impl Sandbox {
     /// cannot be used. Given a `db`, `new` does what `open` does, but if that fails it logs
     /// the error (at ERROR level) and falls back to memory: [`Sandbox::db_path`] then
     /// answers `None`. It never panics.
-    pub fn new(config: SandboxConfig) -> Self {
+    pub fn new(mut config: SandboxConfig) -> Self {
+        if let Some(family) = config.auto_consent.unknown_family() {
+            tracing::error!(
+                target: "papi_sandbox",
+                family,
+                "Sandbox::new: no action belongs to this auto-consent family; consent stays required (use Sandbox::open to handle this)"
+            );
+            config.auto_consent = AutoConsent::Off;
+        }
         if config.db.is_some() {
             match Self::open(config.clone()) {
                 Ok(sandbox) => return sandbox,
@@ -326,7 +349,8 @@ impl Sandbox {
         }
         let seeds = Seeds::load();
         let store = MemoryStore::seeded(logins(&config), &seeds);
-        Self::assemble(config, seeds, Box::new(store))
+        let signing = signing(&config, &store);
+        Self::assemble(config, seeds, Box::new(store), signing)
     }
 
     /// A sandbox whose data is kept in [`SandboxConfig::db`] (see *Persistence* in the
@@ -338,25 +362,45 @@ impl Sandbox {
     /// database (or is corrupt), belongs to another program or a newer sandbox, or holds
     /// data that cannot be read back.
     pub fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
+        if let Some(family) = config.auto_consent.unknown_family() {
+            return Err(SandboxError::UnknownFamily {
+                family: family.to_owned(),
+                known: AutoConsent::families().join(", "),
+            });
+        }
         let Some(path) = config.db.clone() else {
             return Ok(Self::new(config));
         };
         let seeds = Seeds::load();
         let store = SqliteStore::open(&path, logins(&config), &seeds)?;
-        Ok(Self::assemble(config, seeds, Box::new(store)))
+        let signing = signing(&config, &store);
+        if let (Err(cause), Some(key)) = (&signing, &config.idp_key) {
+            return Err(SandboxError::IdpKey {
+                path: key.clone(),
+                cause: cause.clone(),
+            });
+        }
+        Ok(Self::assemble(config, seeds, Box::new(store), signing))
     }
 
-    /// The sandbox of `config`, its data in `store`.
-    fn assemble(config: SandboxConfig, seeds: Seeds, store: Box<dyn Store>) -> Self {
+    /// The sandbox of `config`, its data in `store`, its identity provider signing with
+    /// `signing`.
+    fn assemble(
+        config: SandboxConfig,
+        seeds: Seeds,
+        store: Box<dyn Store>,
+        signing: Result<Signing, String>,
+    ) -> Self {
         let settings = Settings {
             service_id: config.service_id.clone(),
             service_password: config.service_password.clone(),
             users: config.users.clone(),
             token_lifetime: config.token_lifetime,
+            auto_consent: config.auto_consent.clone(),
         };
         let app = App {
             service: Arc::new(Service::new(settings, seeds, store)),
-            idp: Idp::new(config.allowed_acs_origins.clone()),
+            idp: Idp::new(signing, config.allowed_acs_origins.clone()),
             endpoints: endpoints(),
         };
         Self {
@@ -426,6 +470,18 @@ impl Sandbox {
             self.config.service_password.clone(),
         )
     }
+}
+
+/// The identity provider's key: from [`SandboxConfig::idp_key`], else the one `store` keeps
+/// (or generates and keeps).
+fn signing(config: &SandboxConfig, store: &dyn Store) -> Result<Signing, String> {
+    let pem = match &config.idp_key {
+        Some(path) => key_file(path)?,
+        None => store
+            .signing_key(&mut generate_pem)
+            .map_err(|e| e.to_string())?,
+    };
+    Signing::from_pem(&pem)
 }
 
 /// The configured logins.

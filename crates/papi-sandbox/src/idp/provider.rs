@@ -9,6 +9,8 @@ use crate::idp::signing::Signing;
 
 /// `GET`: the single sign-on service (HTTP-Redirect binding).
 pub(crate) const SSO_PATH: &str = "/saml/sso";
+/// `GET`: the identity provider's SAML 2.0 metadata.
+pub(crate) const METADATA_PATH: &str = "/saml/metadata";
 /// The entity id's path, relative to the sandbox's base URL.
 const ENTITY_REL: &str = "saml/idp";
 /// The SSO URL's path, relative to the sandbox's base URL.
@@ -25,10 +27,9 @@ pub(crate) struct Idp {
 }
 
 impl Idp {
-    /// Generates the key and its certificate; answers the services at
-    /// `allowed_acs_origins` (any when empty).
-    pub(crate) fn new(allowed_acs_origins: Vec<String>) -> Self {
-        let signing = Signing::generate();
+    /// The identity provider signing with `signing` (or without a key: why, logged);
+    /// answers the services at `allowed_acs_origins` (any when empty).
+    pub(crate) fn new(signing: Result<Signing, String>, allowed_acs_origins: Vec<String>) -> Self {
         if let Err(e) = &signing {
             tracing::error!(target: "papi_sandbox", error = %e, "no SAML signing key");
         }

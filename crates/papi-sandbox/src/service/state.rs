@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::domain::consent::AutoConsent;
 use crate::domain::seeds::Seeds;
 use crate::domain::user::TestUser;
 use crate::store::Store;
@@ -21,6 +22,8 @@ pub(crate) struct Settings {
     pub(crate) users: Vec<TestUser>,
     /// How long an issued token stays valid.
     pub(crate) token_lifetime: Duration,
+    /// The families whose calls skip consent.
+    pub(crate) auto_consent: AutoConsent,
 }
 
 /// The sandbox's service: its settings, users and store.

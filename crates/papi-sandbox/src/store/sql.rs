@@ -72,6 +72,15 @@ CREATE TABLE consents (
 );
 ";
 
+/// Tables added after schema version 1, created when missing (an older sandbox ignores
+/// them, so the version stays).
+const ADDED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS idp_key (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),  -- one key
+    pem TEXT NOT NULL                         -- the identity provider's RSA key, PKCS#8 PEM
+);
+";
+
 /// A user's data as stored.
 pub(crate) struct StoredUser {
     pub(crate) next_id: u64,
@@ -208,7 +217,33 @@ impl Db {
                 })
             }
         }
+        tx.execute_batch(ADDED_TABLES)
+            .map_err(|e| self.open_error(e))?;
         tx.commit().map_err(|e| self.open_error(e))
+    }
+
+    /// The identity provider's key: the stored one, or `generate`'s, stored in the same
+    /// transaction (an immediate one: two processes starting at once keep one key).
+    pub(crate) fn signing_key(
+        &self,
+        generate: &mut dyn FnMut() -> Result<String, String>,
+    ) -> Result<String, StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.write_error(e))?;
+        let stored: Option<String> = tx
+            .query_row("SELECT pem FROM idp_key WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.write_error(e))?;
+        if let Some(pem) = stored {
+            return Ok(pem);
+        }
+        let pem = generate().map_err(StoreError)?;
+        tx.execute("INSERT INTO idp_key (id, pem) VALUES (1, ?1)", params![pem])
+            .map_err(|e| self.write_error(e))?;
+        tx.commit().map_err(|e| self.write_error(e))?;
+        Ok(pem)
     }
 
     /// The stored data of `login`; `None` if the user was never stored (not seeded yet).
