@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -39,6 +40,17 @@ enum Command {
         /// restart; without it, the data is in memory and lost when the sandbox stops.
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
+        /// Seconds a client has to send a whole request head once its connection is ready
+        /// for one (accepted, or its previous answer sent); slower connections are closed.
+        #[arg(long, value_name = "SECONDS", default_value_t = defaults().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        header_read_timeout: u64,
+        /// Seconds a kept-alive connection stays open after an answer without a new request.
+        #[arg(long, value_name = "SECONDS", default_value_t = defaults().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
+        /// Most connections served at once; beyond it, a new connection closes the one idle
+        /// the longest (keep it below the limit of open files, `ulimit -n`).
+        #[arg(long, value_name = "N", default_value_t = defaults().max_connections, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_connections: usize,
     },
     /// Start an embedded sandbox and walk the documented flow with the generated clients:
     /// sign-in, a call refused for lack of consent, consent, the same call answered, a
@@ -94,9 +106,23 @@ fn init_tracing() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Sandbox { port, host, db } => {
+        Command::Sandbox {
+            port,
+            host,
+            db,
+            header_read_timeout,
+            idle_timeout,
+            max_connections,
+        } => {
             init_tracing();
-            run_sandbox(SocketAddr::new(host, port), db).await
+            let config = papi_sandbox::SandboxConfig {
+                db,
+                header_read_timeout: Duration::from_secs(header_read_timeout),
+                idle_timeout: Duration::from_secs(idle_timeout),
+                max_connections,
+                ..defaults()
+            };
+            run_sandbox(SocketAddr::new(host, port), config).await
         }
         Command::Call {
             api,
@@ -141,11 +167,12 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
-    let config = papi_sandbox::SandboxConfig {
-        db,
-        ..papi_sandbox::SandboxConfig::default()
-    };
+/// The sandbox's default configuration, whose values the flags default to.
+fn defaults() -> papi_sandbox::SandboxConfig {
+    papi_sandbox::SandboxConfig::default()
+}
+
+async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> ExitCode {
     let users: Vec<String> = config
         .users
         .iter()
