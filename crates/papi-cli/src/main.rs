@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::stop::StopSignals;
+
 mod call;
 mod demo;
 mod runner;
+mod stop;
 #[rustfmt::skip]
 mod generated;
 
@@ -28,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the sandbox server (every API of the suite on loopback) until Ctrl-C.
+    /// Run the sandbox server (every API of the suite on loopback) until Ctrl-C or SIGTERM.
     Sandbox {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8080)]
@@ -192,14 +195,14 @@ async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> E
             return ExitCode::FAILURE;
         }
     };
-    // Listen for Ctrl-C before announcing the URL: tokio installs the handler on the first
-    // poll, and a SIGINT arriving before it would kill the process without a clean stop.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let early = tokio::select! {
-        biased;
-        r = &mut interrupted => Some(r),
-        () = std::future::ready(()) => None,
+    // Listen for Ctrl-C and SIGTERM before announcing the URL: a signal arriving after it
+    // must stop the sandbox cleanly, not kill the process.
+    let mut signals = match StopSignals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("cannot listen for Ctrl-C and SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     let creds = sandbox.service_credentials();
     println!("papi sandbox listening on {}", running.base_url());
@@ -228,24 +231,20 @@ async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> E
             "WARNING: listening beyond loopback: the sandbox's credentials and test users are public defaults"
         );
     }
-    println!("Ctrl-C stops it.");
-    let waited = match early {
-        Some(r) => r,
-        None => interrupted.await,
-    };
-    if let Err(e) = waited {
-        eprintln!("cannot wait for Ctrl-C: {e}");
-    }
-    println!("stopping… (Ctrl-C again to stop at once)");
+    println!("Ctrl-C or SIGTERM stops it.");
+    let signal = signals.next().await;
+    println!("stopping on {signal}… (again to stop at once)");
     // Graceful shutdown waits for open requests; a stuck client must not keep the process
-    // alive: a second Ctrl-C or the deadline ends it.
+    // alive: a second signal or the deadline ends it. Then the sandbox is dropped: its
+    // database is closed (SQLite checkpoints the write-ahead log into the file).
     tokio::select! {
         _ = running.shutdown() => println!("stopped"),
-        _ = tokio::signal::ctrl_c() => println!("stopped at once"),
+        signal = signals.next() => println!("stopped at once ({signal})"),
         _ = tokio::time::sleep(SHUTDOWN_DEADLINE) => {
             println!("stopped: requests still open after {} s were dropped", SHUTDOWN_DEADLINE.as_secs());
         }
     }
+    drop(sandbox);
     ExitCode::SUCCESS
 }
 

@@ -1,6 +1,6 @@
 //! `papi sandbox` as a process, as teams run it on a shared host: a flood of idle and
 //! slowloris connections under the common limit of 1,024 open files does not keep a
-//! request from being answered.
+//! request from being answered, and SIGTERM stops it as cleanly as Ctrl-C.
 
 #![cfg(unix)]
 
@@ -202,4 +202,103 @@ fn an_idle_flood_does_not_keep_a_request_from_being_answered() {
     assert_eq!(slow_held.len(), slow);
     let status = server.stop(libc::SIGINT);
     assert!(status.success(), "{status:?}");
+}
+
+/// A fresh path for a database file under the system's temporary directory, and its
+/// write-ahead log's.
+fn temp_db(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let db =
+        std::env::temp_dir().join(format!("papi-cli-{name}-{}-{nanos}.db", std::process::id()));
+    let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+    (db, wal)
+}
+
+/// A user token from the login shortcut.
+async fn login(browser: &papi_core::reqwest::Client, base: &str) -> papi_core::UserToken {
+    let token = papi_sandbox::user_agent::post_form(
+        browser,
+        papi_core::url::Url::parse(&format!("{base}sandbox/login")).unwrap(),
+        &[
+            ("login", "alice".to_owned()),
+            ("password", "alice-pw".to_owned()),
+        ],
+    )
+    .send()
+    .await
+    .unwrap()
+    .error_for_status()
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    papi_core::UserToken::new(token)
+}
+
+/// Before, SIGTERM (what `kill`, service managers, container runtimes and CI runners
+/// send) killed `papi sandbox` at once: exit status 143, the write-ahead log left beside
+/// the database. Now it stops as Ctrl-C does: the requests in progress finish, the
+/// database is closed with its log checkpointed, exit status 0; and what was stored is
+/// there at the next start (the token, and the consent the user granted with it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_sandbox_cleanly_and_keeps_its_data() {
+    let (db, wal) = temp_db("sigterm");
+    let db_arg = db.to_str().unwrap().to_owned();
+    let server = Server::start(&["--db", &db_arg], None);
+    let base = format!("http://{}/", server.addr);
+    let browser = papi_core::reqwest::Client::builder()
+        .redirect(papi_core::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let creds = papi_core::ServiceCredentials::new("sandbox-service", "sandbox-secret");
+    let config = papi_core::Config::custom(&base, creds).unwrap();
+    let contacts = papi_contacts::Client::new(&config).unwrap();
+    let token = login(&browser, &base).await;
+    let refused = contacts
+        .find_contact_list(&token, "Orange")
+        .await
+        .expect_err("no consent yet");
+    let redirect = refused
+        .consent()
+        .expect("a consent URL")
+        .redirect_url("https://my.site/back")
+        .unwrap();
+    papi_sandbox::user_agent::answer_consent(
+        &browser,
+        &redirect,
+        papi_sandbox::ConsentChoice::GrantPermanently,
+    )
+    .await
+    .unwrap();
+    let before = contacts.find_contact_list(&token, "Orange").await.unwrap();
+    assert!(wal.exists(), "the database is in write-ahead-log mode");
+
+    let status = server.stop(libc::SIGTERM);
+    assert!(status.success(), "{status:?}");
+    // Closed cleanly: the log was checkpointed into the database and removed.
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the write-ahead log is left: {}",
+        wal.display()
+    );
+
+    let server = Server::start(&["--db", &db_arg], None);
+    let base = format!("http://{}/", server.addr);
+    let config = papi_core::Config::custom(
+        &base,
+        papi_core::ServiceCredentials::new("sandbox-service", "sandbox-secret"),
+    )
+    .unwrap();
+    let contacts = papi_contacts::Client::new(&config).unwrap();
+    let after = contacts.find_contact_list(&token, "Orange").await.unwrap();
+    assert_eq!(after, before, "the token and the consent came back");
+    let status = server.stop(libc::SIGTERM);
+    assert!(status.success(), "{status:?}");
+    for file in [db.clone(), wal] {
+        let _ = std::fs::remove_file(file);
+    }
+    let _ = std::fs::remove_file(format!("{}-shm", db.display()));
 }
