@@ -200,9 +200,10 @@
 //! # Logging
 //!
 //! Each request is logged with `tracing` at INFO (target `papi_sandbox`): method, path,
-//! query with the token and any password shown as `***`, action, status and duration. The
-//! `Authorization` header and request bodies (login forms) are never logged, nor are the
-//! SAML answers, which carry the token.
+//! query with the token, any password and the consent id (whoever holds it can answer the
+//! consent page) shown as `***`, action, status and duration. The `Authorization` header
+//! and request bodies (login and consent forms) are never logged, nor are the SAML
+//! answers, which carry the token.
 
 #![deny(missing_docs)]
 
