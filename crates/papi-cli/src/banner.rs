@@ -65,6 +65,12 @@ pub(crate) fn banner(config: &SandboxConfig, sandbox: &Sandbox, base: &Url) -> S
             other => format!("{other:?}"),
         }
     ));
+    out.push_str(&format!(
+        "  connections: at most {}; a request head within {} s; idle ones closed after {} s\n",
+        config.max_connections,
+        config.header_read_timeout.as_secs(),
+        config.idle_timeout.as_secs()
+    ));
     if !config.allowed_acs_origins.is_empty() {
         out.push_str(&format!(
             "  identity provider answers only: {}\n",

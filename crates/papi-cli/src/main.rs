@@ -3,13 +3,17 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
+use crate::stop::StopSignals;
 
 mod banner;
 mod call;
 mod demo;
 mod runner;
+mod stop;
 #[rustfmt::skip]
 mod generated;
 
@@ -28,7 +32,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the sandbox server (every API of the suite on loopback) until Ctrl-C.
+    /// Run the sandbox server (every API of the suite on loopback) until Ctrl-C or SIGTERM.
     Sandbox {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8080)]
@@ -50,6 +54,17 @@ enum Command {
         /// is kept in `--db` when given, else made anew at each start.
         #[arg(long, value_name = "FILE")]
         idp_key: Option<PathBuf>,
+        /// Seconds a client has to send a whole request head once its connection is ready
+        /// for one (accepted, or its previous answer sent); slower connections are closed.
+        #[arg(long, value_name = "SECONDS", default_value_t = defaults().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        header_read_timeout: u64,
+        /// Seconds a kept-alive connection stays open after an answer without a new request.
+        #[arg(long, value_name = "SECONDS", default_value_t = defaults().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
+        /// Most connections served at once; beyond it, a new connection closes the one idle
+        /// the longest (keep it below the limit of open files, `ulimit -n`).
+        #[arg(long, value_name = "N", default_value_t = defaults().max_connections, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_connections: usize,
     },
     /// Start an embedded sandbox and walk the documented flow with the generated clients:
     /// sign-in, a call refused for lack of consent, consent, the same call answered, a
@@ -111,13 +126,19 @@ async fn main() -> ExitCode {
             db,
             auto_consent,
             idp_key,
+            header_read_timeout,
+            idle_timeout,
+            max_connections,
         } => {
             init_tracing();
             let config = papi_sandbox::SandboxConfig {
                 db,
                 auto_consent: banner::auto_consent(auto_consent),
                 idp_key,
-                ..papi_sandbox::SandboxConfig::default()
+                header_read_timeout: Duration::from_secs(header_read_timeout),
+                idle_timeout: Duration::from_secs(idle_timeout),
+                max_connections,
+                ..defaults()
             };
             run_sandbox(SocketAddr::new(host, port), config).await
         }
@@ -164,6 +185,11 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The sandbox's default configuration, whose values the flags default to.
+fn defaults() -> papi_sandbox::SandboxConfig {
+    papi_sandbox::SandboxConfig::default()
+}
+
 async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> ExitCode {
     let sandbox = match papi_sandbox::Sandbox::open(config.clone()) {
         Ok(s) => s,
@@ -179,14 +205,14 @@ async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> E
             return ExitCode::FAILURE;
         }
     };
-    // Listen for Ctrl-C before announcing the URL: tokio installs the handler on the first
-    // poll, and a SIGINT arriving before it would kill the process without a clean stop.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let early = tokio::select! {
-        biased;
-        r = &mut interrupted => Some(r),
-        () = std::future::ready(()) => None,
+    // Listen for Ctrl-C and SIGTERM before announcing the URL: a signal arriving after it
+    // must stop the sandbox cleanly, not kill the process.
+    let mut signals = match StopSignals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("cannot listen for Ctrl-C and SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     print!("{}", banner::banner(&config, &sandbox, running.base_url()));
     if !addr.ip().is_loopback() {
@@ -194,24 +220,20 @@ async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> E
             "WARNING: listening beyond loopback: the sandbox's credentials and test users are public defaults"
         );
     }
-    println!("Ctrl-C stops it.");
-    let waited = match early {
-        Some(r) => r,
-        None => interrupted.await,
-    };
-    if let Err(e) = waited {
-        eprintln!("cannot wait for Ctrl-C: {e}");
-    }
-    println!("stopping… (Ctrl-C again to stop at once)");
+    println!("Ctrl-C or SIGTERM stops it.");
+    let signal = signals.next().await;
+    println!("stopping on {signal}… (again to stop at once)");
     // Graceful shutdown waits for open requests; a stuck client must not keep the process
-    // alive: a second Ctrl-C or the deadline ends it.
+    // alive: a second signal or the deadline ends it. Then the sandbox is dropped: its
+    // database is closed (SQLite checkpoints the write-ahead log into the file).
     tokio::select! {
         _ = running.shutdown() => println!("stopped"),
-        _ = tokio::signal::ctrl_c() => println!("stopped at once"),
+        signal = signals.next() => println!("stopped at once ({signal})"),
         _ = tokio::time::sleep(SHUTDOWN_DEADLINE) => {
             println!("stopped: requests still open after {} s were dropped", SHUTDOWN_DEADLINE.as_secs());
         }
     }
+    drop(sandbox);
     ExitCode::SUCCESS
 }
 

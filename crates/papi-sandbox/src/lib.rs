@@ -179,12 +179,31 @@
 //!   opened or written, is not a SQLite database or is corrupt, belongs to another program
 //!   or a newer sandbox, or holds data that cannot be read back.
 //!
+//! # Connections
+//!
+//! [`Sandbox::bind`] serves HTTP/1.1 (hyper), within limits that keep a flood of
+//! connections from denying service:
+//!
+//! - A client has [`SandboxConfig::header_read_timeout`] (10 s) to send a whole request
+//!   head, from when its connection is ready for one (accepted, or its previous answer
+//!   sent); a connection that sends nothing, or trickles its head, is closed then.
+//! - A kept-alive connection is closed [`SandboxConfig::idle_timeout`] (5 s) after an
+//!   answer when no new request came.
+//! - At most [`SandboxConfig::max_connections`] (512) connections are served at once. A
+//!   new connection beyond it closes the connection idle the longest (no request being
+//!   answered on it); when every connection is answering a request, the new one is closed
+//!   at once. When the process runs out of file descriptors, the connection idle the
+//!   longest is closed too. The accept loop never waits for room.
+//! - [`RunningSandbox::shutdown`] closes the idle connections at once and lets the
+//!   answers in progress finish.
+//!
 //! # Logging
 //!
 //! Each request is logged with `tracing` at INFO (target `papi_sandbox`): method, path,
-//! query with the token and any password shown as `***`, action, status and duration. The
-//! `Authorization` header and request bodies (login forms) are never logged, nor are the
-//! SAML answers, which carry the token.
+//! query with the token, any password and the consent id (whoever holds it can answer the
+//! consent page) shown as `***`, action, status and duration. The `Authorization` header
+//! and request bodies (login and consent forms) are never logged, nor are the SAML
+//! answers, which carry the token.
 
 #![deny(missing_docs)]
 
@@ -228,6 +247,7 @@ use crate::store::memory::MemoryStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{read_user, Store};
 use crate::web::app::App;
+use crate::web::serve::Limits;
 
 /// What a sandbox serves: the service it accepts and its users.
 #[derive(Clone)]
@@ -259,11 +279,25 @@ pub struct SandboxConfig {
     /// `None` (the default): the key is kept in [`SandboxConfig::db`] when there is one,
     /// else generated at each start.
     pub idp_key: Option<PathBuf>,
+    /// How long a client has to send a whole request head, from when its connection is
+    /// ready for one: when accepted, and after each answer. A connection that sends
+    /// nothing, or its head too slowly (slowloris), is closed then. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How long a kept-alive connection stays open after an answer without a new request
+    /// (whose head must also arrive within [`SandboxConfig::header_read_timeout`]).
+    /// Default 5 s.
+    pub idle_timeout: Duration,
+    /// Most connections served at once (at least one). A new connection beyond it closes
+    /// the connection idle the longest; when every connection is answering a request, the
+    /// new one is closed at once. Keep it below the process's limit of open files. Default
+    /// 512.
+    pub max_connections: usize,
 }
 
 impl Default for SandboxConfig {
     /// Service `sandbox-service` / `sandbox-secret`; users `alice` / `alice-pw` and `bob` /
-    /// `bob-pw`; tokens valid for one hour.
+    /// `bob-pw`; tokens valid for one hour; request heads within 10 s, kept-alive
+    /// connections idle for 5 s at most, 512 connections at most.
     fn default() -> Self {
         Self {
             service_id: "sandbox-service".to_owned(),
@@ -285,6 +319,9 @@ impl Default for SandboxConfig {
             allowed_acs_origins: Vec::new(),
             auto_consent: AutoConsent::Off,
             idp_key: None,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 512,
         }
     }
 }
@@ -300,6 +337,9 @@ impl fmt::Debug for SandboxConfig {
             .field("allowed_acs_origins", &self.allowed_acs_origins)
             .field("auto_consent", &self.auto_consent)
             .field("idp_key", &self.idp_key)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -426,7 +466,9 @@ impl Sandbox {
     }
 
     /// Serves [`Sandbox::router`] on `addr` (`127.0.0.1:0` picks a free port) until
-    /// [`RunningSandbox::shutdown`] is called or the [`RunningSandbox`] is dropped.
+    /// [`RunningSandbox::shutdown`] is called or the [`RunningSandbox`] is dropped, over
+    /// HTTP/1.1 within the configured limits ([`SandboxConfig::header_read_timeout`],
+    /// [`SandboxConfig::idle_timeout`], [`SandboxConfig::max_connections`]).
     pub async fn bind(&self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
@@ -434,7 +476,12 @@ impl Sandbox {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         self.app.service.set_bound_base(base_url.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(web::serve::serve(listener, self.router(), stopped));
+        let limits = Limits {
+            header_read_timeout: self.config.header_read_timeout,
+            idle_timeout: self.config.idle_timeout,
+            max_connections: self.config.max_connections,
+        };
+        let task = tokio::spawn(web::serve::serve(listener, self.router(), limits, stopped));
         Ok(RunningSandbox {
             sandbox: self.clone(),
             base_url,

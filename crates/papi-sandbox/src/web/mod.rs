@@ -1,8 +1,10 @@
 //! The web: the router ([`router`]) over the API pipeline, the consent page, the identity
 //! provider's pages and the login shortcut; the request log ([`log`]); every HTML page
-//! ([`pages`]); and serving on a socket ([`serve`]).
+//! ([`pages`]); and serving on a socket ([`serve`]) within limits on the connections
+//! ([`connections`]).
 
 pub(crate) mod app;
+pub(crate) mod connections;
 pub(crate) mod consent;
 pub(crate) mod log;
 pub(crate) mod login;
