@@ -224,6 +224,7 @@ mod util;
 mod web;
 
 pub use domain::consent::{AutoConsent, ConsentChoice};
+pub use domain::faults::{Fault, FaultRule, Faults, MAX_LATENCY};
 pub use domain::user::TestUser;
 pub use store::SandboxError;
 pub use web::consent::decision_form;
@@ -239,6 +240,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::api::endpoint::endpoints;
+use crate::domain::faults::FaultInjector;
 use crate::domain::seeds::Seeds;
 use crate::idp::provider::Idp;
 use crate::idp::signing::{generate_pem, key_file, Signing};
@@ -279,6 +281,9 @@ pub struct SandboxConfig {
     /// `None` (the default): the key is kept in [`SandboxConfig::db`] when there is one,
     /// else generated at each start.
     pub idp_key: Option<PathBuf>,
+    /// Faults and latency injected on purpose ([`Faults`]; none by default), checked
+    /// against the spec's tables by [`Sandbox::open`] ([`SandboxError::Faults`]).
+    pub faults: Faults,
     /// How long a client has to send a whole request head, from when its connection is
     /// ready for one: when accepted, and after each answer. A connection that sends
     /// nothing, or its head too slowly (slowloris), is closed then. Default 10 s.
@@ -319,6 +324,7 @@ impl Default for SandboxConfig {
             allowed_acs_origins: Vec::new(),
             auto_consent: AutoConsent::Off,
             idp_key: None,
+            faults: Faults::default(),
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(5),
             max_connections: 512,
@@ -337,6 +343,7 @@ impl fmt::Debug for SandboxConfig {
             .field("allowed_acs_origins", &self.allowed_acs_origins)
             .field("auto_consent", &self.auto_consent)
             .field("idp_key", &self.idp_key)
+            .field("faults", &self.faults)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_connections", &self.max_connections)
@@ -377,6 +384,14 @@ impl Sandbox {
             );
             config.auto_consent = AutoConsent::Off;
         }
+        if let Err(e) = config.faults.check() {
+            tracing::error!(
+                target: "papi_sandbox",
+                error = %e,
+                "Sandbox::new: the faults are refused; none is injected (use Sandbox::open to handle this)"
+            );
+            config.faults = Faults::default();
+        }
         if config.db.is_some() {
             match Self::open(config.clone()) {
                 Ok(sandbox) => return sandbox,
@@ -402,6 +417,10 @@ impl Sandbox {
     /// database (or is corrupt), belongs to another program or a newer sandbox, or holds
     /// data that cannot be read back.
     pub fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
+        config
+            .faults
+            .check()
+            .map_err(|message| SandboxError::Faults { message })?;
         if let Some(family) = config.auto_consent.unknown_family() {
             return Err(SandboxError::UnknownFamily {
                 family: family.to_owned(),
@@ -439,7 +458,12 @@ impl Sandbox {
             auto_consent: config.auto_consent.clone(),
         };
         let app = App {
-            service: Arc::new(Service::new(settings, seeds, store)),
+            service: Arc::new(Service::new(
+                settings,
+                seeds,
+                store,
+                FaultInjector::new(config.faults.clone()),
+            )),
             idp: Idp::new(signing, config.allowed_acs_origins.clone()),
             endpoints: endpoints(),
         };

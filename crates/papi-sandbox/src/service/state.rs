@@ -8,6 +8,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::domain::consent::AutoConsent;
+use crate::domain::faults::FaultInjector;
 use crate::domain::seeds::Seeds;
 use crate::domain::user::TestUser;
 use crate::store::Store;
@@ -29,6 +30,8 @@ pub(crate) struct Settings {
 /// The sandbox's service: its settings, users and store.
 pub(crate) struct Service {
     pub(crate) settings: Settings,
+    /// The faults injected on purpose.
+    pub(crate) faults: FaultInjector,
     /// The users by login.
     users: HashMap<String, TestUser>,
     pub(crate) seeds: Seeds,
@@ -38,7 +41,12 @@ pub(crate) struct Service {
 
 impl Service {
     /// A service keeping its data in `store` (which knows the users of `settings`).
-    pub(crate) fn new(settings: Settings, seeds: Seeds, store: Box<dyn Store>) -> Self {
+    pub(crate) fn new(
+        settings: Settings,
+        seeds: Seeds,
+        store: Box<dyn Store>,
+        faults: FaultInjector,
+    ) -> Self {
         let mut users = HashMap::new();
         for user in &settings.users {
             users
@@ -47,6 +55,7 @@ impl Service {
         }
         Self {
             settings,
+            faults,
             users,
             seeds,
             store,
