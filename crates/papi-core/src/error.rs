@@ -435,6 +435,24 @@ pub enum ConfigError {
         /// The host of the refused URL.
         host: String,
     },
+    /// An environment variable [`Config::from_env`](crate::Config::from_env) needs is not
+    /// set (or is empty).
+    #[error("the environment variable {var} is not set: {help}")]
+    MissingEnv {
+        /// The variable (see [`crate::env`]).
+        var: &'static str,
+        /// What to set it to.
+        help: &'static str,
+    },
+    /// An environment variable cannot be read as what it stands for. The reason never
+    /// holds the value of a secret (the password, the token).
+    #[error("the environment variable {var} cannot be used: {reason}")]
+    InvalidEnv {
+        /// The variable (see [`crate::env`]).
+        var: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What went wrong while sending a request or reading its answer.

@@ -15,12 +15,15 @@ pub mod consent;
 pub mod de;
 pub mod decode;
 pub mod encode;
+pub mod env;
 pub mod error;
 // Generated (prettyplease output compared byte for byte by `cargo xtask codegen --check`):
 // rustfmt must not touch it.
 #[rustfmt::skip]
 pub mod general;
+pub mod intercept;
 pub mod operation;
+mod options;
 pub mod request;
 pub mod retry;
 pub mod secret;
@@ -37,6 +40,7 @@ pub use error::{
 };
 pub use general::GeneralError;
 pub use operation::{Method, Operation, OperationInfo, Privacy, WireParams};
+pub use options::CallOptions;
 pub use request::Request;
 pub use retry::RetryPolicy;
 pub use secret::{ServiceCredentials, UserToken};

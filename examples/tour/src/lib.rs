@@ -11,6 +11,10 @@
 //! - `PAPI_SERVICE_ID` and `PAPI_SERVICE_PASSWORD` — the service's access key;
 //! - `PAPI_TOKEN` — a user token obtained by the Authentication API.
 //!
+//! They are read by `Config::from_env` and `UserToken::from_env`, which name a missing or
+//! malformed variable; the optional ones (timeouts, answer size cap, retry attempts) are
+//! listed in `papi::core::env`.
+//!
 //! Against a real service the consent page cannot be answered for the user: the example
 //! prints the consent URL and stops.
 #![deny(missing_docs)]
@@ -43,22 +47,15 @@ impl Target {
         let browser = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        if let Ok(id) = std::env::var("PAPI_SERVICE_ID") {
-            let password = std::env::var("PAPI_SERVICE_PASSWORD")
-                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_SERVICE_PASSWORD too")?;
-            let token = std::env::var("PAPI_TOKEN")
-                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_TOKEN (a user token) too")?;
-            let credentials = ServiceCredentials::new(id, password);
-            let config = match (std::env::var("PAPI_BASE_URL"), std::env::var("PAPI_ENV")) {
-                (Ok(base), _) => Config::custom(&base, credentials)?,
-                (Err(_), Ok(env)) if env == "production" => Config::production(credentials),
-                (Err(_), Ok(env)) if env == "integration" => Config::integration(credentials),
-                _ => return Err("set PAPI_BASE_URL or PAPI_ENV=integration|production".into()),
-            };
+        if std::env::var_os("PAPI_SERVICE_ID").is_some() {
+            // Every PAPI_* variable is read, and a missing or malformed one named, by
+            // papi-core (see `papi::core::env`).
+            let config = Config::from_env()?;
+            let token = UserToken::from_env()?;
             println!("calling the service configured by PAPI_* variables");
             return Ok(Target {
                 config,
-                token: UserToken::new(token),
+                token,
                 sandbox: None,
                 browser,
             });
