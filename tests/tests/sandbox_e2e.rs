@@ -1003,3 +1003,30 @@ async fn each_action_answers_only_its_own_method() {
     let (status, _) = env.raw_get(papi_contacts::API.path, &query).await;
     assert_ne!(status, 405);
 }
+
+#[tokio::test]
+async fn grant_all_answers_every_consent_for_one_user_and_service() {
+    let env = Env::start().await;
+    let contacts = papi_contacts::Client::new(&env.config).unwrap();
+    let rich = papi_rich_profile::Client::new(&env.config).unwrap();
+    let infos = [papi_rich_profile::types::RichProfileInfo::DisplayName];
+    let refused = contacts
+        .find_contact_list(&env.token, "A")
+        .await
+        .unwrap_err();
+    assert!(refused.is_privacy_denied(), "{refused:?}");
+    assert!(!env.sandbox.grant_all("nobody"));
+    assert!(env.sandbox.grant_all("alice"));
+    contacts.find_contact_list(&env.token, "A").await.unwrap();
+    contacts
+        .find_contact_list(&env.token, "A")
+        .await
+        .expect("a permanent grant, not a one-call one");
+    rich.get_personal_rich_profile(&env.token, &infos)
+        .await
+        .unwrap();
+    // Another user still has to consent.
+    let bob = env.sandbox.issue_token("bob").unwrap();
+    let refused = contacts.find_contact_list(&bob, "A").await.unwrap_err();
+    assert!(refused.is_privacy_denied(), "{refused:?}");
+}

@@ -127,16 +127,13 @@ impl ConsentRequest {
     /// `urlRetour=<return_url, form-urlencoded>` appended (replacing any previous one).
     /// The other parameters are kept byte for byte.
     pub fn redirect_url(&self, return_url: &str) -> Result<Url, ConsentError> {
-        let back = Url::parse(return_url).map_err(|e| ConsentError::InvalidReturnUrl {
-            url: return_url.to_owned(),
-            reason: e.to_string(),
-        })?;
-        if !is_web_url(&back) {
-            return Err(ConsentError::InvalidReturnUrl {
-                url: return_url.to_owned(),
-                reason: "expected an absolute http or https URL".into(),
-            });
-        }
+        parse_return_url(return_url)?;
+        Ok(self.redirect_to(return_url))
+    }
+
+    /// [`ConsentRequest::redirect_url`] with a return URL already checked, appended as
+    /// given.
+    pub(crate) fn redirect_to(&self, back: &str) -> Url {
         let name = CONSENT_URL.return_url;
         let mut query: Vec<String> = self
             .0
@@ -153,13 +150,28 @@ impl ConsentRequest {
             .map(str::to_owned)
             .collect();
         let pair = form_urlencoded::Serializer::new(String::new())
-            .append_pair(name, return_url)
+            .append_pair(name, back)
             .finish();
         query.push(pair);
         let mut url = self.0.url.clone();
         url.set_query(Some(&query.join("&")));
-        Ok(url)
+        url
     }
+}
+
+/// A return URL: an absolute http(s) URL.
+pub(crate) fn parse_return_url(return_url: &str) -> Result<Url, ConsentError> {
+    let back = Url::parse(return_url).map_err(|e| ConsentError::InvalidReturnUrl {
+        url: return_url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    if !is_web_url(&back) {
+        return Err(ConsentError::InvalidReturnUrl {
+            url: return_url.to_owned(),
+            reason: "expected an absolute http or https URL".into(),
+        });
+    }
+    Ok(back)
 }
 
 /// Where consent URLs answered by the API may send users: in production the documented

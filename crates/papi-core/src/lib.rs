@@ -12,6 +12,7 @@ pub mod blocking;
 pub mod check;
 pub mod config;
 pub mod consent;
+pub mod consent_flow;
 pub mod de;
 pub mod decode;
 pub mod encode;
@@ -33,6 +34,7 @@ pub mod value;
 pub use api::{ApiDescriptor, ConsentUrlParams, Effect, Envelope, GeneralEnvelope, TokenLayout};
 pub use config::{Config, Environment};
 pub use consent::{ConsentError, ConsentRequest};
+pub use consent_flow::{ConsentFlow, ConsentStep};
 pub use decode::Undecoded;
 pub use error::{
     report, ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error,

@@ -450,6 +450,20 @@ impl Sandbox {
         self.shared.issue_token(login)
     }
 
+    /// Grants the user `login` every privacy family of every API, permanently, for the
+    /// configured service: what answering every consent page with *grant permanently*
+    /// does, for tests and examples that are not about consent. `false` for an unknown
+    /// user, or when the database refuses the decisions (the error is logged).
+    pub fn grant_all(&self, login: &str) -> bool {
+        match self.shared.grant_all(login) {
+            Ok(known) => known,
+            Err(e) => {
+                tracing::error!(target: "papi_sandbox", error = %e, "grant_all: the decisions cannot be stored");
+                false
+            }
+        }
+    }
+
     /// The identity provider's signing certificate (self-signed, PEM), generated with its
     /// RSA key when the sandbox was made; `None` if that failed (the error is logged).
     ///

@@ -184,6 +184,11 @@ impl Consents {
         Ok(Access::Denied)
     }
 
+    /// Grants `key` permanently, as a *grant permanently* answer would.
+    pub(crate) fn grant(&mut self, key: ConsentKey) {
+        self.decisions.insert(key, Decision::Permanent);
+    }
+
     /// Records a consent request; its id goes into the consent URL.
     /// Expired requests are dropped; beyond [`MAX_PENDING`] the oldest goes.
     pub(crate) fn ask(&mut self, key: ConsentKey, id: String) {

@@ -265,6 +265,26 @@ impl Shared {
         })
     }
 
+    /// Grants `login` every privacy family of every API, permanently, for the configured
+    /// service (each stored first); `false` for an unknown user.
+    pub(crate) fn grant_all(&self, login: &str) -> Result<bool, StoreError> {
+        if !self.users.contains_key(login) {
+            return Ok(false);
+        }
+        let mut consents = lock(&self.consents);
+        for api in crate::generated::APIS {
+            let key = ConsentKey {
+                user: login.to_owned(),
+                service: self.config.service_id.clone(),
+                family: crate::privacy::family_of(api),
+                attribute: None,
+            };
+            self.persist(|s| s.save_decision(&key, Decision::Permanent.form_value()))?;
+            consents.grant(key);
+        }
+        Ok(true)
+    }
+
     /// Applies the user's decision to the pending consent request `id`, stored first.
     pub(crate) fn decide(
         &self,

@@ -22,6 +22,7 @@
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 
+use papi::core::consent_flow::{ConsentFlow, ConsentStep};
 use papi::core::reqwest;
 use papi::core::url::Url;
 use papi::{Config, ServiceCredentials, UserToken};
@@ -90,34 +91,36 @@ impl Target {
     }
 
     /// Runs `call`; when it is refused with `-3` (no consent yet), answers the consent page
-    /// with a permanent grant (sandbox only) and runs it once more.
-    pub async fn with_consent<T, S, F, Fut>(&self, mut call: F) -> Result<T, BoxError>
+    /// with a permanent grant (sandbox only) and runs it once more: papi-core's consent
+    /// round trip ([`ConsentFlow`]) with the sandbox's user agent playing the user.
+    pub async fn with_consent<T, S, F, Fut>(&self, call: F) -> Result<T, BoxError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, papi::core::Error<S>>>,
         S: std::fmt::Debug + std::fmt::Display + Send + Sync + 'static,
     {
-        let refused = match call().await {
-            Err(e) if e.is_privacy_denied() => e,
-            other => return Ok(other?),
-        };
-        let consent = refused
-            .consent()
-            .ok_or("a -3 refusal without a consent URL")?;
         let Some((_, running)) = &self.sandbox else {
-            let back = "https://your.service.example/back";
-            return Err(format!(
-                "the user has not consented: send them to {} (with your own return URL), then run again",
-                consent.redirect_url(back)?
-            )
-            .into());
+            // A real user cannot be answered for: say where to send them.
+            let flow = ConsentFlow::new("https://your.service.example/back")?;
+            let mut call = call;
+            return match flow.step(call().await)? {
+                ConsentStep::Answered(answer) => Ok(answer),
+                ConsentStep::Redirect { url, .. } => Err(format!(
+                    "the user has not consented: send them to {url} (with your own return URL), then run again"
+                )
+                .into()),
+            };
         };
-        let back: Url = running.base_url().join("example/back")?;
-        let redirect = consent.redirect_url(back.as_str())?;
-        println!("  refused with -3: the user grants access on {redirect}");
-        user_agent::answer_consent(&self.browser, &redirect, ConsentChoice::GrantPermanently)
+        let flow = ConsentFlow::new(running.base_url().join("example/back")?.as_str())?;
+        let browser = &self.browser;
+        let answer = flow
+            .round_trip(call, |redirect| async move {
+                println!("  refused with -3: the user grants access on {redirect}");
+                user_agent::answer_consent(browser, &redirect, ConsentChoice::GrantPermanently)
+                    .await
+            })
             .await?;
-        Ok(call().await?)
+        Ok(answer)
     }
 
     /// Stops the embedded sandbox, if any.
