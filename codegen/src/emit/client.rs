@@ -15,6 +15,10 @@ use crate::ir::*;
 /// they cannot differ in what they check, send or decode.
 pub(super) fn emit_client(common: &Common, api: &Api, blocking: bool) -> TokenStream {
     let title = &api.title;
+    let example = doc(&format!(
+        "\n# Example\n\n{}",
+        super::example::client(api, blocking)
+    ));
     let struct_doc = doc(&if blocking {
         format!(
             "Blocking client of the {title} (feature `blocking`, on reqwest's blocking client): one\nmethod per action, with the same checks, requests, retries and answers as the async\n[`crate::Client`]. Build it once and reuse it. Do not call it from an async runtime's\nworker thread (use `spawn_blocking` there)."
@@ -25,6 +29,10 @@ pub(super) fn emit_client(common: &Common, api: &Api, blocking: bool) -> TokenSt
         )
     });
     let _ = common;
+    let struct_doc = quote! {
+        #struct_doc
+        #example
+    };
     let transport_ty = if blocking {
         quote!(papi_core::blocking::Transport)
     } else {

@@ -7,6 +7,31 @@
 /// method per action, with the same checks, requests, retries and answers as the async
 /// [`crate::Client`]. Build it once and reuse it. Do not call it from an async runtime's
 /// worker thread (use `spawn_blocking` there).
+///
+/// # Example
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # let runtime = tokio::runtime::Runtime::new()?;
+/// # let sandbox = papi_sandbox::Sandbox::new(Default::default());
+/// # let running = runtime.block_on(sandbox.bind(([127, 0, 0, 1], 0).into()))?;
+/// # let base_url = running.base_url().as_str();
+/// # let token = sandbox.issue_token("alice").ok_or("no such user")?;
+/// # sandbox.grant_all("alice");
+/// use papi_calendar::blocking::Client;
+/// use papi_calendar::operation::AddEvent;
+/// use papi_calendar::{Config, ServiceCredentials};
+///
+/// // The embedded sandbox at `base_url`, with its service credentials; for the real service
+/// // use `Config::integration(...)`, `Config::production(...)` or `Config::from_env()`.
+/// // `token` is the signed-in user's (see the Authentication API, `papi-auth`).
+/// let config = Config::custom(base_url, ServiceCredentials::new("sandbox-service", "sandbox-secret"))?;
+/// let client = Client::new(&config)?;
+/// let answer = client.add_event(&token, AddEvent::new().title("title"))?;
+/// println!("{answer:?}");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::blocking::Transport,

@@ -5,6 +5,30 @@
 //! The client of this API.
 /// Async client of the Personal Contacts API: one method per action. Build it once and reuse it; it
 /// keeps the HTTP connection pool and the resolved endpoint.
+///
+/// # Example
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # let sandbox = papi_sandbox::Sandbox::new(Default::default());
+/// # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+/// # let base_url = running.base_url().as_str();
+/// # let token = sandbox.issue_token("alice").ok_or("no such user")?;
+/// # sandbox.grant_all("alice");
+/// use papi_contacts::Client;
+/// use papi_contacts::{Config, ServiceCredentials};
+///
+/// // The embedded sandbox at `base_url`, with its service credentials; for the real service
+/// // use `Config::integration(...)`, `Config::production(...)` or `Config::from_env()`.
+/// // `token` is the signed-in user's (see the Authentication API, `papi-auth`).
+/// let config = Config::custom(base_url, ServiceCredentials::new("sandbox-service", "sandbox-secret"))?;
+/// let client = Client::new(&config)?;
+/// let answer = client.find_contact_list(&token, "search").await?;
+/// println!("{answer:?}");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::Transport,

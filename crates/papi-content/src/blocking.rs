@@ -7,6 +7,19 @@
 /// method per action, with the same checks, requests, retries and answers as the async
 /// [`crate::Client`]. Build it once and reuse it. Do not call it from an async runtime's
 /// worker thread (use `spawn_blocking` there).
+///
+/// # Example
+///
+/// ```
+/// use papi_content::blocking::Client;
+/// use papi_content::{Config, ServiceCredentials};
+///
+/// let config = Config::custom("http://127.0.0.1:8080", ServiceCredentials::new("my-service", "my-password"))?;
+/// let client = Client::new(&config)?;
+/// assert_eq!(client.endpoint().as_str(), "http://127.0.0.1:8080/PersonalContent/V1");
+/// // No action of this API is recovered: the client has no method yet.
+/// # Ok::<(), papi_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::blocking::Transport,

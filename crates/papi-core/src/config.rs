@@ -45,6 +45,30 @@ pub enum Environment {
 /// [`DEFAULT_REQUEST_TIMEOUT`]), the answer size cap ([`DEFAULT_MAX_BODY_BYTES`]) and the
 /// retry policy (off: [`RetryPolicy::none`]). Plain `http` is refused for any host but a
 /// loopback one unless [`Config::allow_plain_http`] was called.
+///
+/// Build one per service and share it: every client built from it (`Client::new(&config)`
+/// of each API crate) keeps its settings.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use papi_core::{Config, ConfigError, Environment, RetryPolicy, ServiceCredentials};
+///
+/// let credentials = ServiceCredentials::new("my-service", "my-password");
+/// // The documented integration endpoints, with reliability settings of one's own.
+/// let config = Config::integration(credentials.clone())
+///     .with_connect_timeout(Duration::from_secs(3))
+///     .with_request_timeout(Duration::from_secs(20))
+///     .with_retry(RetryPolicy::new(3));
+/// assert_eq!(config.environment(), &Environment::Integration);
+///
+/// // A server of one's own: a sandbox, a proxy. Plain http only on this machine.
+/// let local = Config::custom("http://127.0.0.1:8080/int", credentials.clone())?;
+/// assert!(matches!(local.environment(), Environment::Custom(url) if url.path() == "/int"));
+/// let refused = Config::custom("http://api.example.com", credentials).unwrap_err();
+/// assert!(matches!(refused, ConfigError::InsecureUrl { .. }));
+/// # Ok::<(), ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct Config {
     environment: Environment,

@@ -42,9 +42,31 @@ pub enum ConsentError {
     },
 }
 
-/// A consent request read from a privacy error's URL.
+/// A consent request read from a privacy error's URL: a call refused with `-3` carries
+/// one ([`Error::consent`](crate::Error::consent)), and the user's browser is sent to its
+/// [`redirect_url`](ConsentRequest::redirect_url) (see also [`ConsentFlow`](crate::ConsentFlow)).
 ///
 /// Boxed inside so that errors carrying it stay small.
+///
+/// ```
+/// use papi_core::ConsentRequest;
+///
+/// // The URL of the documentation's privacy error (the servers XML-escape it).
+/// let consent = ConsentRequest::parse(
+///     "http://privacy.orange.fr/urm-gui/interaction.do?family=contact&serviceId=MYSERVICE&attributes=,see",
+/// )?;
+/// assert_eq!(consent.family(), Some("contact"));
+/// assert_eq!(consent.service_id(), Some("MYSERVICE"));
+/// assert_eq!(consent.attributes(), ["see"]);
+/// // Where to send the user: the consent page, coming back to the service afterwards.
+/// let redirect = consent.redirect_url("https://my.service.example/back?step=2")?;
+/// assert_eq!(
+///     redirect.as_str(),
+///     "http://privacy.orange.fr/urm-gui/interaction.do?family=contact&serviceId=MYSERVICE&attributes=,see\
+///      &urlRetour=https%3A%2F%2Fmy.service.example%2Fback%3Fstep%3D2"
+/// );
+/// # Ok::<(), papi_core::ConsentError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRequest(Box<Parsed>);
 

@@ -5,6 +5,19 @@
 //! The client of this API.
 /// Async client of the Personal Photos API: one method per action. Build it once and reuse it; it
 /// keeps the HTTP connection pool and the resolved endpoint.
+///
+/// # Example
+///
+/// ```
+/// use papi_photos::Client;
+/// use papi_photos::{Config, ServiceCredentials};
+///
+/// let config = Config::custom("http://127.0.0.1:8080", ServiceCredentials::new("my-service", "my-password"))?;
+/// let client = Client::new(&config)?;
+/// assert_eq!(client.endpoint().as_str(), "http://127.0.0.1:8080/PersonalPhotos/V1");
+/// // No action of this API is recovered: the client has no method yet.
+/// # Ok::<(), papi_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::Transport,

@@ -7,18 +7,23 @@
 //! are read and checked by its action's operation, as the clients check them, and this
 //! hand-written code spells no wire name of the API.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! ```
 //! use papi_sandbox::{Sandbox, SandboxConfig};
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let sandbox = Sandbox::new(SandboxConfig::default());
-//! let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await?;
-//! let token = sandbox.issue_token("alice").expect("a configured user");
-//! let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())
-//!     .expect("an http URL");
-//! // … papi_contacts::Client::new(&config) and call it with `token` …
+//! let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+//! // A token for a test user (the SAML sign-in gives the same), and their consent to
+//! // everything (tests not about consent; otherwise answer the consent page).
+//! let token = sandbox.issue_token("alice").ok_or("a configured user")?;
+//! sandbox.grant_all("alice");
+//! let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())?;
+//! let contacts = papi_contacts::Client::new(&config)?;
+//! // The seed data holds the documented sample's contacts.
+//! let page = contacts.find_contact_list(&token, "Orange").await?;
+//! assert_eq!(page.contacts.map_or(0, |l| l.entries.len()), 2);
 //! running.shutdown().await;
-//! # let _ = (token, config);
 //! # Ok(())
 //! # }
 //! ```
@@ -182,6 +187,7 @@
 //! SAML answers, which carry the token.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actions;
 mod answer;
