@@ -232,6 +232,11 @@ fn action_doc(api: &Api, a: &Action) -> String {
         (Err(_), _) => text.push_str(" Privacy: family undocumented."),
     }
     text.push_str(&format!(" {}", source_note(&a.source)));
+    if let (Some(_), Some(ty)) = (&a.response.picture, &a.response.ty) {
+        text.push_str(&format!(
+            "\n\n[`{ty}::picture`](crate::types::{ty}::picture) on the answer gives the decoded bytes and\nthe image type."
+        ));
+    }
     if let Some(e) = &a.endpoint {
         text.push_str(&format!(
             "\n\nServed on its own endpoint, `{}` under a custom base ([`crate::{}`]); the call fails\nwith [`papi_core::Error::Config`] where that endpoint is undocumented.",

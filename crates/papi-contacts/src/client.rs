@@ -193,12 +193,15 @@ impl Client {
             )
             .await
     }
-    /// Get the picture of a contact. The answer carries it base64-encoded; `picture()` on the
-    /// result gives the decoded bytes and the image type, sniffed from the bytes when the
-    /// declared type disagrees (the documented sample declares gif for a JPEG).
+    /// Get the picture of a contact. The answer carries it base64-encoded with a declared
+    /// image type, which can be wrong (the documented sample declares gif for a JPEG): the
+    /// clients decode the bytes and sniff the type from them when the declaration disagrees.
     ///
     /// Action `getpicture`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
     /// [`papi_core::RetryPolicy`] allows). Privacy: family `contact`, attribute `see` (source: `inferred`). Source: `seed-003` (see `api-spec/common.yaml`).
+    ///
+    /// [`PictureData::picture`](crate::types::PictureData::picture) on the answer gives the decoded bytes and
+    /// the image type.
     ///
     /// # Parameters
     ///

@@ -598,9 +598,9 @@ impl papi_core::Operation for AddDevice {
         crate::decode::add_device(status, body)
     }
 }
-/// Get the picture of a contact. The answer carries it base64-encoded; `picture()` on the
-/// result gives the decoded bytes and the image type, sniffed from the bytes when the
-/// declared type disagrees (the documented sample declares gif for a JPEG).
+/// Get the picture of a contact. The answer carries it base64-encoded with a declared
+/// image type, which can be wrong (the documented sample declares gif for a JPEG): the
+/// clients decode the bytes and sniff the type from them when the declaration disagrees.
 ///
 /// The operation of action `getpicture`: run it with [`Client::call`](crate::Client::call) (or [`Client::get_picture`](crate::Client::get_picture)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
 ///

@@ -136,9 +136,9 @@ impl Client {
     ) -> crate::Result<crate::types::PersonalMessages> {
         self.call(token, crate::operation::GetPersonalMessages::new(infos.to_vec()))
     }
-    /// The older (V1) form of `getPersonalMessages`, as a 2008 third-party client called it on the
-    /// integration platform. Its answer, its parameter rules and its privacy attribute were not
-    /// recovered.
+    /// Get mailbox information of the user through the older (V1) endpoint. This is the form of
+    /// `getPersonalMessages` a 2008 third-party client called on the integration platform. Its
+    /// answer, its parameter rules and its privacy attribute were not recovered.
     ///
     /// Action `getPNS`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
     /// [`papi_core::RetryPolicy`] allows). Privacy: family `messages`; the attribute is undocumented. Source: `third-party-zxid-2008` (see `api-spec/common.yaml`).

@@ -120,9 +120,9 @@ impl papi_core::Operation for GetPersonalMessages {
         crate::decode::get_personal_messages(status, body)
     }
 }
-/// The older (V1) form of `getPersonalMessages`, as a 2008 third-party client called it on the
-/// integration platform. Its answer, its parameter rules and its privacy attribute were not
-/// recovered.
+/// Get mailbox information of the user through the older (V1) endpoint. This is the form of
+/// `getPersonalMessages` a 2008 third-party client called on the integration platform. Its
+/// answer, its parameter rules and its privacy attribute were not recovered.
 ///
 /// The operation of action `getPNS`: run it with [`Client::call`](crate::Client::call) (or [`Client::get_pns`](crate::Client::get_pns)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
 ///
