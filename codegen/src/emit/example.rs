@@ -157,8 +157,8 @@ fn method_call(api: &Api, a: &Action, uses: &mut Uses) -> String {
     format!("client.{}({})", a.rust, args.join(", "))
 }
 
-/// Hidden lines starting the embedded sandbox with `alice` signed in and consenting to
-/// everything: `base_url` and `token` for the visible lines; `blocking` serves it from a
+/// Hidden lines starting the embedded sandbox with `alice` signed in and every consent
+/// counted as granted: `base_url` and `token` for the visible lines; `blocking` serves it from a
 /// runtime of its own.
 fn sandbox_setup(blocking: bool) -> String {
     let (main, bind) = if blocking {
@@ -176,11 +176,11 @@ fn sandbox_setup(blocking: bool) -> String {
     };
     format!(
         "{main}\n\
-         # let sandbox = papi_sandbox::Sandbox::new(Default::default());\n\
+         # use papi_sandbox::{{AutoConsent, Sandbox, SandboxConfig}};\n\
+         # let sandbox = Sandbox::new(SandboxConfig {{ auto_consent: AutoConsent::All, ..Default::default() }});\n\
          # let running = {bind};\n\
          # let base_url = running.base_url().as_str();\n\
-         # let token = sandbox.issue_token(\"alice\").ok_or(\"no such user\")?;\n\
-         # sandbox.grant_all(\"alice\");\n"
+         # let token = sandbox.issue_token(\"alice\").ok_or(\"no such user\")?;\n"
     )
 }
 

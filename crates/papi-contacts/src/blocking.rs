@@ -13,11 +13,11 @@
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// # let runtime = tokio::runtime::Runtime::new()?;
-/// # let sandbox = papi_sandbox::Sandbox::new(Default::default());
+/// # use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+/// # let sandbox = Sandbox::new(SandboxConfig { auto_consent: AutoConsent::All, ..Default::default() });
 /// # let running = runtime.block_on(sandbox.bind(([127, 0, 0, 1], 0).into()))?;
 /// # let base_url = running.base_url().as_str();
 /// # let token = sandbox.issue_token("alice").ok_or("no such user")?;
-/// # sandbox.grant_all("alice");
 /// use papi_contacts::blocking::Client;
 /// use papi_contacts::{Config, ServiceCredentials};
 ///

@@ -88,7 +88,7 @@ pub use api::{ConsentUrlParams, Envelope, GeneralEnvelope, TokenLayout};
 pub use config::{Config, Environment};
 pub use consent::{ConsentError, ConsentRequest};
 pub use consent_flow::{ConsentFlow, ConsentStep};
-pub use decode::Undecoded;
+pub use decode::{InferredAnswer, Undecoded};
 pub use error::{
     report, ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error,
     ParamError, TransportError, TransportErrorKind,

@@ -15,11 +15,11 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-//! # let sandbox = papi_sandbox::Sandbox::new(Default::default());
+//! # use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+//! # let sandbox = Sandbox::new(SandboxConfig { auto_consent: AutoConsent::All, ..Default::default() });
 //! # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
 //! # let base_url = running.base_url().as_str();
 //! # let token = sandbox.issue_token("alice").ok_or("no such user")?;
-//! # sandbox.grant_all("alice");
 //! use std::time::Duration;
 //!
 //! use papi_messages::operation::GetPersonalMessages;
@@ -64,7 +64,7 @@
 //!
 //! ## What the sources leave unknown
 //!
-//! - undocumented: the answer of `getPNS` (No answer of getPNS was preserved); [`Client::get_pns`] returns it undecoded.
+//! - undocumented: the answer of `getPNS` (No answer of getPNS from the Personal APIs was preserved); [`Client::get_pns`] returns the inferred `PnsReturn` (source: `third-party-mod-dup-2014`) when the answer has that shape, else the answer undecoded.
 //!
 //! ## Known defects of the source documents
 //!

@@ -552,6 +552,20 @@ pub mod param_names {
         pub const INFOS: &str = "infos";
     }
 }
+/// A fact of papi's sandbox, not of the Personal APIs: no source describes such a document.
+///
+/// What the sandbox answers (HTTP 200) to a successful call of an action whose answer no
+/// source gives, in place of an empty body: a well-formed document in the sandbox's own
+/// namespace naming the action. Clients return it undecoded, like any unrecovered answer.
+///
+/// Writes `<unknownAnswer xmlns="urn:x-papi:sandbox" action="…">` holding the note, for `action`.
+pub fn unknown_answer(action: &str) -> Result<String, papi_core::encode::EncodeError> {
+    papi_core::encode::text_document(
+        "unknownAnswer",
+        &[("xmlns", "urn:x-papi:sandbox"), ("action", action)],
+        "papi sandbox: no source gives the answer of this action, so this document stands for it. A real server answers with a document this sandbox cannot know.",
+    )
+}
 /// Every client API.
 pub static APIS: &[&Api] = &[
     &CALENDAR,
