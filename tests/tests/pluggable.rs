@@ -68,6 +68,11 @@ impl Interceptor for Seen {
     }
 }
 
+/// Asserts that `event` holds `part`.
+fn holds(event: &str, part: &str) {
+    assert!(event.contains(part), "{part:?} not in {event}");
+}
+
 fn ok_contact() -> ResponseTemplate {
     ResponseTemplate::new(200)
         .insert_header("x-server", "test")
@@ -128,30 +133,20 @@ async fn interceptors_see_each_attempt_redacted_and_each_answer_whole() {
     contacts.get_contact(&token(), "42").await.unwrap();
     let events = seen.events();
     assert_eq!(events.len(), 4, "{events:#?}");
-    assert!(
-        events[0].starts_with("send Personal Contacts API getcontact Get attempt 1 "),
-        "{}",
-        events[0]
+    holds(
+        &events[0],
+        "send Personal Contacts API getcontact Get attempt 1 ",
     );
-    assert!(
-        events[0].contains("action=getcontact&cid=42&token=***"),
-        "{}",
-        events[0]
-    );
-    assert!(
-        events[0].contains("params [(\"cid\", \"42\")] upload None"),
-        "{}",
-        events[0]
-    );
+    holds(&events[0], "action=getcontact&cid=42&token=***");
+    holds(&events[0], "params [(\"cid\", \"42\")] upload None");
     assert_eq!(
         events[1],
         "received getcontact attempt 1: 503 x-server=None 0 bytes"
     );
-    assert!(events[2].contains("attempt 2"), "{}", events[2]);
-    assert!(
-        events[3].starts_with("received getcontact attempt 2: 200 x-server=Some(\"test\")"),
-        "{}",
-        events[3]
+    holds(&events[2], "attempt 2");
+    holds(
+        &events[3],
+        "received getcontact attempt 2: 200 x-server=Some(\"test\")",
     );
     // Every interceptor is called, in turn.
     assert_eq!(second.events(), events);
@@ -175,16 +170,8 @@ async fn interceptors_see_uploads_and_transport_errors() {
     let upload = papi_core::Upload::new(support::JPEG.to_vec(), "me.jpg");
     contacts.add_picture(&token(), "7", upload).await.unwrap();
     let events = seen.events();
-    assert!(
-        events[0].contains("addpicture MultipartPost"),
-        "{}",
-        events[0]
-    );
-    assert!(
-        events[0].contains("upload Some((\"file\", \"me.jpg\"))"),
-        "{}",
-        events[0]
-    );
+    holds(&events[0], "addpicture MultipartPost");
+    holds(&events[0], "upload Some((\"file\", \"me.jpg\"))");
     assert!(!events[0].contains("token"), "{}", events[0]);
 
     // A port that was just free: the connection is refused.
@@ -202,46 +189,30 @@ async fn interceptors_see_uploads_and_transport_errors() {
     assert_eq!(seen.events()[1], "failed getcontact attempt 1: Connect");
 }
 
-#[tokio::test]
-async fn a_retry_after_within_the_policy_is_waited_for_exactly() {
-    let (server, count) = serve(vec![busy("1"), ok_contact()]).await;
+/// A read answered `503` with `retry_after`, then the contact: the wait between the two
+/// attempts, as an interceptor saw them sent (the backoff alone waits at most 1 ms).
+async fn wait_asked_by(retry_after: &str) -> Duration {
+    let (server, count) = serve(vec![busy(retry_after), ok_contact()]).await;
     let seen = Arc::new(Seen::default());
-    let config = config(&server)
-        .with_retry(fast_retries(3))
-        .with_interceptor(seen.clone());
+    let config = config_for(&server, 3).with_interceptor(seen.clone());
     let contacts = papi_contacts::Client::new(&config).unwrap();
     contacts.get_contact(&token(), "42").await.unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 2);
-    // The backoff alone would have waited at most 1 ms.
     let sent = seen.sent_at.lock().unwrap().clone();
-    assert!(
-        sent[1] - sent[0] >= Duration::from_secs(1),
-        "{:?}",
-        sent[1] - sent[0]
-    );
+    sent[1] - sent[0]
+}
+
+#[tokio::test]
+async fn a_retry_after_within_the_policy_is_waited_for_exactly() {
+    let waited = wait_asked_by("1").await;
+    assert!(waited >= Duration::from_secs(1), "{waited:?}");
 }
 
 #[tokio::test]
 async fn a_retry_after_date_is_honoured_too() {
-    let at = httpdate_in(Duration::from_secs(2));
-    let (server, count) = serve(vec![busy(&at), ok_contact()]).await;
-    let seen = Arc::new(Seen::default());
-    let config = config(&server)
-        .with_retry(fast_retries(3))
-        .with_interceptor(seen.clone());
-    papi_contacts::Client::new(&config)
-        .unwrap()
-        .get_contact(&token(), "42")
-        .await
-        .unwrap();
-    assert_eq!(count.load(Ordering::SeqCst), 2);
-    let sent = seen.sent_at.lock().unwrap().clone();
+    let waited = wait_asked_by(&httpdate_in(Duration::from_secs(2))).await;
     // The date has a one-second resolution: at least one second is left of the two.
-    assert!(
-        sent[1] - sent[0] >= Duration::from_secs(1),
-        "{:?}",
-        sent[1] - sent[0]
-    );
+    assert!(waited >= Duration::from_secs(1), "{waited:?}");
 }
 
 /// An HTTP date `after` from now (IMF-fixdate, as servers write it).

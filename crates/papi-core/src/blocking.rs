@@ -7,6 +7,7 @@
 //! from `tokio::task::spawn_blocking`.
 
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::multipart::{Form, Part};
@@ -114,25 +115,13 @@ impl Transport {
         let span = call.span.clone();
         let outcome = span.in_scope(|| loop {
             let timeout = budget.attempt_timeout();
-            let (result, server_wait) = match self.send_ref(&req, token, call.attempts, timeout) {
-                Ok(answer) => {
-                    call.status = Some(answer.status);
-                    (decode(answer.status, &answer.body), answer.retry_after)
-                }
-                Err(e) => (Err(Error::Transport(e)), None),
-            };
-            let Err(error) = result else {
-                return result;
-            };
+            let sent = self.send_ref(&req, token, call.attempts, timeout);
             match self
                 .route
-                .next_wait(&req, call.attempts, &error, server_wait, &budget)
+                .after_attempt(&req, &mut call, &budget, sent, &decode)
             {
-                Some(delay) => {
-                    std::thread::sleep(delay);
-                    call.attempts += 1;
-                }
-                None => return Err(error),
+                ControlFlow::Break(outcome) => return outcome,
+                ControlFlow::Continue(delay) => std::thread::sleep(delay),
             }
         });
         let outcome = self.route.vet(outcome);
@@ -157,11 +146,7 @@ impl Transport {
         let prepared = self.route.prepare(req, token, attempt);
         let watch = self.route.watch(req, prepared.redacted, attempt);
         let received = self.exchange(prepared, timeout, watch.is_some());
-        if let Ok(r) = &received {
-            self.route.answered(req, r.status, &r.body);
-        }
-        self.route.report(watch.as_ref(), &received);
-        received.map(Received::into_answer)
+        self.route.received(req, watch.as_ref(), received)
     }
 
     fn exchange(

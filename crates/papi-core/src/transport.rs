@@ -1,6 +1,7 @@
 //! Sending a [`Request`] and reading its answer: the HTTPS rule, timeouts, the body size
 //! cap and retries of reads.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
@@ -136,26 +137,13 @@ impl Transport {
         let outcome = async {
             loop {
                 let timeout = budget.attempt_timeout();
-                let (result, server_wait) =
-                    match self.send_ref(&req, token, call.attempts, timeout).await {
-                        Ok(answer) => {
-                            call.status = Some(answer.status);
-                            (decode(answer.status, &answer.body), answer.retry_after)
-                        }
-                        Err(e) => (Err(Error::Transport(e)), None),
-                    };
-                let Err(error) = result else {
-                    return result;
-                };
+                let sent = self.send_ref(&req, token, call.attempts, timeout).await;
                 match self
                     .route
-                    .next_wait(&req, call.attempts, &error, server_wait, &budget)
+                    .after_attempt(&req, &mut call, &budget, sent, &decode)
                 {
-                    Some(delay) => {
-                        tokio::time::sleep(delay).await;
-                        call.attempts += 1;
-                    }
-                    None => return Err(error),
+                    ControlFlow::Break(outcome) => return outcome,
+                    ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
                 }
             }
         }
@@ -188,11 +176,7 @@ impl Transport {
         let prepared = self.route.prepare(req, token, attempt);
         let watch = self.route.watch(req, prepared.redacted, attempt);
         let received = self.exchange(prepared, timeout, watch.is_some()).await;
-        if let Ok(r) = &received {
-            self.route.answered(req, r.status, &r.body);
-        }
-        self.route.report(watch.as_ref(), &received);
-        received.map(Received::into_answer)
+        self.route.received(req, watch.as_ref(), received)
     }
 
     async fn exchange(
@@ -416,15 +400,59 @@ impl Route {
         Some(view)
     }
 
-    /// Tells the interceptors how a watched attempt ended.
-    pub(crate) fn report(
+    /// The end of one attempt: traced, told to the interceptors (`watched`: the view
+    /// they were shown), and reduced to what the call needs.
+    pub(crate) fn received(
         &self,
+        req: &Request,
         watched: Option<&RequestView<'_>>,
-        outcome: &Result<Received, TransportError>,
-    ) {
-        let Some(view) = watched else {
-            return;
+        outcome: Result<Received, TransportError>,
+    ) -> Result<Answer, TransportError> {
+        if let Ok(r) = &outcome {
+            self.answered(req, r.status, &r.body);
+        }
+        if let Some(view) = watched {
+            self.report(view, &outcome);
+        }
+        outcome.map(Received::into_answer)
+    }
+
+    /// What follows one attempt (`sent`) of `req`: the call's outcome, or the wait before
+    /// the next attempt (counted in `call`).
+    pub(crate) fn after_attempt<T, S, F>(
+        &self,
+        req: &Request,
+        call: &mut CallTrace,
+        budget: &Budget<'_>,
+        sent: Result<Answer, TransportError>,
+        decode: &F,
+    ) -> ControlFlow<Result<T, Error<S>>, Duration>
+    where
+        S: ApiCode,
+        F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
+    {
+        let (result, server_wait) = match sent {
+            Ok(answer) => {
+                call.status = Some(answer.status);
+                (decode(answer.status, &answer.body), answer.retry_after)
+            }
+            Err(e) => (Err(Error::Transport(e)), None),
         };
+        let error = match result {
+            Ok(answer) => return ControlFlow::Break(Ok(answer)),
+            Err(error) => error,
+        };
+        match self.next_wait(req, call.attempts, &error, server_wait, budget) {
+            Some(delay) => {
+                call.attempts += 1;
+                ControlFlow::Continue(delay)
+            }
+            None => ControlFlow::Break(Err(error)),
+        }
+    }
+
+    /// Tells the interceptors how a watched attempt ended.
+    fn report(&self, view: &RequestView<'_>, outcome: &Result<Received, TransportError>) {
         match outcome {
             Ok(received) => {
                 let empty = reqwest::header::HeaderMap::new();
