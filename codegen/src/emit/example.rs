@@ -132,7 +132,7 @@ fn shown_optional(a: &Action) -> Vec<&Param> {
 /// The operation of `a` built with accepted values, its type named through `uses`:
 /// `AddContact::new().lastname("lastname")`.
 fn operation(api: &Api, a: &Action, uses: &mut Uses) -> String {
-    let name = super::operation::operation_name(a);
+    let name = super::util::operation_name(a);
     uses.add(format!("{}::operation::{name}", lib_name(api)));
     let required: Vec<String> = a
         .params

@@ -3,7 +3,6 @@
 //! setters), its wire facts, and the one implementation of its checks, of writing the
 //! request, of reading the parameters from the wire, and of decoding the answer.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -62,10 +61,7 @@ pub(super) fn param_doc(p: &Param) -> String {
     text
 }
 
-/// The operation type of an action: `findcontactlist` → `FindContactList`.
-pub(super) fn operation_name(a: &Action) -> Ident {
-    format_ident!("{}", a.rust.to_upper_camel_case())
-}
+pub(super) use super::util::operation_name;
 
 /// The variant of `Endpoint` that serves `a`: `Api`, or the action's own.
 pub(super) fn endpoint_variant(a: &Action) -> Ident {

@@ -138,7 +138,7 @@ fn example(suite: &Suite) -> Option<String> {
     let action = super::example::showcase(api)?;
     let lib = PACKAGE.to_snake_case();
     let module = module(api);
-    let operation = super::operation::operation_name(action);
+    let operation = super::util::operation_name(action);
     Some(format!(
         "```\n# #[cfg(feature = \"{feature}\")]\n# {{\nuse {lib}::{module}::operation::{operation};\nuse {lib}::{{Config, ServiceCredentials}};\n\nlet config = Config::custom(\"http://127.0.0.1:8080\", ServiceCredentials::new(\"my-service\", \"my-password\"))?;\nlet client = {lib}::{module}::Client::new(&config)?;\nassert_eq!(client.endpoint().path(), \"{path}\");\n// Then `client.call(&token, {operation}::new(…)).await?` with the user's token; see the\n// crate `{krate}` for an example that runs against the embedded sandbox.\n# }}\n# Ok::<(), {lib}::ConfigError>(())\n```",
         feature = feature(api),

@@ -106,6 +106,77 @@ fn flag(text: &str) -> Option<bool> {
     }
 }
 
+impl Config {
+    /// The configuration the `PAPI_*` environment variables describe (see [`crate::env`]
+    /// for the list): the service's access key from `PAPI_SERVICE_ID` and
+    /// `PAPI_SERVICE_PASSWORD`, where to call from `PAPI_BASE_URL` or `PAPI_ENV`
+    /// (`production` or `integration`), and the optional timeouts, size cap and retry
+    /// attempts.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::MissingEnv`] naming the first missing variable,
+    /// [`ConfigError::InvalidEnv`] naming one that cannot be used (a malformed number, an
+    /// unknown environment, a base URL [`Config::custom`] refuses, both `PAPI_BASE_URL`
+    /// and `PAPI_ENV`). Neither ever holds the password.
+    ///
+    /// ```
+    /// use papi_core::{Config, ConfigError};
+    ///
+    /// // What a deployment sets (here, for the example, in the process's environment).
+    /// std::env::set_var("PAPI_SERVICE_ID", "my-service");
+    /// std::env::set_var("PAPI_SERVICE_PASSWORD", "my-password");
+    /// std::env::set_var("PAPI_ENV", "integration");
+    /// std::env::set_var("PAPI_REQUEST_TIMEOUT", "20");
+    /// let config = Config::from_env()?;
+    /// assert_eq!(config.request_timeout().as_secs(), 20);
+    ///
+    /// std::env::set_var("PAPI_REQUEST_TIMEOUT", "soon");
+    /// let error = Config::from_env().unwrap_err();
+    /// assert!(matches!(error, ConfigError::InvalidEnv { var: "PAPI_REQUEST_TIMEOUT", .. }));
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
+        config(|name| std::env::var_os(name))
+    }
+
+    /// [`Config::from_env`] reading `vars` (name, value pairs) instead of the process's
+    /// environment: a `.env` file's pairs, a secret store's, a test's.
+    ///
+    /// ```
+    /// use papi_core::Config;
+    ///
+    /// let config = Config::from_vars([
+    ///     ("PAPI_SERVICE_ID", "my-service"),
+    ///     ("PAPI_SERVICE_PASSWORD", "my-password"),
+    ///     ("PAPI_BASE_URL", "http://127.0.0.1:8080"),
+    ///     ("PAPI_RETRY_ATTEMPTS", "3"),
+    /// ])?;
+    /// assert_eq!(config.retry().max_attempts(), 3);
+    /// # Ok::<(), papi_core::ConfigError>(())
+    /// ```
+    pub fn from_vars<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self, ConfigError>
+    where
+        K: AsRef<std::ffi::OsStr>,
+        V: Into<std::ffi::OsString>,
+    {
+        config(lookup_in(vars))
+    }
+}
+
+impl UserToken {
+    /// The token in the `PAPI_TOKEN` environment variable (see [`crate::env`](crate::env)).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::MissingEnv`](crate::ConfigError::MissingEnv) when it is unset or
+    /// empty, [`ConfigError::InvalidEnv`](crate::ConfigError::InvalidEnv) when it is not
+    /// UTF-8 (the value is never shown).
+    pub fn from_env() -> Result<Self, crate::ConfigError> {
+        token(|name| std::env::var_os(name))
+    }
+}
+
 /// [`Config::from_env`] with `lookup` in place of the process environment.
 pub(crate) fn config(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Config, ConfigError> {
     let vars = Vars(lookup);

@@ -42,8 +42,7 @@ use std::time::Duration;
 
 use crate::error::TransportError;
 use crate::operation::Method;
-use crate::request::Request;
-use crate::transport::Redacted;
+use crate::request::{Redacted, Request};
 use crate::value::Upload;
 
 /// A hook called around every attempt of every call (a retried read is seen once per

@@ -30,17 +30,6 @@ impl UserToken {
         Self(token.into())
     }
 
-    /// The token in the `PAPI_TOKEN` environment variable (see [`crate::env`]).
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::MissingEnv`](crate::ConfigError::MissingEnv) when it is unset or
-    /// empty, [`ConfigError::InvalidEnv`](crate::ConfigError::InvalidEnv) when it is not
-    /// UTF-8 (the value is never shown).
-    pub fn from_env() -> Result<Self, crate::ConfigError> {
-        crate::env::token(|name| std::env::var_os(name))
-    }
-
     /// The token value, for the one place that must send it.
     pub fn expose(&self) -> &str {
         &self.0

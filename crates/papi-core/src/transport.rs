@@ -15,7 +15,7 @@ use crate::error::{ApiCode, ConfigError, Error, TransportError};
 use crate::general::{ACTION_PARAM, TOKEN_PARAM};
 use crate::intercept::{Interceptors, RequestView, ResponseView};
 use crate::options::{Budget, CallOptions};
-use crate::request::Request;
+use crate::request::{Redacted, Request};
 use crate::retry::RetryPolicy;
 use crate::secret::{BasicAuth, UserToken};
 use crate::value::Upload;
@@ -299,33 +299,6 @@ pub(crate) struct Prepared<'r> {
     pub(crate) multipart: Option<Multipart<'r>>,
 }
 
-/// The URL of one call as shown in errors and traces (token as `***`), written only when
-/// asked for: a successful call without a trace subscriber never builds it.
-#[derive(Clone, Copy)]
-pub(crate) struct Redacted<'r> {
-    route: &'r Route,
-    req: &'r Request,
-}
-
-impl Redacted<'_> {
-    /// The URL to show: the endpoint of a multipart POST, or the GET URL with `token=***`.
-    pub(crate) fn url(&self) -> String {
-        let endpoint = &self.route.endpoint;
-        if self.req.is_multipart() {
-            return endpoint.to_string();
-        }
-        let mut url = endpoint.clone();
-        self.req.append_redacted_query(&mut url);
-        url.into()
-    }
-}
-
-impl std::fmt::Display for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.url())
-    }
-}
-
 /// The parts of a multipart/form-data POST: text fields in order (`action`, the params,
 /// `token`), then the file under `part_name`.
 pub(crate) struct Multipart<'r> {
@@ -497,7 +470,7 @@ impl Route {
         token: &UserToken,
         attempt: u32,
     ) -> Prepared<'r> {
-        let redacted = Redacted { route: self, req };
+        let redacted = Redacted::new(&self.endpoint, req);
         let prepared = if let Some((part_name, upload)) = req.upload() {
             let mut fields = Vec::with_capacity(req.params().len() + 2);
             fields.push((ACTION_PARAM, req.action().to_owned()));
