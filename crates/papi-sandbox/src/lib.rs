@@ -7,18 +7,24 @@
 //! are read and checked by its action's operation, as the clients check them, and this
 //! hand-written code spells no wire name of the API.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! use papi_sandbox::{Sandbox, SandboxConfig};
+//! ```
+//! use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
 //!
-//! let sandbox = Sandbox::new(SandboxConfig::default());
-//! let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await?;
-//! let token = sandbox.issue_token("alice").expect("a configured user");
-//! let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())
-//!     .expect("an http URL");
-//! // … papi_contacts::Client::new(&config) and call it with `token` …
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! // Every privacy family counts as granted: for tests that are not about consent
+//! // (by default a call without consent answers -3, and the user answers the consent page).
+//! let config = SandboxConfig { auto_consent: AutoConsent::All, ..SandboxConfig::default() };
+//! let sandbox = Sandbox::new(config);
+//! let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+//! // A token for a test user (the SAML sign-in gives the same).
+//! let token = sandbox.issue_token("alice").ok_or("a configured user")?;
+//! let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())?;
+//! let contacts = papi_contacts::Client::new(&config)?;
+//! // The seed data holds the documented sample's contacts.
+//! let page = contacts.find_contact_list(&token, "Orange").await?;
+//! assert_eq!(page.contacts.map_or(0, |l| l.entries.len()), 2);
 //! running.shutdown().await;
-//! # let _ = (token, config);
 //! # Ok(())
 //! # }
 //! ```
@@ -206,6 +212,7 @@
 //! answers, which carry the token.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The layers, each importing only the ones below it (checked by `tests/tests/tidy.rs`;
 // see ARCHITECTURE.md): `util` and `generated`, then `domain`, `store`, `service`, then

@@ -106,9 +106,26 @@ pub async fn sign_in_trusting(
         idp,
     )?;
     let redirect = sp.login_redirect(Some("papi"), chrono::Utc::now())?;
+    let posted = log_in(browser, &redirect.url, login, password).await?;
+    let form = PostedForm::from_pairs(posted)?;
+    let authenticated = sp.consume(&form, Some(&redirect.request_id), chrono::Utc::now())?;
+    Ok(SignedIn {
+        login_redirect: redirect.url,
+        authenticated,
+    })
+}
 
+/// Plays the user at the identity provider: opens the login page at `login_url` (a
+/// service's login redirect), submits `login` and `password`, and returns the form the
+/// answer page posts to the service's assertion consumer URL, as its fields.
+pub async fn log_in(
+    browser: &reqwest::Client,
+    login_url: &Url,
+    login: &str,
+    password: &str,
+) -> Result<Vec<(String, String)>, BrowserError> {
     // The browser opens the login page and submits the credentials.
-    let page = browser.get(redirect.url.clone()).send().await?;
+    let page = browser.get(login_url.clone()).send().await?;
     if !page.status().is_success() {
         return Err(format!("the login page answered HTTP {}", page.status()).into());
     }
@@ -129,15 +146,24 @@ pub async fn sign_in_trusting(
     if !answer.status().is_success() {
         return Err(format!("sign-in refused: HTTP {}", answer.status()).into());
     }
-
-    // The answer page posts the signed SAML response to the service; the service verifies it.
+    // The answer page posts the signed SAML response to the service.
     let (_acs, posted) = read_form(&action, &answer.text().await?)?;
-    let form = PostedForm::from_pairs(posted)?;
-    let authenticated = sp.consume(&form, Some(&redirect.request_id), chrono::Utc::now())?;
-    Ok(SignedIn {
-        login_redirect: redirect.url,
-        authenticated,
-    })
+    Ok(posted)
+}
+
+/// [`log_in`], its result as the `application/x-www-form-urlencoded` body the browser
+/// posts (what a service's assertion consumer receives).
+pub async fn log_in_body(
+    browser: &reqwest::Client,
+    login_url: &Url,
+    login: &str,
+    password: &str,
+) -> Result<Vec<u8>, BrowserError> {
+    let posted = log_in(browser, login_url, login, password).await?;
+    Ok(form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(posted)
+        .finish()
+        .into_bytes())
 }
 
 /// The first form of a page: its action URL (resolved against `page_url`) and its named
