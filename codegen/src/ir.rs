@@ -505,7 +505,46 @@ pub struct ActionEndpoint {
     pub integration: Endpoint,
 }
 
+/// Longest first sentence of an action's doc, which is its summary (OpenAPI `summary`).
+pub const MAX_SUMMARY: usize = 160;
+
+/// The first sentence of `doc`, on one line: the text up to the first `.` that ends it or
+/// is followed by a space and a capital letter (so `e.g. this` does not end it); `None`
+/// when `doc` has no such sentence within [`MAX_SUMMARY`] characters.
+pub fn first_sentence(doc: &str) -> Option<String> {
+    let text = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = text.char_indices().find_map(|(i, c)| {
+        let rest = &text[i + c.len_utf8()..];
+        let ends = c == '.'
+            && (rest.is_empty()
+                || rest
+                    .strip_prefix(' ')
+                    .and_then(|r| r.chars().next())
+                    .is_some_and(char::is_uppercase));
+        ends.then_some(i + 1)
+    })?;
+    (text[..end].chars().count() <= MAX_SUMMARY).then(|| text[..end].to_owned())
+}
+
+/// The first `` `name()` `` of `doc`: a method call of one programming language, which a
+/// doc shared by every generated output must not name.
+pub fn method_call_in(doc: &str) -> Option<&str> {
+    doc.split('`').skip(1).step_by(2).find(|code| {
+        code.strip_suffix("()").is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == ':')
+        })
+    })
+}
+
 impl Action {
+    /// The action's summary: the first sentence of its doc (the validator requires one).
+    pub fn summary(&self) -> String {
+        first_sentence(&self.doc).unwrap_or_else(|| self.doc.clone())
+    }
+
     /// Whether the action takes an input struct (it has optional parameters).
     pub fn has_input(&self) -> bool {
         self.params.iter().any(|p| !p.required)
@@ -632,5 +671,26 @@ impl Sample {
     /// Whether the verbatim copy is expected to decode.
     pub fn is_broken(&self) -> bool {
         self.corrected.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_sentence_ends_at_a_period_before_a_capital_or_the_end() {
+        let s = |t: &str| first_sentence(t);
+        assert_eq!(s("Get it. Then more."), Some("Get it.".into()));
+        assert_eq!(
+            s("Add one (e.g. a phone) to the\n  list. More."),
+            Some("Add one (e.g. a phone) to the list.".into())
+        );
+        assert_eq!(s("Read `a.b` values."), Some("Read `a.b` values.".into()));
+        assert_eq!(s("No period"), None);
+        assert_eq!(s(&format!("{}.", "a".repeat(MAX_SUMMARY))), None);
+        assert_eq!(method_call_in("Call `picture()` on it."), Some("picture()"));
+        assert_eq!(method_call_in("See `Type::of()`."), Some("Type::of()"));
+        assert_eq!(method_call_in("The `action` and `()` and `a b()`."), None);
     }
 }

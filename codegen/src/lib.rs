@@ -4,6 +4,21 @@
 //! The pipeline is `spec` (YAML → raw structs with positions) → `validate` (→ [`ir::Suite`]
 //! or every [`SpecError`]) → `emit` (IR → token streams → prettyplease → files).
 //! Output is deterministic: same spec, same bytes.
+//!
+//! ```
+//! let root = papi_codegen::workspace_root();
+//! // Load and validate the spec: every problem is reported with its file, line and column.
+//! let suite = papi_codegen::load(&root.join("api-spec"))?;
+//! let contacts = suite.apis.iter().find(|api| api.id == "contacts").ok_or("no contacts")?;
+//! println!("{}: {} actions", contacts.title, contacts.actions.len());
+//! // Every generated file, in memory; `cargo xtask codegen --check` compares them with the
+//! // committed ones, `cargo xtask codegen` writes the changed ones.
+//! let files = papi_codegen::generate(&root.join("api-spec"))?;
+//! let client = std::path::Path::new("crates/papi-contacts/src/client.rs");
+//! assert!(files.iter().any(|file| file.path == client));
+//! println!("{} files, {} stale", files.len(), papi_codegen::stale_files(&root, &files).len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![deny(missing_docs)]
 

@@ -87,8 +87,15 @@ pub fn document(suite: &Suite, version: &str) -> Value {
                 }),
             );
         }
+        let elements = element_names(api);
         for t in &api.types {
-            schemas.insert(schema_name(api, &t.name), shape(api, t));
+            let mut schema = shape(api, t);
+            // The element a type is read from, when it is always the same one: XML-aware
+            // generators name the model's root element with it.
+            if let Some([name]) = elements.get(t.name.as_str()).map(Vec::as_slice) {
+                schema["xml"] = json!({ "name": name });
+            }
+            schemas.insert(schema_name(api, &t.name), schema);
         }
         if let Some(envelope) = &api.envelope {
             schemas.insert(schema_name(api, "Error"), api_error(envelope));
@@ -168,6 +175,31 @@ pub fn render(suite: &Suite, version: &str) -> Result<GeneratedFile, CodegenErro
     })
 }
 
+/// The element names each type of `api` is read from: the decoded element of each answer
+/// of that type, and each element field of that type; sorted, once each.
+fn element_names(api: &Api) -> BTreeMap<&str, Vec<&str>> {
+    let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for a in &api.actions {
+        let Some(ty) = &a.response.ty else { continue };
+        let root = api.envelope.as_ref().map(Envelope::root);
+        if let Some(last) = a.response.path.last().map(String::as_str).or(root) {
+            names.entry(ty.as_str()).or_default().push(last);
+        }
+    }
+    for t in &api.types {
+        for f in t.fields.iter().filter(|f| !f.attribute) {
+            if let FieldTy::Struct(ty) = &f.ty {
+                names.entry(ty.as_str()).or_default().push(f.wire.as_str());
+            }
+        }
+    }
+    for list in names.values_mut() {
+        list.sort_unstable();
+        list.dedup();
+    }
+    names
+}
+
 fn schema_name(api: &Api, name: &str) -> String {
     format!("{}.{name}", api.id)
 }
@@ -219,10 +251,7 @@ fn operation(suite: &Suite, api: &Api, action: &Action) -> Value {
         json!(format!("{}.{}", api.id, action.wire)),
     );
     op.insert("tags".into(), json!([api.id]));
-    op.insert(
-        "summary".into(),
-        json!(action.doc.lines().next().unwrap_or_default().trim()),
-    );
+    op.insert("summary".into(), json!(action.summary()));
     op.insert("description".into(), json!(description));
     op.insert("x-papi-source".into(), json!(action.source));
     op.insert(
@@ -242,7 +271,9 @@ fn operation(suite: &Suite, api: &Api, action: &Action) -> Value {
     if !action.groups.is_empty() {
         op.insert("x-papi-at-least-one-of".into(), json!(action.groups));
     }
-    let action_schema = json!({ "type": "string", "const": action.wire });
+    // `default` beside `const`: generators then fill the one value in themselves instead
+    // of asking every caller for it.
+    let action_schema = json!({ "type": "string", "const": action.wire, "default": action.wire });
     match action.method {
         Method::Get => {
             let mut params = vec![json!({
@@ -335,9 +366,13 @@ fn param_schema(api: &Api, p: &Param) -> Value {
         ParamTy::String => json!({ "type": "string" }),
         ParamTy::Integer => json!({ "type": "integer" }),
         ParamTy::Date => json!({ "type": "string", "format": "date" }),
-        ParamTy::File => {
-            json!({ "type": "string", "contentMediaType": "application/octet-stream" })
-        }
+        // `format: binary` beside 3.1's `contentMediaType`: generators that only know the
+        // 3.0 form (openapi-python-client) then send a file, not the text of a string.
+        ParamTy::File => json!({
+            "type": "string",
+            "format": "binary",
+            "contentMediaType": "application/octet-stream",
+        }),
         ParamTy::Enum(e) => reference(api, e),
     };
     let mut schema = if p.list {

@@ -32,10 +32,12 @@ fn each_action_is_an_operation_on_its_pseudo_path() {
     assert_eq!(get["operationId"], "mini.getthing");
     let action = param(get, "action");
     assert_eq!(action["required"], true);
+    // `default` beside `const`: generated clients fill the action in themselves.
     assert_eq!(
         action["schema"],
-        json!({ "type": "string", "const": "getthing" })
+        json!({ "type": "string", "const": "getthing", "default": "getthing" })
     );
+    assert_eq!(get["summary"], "Get a thing.");
 }
 
 #[test]
@@ -81,6 +83,8 @@ fn answers_are_xml_from_the_envelope_root() {
     assert_eq!(data["xml"]["name"], "Data", "root {root}: {ok}");
     assert_eq!(data["allOf"][0]["$ref"], "#/components/schemas/mini.Thing");
     let thing = &doc["components"]["schemas"]["mini.Thing"];
+    // The model is named after the element it is read from, for XML-aware generators.
+    assert_eq!(thing["xml"], json!({ "name": "Data" }));
     assert_eq!(thing["properties"]["id"]["xml"]["attribute"], true);
     assert_eq!(thing["required"], json!(["id"]));
     let errors = &doc["paths"]["/Mini/V1#getthing"]["get"]["responses"]["500"]["content"]
@@ -116,6 +120,40 @@ fn the_export_is_deterministic_and_committed() {
         papi_codegen::stale_files(&root, &[a]).is_empty(),
         "openapi/papi.yaml is stale: run `cargo xtask codegen`"
     );
+}
+
+#[test]
+fn summaries_are_whole_sentences_and_files_are_binary() {
+    let root = papi_codegen::workspace_root();
+    let suite = papi_codegen::load(&root.join("api-spec")).unwrap();
+    let doc = papi_codegen::openapi::document(&suite, "0");
+    let mut files = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in ["get", "post"].iter().filter_map(|m| item.get(*m)) {
+            let summary = op["summary"].as_str().unwrap();
+            assert!(summary.ends_with('.'), "{summary}");
+            assert!(!summary.contains("()"), "{summary}");
+            assert!(!summary.contains('\n'), "{summary}");
+            let description = op["description"].as_str().unwrap();
+            let flat = description.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(flat.starts_with(summary), "{summary} / {description}");
+            let form = &op["requestBody"]["content"]["multipart/form-data"]["schema"];
+            for p in form["properties"]
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.values())
+            {
+                if p.get("contentMediaType").is_some() {
+                    files += 1;
+                    assert_eq!(p["format"], "binary", "{p}");
+                }
+            }
+        }
+    }
+    assert!(files > 0, "the spec has an upload");
+    // Every type read from one element only is named after it.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    assert_eq!(schemas["contacts.Contact"]["xml"]["name"], "data");
 }
 
 #[test]

@@ -1007,3 +1007,25 @@ fn a_token_layout_names_its_expiry_field_among_its_fields() {
     let fine = layout("  separator: \"|\"\n  fields: [sau, ted]\n  expiry_field: ted\n");
     assert!(load(&fine, &mini, &["samples/mini/ok.xml"]).is_ok());
 }
+
+#[test]
+fn an_action_doc_must_open_with_a_summary_sentence() {
+    let e = expect_mini(
+        "    doc: Get a thing.\n",
+        "    doc: get things of every kind and color, whatever their count or label, across all the sources that may hold them, as often as needed, even without a period to end it\n",
+        "does not open with a sentence of at most 160 characters",
+        "- wire: getthing",
+    );
+    assert!(e.fix.contains("summary"), "{e}");
+}
+
+#[test]
+fn an_action_doc_names_no_method_of_one_language() {
+    let e = expect_mini(
+        "    doc: Get a thing.\n",
+        "    doc: Get a thing. Its `color()` gives the color.\n",
+        "names `color()`, a method of one programming language",
+        "- wire: getthing",
+    );
+    assert!(e.fix.contains("OpenAPI"), "{e}");
+}

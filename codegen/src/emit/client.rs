@@ -15,6 +15,10 @@ use crate::ir::*;
 /// they cannot differ in what they check, send or decode.
 pub(super) fn emit_client(common: &Common, api: &Api, blocking: bool) -> TokenStream {
     let title = &api.title;
+    let example = doc(&format!(
+        "\n# Example\n\n{}",
+        super::example::client(api, blocking)
+    ));
     let struct_doc = doc(&if blocking {
         format!(
             "Blocking client of the {title} (feature `blocking`, on reqwest's blocking client): one\nmethod per action, with the same checks, requests, retries and answers as the async\n[`crate::Client`]. Build it once and reuse it. Do not call it from an async runtime's\nworker thread (use `spawn_blocking` there)."
@@ -25,6 +29,10 @@ pub(super) fn emit_client(common: &Common, api: &Api, blocking: bool) -> TokenSt
         )
     });
     let _ = common;
+    let struct_doc = quote! {
+        #struct_doc
+        #example
+    };
     let transport_ty = if blocking {
         quote!(papi_core::blocking::Transport)
     } else {
@@ -132,12 +140,20 @@ fn emit_call(api: &Api, blocking: bool) -> TokenStream {
     let d = doc(&format!(
         "Runs `operation`: checks its parameters (nothing is sent when one is refused), sends \
          it with `token`, and decodes the answer. Every operation of the {} is in \
-         [`crate::operation`]; the methods named after the actions are shorthands for this.\n\n\
+         [`crate::operation`]; the methods named after the actions are shorthands for this. \
+         To change the timeout or the retry policy of one call, see [`Client::call_with`].\n\n\
          # Errors\n\n[`papi_core::Error::InvalidParam`] before anything is sent when a parameter \
          is invalid; otherwise the transport, API (general or [`ErrorCode`](crate::ErrorCode)) \
          or decode error.",
         api.title
     ));
+    let d_with = doc(
+        "[`Client::call`] with `options` in place of the configuration's settings for this \
+         call only: a deadline for the whole call, a timeout per attempt, another retry policy \
+         (see [`papi_core::CallOptions`]).\n\n\
+         # Errors\n\nAs [`Client::call`]; a call cut by its deadline fails with a transport \
+         error of kind [`Timeout`](papi_core::TransportErrorKind::Timeout).",
+    );
     quote! {
         #d
         pub #asyncness fn call<O: crate::operation::Operation>(
@@ -145,10 +161,20 @@ fn emit_call(api: &Api, blocking: bool) -> TokenStream {
             token: &papi_core::UserToken,
             operation: O,
         ) -> crate::Result<<O as papi_core::Operation>::Output> {
+            self.call_with(token, operation, papi_core::CallOptions::new()) #awaited
+        }
+
+        #d_with
+        pub #asyncness fn call_with<O: crate::operation::Operation>(
+            &self,
+            token: &papi_core::UserToken,
+            operation: O,
+            options: papi_core::CallOptions,
+        ) -> crate::Result<<O as papi_core::Operation>::Output> {
             papi_core::check::token(token)?;
             let request = papi_core::Operation::into_request(operation)?;
             #transport
-            transport.call_with(request, token, <O as papi_core::Operation>::decode) #awaited
+            transport.call_with_options(request, token, &options, <O as papi_core::Operation>::decode) #awaited
         }
     }
 }
@@ -206,6 +232,11 @@ fn action_doc(api: &Api, a: &Action) -> String {
         (Err(_), _) => text.push_str(" Privacy: family undocumented."),
     }
     text.push_str(&format!(" {}", source_note(&a.source)));
+    if let (Some(_), Some(ty)) = (&a.response.picture, &a.response.ty) {
+        text.push_str(&format!(
+            "\n\n[`{ty}::picture`](crate::types::{ty}::picture) on the answer gives the decoded bytes and\nthe image type."
+        ));
+    }
     if let Some(e) = &a.endpoint {
         text.push_str(&format!(
             "\n\nServed on its own endpoint, `{}` under a custom base ([`crate::{}`]); the call fails\nwith [`papi_core::Error::Config`] where that endpoint is undocumented.",

@@ -14,6 +14,7 @@ mod crate_files;
 mod decode;
 mod encode;
 mod errors;
+mod example;
 mod field;
 mod fuzz;
 mod general;

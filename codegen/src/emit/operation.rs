@@ -3,7 +3,6 @@
 //! setters), its wire facts, and the one implementation of its checks, of writing the
 //! request, of reading the parameters from the wire, and of decoding the answer.
 
-use heck::ToUpperCamelCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -62,10 +61,7 @@ pub(super) fn param_doc(p: &Param) -> String {
     text
 }
 
-/// The operation type of an action: `findcontactlist` → `FindContactList`.
-pub(super) fn operation_name(a: &Action) -> Ident {
-    format_ident!("{}", a.rust.to_upper_camel_case())
-}
+pub(super) use super::util::operation_name;
 
 /// The variant of `Endpoint` that serves `a`: `Api`, or the action's own.
 pub(super) fn endpoint_variant(a: &Action) -> Ident {
@@ -128,7 +124,7 @@ pub(super) fn emit_operations(api: &Api) -> TokenStream {
 /// The struct of an action's operation, its constructor and setters, and its impls.
 fn emit_operation(api: &Api, a: &Action) -> TokenStream {
     let name = operation_name(a);
-    let d = doc(&operation_doc(a));
+    let d = doc(&operation_doc(api, a));
     let fields = a.params.iter().map(|p| {
         let f = ident(&p.rust);
         let (owned, _) = param_types(p);
@@ -159,9 +155,14 @@ fn emit_operation(api: &Api, a: &Action) -> TokenStream {
         impl #name {
             #constructor
 
-            /// Every check made before sending, in the order the errors are reported:
-            /// at-least-one-of groups, each parameter, allowed pairs.
-            fn check_params(&self) -> Result<(), papi_core::ParamError> {
+            /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+            /// the order the errors are reported: at-least-one-of groups, each parameter,
+            /// allowed pairs. Call it to check a user's input early; nothing is sent.
+            ///
+            /// # Errors
+            ///
+            /// The first [`papi_core::ParamError`], naming the parameter.
+            pub fn validate(&self) -> Result<(), papi_core::ParamError> {
                 #checks
                 Ok(())
             }
@@ -177,7 +178,7 @@ fn emit_operation(api: &Api, a: &Action) -> TokenStream {
     }
 }
 
-fn operation_doc(a: &Action) -> String {
+fn operation_doc(api: &Api, a: &Action) -> String {
     let rust = &a.rust;
     let mut text = format!(
         "{}\n\nThe operation of action `{}`: run it with [`Client::call`](crate::Client::call) \
@@ -187,6 +188,8 @@ fn operation_doc(a: &Action) -> String {
         a.doc, a.wire
     );
     text.push_str(&groups_note(a));
+    text.push_str("\n\n# Example\n\n");
+    text.push_str(&super::example::operation_struct(api, a));
     text
 }
 
@@ -255,7 +258,7 @@ fn emit_constructor(a: &Action) -> TokenStream {
     }
 }
 
-/// The checks of `check_params`, on `self`.
+/// The checks of `validate`, on `self`.
 fn emit_checks(a: &Action) -> TokenStream {
     let mut out = TokenStream::new();
     for g in &a.groups {
@@ -476,7 +479,7 @@ fn emit_trait_impl(api: &Api, a: &Action) -> TokenStream {
             const INFO: papi_core::OperationInfo = #info;
 
             fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-                self.check_params()?;
+                self.validate()?;
                 let #mut_request request = papi_core::Request::with_effect(#wire, #effect);
                 #(#writes)*
                 Ok(request)
@@ -486,7 +489,7 @@ fn emit_trait_impl(api: &Api, a: &Action) -> TokenStream {
                 let operation = Self {
                     #(#reads)*
                 };
-                operation.check_params()?;
+                operation.validate()?;
                 Ok(operation)
             }
 

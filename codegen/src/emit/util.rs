@@ -27,6 +27,14 @@ pub fn ident(name: &str) -> Ident {
     }
 }
 
+/// The operation type of an action: `findcontactlist` → `FindContactList`.
+pub(super) fn operation_name(a: &crate::ir::Action) -> Ident {
+    Ident::new(
+        &heck::ToUpperCamelCase::to_upper_camel_case(a.rust.as_str()),
+        Span::call_site(),
+    )
+}
+
 /// `#[doc = " line"]` attributes for a multi-line text.
 pub(super) fn doc(text: &str) -> TokenStream {
     let mut out = TokenStream::new();

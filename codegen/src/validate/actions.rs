@@ -10,7 +10,7 @@ use heck::ToSnakeCase;
 
 use super::names::is_snake;
 use super::{answers, endpoints, groups, params, ActionScope, Ctx};
-use crate::ir::{Action, Effect, Method};
+use crate::ir::{first_sentence, method_call_in, Action, Effect, Method, MAX_SUMMARY};
 use crate::spec::{pos, RawAction};
 
 /// The wire and Rust names of the actions so far.
@@ -35,6 +35,7 @@ fn lower_action(cx: &mut Ctx, s: &ActionScope, act: &RawAction, seen: &mut Seen)
     let f = s.api.file;
     s.api.source(cx, &act.source);
     check_names(cx, f, act, seen);
+    check_doc(cx, f, act);
     let method = method(cx, f, act);
     let effect = effect(cx, f, act);
     check_read(cx, f, act, method, effect);
@@ -98,6 +99,33 @@ fn check_names(cx: &mut Ctx, f: &Path, act: &RawAction, seen: &mut Seen) {
             pos(&act.name),
             format!("duplicate action name `{}`", act.name.value),
             "give each action its own Rust name",
+        );
+    }
+}
+
+/// The doc opens with a whole sentence (the summary every output shows) and names no
+/// method of one programming language: it is the OpenAPI description too.
+fn check_doc(cx: &mut Ctx, f: &Path, act: &RawAction) {
+    if first_sentence(&act.doc).is_none() {
+        cx.err(
+            f,
+            pos(&act.wire),
+            format!(
+                "the doc of action `{}` does not open with a sentence of at most {MAX_SUMMARY} characters",
+                act.wire.value
+            ),
+            "start it with one short sentence ending in a period: it is the action's summary",
+        );
+    }
+    if let Some(call) = method_call_in(&act.doc) {
+        cx.err(
+            f,
+            pos(&act.wire),
+            format!(
+                "the doc of action `{}` names `{call}`, a method of one programming language",
+                act.wire.value
+            ),
+            "describe it in words every language shares (the doc is also the OpenAPI description); a generator adds what is language-specific",
         );
     }
 }

@@ -11,25 +11,43 @@
 //! 3. The result, [`Authenticated`], carries the [`papi_core::UserToken`] every other
 //!    Personal API takes, and the user's `NameID`.
 //!
-//! ```no_run
-//! use papi_auth::{idp, IdentityProviderConfig, PostedForm, ReplayCache, ServiceProvider};
-//! # fn main() -> Result<(), papi_auth::AuthError> {
-//! # let idp_certificate_pem = ""; let posted_body: &[u8] = b""; let stored_id = "";
-//! let orange = IdentityProviderConfig::from_metadata(&idp::PRODUCTION)?
-//!     .with_certificate_pem(idp_certificate_pem)?;
+//! ```
+//! use std::time::SystemTime;
+//!
+//! use papi_auth::{IdentityProviderConfig, PostedForm, ReplayCache, ServiceProvider};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig {
+//! #     allowed_acs_origins: vec!["https://my.site".to_owned()],
+//! #     ..Default::default()
+//! # });
+//! # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+//! # use papi_core::reqwest;
+//! # let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+//!
+//! // Orange's identity provider is `IdentityProviderConfig::from_metadata(&idp::PRODUCTION)?`
+//! // `.with_certificate_pem(certificate)?`, with the certificate you were given; here the
+//! // embedded sandbox plays it.
+//! let orange: IdentityProviderConfig = running.identity_provider()?;
 //! let sp = ServiceProvider::new("https://my.site/saml", "https://my.site/saml/acs", orange)?;
 //! let replays = ReplayCache::default(); // one per service, shared by its threads
 //!
 //! // GET /login
-//! let login = sp.login_redirect(Some("/calendar"), std::time::SystemTime::now().into())?;
+//! let login = sp.login_redirect(Some("/calendar"), SystemTime::now().into())?;
 //! // … store login.request_id in the session, answer 302 with Location: login.url
+//! # let login_url = &login.url;
+//! # let posted_body = papi_sandbox::user_agent::log_in_body(&browser, login_url, "alice", "alice-pw").await?;
 //!
-//! // POST /saml/acs
-//! let form = PostedForm::parse(posted_body)?;
-//! let now = std::time::SystemTime::now().into();
-//! let user = sp.consume_once(&form, Some(stored_id), now, &replays)?;
+//! // POST /saml/acs, from the page the identity provider answered the browser with
+//! let form = PostedForm::parse(&posted_body)?;
+//! let stored_id = &login.request_id;
+//! let user = sp.consume_once(&form, Some(stored_id), SystemTime::now().into(), &replays)?;
 //! println!("{user}"); // never prints the token
-//! # Ok(()) }
+//! // `user.token` is the `papi_core::UserToken` every other API takes. The same answer
+//! // posted again is refused.
+//! assert!(sp.consume_once(&form, Some(stored_id), SystemTime::now().into(), &replays).is_err());
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # What is verified, and what is not supported
@@ -50,6 +68,7 @@
 //! you were given. Wire facts (attribute name, URLs, bindings) come from the generated
 //! [`idp`] module.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     deny(

@@ -12,6 +12,39 @@
 //!
 //! Generated from `api-spec/calendar.yaml` of the papi spec. Source: `ref-calendar` (see `api-spec/common.yaml`).
 //!
+//! ## Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+//! # let sandbox = Sandbox::new(SandboxConfig { auto_consent: AutoConsent::All, ..Default::default() });
+//! # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+//! # let base_url = running.base_url().as_str();
+//! # let token = sandbox.issue_token("alice").ok_or("no such user")?;
+//! use std::time::Duration;
+//!
+//! use papi_calendar::operation::AddEvent;
+//! use papi_calendar::{CallOptions, Client, Config, ServiceCredentials};
+//!
+//! // The embedded sandbox at `base_url`, with its service credentials; for the real service
+//! // use `Config::integration(...)`, `Config::production(...)` or `Config::from_env()`.
+//! // `token` is the signed-in user's (see the Authentication API, `papi-auth`).
+//! let config = Config::custom(base_url, ServiceCredentials::new("sandbox-service", "sandbox-secret"))?;
+//! let client = Client::new(&config)?;
+//!
+//! // Each action is an operation: built, checked before sending, run by `call`.
+//! let answer = client.call(&token, AddEvent::new().title("title")).await?;
+//! println!("{answer:?}");
+//!
+//! // The same with settings of its own: a 5-second deadline, retries included.
+//! let options = CallOptions::new().with_timeout(Duration::from_secs(5));
+//! let answer = client.call_with(&token, AddEvent::new().title("title"), options).await?;
+//! println!("{answer:?}");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Endpoints
 //!
 //! - production: undocumented: No source gives it: the technical part of the page, with its endpoint placeholder (by analogy with the siblings `[PersonalCalendarV1URL]`, a name never seen), is lost. The path `/PersonalCalendar/V1` is the 2008 integration path without its `/int` prefix (inferred); the later RichProfile pattern would give `https://alpha-api.orange.fr/PersonalCalendar/V1`, an unconfirmed extrapolation. (source: `ref-calendar`)
@@ -48,17 +81,22 @@
 //! - The page once spells the API "Personal Calender API".
 //! - The page writes the access key's password as `SERVICE PWD` (with a space); the general error table writes `SERVICE_PWD`.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+/// The answers' decoders (for the runtime, the sandbox and the fuzzer).
+#[doc(hidden)]
 pub mod decode;
+/// The answers' encoders (for the sandbox).
+#[doc(hidden)]
 pub mod encode;
 mod error;
 pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};
-pub use papi_core::{Config, Environment, ServiceCredentials, UserToken};
+pub use papi_core::{CallOptions, Config, Environment, ServiceCredentials, UserToken};
 /// What the runtime needs to know about this API: endpoints and error envelope.
 pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     name: "Personal Calendar API",

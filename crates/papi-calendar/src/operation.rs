@@ -28,6 +28,18 @@ pub trait Operation: papi_core::Operation<Code = crate::ErrorCode> + sealed::Sea
 /// mandatory flag. Privacy attribute: `add_event`, the only attribute of family `agenda`.
 ///
 /// The operation of action `addevent`: run it with [`Client::call`](crate::Client::call) (or [`Client::add_event`](crate::Client::add_event)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_calendar::operation::AddEvent;
+///
+/// let operation = AddEvent::new().title("title");
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_calendar::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AddEvent {
@@ -140,9 +152,14 @@ impl AddEvent {
         self.time_pattern = Some(value.into());
         self
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         if let Some(value) = &self.title {
             papi_core::check::not_empty("title", value)?;
             papi_core::check::xml_text("title", value)?;
@@ -211,7 +228,7 @@ impl papi_core::Operation for AddEvent {
         ],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "addevent",
             papi_core::Effect::Write,
@@ -259,7 +276,7 @@ impl papi_core::Operation for AddEvent {
             date_pattern: params.optional("datepattern").map(|text| text.to_owned()),
             time_pattern: params.optional("timepattern").map(|text| text.to_owned()),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {

@@ -10,6 +10,39 @@
 //!
 //! Generated from `api-spec/contacts.yaml` of the papi spec. Source: `seed-003` (see `api-spec/common.yaml`).
 //!
+//! ## Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+//! # let sandbox = Sandbox::new(SandboxConfig { auto_consent: AutoConsent::All, ..Default::default() });
+//! # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+//! # let base_url = running.base_url().as_str();
+//! # let token = sandbox.issue_token("alice").ok_or("no such user")?;
+//! use std::time::Duration;
+//!
+//! use papi_contacts::operation::FindContactList;
+//! use papi_contacts::{CallOptions, Client, Config, ServiceCredentials};
+//!
+//! // The embedded sandbox at `base_url`, with its service credentials; for the real service
+//! // use `Config::integration(...)`, `Config::production(...)` or `Config::from_env()`.
+//! // `token` is the signed-in user's (see the Authentication API, `papi-auth`).
+//! let config = Config::custom(base_url, ServiceCredentials::new("sandbox-service", "sandbox-secret"))?;
+//! let client = Client::new(&config)?;
+//!
+//! // Each action is an operation: built, checked before sending, run by `call`.
+//! let answer = client.call(&token, FindContactList::new("search")).await?;
+//! println!("{answer:?}");
+//!
+//! // The same with settings of its own: a 5-second deadline, retries included.
+//! let options = CallOptions::new().with_timeout(Duration::from_secs(5));
+//! let answer = client.call_with(&token, FindContactList::new("search"), options).await?;
+//! println!("{answer:?}");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Endpoints
 //!
 //! - production: undocumented: No source gives it. The later RichProfile pattern suggests `https://alpha-api.orange.fr/PersonalContacts/V1`, an unconfirmed extrapolation (extras.md 1.3). (source: `ref-extras`)
@@ -38,17 +71,22 @@
 //! - The error table's columns are shifted: the message column is one row out of step (code 1 reads "'mandatory parameter' is missing", which belongs to code 2). The messages below are re-aligned with their status; the verbatim cells are kept in `message`.
 //! - The phone subtypes are listed as voice, cell, fax, video under getcontact and as voice, mobile, fax, video under adddevice.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+/// The answers' decoders (for the runtime, the sandbox and the fuzzer).
+#[doc(hidden)]
 pub mod decode;
+/// The answers' encoders (for the sandbox).
+#[doc(hidden)]
 pub mod encode;
 mod error;
 pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};
-pub use papi_core::{Config, Environment, ServiceCredentials, UserToken};
+pub use papi_core::{CallOptions, Config, Environment, ServiceCredentials, UserToken};
 /// What the runtime needs to know about this API: endpoints and error envelope.
 pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     name: "Personal Contacts API",

@@ -24,6 +24,18 @@ pub trait Operation: papi_core::Operation<Code = crate::ErrorCode> + sealed::Sea
 /// Find the contacts whose first or last name starts with the given characters.
 ///
 /// The operation of action `findcontactlist`: run it with [`Client::call`](crate::Client::call) (or [`Client::find_contact_list`](crate::Client::find_contact_list)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_contacts::operation::FindContactList;
+///
+/// let operation = FindContactList::new("search");
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_contacts::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FindContactList {
@@ -38,9 +50,14 @@ impl FindContactList {
     pub fn new(search: impl Into<String>) -> Self {
         Self { search: search.into() }
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("search", &self.search)?;
         papi_core::check::xml_text("search", &self.search)?;
         papi_core::check::forbid_chars("search", &self.search, &['*'])?;
@@ -66,7 +83,7 @@ impl papi_core::Operation for FindContactList {
         params: &["search"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "findcontactlist",
             papi_core::Effect::Read,
@@ -80,7 +97,7 @@ impl papi_core::Operation for FindContactList {
         let operation = Self {
             search: params.required("search")?.to_owned(),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {
@@ -90,6 +107,18 @@ impl papi_core::Operation for FindContactList {
 /// Get the details of one contact.
 ///
 /// The operation of action `getcontact`: run it with [`Client::call`](crate::Client::call) (or [`Client::get_contact`](crate::Client::get_contact)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_contacts::operation::GetContact;
+///
+/// let operation = GetContact::new("contact_id");
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_contacts::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetContact {
@@ -105,9 +134,14 @@ impl GetContact {
             contact_id: contact_id.into(),
         }
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
         papi_core::check::xml_text("cid", &self.contact_id)?;
         Ok(())
@@ -132,7 +166,7 @@ impl papi_core::Operation for GetContact {
         params: &["cid"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "getcontact",
             papi_core::Effect::Read,
@@ -146,7 +180,7 @@ impl papi_core::Operation for GetContact {
         let operation = Self {
             contact_id: params.required("cid")?.to_owned(),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {
@@ -158,6 +192,18 @@ impl papi_core::Operation for GetContact {
 /// The operation of action `addcontact`: run it with [`Client::call`](crate::Client::call) (or [`Client::add_contact`](crate::Client::add_contact)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
 ///
 /// At least one of `lastname`, `firstname`, `nickname`, `company` must be set.
+///
+/// # Example
+///
+/// ```
+/// use papi_contacts::operation::AddContact;
+///
+/// let operation = AddContact::new().lastname("lastname");
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_contacts::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AddContact {
@@ -258,9 +304,14 @@ impl AddContact {
         self.civility = Some(value);
         self
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::at_least_one_of(
             &["lastname", "firstname", "nickname", "company"],
             &[
@@ -338,7 +389,7 @@ impl papi_core::Operation for AddContact {
         ],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "addcontact",
             papi_core::Effect::Write,
@@ -389,7 +440,7 @@ impl papi_core::Operation for AddContact {
                 .transpose()?,
             civility: params.optional("civility").map(crate::types::Civility::from_wire),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {
@@ -399,6 +450,20 @@ impl papi_core::Operation for AddContact {
 /// Attach a device (e-mail address, phone number, web address) to an existing contact.
 ///
 /// The operation of action `adddevice`: run it with [`Client::call`](crate::Client::call) (or [`Client::add_device`](crate::Client::add_device)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_contacts::operation::AddDevice;
+/// use papi_contacts::types::AddDeviceSubtype;
+/// use papi_contacts::types::DeviceType;
+///
+/// let operation = AddDevice::new("contact_id", DeviceType::Email, AddDeviceSubtype::Internet, "order", "value");
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_contacts::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddDevice {
@@ -440,9 +505,14 @@ impl AddDevice {
             value: value.into(),
         }
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
         papi_core::check::xml_text("cid", &self.contact_id)?;
         papi_core::check::known_enum(
@@ -497,7 +567,7 @@ impl papi_core::Operation for AddDevice {
         params: &["cid", "type", "subtype", "order", "value"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "adddevice",
             papi_core::Effect::Write,
@@ -521,18 +591,30 @@ impl papi_core::Operation for AddDevice {
             order: params.required("order")?.to_owned(),
             value: params.required("value")?.to_owned(),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {
         crate::decode::add_device(status, body)
     }
 }
-/// Get the picture of a contact. The answer carries it base64-encoded; `picture()` on the
-/// result gives the decoded bytes and the image type, sniffed from the bytes when the
-/// declared type disagrees (the documented sample declares gif for a JPEG).
+/// Get the picture of a contact. The answer carries it base64-encoded with a declared
+/// image type, which can be wrong (the documented sample declares gif for a JPEG): the
+/// clients decode the bytes and sniff the type from them when the declaration disagrees.
 ///
 /// The operation of action `getpicture`: run it with [`Client::call`](crate::Client::call) (or [`Client::get_picture`](crate::Client::get_picture)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_contacts::operation::GetPicture;
+///
+/// let operation = GetPicture::new("contact_id");
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_contacts::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPicture {
@@ -548,9 +630,14 @@ impl GetPicture {
             contact_id: contact_id.into(),
         }
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
         papi_core::check::xml_text("cid", &self.contact_id)?;
         Ok(())
@@ -575,7 +662,7 @@ impl papi_core::Operation for GetPicture {
         params: &["cid"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "getpicture",
             papi_core::Effect::Read,
@@ -589,7 +676,7 @@ impl papi_core::Operation for GetPicture {
         let operation = Self {
             contact_id: params.required("cid")?.to_owned(),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {
@@ -599,6 +686,18 @@ impl papi_core::Operation for GetPicture {
 /// Upload the picture of a contact (JPEG, GIF or BMP), as a multipart/form-data POST.
 ///
 /// The operation of action `addpicture`: run it with [`Client::call`](crate::Client::call) (or [`Client::add_picture`](crate::Client::add_picture)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_contacts::operation::AddPicture;
+///
+/// let operation = AddPicture::new("contact_id", papi_core::Upload::new(vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0xFF, 0xD9], "picture"));
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_contacts::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AddPicture {
@@ -619,9 +718,14 @@ impl AddPicture {
             file,
         }
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::not_empty("cid", &self.contact_id)?;
         papi_core::check::xml_text("cid", &self.contact_id)?;
         papi_core::check::image_upload(
@@ -655,7 +759,7 @@ impl papi_core::Operation for AddPicture {
         params: &["cid", "file"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "addpicture",
             papi_core::Effect::Write,
@@ -671,7 +775,7 @@ impl papi_core::Operation for AddPicture {
             contact_id: params.required("cid")?.to_owned(),
             file: params.required_file("file")?,
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {

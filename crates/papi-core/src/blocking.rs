@@ -7,6 +7,8 @@
 //! from `tokio::task::spawn_blocking`.
 
 use std::io::Read;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::multipart::{Form, Part};
 use url::Url;
@@ -15,9 +17,10 @@ use crate::api::ApiDescriptor;
 use crate::config::Config;
 use crate::decode;
 use crate::error::{ApiCode, ConfigError, Error, TransportError};
+use crate::options::{Budget, CallOptions};
 use crate::request::Request;
 use crate::secret::UserToken;
-use crate::transport::{CallTrace, Route, USER_AGENT};
+use crate::transport::{Answer, CallTrace, Prepared, Received, Route, USER_AGENT};
 
 /// The blocking HTTP side of one API client; see [`crate::Transport`] for what it holds and
 /// sends. Built once per client; cheap to clone.
@@ -91,26 +94,34 @@ impl Transport {
         S: ApiCode,
         F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
     {
+        self.call_with_options(req, token, &CallOptions::new(), decode)
+    }
+
+    /// Blocking [`crate::Transport::call_with_options`].
+    pub fn call_with_options<T, S, F>(
+        &self,
+        req: Request,
+        token: &UserToken,
+        options: &CallOptions,
+        decode: F,
+    ) -> Result<T, Error<S>>
+    where
+        S: ApiCode,
+        F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
+    {
         crate::transport::warn_if_past_expiry(&self.route, token);
+        let budget = Budget::start(options, self.route.retry());
         let mut call = CallTrace::start(&self.route, &req);
         let span = call.span.clone();
         let outcome = span.in_scope(|| loop {
-            let result = match self.send_ref(&req, token, call.attempts) {
-                Ok((status, body)) => {
-                    call.status = Some(status);
-                    decode(status, &body)
-                }
-                Err(e) => Err(Error::Transport(e)),
-            };
-            match result {
-                Err(error) => match self.route.retry_after(&req, call.attempts, &error) {
-                    Some(delay) => {
-                        std::thread::sleep(delay);
-                        call.attempts += 1;
-                    }
-                    None => return Err(error),
-                },
-                ok => return ok,
+            let timeout = budget.attempt_timeout();
+            let sent = self.send_ref(&req, token, call.attempts, timeout);
+            match self
+                .route
+                .after_attempt(&req, &mut call, &budget, sent, &decode)
+            {
+                ControlFlow::Break(outcome) => return outcome,
+                ControlFlow::Continue(delay) => std::thread::sleep(delay),
             }
         });
         let outcome = self.route.vet(outcome);
@@ -120,16 +131,30 @@ impl Transport {
 
     /// Blocking [`crate::Transport::send`]: one attempt, the raw answer.
     pub fn send(&self, req: Request, token: &UserToken) -> Result<(u16, Vec<u8>), TransportError> {
-        self.send_ref(&req, token, 1)
+        let answer = self.send_ref(&req, token, 1, None)?;
+        Ok((answer.status, answer.body))
     }
 
+    /// One attempt: the interceptors are told before and after.
     fn send_ref(
         &self,
         req: &Request,
         token: &UserToken,
         attempt: u32,
-    ) -> Result<(u16, Vec<u8>), TransportError> {
+        timeout: Option<Duration>,
+    ) -> Result<Answer, TransportError> {
         let prepared = self.route.prepare(req, token, attempt);
+        let watch = self.route.watch(req, prepared.redacted, attempt);
+        let received = self.exchange(prepared, timeout, watch.is_some());
+        self.route.received(req, watch.as_ref(), received)
+    }
+
+    fn exchange(
+        &self,
+        prepared: Prepared<'_>,
+        timeout: Option<Duration>,
+        keep_headers: bool,
+    ) -> Result<Received, TransportError> {
         let redacted = prepared.redacted;
         let builder = match prepared.multipart {
             Some(multipart) => {
@@ -147,11 +172,16 @@ impl Transport {
             }
             None => self.client.get(prepared.url),
         };
-        let response = builder
+        let builder = match timeout {
+            Some(timeout) => builder.timeout(timeout),
+            None => builder,
+        };
+        let started = Instant::now();
+        let mut response = builder
             .header(reqwest::header::AUTHORIZATION, self.route.authorization())
             .send()
             .map_err(|e| TransportError::new(e, redacted.url()))?;
-        let status = response.status().as_u16();
+        let mut received = Received::start(&response, started, keep_headers);
         crate::transport::refuse_redirect(
             response.status(),
             response.headers(),
@@ -163,7 +193,6 @@ impl Transport {
             .body_buffer(response.content_length(), &redacted)?;
         // Read piece by piece into the one buffer, as the async transport does, so that an
         // endless or oversized body stops at the cap and is never held twice.
-        let mut response = response;
         let mut chunk = [0u8; 16 * 1024];
         loop {
             let n = match response.read(&mut chunk) {
@@ -175,7 +204,17 @@ impl Transport {
             self.route
                 .append_capped(&mut body, &chunk[..n], &redacted)?;
         }
-        self.route.answered(req, status, &body);
-        Ok((status, body))
+        received.body = body;
+        received.elapsed = started.elapsed();
+        Ok(received)
+    }
+}
+
+impl crate::transport::ResponseHead for reqwest::blocking::Response {
+    fn head_status(&self) -> u16 {
+        self.status().as_u16()
+    }
+    fn head_headers(&self) -> &reqwest::header::HeaderMap {
+        self.headers()
     }
 }

@@ -8,6 +8,7 @@ use url::{Host, Url};
 
 use crate::api::ApiDescriptor;
 use crate::error::ConfigError;
+use crate::intercept::{Interceptor, Interceptors};
 use crate::retry::RetryPolicy;
 use crate::secret::ServiceCredentials;
 
@@ -44,6 +45,30 @@ pub enum Environment {
 /// [`DEFAULT_REQUEST_TIMEOUT`]), the answer size cap ([`DEFAULT_MAX_BODY_BYTES`]) and the
 /// retry policy (off: [`RetryPolicy::none`]). Plain `http` is refused for any host but a
 /// loopback one unless [`Config::allow_plain_http`] was called.
+///
+/// Build one per service and share it: every client built from it (`Client::new(&config)`
+/// of each API crate) keeps its settings.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use papi_core::{Config, ConfigError, Environment, RetryPolicy, ServiceCredentials};
+///
+/// let credentials = ServiceCredentials::new("my-service", "my-password");
+/// // The documented integration endpoints, with reliability settings of one's own.
+/// let config = Config::integration(credentials.clone())
+///     .with_connect_timeout(Duration::from_secs(3))
+///     .with_request_timeout(Duration::from_secs(20))
+///     .with_retry(RetryPolicy::new(3));
+/// assert_eq!(config.environment(), &Environment::Integration);
+///
+/// // A server of one's own: a sandbox, a proxy. Plain http only on this machine.
+/// let local = Config::custom("http://127.0.0.1:8080/int", credentials.clone())?;
+/// assert!(matches!(local.environment(), Environment::Custom(url) if url.path() == "/int"));
+/// let refused = Config::custom("http://api.example.com", credentials).unwrap_err();
+/// assert!(matches!(refused, ConfigError::InsecureUrl { .. }));
+/// # Ok::<(), ConfigError>(())
+/// ```
 #[derive(Clone)]
 pub struct Config {
     environment: Environment,
@@ -58,6 +83,7 @@ pub struct Config {
     allow_plain_http: bool,
     max_redirects: usize,
     consent_origins: Vec<url::Origin>,
+    interceptors: Interceptors,
 }
 
 impl Config {
@@ -80,6 +106,7 @@ impl Config {
             allow_plain_http: false,
             max_redirects: 0,
             consent_origins: Vec::new(),
+            interceptors: Interceptors::default(),
         }
     }
 
@@ -264,6 +291,20 @@ impl Config {
         self
     }
 
+    /// Adds `interceptor`, which every client built from this configuration calls around
+    /// each attempt of each call: before it is sent, with a redacted view of the request,
+    /// and after its answer, with the status, headers, body and timing (see
+    /// [`crate::intercept`]). Interceptors are called in the order they were added.
+    pub fn with_interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(std::sync::Arc::new(interceptor));
+        self
+    }
+
+    /// The interceptors, in the order added.
+    pub(crate) fn interceptors(&self) -> &Interceptors {
+        &self.interceptors
+    }
+
     /// Connect timeout of the default HTTP client.
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
@@ -345,6 +386,7 @@ impl fmt::Debug for Config {
             .field("allow_plain_http", &self.allow_plain_http)
             .field("max_redirects", &self.max_redirects)
             .field("consent_origins", &self.consent_origins)
+            .field("interceptors", &self.interceptors)
             .finish()
     }
 }

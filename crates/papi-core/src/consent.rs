@@ -42,9 +42,31 @@ pub enum ConsentError {
     },
 }
 
-/// A consent request read from a privacy error's URL.
+/// A consent request read from a privacy error's URL: a call refused with `-3` carries
+/// one ([`Error::consent`](crate::Error::consent)), and the user's browser is sent to its
+/// [`redirect_url`](ConsentRequest::redirect_url) (see also [`ConsentFlow`](crate::ConsentFlow)).
 ///
 /// Boxed inside so that errors carrying it stay small.
+///
+/// ```
+/// use papi_core::ConsentRequest;
+///
+/// // The URL of the documentation's privacy error (the servers XML-escape it).
+/// let consent = ConsentRequest::parse(
+///     "http://privacy.orange.fr/urm-gui/interaction.do?family=contact&serviceId=MYSERVICE&attributes=,see",
+/// )?;
+/// assert_eq!(consent.family(), Some("contact"));
+/// assert_eq!(consent.service_id(), Some("MYSERVICE"));
+/// assert_eq!(consent.attributes(), ["see"]);
+/// // Where to send the user: the consent page, coming back to the service afterwards.
+/// let redirect = consent.redirect_url("https://my.service.example/back?step=2")?;
+/// assert_eq!(
+///     redirect.as_str(),
+///     "http://privacy.orange.fr/urm-gui/interaction.do?family=contact&serviceId=MYSERVICE&attributes=,see\
+///      &urlRetour=https%3A%2F%2Fmy.service.example%2Fback%3Fstep%3D2"
+/// );
+/// # Ok::<(), papi_core::ConsentError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRequest(Box<Parsed>);
 
@@ -127,16 +149,13 @@ impl ConsentRequest {
     /// `urlRetour=<return_url, form-urlencoded>` appended (replacing any previous one).
     /// The other parameters are kept byte for byte.
     pub fn redirect_url(&self, return_url: &str) -> Result<Url, ConsentError> {
-        let back = Url::parse(return_url).map_err(|e| ConsentError::InvalidReturnUrl {
-            url: return_url.to_owned(),
-            reason: e.to_string(),
-        })?;
-        if !is_web_url(&back) {
-            return Err(ConsentError::InvalidReturnUrl {
-                url: return_url.to_owned(),
-                reason: "expected an absolute http or https URL".into(),
-            });
-        }
+        parse_return_url(return_url)?;
+        Ok(self.redirect_to(return_url))
+    }
+
+    /// [`ConsentRequest::redirect_url`] with a return URL already checked, appended as
+    /// given.
+    pub(crate) fn redirect_to(&self, back: &str) -> Url {
         let name = CONSENT_URL.return_url;
         let mut query: Vec<String> = self
             .0
@@ -153,13 +172,28 @@ impl ConsentRequest {
             .map(str::to_owned)
             .collect();
         let pair = form_urlencoded::Serializer::new(String::new())
-            .append_pair(name, return_url)
+            .append_pair(name, back)
             .finish();
         query.push(pair);
         let mut url = self.0.url.clone();
         url.set_query(Some(&query.join("&")));
-        Ok(url)
+        url
     }
+}
+
+/// A return URL: an absolute http(s) URL.
+pub(crate) fn parse_return_url(return_url: &str) -> Result<Url, ConsentError> {
+    let back = Url::parse(return_url).map_err(|e| ConsentError::InvalidReturnUrl {
+        url: return_url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    if !is_web_url(&back) {
+        return Err(ConsentError::InvalidReturnUrl {
+            url: return_url.to_owned(),
+            reason: "expected an absolute http or https URL".into(),
+        });
+    }
+    Ok(back)
 }
 
 /// Where consent URLs answered by the API may send users: in production the documented

@@ -40,6 +40,45 @@ impl ApiCode for i64 {
 /// transport error shows what failed and where, and its `source()` chain leads, without
 /// repeating that text, to the root cause (for example the refused connection);
 /// [`report`] writes the whole chain on one line.
+///
+/// Each client crate names it with its own codes (`papi_contacts::Error` is
+/// `Error<papi_contacts::ErrorCode>`).
+///
+/// ```
+/// use papi_core::{Config, Error, ServiceCredentials, TransportErrorKind, UserToken};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # let free = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+/// # let base_url = format!("http://{free}");
+/// // Nothing listens at `base_url`.
+/// let config = Config::custom(&base_url, ServiceCredentials::new("my-service", "my-password"))?;
+/// let contacts = papi_contacts::Client::new(&config)?;
+/// let token = UserToken::new("a-token");
+///
+/// // Refused before anything is sent, naming the parameter.
+/// let error = contacts.find_contact_list(&token, "Ada*").await.unwrap_err();
+/// assert!(matches!(error, Error::InvalidParam(_)));
+/// assert_eq!(error.to_string(), "invalid parameter: parameter `search` must not contain '*'");
+///
+/// // Sent, but no answer came: a failure that may pass.
+/// let error = contacts.find_contact_list(&token, "Ada").await.unwrap_err();
+/// match &error {
+///     Error::Transport(e) => {
+///         assert_eq!(e.kind(), TransportErrorKind::Connect);
+///         assert!(error.is_retryable());
+///         // The whole chain of causes on one line, the token shown as `***`.
+///         println!("{}", papi_core::report(&error));
+///     }
+///     // `-3`: the user must consent (see `ConsentFlow`).
+///     Error::Api(_) if error.is_privacy_denied() => println!("consent needed"),
+///     // Any other error document: its code, classified, and the server's message.
+///     Error::Api(e) => println!("API error {} ({}): {}", e.code, e.kind, e.detail),
+///     other => println!("{other}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error<S> {
     /// A parameter was refused before anything was sent.
@@ -434,6 +473,24 @@ pub enum ConfigError {
     InsecureUrl {
         /// The host of the refused URL.
         host: String,
+    },
+    /// An environment variable [`Config::from_env`](crate::Config::from_env) needs is not
+    /// set (or is empty).
+    #[error("the environment variable {var} is not set: {help}")]
+    MissingEnv {
+        /// The variable (see [`crate::env`]).
+        var: &'static str,
+        /// What to set it to.
+        help: &'static str,
+    },
+    /// An environment variable cannot be read as what it stands for. The reason never
+    /// holds the value of a secret (the password, the token).
+    #[error("the environment variable {var} cannot be used: {reason}")]
+    InvalidEnv {
+        /// The variable (see [`crate::env`]).
+        var: &'static str,
+        /// Why.
+        reason: String,
     },
 }
 

@@ -118,6 +118,37 @@ impl Request {
     }
 }
 
+/// The URL of one call as shown in errors and traces (token as `***`), written only when
+/// asked for: a successful call without a trace subscriber never builds it.
+#[derive(Clone, Copy)]
+pub(crate) struct Redacted<'r> {
+    endpoint: &'r url::Url,
+    req: &'r Request,
+}
+
+impl<'r> Redacted<'r> {
+    /// The call `req` to `endpoint`, as shown.
+    pub(crate) fn new(endpoint: &'r url::Url, req: &'r Request) -> Self {
+        Self { endpoint, req }
+    }
+
+    /// The URL to show: the endpoint of a multipart POST, or the GET URL with `token=***`.
+    pub(crate) fn url(&self) -> String {
+        if self.req.is_multipart() {
+            return self.endpoint.to_string();
+        }
+        let mut url = self.endpoint.clone();
+        self.req.append_redacted_query(&mut url);
+        url.into()
+    }
+}
+
+impl std::fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

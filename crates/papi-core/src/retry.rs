@@ -22,6 +22,15 @@
 //! exponential backoff, i.e. half of `min(max_delay, base_delay · 2^(n-1))` plus a uniformly
 //! random part up to the other half, so that clients failing together do not come back
 //! together.
+//!
+//! **`Retry-After`.** When the failed answer carries a `Retry-After` header (seconds, or an
+//! HTTP date), the server has said when to come back: the client waits exactly that long
+//! instead of the backoff, if it is no longer than the policy's
+//! [`max_delay`](RetryPolicy::max_delay). A server asking for a longer wait gets no retry: the
+//! error is returned at once rather than waiting past the latency budget the policy sets,
+//! or coming back before the server is ready ([`RetryPolicy::wait`]). A call's own deadline
+//! ([`CallOptions::with_timeout`](crate::CallOptions::with_timeout)) is kept as well: no
+//! retry starts whose wait would end after it.
 
 use std::time::Duration;
 
@@ -98,6 +107,29 @@ impl RetryPolicy {
         effect == Effect::Read && attempt < self.max_attempts && error.is_retryable()
     }
 
+    /// How long to wait after the failed attempt number `attempt` (from 1), given the
+    /// wait the server asked for in a `Retry-After` header, if any: that wait when it is at
+    /// most [`RetryPolicy::max_delay`], else `None` (do not retry); without one, the
+    /// backoff [`RetryPolicy::delay`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use papi_core::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::new(3).with_backoff(Duration::from_millis(100), Duration::from_secs(10));
+    /// assert_eq!(policy.wait(1, Some(Duration::from_secs(2))), Some(Duration::from_secs(2)));
+    /// assert_eq!(policy.wait(1, Some(Duration::from_secs(60))), None);
+    /// assert!(policy.wait(1, None).unwrap() <= Duration::from_millis(100));
+    /// ```
+    pub fn wait(&self, attempt: u32, server_wait: Option<Duration>) -> Option<Duration> {
+        match server_wait {
+            Some(wait) if wait > self.max_delay => None,
+            Some(wait) => Some(wait),
+            None => Some(self.delay(attempt)),
+        }
+    }
+
     /// How long to wait after the failed attempt number `attempt` (from 1): a random
     /// duration between half of and the whole of `min(max_delay, base_delay · 2^(attempt-1))`.
     pub fn delay(&self, attempt: u32) -> Duration {
@@ -114,6 +146,25 @@ impl RetryPolicy {
         let half = ceiling / 2;
         half + (ceiling - half).mul_f64(unit.clamp(0.0, 1.0))
     }
+}
+
+/// The wait a `Retry-After` header asks for at `now`: whole seconds, or an HTTP date
+/// (a date in the past asks for no wait). `None` without the header, or when it cannot be
+/// read (then the policy's backoff applies).
+pub(crate) fn server_wait(
+    headers: &reqwest::header::HeaderMap,
+    now: std::time::SystemTime,
+) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -154,6 +205,59 @@ mod tests {
         assert!(!p.should_retry(Effect::Read, 1, &e));
         assert!(!RetryPolicy::none().should_retry(Effect::Read, 1, &api(-2)));
         assert_eq!(RetryPolicy::new(0).max_attempts(), 1);
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date() {
+        use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let at = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(RETRY_AFTER, HeaderValue::from_static(value));
+            h
+        };
+        // 1994-11-06T08:49:37Z, the date of RFC 9110's examples.
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(server_wait(&HeaderMap::new(), now), None);
+        assert_eq!(server_wait(&at("120"), now), Some(Duration::from_secs(120)));
+        assert_eq!(server_wait(&at(" 0 "), now), Some(Duration::ZERO));
+        for date in [
+            "Sun, 06 Nov 1994 08:50:07 GMT",
+            "Sunday, 06-Nov-94 08:50:07 GMT",
+            "Sun Nov  6 08:50:07 1994",
+        ] {
+            assert_eq!(
+                server_wait(&at(date), now),
+                Some(Duration::from_secs(30)),
+                "{date}"
+            );
+        }
+        assert_eq!(
+            server_wait(&at("Sun, 06 Nov 1994 08:00:00 GMT"), now),
+            Some(Duration::ZERO)
+        );
+        for unreadable in ["-5", "soon", "1.5", ""] {
+            assert_eq!(server_wait(&at(unreadable), now), None, "{unreadable}");
+        }
+        assert!(server_wait(&at("5"), SystemTime::now()).is_some());
+    }
+
+    #[test]
+    fn a_server_wait_within_the_policy_replaces_the_backoff_and_a_longer_one_stops_retries() {
+        let p = RetryPolicy::new(5)
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(1000));
+        assert_eq!(
+            p.wait(1, Some(Duration::from_millis(700))),
+            Some(Duration::from_millis(700))
+        );
+        assert_eq!(p.wait(4, Some(Duration::ZERO)), Some(Duration::ZERO));
+        assert_eq!(
+            p.wait(1, Some(Duration::from_millis(1000))),
+            Some(Duration::from_millis(1000))
+        );
+        assert_eq!(p.wait(1, Some(Duration::from_millis(1001))), None);
+        let backoff = p.wait(2, None).unwrap();
+        assert!((Duration::from_millis(100)..=Duration::from_millis(200)).contains(&backoff));
     }
 
     #[test]

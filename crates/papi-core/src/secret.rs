@@ -7,6 +7,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 ///
 /// It is sent as the `token` query parameter of every call. `Debug` prints `UserToken(***)`
 /// and `Display` prints `***`; use [`UserToken::expose`] to read the value on purpose.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// use papi_core::UserToken;
+///
+/// // A token as the sign-in gives it (`papi_auth`), or `UserToken::from_env()` (`PAPI_TOKEN`).
+/// let token = UserToken::new("B64c2VjcmV0=|sau=|ted=1208277327|c2lnbmF0dXJl");
+/// assert_eq!(format!("{token} {token:?}"), "*** UserToken(***)");
+/// assert!(!format!("{token:?}").contains("c2VjcmV0"));
+/// // Its expiry, as third-party clients read the layout (a warning is traced when a call
+/// // is sent with a token past it).
+/// assert_eq!(token.expires_at(), Some(UNIX_EPOCH + Duration::from_secs(1208277327)));
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct UserToken(String);
 
@@ -22,7 +36,7 @@ impl UserToken {
     }
 
     /// When the token expires, as third-party clients read it: the expiry field of the
-    /// spec's token layout ([`crate::general::TOKEN_LAYOUT`], `ted=<Unix seconds>` between
+    /// spec's token layout (`ted=<Unix seconds>` between
     /// `|`). Orange never documented it: this is a third-party interpretation. `None` when
     /// the token has no such field, or the spec describes no layout.
     pub fn expires_at(&self) -> Option<SystemTime> {
@@ -57,6 +71,20 @@ impl fmt::Display for UserToken {
 /// `Authorization: Basic base64(id:password)` with every call.
 ///
 /// `Debug` prints the id and `***` in place of the password.
+///
+/// ```
+/// use papi_core::{Config, ServiceCredentials};
+///
+/// let credentials = ServiceCredentials::new("my-service", "my-password");
+/// assert_eq!(credentials.id(), "my-service");
+/// assert_eq!(
+///     format!("{credentials:?}"),
+///     r#"ServiceCredentials { id: "my-service", password: *** }"#
+/// );
+/// // Every client built from this configuration sends them as HTTP Basic credentials.
+/// let config = Config::integration(credentials);
+/// assert!(!format!("{config:?}").contains("my-password"));
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ServiceCredentials {
     id: String,

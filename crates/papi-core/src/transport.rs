@@ -1,6 +1,7 @@
 //! Sending a [`Request`] and reading its answer: the HTTPS rule, timeouts, the body size
 //! cap and retries of reads.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
@@ -12,7 +13,9 @@ use crate::config::{parse_http_url, require_https, Config};
 use crate::decode;
 use crate::error::{ApiCode, ConfigError, Error, TransportError};
 use crate::general::{ACTION_PARAM, TOKEN_PARAM};
-use crate::request::Request;
+use crate::intercept::{Interceptors, RequestView, ResponseView};
+use crate::options::{Budget, CallOptions};
+use crate::request::{Redacted, Request};
 use crate::retry::RetryPolicy;
 use crate::secret::{BasicAuth, UserToken};
 use crate::value::Upload;
@@ -109,27 +112,38 @@ impl Transport {
         S: ApiCode,
         F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
     {
+        self.call_with_options(req, token, &CallOptions::new(), decode)
+            .await
+    }
+
+    /// [`Transport::call_with`] with the settings of `options` in place of the
+    /// configuration's for this call: its deadline, its attempts' timeout, its retry
+    /// policy (see [`CallOptions`]).
+    pub async fn call_with_options<T, S, F>(
+        &self,
+        req: Request,
+        token: &UserToken,
+        options: &CallOptions,
+        decode: F,
+    ) -> Result<T, Error<S>>
+    where
+        S: ApiCode,
+        F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
+    {
         warn_if_past_expiry(&self.route, token);
+        let budget = Budget::start(options, self.route.retry());
         let mut call = CallTrace::start(&self.route, &req);
         let span = call.span.clone();
         let outcome = async {
             loop {
-                let result = match self.send_ref(&req, token, call.attempts).await {
-                    Ok((status, body)) => {
-                        call.status = Some(status);
-                        decode(status, &body)
-                    }
-                    Err(e) => Err(Error::Transport(e)),
-                };
-                match result {
-                    Err(error) => match self.route.retry_after(&req, call.attempts, &error) {
-                        Some(delay) => {
-                            tokio::time::sleep(delay).await;
-                            call.attempts += 1;
-                        }
-                        None => return Err(error),
-                    },
-                    ok => return ok,
+                let timeout = budget.attempt_timeout();
+                let sent = self.send_ref(&req, token, call.attempts, timeout).await;
+                match self
+                    .route
+                    .after_attempt(&req, &mut call, &budget, sent, &decode)
+                {
+                    ControlFlow::Break(outcome) => return outcome,
+                    ControlFlow::Continue(delay) => tokio::time::sleep(delay).await,
                 }
             }
         }
@@ -147,16 +161,30 @@ impl Transport {
         req: Request,
         token: &UserToken,
     ) -> Result<(u16, Vec<u8>), TransportError> {
-        self.send_ref(&req, token, 1).await
+        let answer = self.send_ref(&req, token, 1, None).await?;
+        Ok((answer.status, answer.body))
     }
 
+    /// One attempt: the interceptors are told before and after.
     async fn send_ref(
         &self,
         req: &Request,
         token: &UserToken,
         attempt: u32,
-    ) -> Result<(u16, Vec<u8>), TransportError> {
+        timeout: Option<Duration>,
+    ) -> Result<Answer, TransportError> {
         let prepared = self.route.prepare(req, token, attempt);
+        let watch = self.route.watch(req, prepared.redacted, attempt);
+        let received = self.exchange(prepared, timeout, watch.is_some()).await;
+        self.route.received(req, watch.as_ref(), received)
+    }
+
+    async fn exchange(
+        &self,
+        prepared: Prepared<'_>,
+        timeout: Option<Duration>,
+        keep_headers: bool,
+    ) -> Result<Received, TransportError> {
         // The URL to show is written only when an error or a trace needs it.
         let redacted = prepared.redacted;
         let builder = match prepared.multipart {
@@ -175,12 +203,17 @@ impl Transport {
             }
             None => self.client.get(prepared.url),
         };
+        let builder = match timeout {
+            Some(timeout) => builder.timeout(timeout),
+            None => builder,
+        };
+        let started = Instant::now();
         let mut response = builder
             .header(reqwest::header::AUTHORIZATION, self.route.authorization())
             .send()
             .await
             .map_err(|e| TransportError::new(e, redacted.url()))?;
-        let status = response.status().as_u16();
+        let mut received = Received::start(&response, started, keep_headers);
         refuse_redirect(
             response.status(),
             response.headers(),
@@ -199,8 +232,9 @@ impl Transport {
         {
             self.route.append_capped(&mut body, &chunk, &redacted)?;
         }
-        self.route.answered(req, status, &body);
-        Ok((status, body))
+        received.body = body;
+        received.elapsed = started.elapsed();
+        Ok(received)
     }
 }
 
@@ -254,6 +288,7 @@ pub(crate) struct Route {
     retry: RetryPolicy,
     /// Where consent URLs of privacy errors may send users.
     consent: crate::consent::ConsentPolicy,
+    interceptors: Interceptors,
 }
 
 /// One call ready for an HTTP client: the URL (the full GET URL, or the endpoint of a
@@ -262,33 +297,6 @@ pub(crate) struct Prepared<'r> {
     pub(crate) url: Url,
     pub(crate) redacted: Redacted<'r>,
     pub(crate) multipart: Option<Multipart<'r>>,
-}
-
-/// The URL of one call as shown in errors and traces (token as `***`), written only when
-/// asked for: a successful call without a trace subscriber never builds it.
-#[derive(Clone, Copy)]
-pub(crate) struct Redacted<'r> {
-    route: &'r Route,
-    req: &'r Request,
-}
-
-impl Redacted<'_> {
-    /// The URL to show: the endpoint of a multipart POST, or the GET URL with `token=***`.
-    pub(crate) fn url(&self) -> String {
-        let endpoint = &self.route.endpoint;
-        if self.req.is_multipart() {
-            return endpoint.to_string();
-        }
-        let mut url = endpoint.clone();
-        self.req.append_redacted_query(&mut url);
-        url.into()
-    }
-}
-
-impl std::fmt::Display for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.url())
-    }
 }
 
 /// The parts of a multipart/form-data POST: text fields in order (`action`, the params,
@@ -335,7 +343,103 @@ impl Route {
             api,
             max_body_bytes: config.max_body_bytes(),
             retry: config.retry().clone(),
+            interceptors: config.interceptors().clone(),
         })
+    }
+
+    /// The configured retry policy.
+    pub(crate) fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Tells the interceptors, if any, that an attempt is about to be sent, and returns
+    /// the view they are shown again with its outcome.
+    pub(crate) fn watch<'r>(
+        &'r self,
+        req: &'r Request,
+        redacted: Redacted<'r>,
+        attempt: u32,
+    ) -> Option<RequestView<'r>> {
+        if self.interceptors.is_empty() {
+            return None;
+        }
+        let view = RequestView {
+            redacted,
+            req,
+            api: self.api.name,
+            attempt,
+        };
+        self.interceptors.before_send(&view);
+        Some(view)
+    }
+
+    /// The end of one attempt: traced, told to the interceptors (`watched`: the view
+    /// they were shown), and reduced to what the call needs.
+    pub(crate) fn received(
+        &self,
+        req: &Request,
+        watched: Option<&RequestView<'_>>,
+        outcome: Result<Received, TransportError>,
+    ) -> Result<Answer, TransportError> {
+        if let Ok(r) = &outcome {
+            self.answered(req, r.status, &r.body);
+        }
+        if let Some(view) = watched {
+            self.report(view, &outcome);
+        }
+        outcome.map(Received::into_answer)
+    }
+
+    /// What follows one attempt (`sent`) of `req`: the call's outcome, or the wait before
+    /// the next attempt (counted in `call`).
+    pub(crate) fn after_attempt<T, S, F>(
+        &self,
+        req: &Request,
+        call: &mut CallTrace,
+        budget: &Budget<'_>,
+        sent: Result<Answer, TransportError>,
+        decode: &F,
+    ) -> ControlFlow<Result<T, Error<S>>, Duration>
+    where
+        S: ApiCode,
+        F: Fn(u16, &[u8]) -> Result<T, Error<S>>,
+    {
+        let (result, server_wait) = match sent {
+            Ok(answer) => {
+                call.status = Some(answer.status);
+                (decode(answer.status, &answer.body), answer.retry_after)
+            }
+            Err(e) => (Err(Error::Transport(e)), None),
+        };
+        let error = match result {
+            Ok(answer) => return ControlFlow::Break(Ok(answer)),
+            Err(error) => error,
+        };
+        match self.next_wait(req, call.attempts, &error, server_wait, budget) {
+            Some(delay) => {
+                call.attempts += 1;
+                ControlFlow::Continue(delay)
+            }
+            None => ControlFlow::Break(Err(error)),
+        }
+    }
+
+    /// Tells the interceptors how a watched attempt ended.
+    fn report(&self, view: &RequestView<'_>, outcome: &Result<Received, TransportError>) {
+        match outcome {
+            Ok(received) => {
+                let empty = reqwest::header::HeaderMap::new();
+                let response = ResponseView {
+                    status: received.status,
+                    headers: received.headers.as_ref().unwrap_or(&empty),
+                    body: &received.body,
+                    headers_after: received.headers_after,
+                    elapsed: received.elapsed,
+                };
+                self.interceptors.after_receive(view, &response);
+            }
+            Err(error) => self.interceptors.on_transport_error(view, error),
+        }
     }
 
     /// The endpoint every call goes to.
@@ -366,7 +470,7 @@ impl Route {
         token: &UserToken,
         attempt: u32,
     ) -> Prepared<'r> {
-        let redacted = Redacted { route: self, req };
+        let redacted = Redacted::new(&self.endpoint, req);
         let prepared = if let Some((part_name, upload)) = req.upload() {
             let mut fields = Vec::with_capacity(req.params().len() + 2);
             fields.push((ACTION_PARAM, req.action().to_owned()));
@@ -443,27 +547,112 @@ impl Route {
     }
 
     /// How long to wait before sending `req` again after attempt `attempt` failed with
-    /// `error`, or `None` when it must not be sent again (see [`crate::retry`]).
-    pub(crate) fn retry_after<S: ApiCode>(
+    /// `error` (whose answer asked for `server_wait`, if it carried `Retry-After`), or
+    /// `None` when it must not be sent again (see [`crate::retry`]).
+    pub(crate) fn next_wait<S: ApiCode>(
         &self,
         req: &Request,
         attempt: u32,
         error: &Error<S>,
+        server_wait: Option<Duration>,
+        budget: &Budget<'_>,
     ) -> Option<Duration> {
-        if !(req.is_idempotent() && self.retry.should_retry(req.effect(), attempt, error)) {
+        if !(req.is_idempotent() && budget.retry.should_retry(req.effect(), attempt, error)) {
             return None;
         }
-        let delay = self.retry.delay(attempt);
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let Some(delay) = budget.retry.wait(attempt, server_wait) else {
+            tracing::warn!(
+                api = self.api.name,
+                action = req.action(),
+                attempt,
+                retry_after_ms = server_wait.map(millis),
+                "papi: not retrying: the server asks for a longer wait than the retry policy's longest"
+            );
+            return None;
+        };
+        if !budget.allows_wait(delay) {
+            tracing::warn!(
+                api = self.api.name,
+                action = req.action(),
+                attempt,
+                delay_ms = millis(delay),
+                "papi: not retrying: the call's timeout would pass"
+            );
+            return None;
+        }
         tracing::warn!(
             api = self.api.name,
             action = req.action(),
             attempt,
             reason = %retry_reason(error),
-            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            delay_ms = millis(delay),
+            server_asked = server_wait.is_some(),
             "papi: retrying a read"
         );
         Some(delay)
     }
+}
+
+/// An answer read whole, with what the interceptors and the retry rule need of it.
+pub(crate) struct Received {
+    pub(crate) status: u16,
+    /// Only kept when an interceptor will see them.
+    pub(crate) headers: Option<reqwest::header::HeaderMap>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) headers_after: Duration,
+    pub(crate) elapsed: Duration,
+}
+
+impl Received {
+    /// What is known when the headers have come (`keep_headers`: a copy of them too).
+    pub(crate) fn start(
+        response: &impl ResponseHead,
+        started: Instant,
+        keep_headers: bool,
+    ) -> Self {
+        let headers = response.head_headers();
+        let headers_after = started.elapsed();
+        Self {
+            status: response.head_status(),
+            retry_after: crate::retry::server_wait(headers, std::time::SystemTime::now()),
+            headers: keep_headers.then(|| headers.clone()),
+            body: Vec::new(),
+            headers_after,
+            elapsed: headers_after,
+        }
+    }
+
+    pub(crate) fn into_answer(self) -> Answer {
+        Answer {
+            status: self.status,
+            retry_after: self.retry_after,
+            body: self.body,
+        }
+    }
+}
+
+/// The status line and headers of an answer, whichever client read it.
+pub(crate) trait ResponseHead {
+    fn head_status(&self) -> u16;
+    fn head_headers(&self) -> &reqwest::header::HeaderMap;
+}
+
+impl ResponseHead for reqwest::Response {
+    fn head_status(&self) -> u16 {
+        self.status().as_u16()
+    }
+    fn head_headers(&self) -> &reqwest::header::HeaderMap {
+        self.headers()
+    }
+}
+
+/// What a call's decoder and retry rule get of one attempt's answer.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// The `papi.call` span of one call and what is recorded in it when the call ends.

@@ -13,6 +13,19 @@
 //!
 //! Generated from `api-spec/favourites.yaml` of the papi spec. Source: `ref-favourites` (see `api-spec/common.yaml`).
 //!
+//! ## Example
+//!
+//! ```
+//! use papi_favourites::Client;
+//! use papi_favourites::{Config, ServiceCredentials};
+//!
+//! let config = Config::custom("http://127.0.0.1:8080", ServiceCredentials::new("my-service", "my-password"))?;
+//! let client = Client::new(&config)?;
+//! assert_eq!(client.endpoint().as_str(), "http://127.0.0.1:8080/PersonalFavourites/V1");
+//! // No action of this API is recovered: the client has no method yet.
+//! # Ok::<(), papi_core::ConfigError>(())
+//! ```
+//!
 //! ## Endpoints
 //!
 //! - production: undocumented: No source gives it, nor the page's endpoint placeholder (by analogy something like `[PersonalFavouritesV1URL]`, never seen). The path `/PersonalFavourites/V1` is inferred by analogy with the sibling APIs' `/Personal<Name>/V1` paths; the later RichProfile pattern would give `https://alpha-api.orange.fr/PersonalFavourites/V1`, an unconfirmed extrapolation. (source: `ref-favourites`)
@@ -41,17 +54,22 @@
 //! - A consent request for this API would carry family `favoris` and attribute `add_bookmark` in the redirect form of the privacy page. — left out: Nothing to generate: the family and attribute are in common.yaml `privacy_families`, and the consent URL arrives complete in the `-3` error (common.yaml `consent_url`). (source: `ref-favourites`)
 //! - The research log: searches for the page and for `PersonalFavourites`, `PersonalFavourites/V1`, `PersonalFavouritesV1URL`, `family=favoris`, `action=addbookmark`, ... in every store, which found nothing. — left out: A record of where nothing was found, not a fact about the API. (source: `ref-favourites`)
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+/// The answers' decoders (for the runtime, the sandbox and the fuzzer).
+#[doc(hidden)]
 pub mod decode;
+/// The answers' encoders (for the sandbox).
+#[doc(hidden)]
 pub mod encode;
 mod error;
 pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};
-pub use papi_core::{Config, Environment, ServiceCredentials, UserToken};
+pub use papi_core::{CallOptions, Config, Environment, ServiceCredentials, UserToken};
 /// What the runtime needs to know about this API: endpoints and error envelope.
 pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     name: "Personal Favourites API",

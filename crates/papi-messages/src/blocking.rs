@@ -7,6 +7,31 @@
 /// method per action, with the same checks, requests, retries and answers as the async
 /// [`crate::Client`]. Build it once and reuse it. Do not call it from an async runtime's
 /// worker thread (use `spawn_blocking` there).
+///
+/// # Example
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # let runtime = tokio::runtime::Runtime::new()?;
+/// # use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+/// # let sandbox = Sandbox::new(SandboxConfig { auto_consent: AutoConsent::All, ..Default::default() });
+/// # let running = runtime.block_on(sandbox.bind(([127, 0, 0, 1], 0).into()))?;
+/// # let base_url = running.base_url().as_str();
+/// # let token = sandbox.issue_token("alice").ok_or("no such user")?;
+/// use papi_messages::blocking::Client;
+/// use papi_messages::types::MessagesInfo;
+/// use papi_messages::{Config, ServiceCredentials};
+///
+/// // The embedded sandbox at `base_url`, with its service credentials; for the real service
+/// // use `Config::integration(...)`, `Config::production(...)` or `Config::from_env()`.
+/// // `token` is the signed-in user's (see the Authentication API, `papi-auth`).
+/// let config = Config::custom(base_url, ServiceCredentials::new("sandbox-service", "sandbox-secret"))?;
+/// let client = Client::new(&config)?;
+/// let answer = client.get_personal_messages(&token, &[MessagesInfo::NoEmails])?;
+/// println!("{answer:?}");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::blocking::Transport,
@@ -48,7 +73,7 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
-    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Messages API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Messages API is in [`crate::operation`]; the methods named after the actions are shorthands for this. To change the timeout or the retry policy of one call, see [`Client::call_with`].
     ///
     /// # Errors
     ///
@@ -57,6 +82,19 @@ impl Client {
         &self,
         token: &papi_core::UserToken,
         operation: O,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        self.call_with(token, operation, papi_core::CallOptions::new())
+    }
+    /// [`Client::call`] with `options` in place of the configuration's settings for this call only: a deadline for the whole call, a timeout per attempt, another retry policy (see [`papi_core::CallOptions`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`]; a call cut by its deadline fails with a transport error of kind [`Timeout`](papi_core::TransportErrorKind::Timeout).
+    pub fn call_with<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+        options: papi_core::CallOptions,
     ) -> crate::Result<<O as papi_core::Operation>::Output> {
         papi_core::check::token(token)?;
         let request = papi_core::Operation::into_request(operation)?;
@@ -68,7 +106,13 @@ impl Client {
                     .map_err(|e| papi_core::Error::Config(e.clone()))?
             }
         };
-        transport.call_with(request, token, <O as papi_core::Operation>::decode)
+        transport
+            .call_with_options(
+                request,
+                token,
+                &options,
+                <O as papi_core::Operation>::decode,
+            )
     }
     /// Get mailbox information of the user. The privacy attribute depends on what is asked:
     /// the documents list `nbEmailSMS` and `emailsLastNDetailed` for the messages family without
@@ -92,9 +136,9 @@ impl Client {
     ) -> crate::Result<crate::types::PersonalMessages> {
         self.call(token, crate::operation::GetPersonalMessages::new(infos.to_vec()))
     }
-    /// The older (V1) form of `getPersonalMessages`, as a 2008 third-party client called it on the
-    /// integration platform. Its answer, its parameter rules and its privacy attribute were not
-    /// recovered.
+    /// Get mailbox information of the user through the older (V1) endpoint. This is the form of
+    /// `getPersonalMessages` a 2008 third-party client called on the integration platform. Its
+    /// answer, its parameter rules and its privacy attribute were not recovered.
     ///
     /// Action `getPNS`, sent as an HTTP GET; reads user data (sent again on a passing failure when the configuration's
     /// [`papi_core::RetryPolicy`] allows). Privacy: family `messages`; the attribute is undocumented. Source: `third-party-zxid-2008` (see `api-spec/common.yaml`).

@@ -28,6 +28,19 @@ pub trait Operation: papi_core::Operation<Code = crate::ErrorCode> + sealed::Sea
 /// saying which item falls under which.
 ///
 /// The operation of action `getPersonalMessages`: run it with [`Client::call`](crate::Client::call) (or [`Client::get_personal_messages`](crate::Client::get_personal_messages)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_messages::operation::GetPersonalMessages;
+/// use papi_messages::types::MessagesInfo;
+///
+/// let operation = GetPersonalMessages::new(vec![MessagesInfo::NoEmails]);
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_messages::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPersonalMessages {
@@ -41,9 +54,14 @@ impl GetPersonalMessages {
     pub fn new(infos: Vec<crate::types::MessagesInfo>) -> Self {
         Self { infos }
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::non_empty_list("infos", self.infos.len())?;
         for item in self.infos.iter() {
             papi_core::check::known_enum(
@@ -75,7 +93,7 @@ impl papi_core::Operation for GetPersonalMessages {
         params: &["infos"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "getPersonalMessages",
             papi_core::Effect::Read,
@@ -95,18 +113,30 @@ impl papi_core::Operation for GetPersonalMessages {
                 .map(crate::types::MessagesInfo::from_wire)
                 .collect::<Vec<_>>(),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {
         crate::decode::get_personal_messages(status, body)
     }
 }
-/// The older (V1) form of `getPersonalMessages`, as a 2008 third-party client called it on the
-/// integration platform. Its answer, its parameter rules and its privacy attribute were not
-/// recovered.
+/// Get mailbox information of the user through the older (V1) endpoint. This is the form of
+/// `getPersonalMessages` a 2008 third-party client called on the integration platform. Its
+/// answer, its parameter rules and its privacy attribute were not recovered.
 ///
 /// The operation of action `getPNS`: run it with [`Client::call`](crate::Client::call) (or [`Client::get_pns`](crate::Client::get_pns)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_messages::operation::GetPns;
+///
+/// let operation = GetPns::new().infos("infos");
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_messages::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetPns {
@@ -127,9 +157,14 @@ impl GetPns {
         self.infos = Some(value.into());
         self
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         if let Some(value) = &self.infos {
             papi_core::check::not_empty("infos", value)?;
             papi_core::check::xml_text("infos", value)?;
@@ -156,7 +191,7 @@ impl papi_core::Operation for GetPns {
         params: &["infos"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "getPNS",
             papi_core::Effect::Read,
@@ -172,7 +207,7 @@ impl papi_core::Operation for GetPns {
         let operation = Self {
             infos: params.optional("infos").map(|text| text.to_owned()),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {

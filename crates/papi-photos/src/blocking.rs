@@ -7,6 +7,19 @@
 /// method per action, with the same checks, requests, retries and answers as the async
 /// [`crate::Client`]. Build it once and reuse it. Do not call it from an async runtime's
 /// worker thread (use `spawn_blocking` there).
+///
+/// # Example
+///
+/// ```
+/// use papi_photos::blocking::Client;
+/// use papi_photos::{Config, ServiceCredentials};
+///
+/// let config = Config::custom("http://127.0.0.1:8080", ServiceCredentials::new("my-service", "my-password"))?;
+/// let client = Client::new(&config)?;
+/// assert_eq!(client.endpoint().as_str(), "http://127.0.0.1:8080/PersonalPhotos/V1");
+/// // No action of this API is recovered: the client has no method yet.
+/// # Ok::<(), papi_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::blocking::Transport,
@@ -38,7 +51,7 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
-    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Photos API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal Photos API is in [`crate::operation`]; the methods named after the actions are shorthands for this. To change the timeout or the retry policy of one call, see [`Client::call_with`].
     ///
     /// # Errors
     ///
@@ -48,9 +61,28 @@ impl Client {
         token: &papi_core::UserToken,
         operation: O,
     ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        self.call_with(token, operation, papi_core::CallOptions::new())
+    }
+    /// [`Client::call`] with `options` in place of the configuration's settings for this call only: a deadline for the whole call, a timeout per attempt, another retry policy (see [`papi_core::CallOptions`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`]; a call cut by its deadline fails with a transport error of kind [`Timeout`](papi_core::TransportErrorKind::Timeout).
+    pub fn call_with<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+        options: papi_core::CallOptions,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
         papi_core::check::token(token)?;
         let request = papi_core::Operation::into_request(operation)?;
         let transport = &self.transport;
-        transport.call_with(request, token, <O as papi_core::Operation>::decode)
+        transport
+            .call_with_options(
+                request,
+                token,
+                &options,
+                <O as papi_core::Operation>::decode,
+            )
     }
 }

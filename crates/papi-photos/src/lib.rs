@@ -14,6 +14,19 @@
 //!
 //! Generated from `api-spec/photos.yaml` of the papi spec. Source: `ref-photos` (see `api-spec/common.yaml`).
 //!
+//! ## Example
+//!
+//! ```
+//! use papi_photos::Client;
+//! use papi_photos::{Config, ServiceCredentials};
+//!
+//! let config = Config::custom("http://127.0.0.1:8080", ServiceCredentials::new("my-service", "my-password"))?;
+//! let client = Client::new(&config)?;
+//! assert_eq!(client.endpoint().as_str(), "http://127.0.0.1:8080/PersonalPhotos/V1");
+//! // No action of this API is recovered: the client has no method yet.
+//! # Ok::<(), papi_core::ConfigError>(())
+//! ```
+//!
 //! ## Endpoints
 //!
 //! - production: undocumented: Not in any stored copy; the placeholder `[PersonalPhotosV1URL]` was not seen either, though the `/V1` of the 2008 URL fits such a name. The path `/PersonalPhotos/V1` is the 2008 integration path without its `/int` prefix (inferred); the later RichProfile pattern would give `https://alpha-api.orange.fr/PersonalPhotos/V1`, plausible but unconfirmed. (source: `ref-photos`)
@@ -49,17 +62,22 @@
 //!
 //! - The page writes the access key's password as `SERVICE PWD` (with a space); the general error table writes `SERVICE_PWD`.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+/// The answers' decoders (for the runtime, the sandbox and the fuzzer).
+#[doc(hidden)]
 pub mod decode;
+/// The answers' encoders (for the sandbox).
+#[doc(hidden)]
 pub mod encode;
 mod error;
 pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};
-pub use papi_core::{Config, Environment, ServiceCredentials, UserToken};
+pub use papi_core::{CallOptions, Config, Environment, ServiceCredentials, UserToken};
 /// What the runtime needs to know about this API: endpoints and error envelope.
 pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     name: "Personal Photos API",

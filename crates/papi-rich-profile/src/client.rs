@@ -5,6 +5,31 @@
 //! The client of this API.
 /// Async client of the Personal RichProfile API: one method per action. Build it once and reuse it; it
 /// keeps the HTTP connection pool and the resolved endpoint.
+///
+/// # Example
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+/// # let sandbox = Sandbox::new(SandboxConfig { auto_consent: AutoConsent::All, ..Default::default() });
+/// # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+/// # let base_url = running.base_url().as_str();
+/// # let token = sandbox.issue_token("alice").ok_or("no such user")?;
+/// use papi_rich_profile::Client;
+/// use papi_rich_profile::types::RichProfileInfo;
+/// use papi_rich_profile::{Config, ServiceCredentials};
+///
+/// // The embedded sandbox at `base_url`, with its service credentials; for the real service
+/// // use `Config::integration(...)`, `Config::production(...)` or `Config::from_env()`.
+/// // `token` is the signed-in user's (see the Authentication API, `papi-auth`).
+/// let config = Config::custom(base_url, ServiceCredentials::new("sandbox-service", "sandbox-secret"))?;
+/// let client = Client::new(&config)?;
+/// let answer = client.get_personal_rich_profile(&token, &[RichProfileInfo::Firstname]).await?;
+/// println!("{answer:?}");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: papi_core::Transport,
@@ -36,7 +61,7 @@ impl Client {
     pub fn endpoint(&self) -> &papi_core::url::Url {
         self.transport.endpoint()
     }
-    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal RichProfile API is in [`crate::operation`]; the methods named after the actions are shorthands for this.
+    /// Runs `operation`: checks its parameters (nothing is sent when one is refused), sends it with `token`, and decodes the answer. Every operation of the Personal RichProfile API is in [`crate::operation`]; the methods named after the actions are shorthands for this. To change the timeout or the retry policy of one call, see [`Client::call_with`].
     ///
     /// # Errors
     ///
@@ -46,10 +71,30 @@ impl Client {
         token: &papi_core::UserToken,
         operation: O,
     ) -> crate::Result<<O as papi_core::Operation>::Output> {
+        self.call_with(token, operation, papi_core::CallOptions::new()).await
+    }
+    /// [`Client::call`] with `options` in place of the configuration's settings for this call only: a deadline for the whole call, a timeout per attempt, another retry policy (see [`papi_core::CallOptions`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`]; a call cut by its deadline fails with a transport error of kind [`Timeout`](papi_core::TransportErrorKind::Timeout).
+    pub async fn call_with<O: crate::operation::Operation>(
+        &self,
+        token: &papi_core::UserToken,
+        operation: O,
+        options: papi_core::CallOptions,
+    ) -> crate::Result<<O as papi_core::Operation>::Output> {
         papi_core::check::token(token)?;
         let request = papi_core::Operation::into_request(operation)?;
         let transport = &self.transport;
-        transport.call_with(request, token, <O as papi_core::Operation>::decode).await
+        transport
+            .call_with_options(
+                request,
+                token,
+                &options,
+                <O as papi_core::Operation>::decode,
+            )
+            .await
     }
     /// Get profile attributes of the user. The page does not state the HTTP method; GET is
     /// inferred from the URL template and from how 2008 clients called the sibling APIs.

@@ -10,6 +10,40 @@
 //!
 //! Generated from `api-spec/rich_profile.yaml` of the papi spec. Source: `seed-004` (see `api-spec/common.yaml`).
 //!
+//! ## Example
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! # use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+//! # let sandbox = Sandbox::new(SandboxConfig { auto_consent: AutoConsent::All, ..Default::default() });
+//! # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+//! # let base_url = running.base_url().as_str();
+//! # let token = sandbox.issue_token("alice").ok_or("no such user")?;
+//! use std::time::Duration;
+//!
+//! use papi_rich_profile::operation::GetPersonalRichProfile;
+//! use papi_rich_profile::types::RichProfileInfo;
+//! use papi_rich_profile::{CallOptions, Client, Config, ServiceCredentials};
+//!
+//! // The embedded sandbox at `base_url`, with its service credentials; for the real service
+//! // use `Config::integration(...)`, `Config::production(...)` or `Config::from_env()`.
+//! // `token` is the signed-in user's (see the Authentication API, `papi-auth`).
+//! let config = Config::custom(base_url, ServiceCredentials::new("sandbox-service", "sandbox-secret"))?;
+//! let client = Client::new(&config)?;
+//!
+//! // Each action is an operation: built, checked before sending, run by `call`.
+//! let answer = client.call(&token, GetPersonalRichProfile::new(vec![RichProfileInfo::Firstname])).await?;
+//! println!("{answer:?}");
+//!
+//! // The same with settings of its own: a 5-second deadline, retries included.
+//! let options = CallOptions::new().with_timeout(Duration::from_secs(5));
+//! let answer = client.call_with(&token, GetPersonalRichProfile::new(vec![RichProfileInfo::Firstname]), options).await?;
+//! println!("{answer:?}");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Endpoints
 //!
 //! - production: `https://alpha-api.orange.fr/PersonalRichProfile/V1` (source: `seed-004`)
@@ -33,17 +67,22 @@
 //! - Sample response 1 opens `<Firstnames>` and closes `</Firstname>`, and is truncated after that line; sample response 2 (a refused attribute) was not recovered.
 //! - How a refused attribute is reported is not recovered; `UserProtectedData` is inferred from the Messages API, whose answers split granted and protected data the same way.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod client;
+/// The answers' decoders (for the runtime, the sandbox and the fuzzer).
+#[doc(hidden)]
 pub mod decode;
+/// The answers' encoders (for the sandbox).
+#[doc(hidden)]
 pub mod encode;
 mod error;
 pub mod operation;
 pub mod types;
 pub use client::Client;
 pub use error::{Error, ErrorCode, Result};
-pub use papi_core::{Config, Environment, ServiceCredentials, UserToken};
+pub use papi_core::{CallOptions, Config, Environment, ServiceCredentials, UserToken};
 /// What the runtime needs to know about this API: endpoints and error envelope.
 pub const API: papi_core::ApiDescriptor = papi_core::ApiDescriptor {
     name: "Personal RichProfile API",

@@ -25,6 +25,19 @@ pub trait Operation: papi_core::Operation<Code = crate::ErrorCode> + sealed::Sea
 /// inferred from the URL template and from how 2008 clients called the sibling APIs.
 ///
 /// The operation of action `getPersonalRichProfile`: run it with [`Client::call`](crate::Client::call) (or [`Client::get_personal_rich_profile`](crate::Client::get_personal_rich_profile)). Required parameters go to `new`, optional ones are set with the methods of their name; every check is made before anything is sent.
+///
+/// # Example
+///
+/// ```
+/// use papi_rich_profile::operation::GetPersonalRichProfile;
+/// use papi_rich_profile::types::RichProfileInfo;
+///
+/// let operation = GetPersonalRichProfile::new(vec![RichProfileInfo::Firstname]);
+/// // The checks `Client::call` makes before sending anything.
+/// operation.validate()?;
+/// // Run it with `papi_rich_profile::Client::call(&token, operation)` (or the blocking client's).
+/// # Ok::<(), papi_core::ParamError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPersonalRichProfile {
@@ -38,9 +51,14 @@ impl GetPersonalRichProfile {
     pub fn new(infos: Vec<crate::types::RichProfileInfo>) -> Self {
         Self { infos }
     }
-    /// Every check made before sending, in the order the errors are reported:
-    /// at-least-one-of groups, each parameter, allowed pairs.
-    fn check_params(&self) -> Result<(), papi_core::ParamError> {
+    /// Every check [`Client::call`](crate::Client::call) makes before sending, in
+    /// the order the errors are reported: at-least-one-of groups, each parameter,
+    /// allowed pairs. Call it to check a user's input early; nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`papi_core::ParamError`], naming the parameter.
+    pub fn validate(&self) -> Result<(), papi_core::ParamError> {
         papi_core::check::non_empty_list("infos", self.infos.len())?;
         for item in self.infos.iter() {
             papi_core::check::known_enum(
@@ -69,7 +87,7 @@ impl papi_core::Operation for GetPersonalRichProfile {
         params: &["infos"],
     };
     fn into_request(self) -> Result<papi_core::Request, papi_core::ParamError> {
-        self.check_params()?;
+        self.validate()?;
         let mut request = papi_core::Request::with_effect(
             "getPersonalRichProfile",
             papi_core::Effect::Read,
@@ -89,7 +107,7 @@ impl papi_core::Operation for GetPersonalRichProfile {
                 .map(crate::types::RichProfileInfo::from_wire)
                 .collect::<Vec<_>>(),
         };
-        operation.check_params()?;
+        operation.validate()?;
         Ok(operation)
     }
     fn decode(status: u16, body: &[u8]) -> crate::Result<Self::Output> {

@@ -7,18 +7,24 @@
 //! are read and checked by its action's operation, as the clients check them, and this
 //! hand-written code spells no wire name of the API.
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
-//! use papi_sandbox::{Sandbox, SandboxConfig};
+//! ```
+//! use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
 //!
-//! let sandbox = Sandbox::new(SandboxConfig::default());
-//! let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await?;
-//! let token = sandbox.issue_token("alice").expect("a configured user");
-//! let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())
-//!     .expect("an http URL");
-//! // … papi_contacts::Client::new(&config) and call it with `token` …
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! // Every privacy family counts as granted: for tests that are not about consent
+//! // (by default a call without consent answers -3, and the user answers the consent page).
+//! let config = SandboxConfig { auto_consent: AutoConsent::All, ..SandboxConfig::default() };
+//! let sandbox = Sandbox::new(config);
+//! let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
+//! // A token for a test user (the SAML sign-in gives the same).
+//! let token = sandbox.issue_token("alice").ok_or("a configured user")?;
+//! let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())?;
+//! let contacts = papi_contacts::Client::new(&config)?;
+//! // The seed data holds the documented sample's contacts.
+//! let page = contacts.find_contact_list(&token, "Orange").await?;
+//! assert_eq!(page.contacts.map_or(0, |l| l.entries.len()), 2);
 //! running.shutdown().await;
-//! # let _ = (token, config);
 //! # Ok(())
 //! # }
 //! ```
@@ -218,14 +224,34 @@
 //!   opened or written, is not a SQLite database or is corrupt, belongs to another program
 //!   or a newer sandbox, or holds data that cannot be read back.
 //!
+//! # Connections
+//!
+//! [`Sandbox::bind`] serves HTTP/1.1 (hyper), within limits that keep a flood of
+//! connections from denying service:
+//!
+//! - A client has [`SandboxConfig::header_read_timeout`] (10 s) to send a whole request
+//!   head, from when its connection is ready for one (accepted, or its previous answer
+//!   sent); a connection that sends nothing, or trickles its head, is closed then.
+//! - A kept-alive connection is closed [`SandboxConfig::idle_timeout`] (5 s) after an
+//!   answer when no new request came.
+//! - At most [`SandboxConfig::max_connections`] (512) connections are served at once. A
+//!   new connection beyond it closes the connection idle the longest (no request being
+//!   answered on it); when every connection is answering a request, the new one is closed
+//!   at once. When the process runs out of file descriptors, the connection idle the
+//!   longest is closed too. The accept loop never waits for room.
+//! - [`RunningSandbox::shutdown`] closes the idle connections at once and lets the
+//!   answers in progress finish.
+//!
 //! # Logging
 //!
 //! Each request is logged with `tracing` at INFO (target `papi_sandbox`): method, path,
-//! query with the token and any password shown as `***`, action, status and duration. The
-//! `Authorization` header and request bodies (login forms) are never logged, nor are the
-//! SAML answers, which carry the token.
+//! query with the token, any password and the consent id (it names a user's pending
+//! consent request) shown as `***`, action, status and duration. The `Authorization`
+//! header, cookies (the browser session) and request bodies (login and consent forms, the
+//! form token) are never logged, nor are the SAML answers, which carry the token.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The layers, each importing only the ones below it (checked by `tests/tests/tidy.rs`;
 // see ARCHITECTURE.md): `util` and `generated`, then `domain`, `store`, `service`, then
@@ -243,7 +269,8 @@ pub mod user_agent;
 mod util;
 mod web;
 
-pub use domain::consent::ConsentChoice;
+pub use domain::consent::{AutoConsent, ConsentChoice};
+pub use domain::faults::{Fault, FaultRule, Faults, MAX_LATENCY};
 pub use domain::origin::parse_origin;
 pub use domain::user::TestUser;
 pub use store::SandboxError;
@@ -260,15 +287,18 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::api::endpoint::endpoints;
+use crate::domain::faults::FaultInjector;
 use crate::domain::limits::ContactLimits;
 use crate::domain::origin::Origins;
 use crate::domain::seeds::Seeds;
 use crate::idp::provider::Idp;
+use crate::idp::signing::{generate_pem, key_file, Signing};
 use crate::service::state::{Service, Settings};
 use crate::store::memory::MemoryStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{read_user, Store};
 use crate::web::app::App;
+use crate::web::serve::Limits;
 
 /// What a sandbox serves: the service it accepts and its users.
 #[derive(Clone)]
@@ -304,12 +334,40 @@ pub struct SandboxConfig {
     /// Bytes one value of a contact holds at most: a device's value, and each text
     /// parameter of `addcontact` (longer answers `invalid_parameter`). Default 1,024.
     pub max_value_bytes: usize,
+    /// Privacy families whose calls count as already granted, for tests that are not about
+    /// consent; [`AutoConsent::Off`] (the default): every call needs the user's consent.
+    /// A family no action belongs to is refused by [`Sandbox::open`]
+    /// ([`SandboxError::UnknownFamily`]).
+    pub auto_consent: AutoConsent,
+    /// A file keeping the identity provider's signing key (PKCS#8 PEM; created, readable by
+    /// its owner only, when absent), so that services keep trusting it across restarts.
+    /// `None` (the default): the key is kept in [`SandboxConfig::db`] when there is one,
+    /// else generated at each start.
+    pub idp_key: Option<PathBuf>,
+    /// Faults and latency injected on purpose ([`Faults`]; none by default), checked
+    /// against the spec's tables by [`Sandbox::open`] ([`SandboxError::Faults`]).
+    pub faults: Faults,
+    /// How long a client has to send a whole request head, from when its connection is
+    /// ready for one: when accepted, and after each answer. A connection that sends
+    /// nothing, or its head too slowly (slowloris), is closed then. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How long a kept-alive connection stays open after an answer without a new request
+    /// (whose head must also arrive within [`SandboxConfig::header_read_timeout`]).
+    /// Default 5 s.
+    pub idle_timeout: Duration,
+    /// Most connections served at once (at least one). A new connection beyond it closes
+    /// the connection idle the longest; when every connection is answering a request, the
+    /// new one is closed at once. Keep it below the process's limit of open files. Default
+    /// 512.
+    pub max_connections: usize,
 }
 
 impl Default for SandboxConfig {
     /// Service `sandbox-service` / `sandbox-secret`; users `alice` / `alice-pw` and `bob` /
     /// `bob-pw`; tokens valid for one hour; sign-in answers and consent return URLs on
-    /// loopback only; at most 100 devices per contact and 1,024 bytes per value.
+    /// loopback only; at most 100 devices per contact and 1,024 bytes per value; request
+    /// heads within 10 s, kept-alive connections idle for 5 s at most, 512 connections at
+    /// most.
     fn default() -> Self {
         Self {
             service_id: "sandbox-service".to_owned(),
@@ -332,6 +390,12 @@ impl Default for SandboxConfig {
             site_origins: Vec::new(),
             max_devices_per_contact: 100,
             max_value_bytes: 1024,
+            auto_consent: AutoConsent::Off,
+            idp_key: None,
+            faults: Faults::default(),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 512,
         }
     }
 }
@@ -348,6 +412,12 @@ impl fmt::Debug for SandboxConfig {
             .field("site_origins", &self.site_origins)
             .field("max_devices_per_contact", &self.max_devices_per_contact)
             .field("max_value_bytes", &self.max_value_bytes)
+            .field("auto_consent", &self.auto_consent)
+            .field("idp_key", &self.idp_key)
+            .field("faults", &self.faults)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -376,7 +446,23 @@ impl Sandbox {
     /// cannot be used. Given a `db`, `new` does what `open` does, but if that fails it logs
     /// the error (at ERROR level) and falls back to memory: [`Sandbox::db_path`] then
     /// answers `None`. It never panics.
-    pub fn new(config: SandboxConfig) -> Self {
+    pub fn new(mut config: SandboxConfig) -> Self {
+        if let Some(family) = config.auto_consent.unknown_family() {
+            tracing::error!(
+                target: "papi_sandbox",
+                family,
+                "Sandbox::new: no action belongs to this auto-consent family; consent stays required (use Sandbox::open to handle this)"
+            );
+            config.auto_consent = AutoConsent::Off;
+        }
+        if let Err(e) = config.faults.check() {
+            tracing::error!(
+                target: "papi_sandbox",
+                error = %e,
+                "Sandbox::new: the faults are refused; none is injected (use Sandbox::open to handle this)"
+            );
+            config.faults = Faults::default();
+        }
         if config.db.is_some() {
             match Self::open(config.clone()) {
                 Ok(sandbox) => return sandbox,
@@ -389,7 +475,8 @@ impl Sandbox {
         }
         let seeds = Seeds::load();
         let store = MemoryStore::seeded(logins(&config), &seeds);
-        Self::assemble(config, seeds, Box::new(store))
+        let signing = signing(&config, &store);
+        Self::assemble(config, seeds, Box::new(store), signing)
     }
 
     /// A sandbox whose data is kept in [`SandboxConfig::db`] (see *Persistence* in the
@@ -401,16 +488,39 @@ impl Sandbox {
     /// database (or is corrupt), belongs to another program or a newer sandbox, or holds
     /// data that cannot be read back.
     pub fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
+        config
+            .faults
+            .check()
+            .map_err(|message| SandboxError::Faults { message })?;
+        if let Some(family) = config.auto_consent.unknown_family() {
+            return Err(SandboxError::UnknownFamily {
+                family: family.to_owned(),
+                known: AutoConsent::families().join(", "),
+            });
+        }
         let Some(path) = config.db.clone() else {
             return Ok(Self::new(config));
         };
         let seeds = Seeds::load();
         let store = SqliteStore::open(&path, logins(&config), &seeds)?;
-        Ok(Self::assemble(config, seeds, Box::new(store)))
+        let signing = signing(&config, &store);
+        if let (Err(cause), Some(key)) = (&signing, &config.idp_key) {
+            return Err(SandboxError::IdpKey {
+                path: key.clone(),
+                cause: cause.clone(),
+            });
+        }
+        Ok(Self::assemble(config, seeds, Box::new(store), signing))
     }
 
-    /// The sandbox of `config`, its data in `store`.
-    fn assemble(config: SandboxConfig, seeds: Seeds, store: Box<dyn Store>) -> Self {
+    /// The sandbox of `config`, its data in `store`, its identity provider signing with
+    /// `signing`.
+    fn assemble(
+        config: SandboxConfig,
+        seeds: Seeds,
+        store: Box<dyn Store>,
+        signing: Result<Signing, String>,
+    ) -> Self {
         let settings = Settings {
             service_id: config.service_id.clone(),
             service_password: config.service_password.clone(),
@@ -421,13 +531,19 @@ impl Sandbox {
                 max_devices: config.max_devices_per_contact,
                 max_value_bytes: config.max_value_bytes,
             },
+            auto_consent: config.auto_consent.clone(),
         };
         let app = App {
-            service: Arc::new(Service::new(settings, seeds, store)),
-            idp: Idp::new(Origins::from_config(
-                &config.allowed_acs_origins,
-                "allowed_acs_origins",
+            service: Arc::new(Service::new(
+                settings,
+                seeds,
+                store,
+                FaultInjector::new(config.faults.clone()),
             )),
+            idp: Idp::new(
+                signing,
+                Origins::from_config(&config.allowed_acs_origins, "allowed_acs_origins"),
+            ),
             endpoints: endpoints(),
         };
         Self {
@@ -456,7 +572,9 @@ impl Sandbox {
     }
 
     /// Serves [`Sandbox::router`] on `addr` (`127.0.0.1:0` picks a free port) until
-    /// [`RunningSandbox::shutdown`] is called or the [`RunningSandbox`] is dropped.
+    /// [`RunningSandbox::shutdown`] is called or the [`RunningSandbox`] is dropped, over
+    /// HTTP/1.1 within the configured limits ([`SandboxConfig::header_read_timeout`],
+    /// [`SandboxConfig::idle_timeout`], [`SandboxConfig::max_connections`]).
     pub async fn bind(&self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
@@ -464,7 +582,12 @@ impl Sandbox {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         self.app.service.set_bound_base(base_url.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(web::serve::serve(listener, self.router(), stopped));
+        let limits = Limits {
+            header_read_timeout: self.config.header_read_timeout,
+            idle_timeout: self.config.idle_timeout,
+            max_connections: self.config.max_connections,
+        };
+        let task = tokio::spawn(web::serve::serve(listener, self.router(), limits, stopped));
         Ok(RunningSandbox {
             sandbox: self.clone(),
             base_url,
@@ -500,6 +623,18 @@ impl Sandbox {
             self.config.service_password.clone(),
         )
     }
+}
+
+/// The identity provider's key: from [`SandboxConfig::idp_key`], else the one `store` keeps
+/// (or generates and keeps).
+fn signing(config: &SandboxConfig, store: &dyn Store) -> Result<Signing, String> {
+    let pem = match &config.idp_key {
+        Some(path) => key_file(path)?,
+        None => store
+            .signing_key(&mut generate_pem)
+            .map_err(|e| e.to_string())?,
+    };
+    Signing::from_pem(&pem)
 }
 
 /// The configured logins.

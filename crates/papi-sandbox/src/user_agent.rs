@@ -100,6 +100,32 @@ pub async fn answer_consent(
     redirect: &Url,
     choice: ConsentChoice,
 ) -> Result<String, BrowserError> {
+    answer_page(browser, session, None, redirect, choice).await
+}
+
+/// [`answer_consent`] for a user who is not signed in (a program that issued its token
+/// with [`crate::Sandbox::issue_token`]): the user types `login` and `password` into the
+/// consent page's own form, which also opens their session.
+pub async fn answer_consent_signing_in(
+    browser: &reqwest::Client,
+    redirect: &Url,
+    choice: ConsentChoice,
+    login: &str,
+    password: &str,
+) -> Result<String, BrowserError> {
+    let session = BrowserSession::default();
+    answer_page(browser, &session, Some((login, password)), redirect, choice).await
+}
+
+/// Opens the consent page in `session`, fills in `credentials` when it asks for them, and
+/// presses the button of `choice`; returns where the page sent the browser back to.
+async fn answer_page(
+    browser: &reqwest::Client,
+    session: &BrowserSession,
+    credentials: Option<(&str, &str)>,
+    redirect: &Url,
+    choice: ConsentChoice,
+) -> Result<String, BrowserError> {
     let page = session
         .send_with(browser.get(redirect.clone()))
         .send()
@@ -110,24 +136,16 @@ pub async fn answer_consent(
     let html = page.text().await?;
     let (action, mut fields) = read_form(redirect, &html)?;
     if fields.iter().any(|(name, _)| name == "password") {
-        return Err(
-            "the consent page asks for a password: the browser session is not the consent's user's"
-                .into(),
-        );
+        let Some((login, password)) = credentials else {
+            return Err(
+                "the consent page asks for a password: the browser session is not \
+                        the consent's user's"
+                    .into(),
+            );
+        };
+        fill_in(&mut fields, login, password);
     }
-    // The button of the choice, as a browser sends the one clicked.
-    let button = Selector::parse("form button[name][value]").map_err(|e| e.to_string())?;
-    let clicked = Html::parse_document(&html)
-        .select(&button)
-        .map(|b| (b.value().attr("name"), b.value().attr("value")))
-        .find_map(|(name, value)| match (name, value) {
-            (Some(name), Some(value)) if value == choice.form_value() => {
-                Some((name.to_owned(), value.to_owned()))
-            }
-            _ => None,
-        })
-        .ok_or("the consent page has no button for this choice")?;
-    fields.push(clicked);
+    fields.push(clicked(&html, choice)?);
     let fields: Vec<(&str, String)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
@@ -147,6 +165,33 @@ pub async fn answer_consent(
         .and_then(|v| v.to_str().ok())
         .ok_or("the consent form did not redirect back")?;
     Ok(location.to_owned())
+}
+
+/// The name and value of the consent page's button for `choice`, as a browser sends the
+/// one clicked.
+fn clicked(html: &str, choice: ConsentChoice) -> Result<(String, String), BrowserError> {
+    let button = Selector::parse("form button[name][value]").map_err(|e| e.to_string())?;
+    let found = Html::parse_document(html)
+        .select(&button)
+        .map(|b| (b.value().attr("name"), b.value().attr("value")))
+        .find_map(|(name, value)| match (name, value) {
+            (Some(name), Some(value)) if value == choice.form_value() => {
+                Some((name.to_owned(), value.to_owned()))
+            }
+            _ => None,
+        });
+    Ok(found.ok_or("the consent page has no button for this choice")?)
+}
+
+/// Types `login` and `password` into a form's fields of those names.
+fn fill_in(fields: &mut [(String, String)], login: &str, password: &str) {
+    for (name, value) in fields.iter_mut() {
+        match name.as_str() {
+            "login" => *value = login.to_owned(),
+            "password" => *value = password.to_owned(),
+            _ => {}
+        }
+    }
 }
 
 /// The result of [`sign_in`].
@@ -174,27 +219,71 @@ pub async fn sign_in(
     login: &str,
     password: &str,
 ) -> Result<SignedIn, BrowserError> {
+    sign_in_trusting(
+        browser,
+        running.identity_provider()?,
+        service,
+        login,
+        password,
+    )
+    .await
+}
+
+/// [`sign_in`] at any identity provider the service trusts, such as one read from a
+/// standalone sandbox's metadata (`GET /saml/metadata`, read with
+/// [`papi_auth::IdentityProviderConfig::fetch_metadata`]).
+pub async fn sign_in_trusting(
+    browser: &reqwest::Client,
+    idp: papi_auth::IdentityProviderConfig,
+    service: &Url,
+    login: &str,
+    password: &str,
+) -> Result<SignedIn, BrowserError> {
     let sp = ServiceProvider::new(
         service.join("service")?.as_str(),
         service.join("acs")?.as_str(),
-        running.identity_provider()?,
+        idp,
     )?;
     let redirect = sp.login_redirect(Some("papi"), chrono::Utc::now())?;
+    let (posted, session) = log_in_keeping_session(browser, &redirect.url, login, password).await?;
+    let form = PostedForm::from_pairs(posted)?;
+    let authenticated = sp.consume(&form, Some(&redirect.request_id), chrono::Utc::now())?;
+    Ok(SignedIn {
+        login_redirect: redirect.url,
+        authenticated,
+        session,
+    })
+}
 
+/// Plays the user at the identity provider: opens the login page at `login_url` (a
+/// service's login redirect), submits `login` and `password`, and returns the form the
+/// answer page posts to the service's assertion consumer URL, as its fields.
+pub async fn log_in(
+    browser: &reqwest::Client,
+    login_url: &Url,
+    login: &str,
+    password: &str,
+) -> Result<Vec<(String, String)>, BrowserError> {
+    Ok(log_in_keeping_session(browser, login_url, login, password)
+        .await?
+        .0)
+}
+
+/// [`log_in`], with the browser session the sign-in opened.
+async fn log_in_keeping_session(
+    browser: &reqwest::Client,
+    login_url: &Url,
+    login: &str,
+    password: &str,
+) -> Result<(Vec<(String, String)>, BrowserSession), BrowserError> {
     // The browser opens the login page and submits the credentials.
-    let page = browser.get(redirect.url.clone()).send().await?;
+    let page = browser.get(login_url.clone()).send().await?;
     if !page.status().is_success() {
         return Err(format!("the login page answered HTTP {}", page.status()).into());
     }
     let page_url = page.url().clone();
     let (action, mut fields) = read_form(&page_url, &page.text().await?)?;
-    for (name, value) in fields.iter_mut() {
-        match name.as_str() {
-            "login" => *value = login.to_owned(),
-            "password" => *value = password.to_owned(),
-            _ => {}
-        }
-    }
+    fill_in(&mut fields, login, password);
     let fields: Vec<(&str, String)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
@@ -205,16 +294,24 @@ pub async fn sign_in(
     }
     let mut session = BrowserSession::default();
     session.keep(&answer);
-
-    // The answer page posts the signed SAML response to the service; the service verifies it.
+    // The answer page posts the signed SAML response to the service.
     let (_acs, posted) = read_form(&action, &answer.text().await?)?;
-    let form = PostedForm::from_pairs(posted)?;
-    let authenticated = sp.consume(&form, Some(&redirect.request_id), chrono::Utc::now())?;
-    Ok(SignedIn {
-        login_redirect: redirect.url,
-        authenticated,
-        session,
-    })
+    Ok((posted, session))
+}
+
+/// [`log_in`], its result as the `application/x-www-form-urlencoded` body the browser
+/// posts (what a service's assertion consumer receives).
+pub async fn log_in_body(
+    browser: &reqwest::Client,
+    login_url: &Url,
+    login: &str,
+    password: &str,
+) -> Result<Vec<u8>, BrowserError> {
+    let posted = log_in(browser, login_url, login, password).await?;
+    Ok(form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(posted)
+        .finish()
+        .into_bytes())
 }
 
 /// The first form of a page: its action URL (resolved against `page_url`) and its named

@@ -26,7 +26,25 @@
 //! Each client crate has an async `Client` and, with the `blocking` feature, a `blocking::Client` with the same methods on reqwest's blocking client.
 //!
 //! The configuration and secret types every client takes are re-exported at the root (`papi::Config`, `papi::UserToken`, …), whatever features are enabled.
+//!
+//! ## Example
+//!
+//! ```
+//! # #[cfg(feature = "contacts")]
+//! # {
+//! use papi::contacts::operation::FindContactList;
+//! use papi::{Config, ServiceCredentials};
+//!
+//! let config = Config::custom("http://127.0.0.1:8080", ServiceCredentials::new("my-service", "my-password"))?;
+//! let client = papi::contacts::Client::new(&config)?;
+//! assert_eq!(client.endpoint().path(), "/PersonalContacts/V1");
+//! // Then `client.call(&token, FindContactList::new(…)).await?` with the user's token; see the
+//! // crate `papi-contacts` for an example that runs against the embedded sandbox.
+//! # }
+//! # Ok::<(), papi::ConfigError>(())
+//! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 /// The runtime shared by every client: configuration, secrets, transport, errors.
 pub use papi_core as core;
 pub use papi_core::{

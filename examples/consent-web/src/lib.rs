@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use papi_auth::{PostedForm, ReplayCache, ServiceProvider};
+use papi_core::consent_flow::{ConsentFlow, ConsentStep};
 use papi_core::{Config, UserToken};
 
 /// Session cookie of the site.
@@ -54,7 +55,8 @@ struct Site {
     /// history, or by someone who copied it) signs no one in again.
     replays: ReplayCache,
     contacts: papi_contacts::Client,
-    public_base: papi_core::url::Url,
+    /// The consent round trip, back to the home page.
+    consent: ConsentFlow,
     sessions: Mutex<HashMap<String, Session>>,
     counter: std::sync::atomic::AtomicU64,
 }
@@ -81,11 +83,16 @@ pub fn app(config: SiteConfig) -> Result<Router, SetupError> {
         .map_err(|e| SetupError(e.to_string()))?;
     let contacts =
         papi_contacts::Client::new(&config.api).map_err(|e| SetupError(e.to_string()))?;
+    let home_url = config
+        .public_base
+        .join("/")
+        .map_err(|e| SetupError(e.to_string()))?;
+    let consent = ConsentFlow::new(home_url.as_str()).map_err(|e| SetupError(e.to_string()))?;
     let site = Arc::new(Site {
         sp,
         replays: ReplayCache::default(),
         contacts,
-        public_base: config.public_base,
+        consent,
         sessions: Mutex::new(HashMap::new()),
         counter: std::sync::atomic::AtomicU64::new(0),
     });
@@ -191,8 +198,11 @@ async fn home(
         }
         return (jar, Redirect::to(redirect.url.as_str())).into_response();
     };
-    match site.contacts.find_contact_list(&token, &search).await {
-        Ok(page_of_contacts) => {
+    // The consent round trip (papi-core's ConsentFlow): the answer, or off to the consent
+    // page, which sends the browser back here.
+    let outcome = site.contacts.find_contact_list(&token, &search).await;
+    match site.consent.step(outcome) {
+        Ok(ConsentStep::Answered(page_of_contacts)) => {
             let mut list = String::from("<ul id=\"contacts\">");
             for c in page_of_contacts.contacts.iter().flat_map(|l| &l.entries) {
                 list.push_str(&format!(
@@ -208,20 +218,11 @@ async fn home(
             )
                 .into_response()
         }
-        Err(e) if e.is_privacy_denied() => {
-            // Not consented yet: send the browser to the consent page, back here afterwards.
-            let back = match site.public_base.join("/") {
-                Ok(u) => u,
-                Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-            };
-            match e.consent().map(|c| c.redirect_url(back.as_str())) {
-                Some(Ok(url)) => (jar, Redirect::to(url.as_str())).into_response(),
-                _ => problem(
-                    StatusCode::BAD_GATEWAY,
-                    "the refusal carries no usable consent URL",
-                ),
-            }
-        }
+        Ok(ConsentStep::Redirect { url, .. }) => (jar, Redirect::to(url.as_str())).into_response(),
+        Err(e) if e.is_privacy_denied() => problem(
+            StatusCode::BAD_GATEWAY,
+            "the refusal carries no usable consent URL",
+        ),
         Err(e) => problem(StatusCode::BAD_GATEWAY, &e.to_string()),
     }
 }

@@ -11,6 +11,10 @@
 //! - `PAPI_SERVICE_ID` and `PAPI_SERVICE_PASSWORD` — the service's access key;
 //! - `PAPI_TOKEN` — a user token obtained by the Authentication API.
 //!
+//! They are read by `Config::from_env` and `UserToken::from_env`, which name a missing or
+//! malformed variable; the optional ones (timeouts, answer size cap, retry attempts) are
+//! listed in `papi::core::env`.
+//!
 //! Against a real service the consent page cannot be answered for the user: the example
 //! prints the consent URL and stops.
 #![deny(missing_docs)]
@@ -18,6 +22,7 @@
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 
+use papi::core::consent_flow::{ConsentFlow, ConsentStep};
 use papi::core::reqwest;
 use papi::core::url::Url;
 use papi::{Config, ServiceCredentials, UserToken};
@@ -46,22 +51,15 @@ impl Target {
         let browser = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        if let Ok(id) = std::env::var("PAPI_SERVICE_ID") {
-            let password = std::env::var("PAPI_SERVICE_PASSWORD")
-                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_SERVICE_PASSWORD too")?;
-            let token = std::env::var("PAPI_TOKEN")
-                .map_err(|_| "PAPI_SERVICE_ID is set: set PAPI_TOKEN (a user token) too")?;
-            let credentials = ServiceCredentials::new(id, password);
-            let config = match (std::env::var("PAPI_BASE_URL"), std::env::var("PAPI_ENV")) {
-                (Ok(base), _) => Config::custom(&base, credentials)?,
-                (Err(_), Ok(env)) if env == "production" => Config::production(credentials),
-                (Err(_), Ok(env)) if env == "integration" => Config::integration(credentials),
-                _ => return Err("set PAPI_BASE_URL or PAPI_ENV=integration|production".into()),
-            };
+        if std::env::var_os("PAPI_SERVICE_ID").is_some() {
+            // Every PAPI_* variable is read, and a missing or malformed one named, by
+            // papi-core (see `papi::core::env`).
+            let config = Config::from_env()?;
+            let token = UserToken::from_env()?;
             println!("calling the service configured by PAPI_* variables");
             return Ok(Target {
                 config,
-                token: UserToken::new(token),
+                token,
                 sandbox: None,
                 browser,
                 session: BrowserSession::default(),
@@ -98,39 +96,41 @@ impl Target {
     }
 
     /// Runs `call`; when it is refused with `-3` (no consent yet), answers the consent page
-    /// with a permanent grant (sandbox only) and runs it once more.
-    pub async fn with_consent<T, S, F, Fut>(&self, mut call: F) -> Result<T, BoxError>
+    /// with a permanent grant (sandbox only) and runs it once more: papi-core's consent
+    /// round trip ([`ConsentFlow`]) with the sandbox's user agent playing the user.
+    pub async fn with_consent<T, S, F, Fut>(&self, call: F) -> Result<T, BoxError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, papi::core::Error<S>>>,
         S: std::fmt::Debug + std::fmt::Display + Send + Sync + 'static,
     {
-        let refused = match call().await {
-            Err(e) if e.is_privacy_denied() => e,
-            other => return Ok(other?),
-        };
-        let consent = refused
-            .consent()
-            .ok_or("a -3 refusal without a consent URL")?;
         let Some((_, running)) = &self.sandbox else {
-            let back = "https://your.service.example/back";
-            return Err(format!(
-                "the user has not consented: send them to {} (with your own return URL), then run again",
-                consent.redirect_url(back)?
-            )
-            .into());
+            // A real user cannot be answered for: say where to send them.
+            let flow = ConsentFlow::new("https://your.service.example/back")?;
+            let mut call = call;
+            return match flow.step(call().await)? {
+                ConsentStep::Answered(answer) => Ok(answer),
+                ConsentStep::Redirect { url, .. } => Err(format!(
+                    "the user has not consented: send them to {url} (with your own return URL), then run again"
+                )
+                .into()),
+            };
         };
-        let back: Url = running.base_url().join("example/back")?;
-        let redirect = consent.redirect_url(back.as_str())?;
-        println!("  refused with -3: the user grants access on {redirect}");
-        user_agent::answer_consent(
-            &self.browser,
-            &self.session,
-            &redirect,
-            ConsentChoice::GrantPermanently,
-        )
-        .await?;
-        Ok(call().await?)
+        let flow = ConsentFlow::new(running.base_url().join("example/back")?.as_str())?;
+        let (browser, session) = (&self.browser, &self.session);
+        let answer = flow
+            .round_trip(call, |redirect| async move {
+                println!("  refused with -3: the user grants access on {redirect}");
+                user_agent::answer_consent(
+                    browser,
+                    session,
+                    &redirect,
+                    ConsentChoice::GrantPermanently,
+                )
+                .await
+            })
+            .await?;
+        Ok(answer)
     }
 
     /// Stops the embedded sandbox, if any.

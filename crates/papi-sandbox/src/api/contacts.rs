@@ -138,20 +138,15 @@ pub(crate) fn add_contact(call: &Call<'_>, op: AddContact) -> Answer {
         contact.civility = op.civility;
         contact.birthday = op.birthday;
         contact.company = op.company;
+        contact.nickname = op.nickname;
+        contact.job_function = op.job_function;
+        contact.department = op.department;
         contact.devices = devices;
-        // The fields the answer has no place for, kept by their wire names.
-        let hidden: Vec<(String, String)> = [
-            (contacts_add_contact::NICKNAME, op.nickname),
-            (contacts_add_contact::JOB_FUNCTION, op.job_function),
-            (contacts_add_contact::DEPARTMENT, op.department),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| value.map(|v| (name.to_owned(), v)))
-        .collect();
         added = Some(id);
         Some(UserChange::Contact {
             contact: Box::new(contact),
-            hidden,
+            // Every value the action takes has its place in the answer now.
+            hidden: Vec::new(),
             next_id: ids.next(),
         })
     });

@@ -20,6 +20,9 @@ pub(crate) fn consent(
     base: impl FnOnce() -> Option<Url>,
 ) -> Result<bool, Answer> {
     let key = service.consent_key(login, api, action.privacy_attribute);
+    if service.settings.auto_consent.covers(key.family) {
+        return Ok(false);
+    }
     match service.check_consent(&key) {
         Ok(Access::Granted) => Ok(false),
         Ok(Access::Refused) if action.protected_answer => Ok(true),

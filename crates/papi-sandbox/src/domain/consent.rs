@@ -276,6 +276,57 @@ impl From<ConsentChoice> for Decision {
     }
 }
 
+/// Which privacy families count as already granted, for tests that are not about consent
+/// ([`crate::SandboxConfig::auto_consent`]). Consent stays the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AutoConsent {
+    /// Every call needs the user's consent, as with the real APIs (the default).
+    #[default]
+    Off,
+    /// Every family counts as granted permanently: no call asks for consent.
+    All,
+    /// These families (as the consent URL names them: `contact`, `messages`, `agenda`,
+    /// …; see [`AutoConsent::families`]) count as granted permanently; the others ask.
+    Families(Vec<String>),
+}
+
+impl AutoConsent {
+    /// Whether calls to `family` skip consent.
+    pub(crate) fn covers(&self, family: &str) -> bool {
+        match self {
+            Self::Off => false,
+            Self::All => true,
+            Self::Families(families) => families.iter().any(|f| f == family),
+        }
+    }
+
+    /// The privacy families the sandbox's actions belong to: the values
+    /// [`AutoConsent::Families`] accepts.
+    pub fn families() -> Vec<&'static str> {
+        let mut families: Vec<&'static str> = crate::generated::APIS
+            .iter()
+            .filter(|api| !api.actions.is_empty())
+            .map(|api| family_of(api))
+            .collect();
+        families.sort_unstable();
+        families.dedup();
+        families
+    }
+
+    /// The first family listed that no action belongs to, if any.
+    pub(crate) fn unknown_family(&self) -> Option<&str> {
+        let Self::Families(families) = self else {
+            return None;
+        };
+        let known = Self::families();
+        families
+            .iter()
+            .find(|f| !known.contains(&f.as_str()))
+            .map(String::as_str)
+    }
+}
+
 /// A key of `alice` and the service `svc` to the `contact` family, for tests.
 #[cfg(test)]
 pub(crate) fn test_key(attribute: Option<&'static str>) -> ConsentKey {

@@ -4,6 +4,7 @@
 
 pub(crate) mod consent;
 pub(crate) mod consent_url;
+pub(crate) mod faults;
 pub(crate) mod limits;
 pub(crate) mod origin;
 pub(crate) mod seeds;

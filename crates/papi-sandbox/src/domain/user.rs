@@ -190,7 +190,8 @@ impl UserData {
             events,
             next_id: next_id.max(1),
         };
-        for (contact, fields) in contacts {
+        for (mut contact, fields) in contacts {
+            let fields = into_contact(&mut contact, fields);
             if !fields.is_empty() {
                 data.hidden.insert(contact.id.clone(), fields);
             }
@@ -262,9 +263,55 @@ impl UserData {
     }
 }
 
+/// Moves into `contact` the fields an older sandbox kept beside it by their wire names (the
+/// answer had no place for them then); returns those it still has no place for.
+fn into_contact(contact: &mut Contact, fields: Hidden) -> Hidden {
+    use crate::generated::param_names::contacts_add_contact::{DEPARTMENT, JOB_FUNCTION, NICKNAME};
+    let mut rest = Vec::new();
+    for (name, value) in fields {
+        let slot = match name.as_str() {
+            NICKNAME => &mut contact.nickname,
+            JOB_FUNCTION => &mut contact.job_function,
+            DEPARTMENT => &mut contact.department,
+            _ => {
+                rest.push((name, value));
+                continue;
+            }
+        };
+        slot.get_or_insert(value);
+    }
+    rest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_an_older_sandbox_kept_beside_a_contact_come_back_in_it() {
+        use crate::generated::param_names::contacts_add_contact::{DEPARTMENT, NICKNAME};
+        let contact = Contact::default().with_id("c1");
+        let hidden = vec![
+            (NICKNAME.to_owned(), "Bob".to_owned()),
+            (DEPARTMENT.to_owned(), "R&D".to_owned()),
+            ("unknown".to_owned(), "kept".to_owned()),
+        ];
+        let data = UserData::restored(
+            &Seeds::load(),
+            2,
+            vec![(contact, hidden)],
+            HashMap::new(),
+            Vec::new(),
+        );
+        let back = data.contact("c1").unwrap();
+        assert_eq!(back.nickname.as_deref(), Some("Bob"));
+        assert_eq!(back.department.as_deref(), Some("R&D"));
+        assert_eq!(back.job_function, None);
+        assert_eq!(
+            data.hidden["c1"],
+            [("unknown".to_owned(), "kept".to_owned())]
+        );
+    }
 
     #[test]
     fn a_change_replaces_a_contact_by_id_or_adds_one_and_takes_its_ids() {

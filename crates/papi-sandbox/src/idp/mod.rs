@@ -4,6 +4,7 @@
 //! HTTP-POST-SimpleSign binding that carries the user token) and [`sign_in`] (the steps
 //! of a sign-in). The web layer serves its pages.
 
+pub(crate) mod metadata;
 pub(crate) mod pending;
 pub(crate) mod provider;
 pub(crate) mod request;

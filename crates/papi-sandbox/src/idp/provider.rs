@@ -10,6 +10,8 @@ use crate::idp::signing::Signing;
 
 /// `GET`: the single sign-on service (HTTP-Redirect binding).
 pub(crate) const SSO_PATH: &str = "/saml/sso";
+/// `GET`: the identity provider's SAML 2.0 metadata.
+pub(crate) const METADATA_PATH: &str = "/saml/metadata";
 /// The entity id's path, relative to the sandbox's base URL.
 const ENTITY_REL: &str = "saml/idp";
 /// The SSO URL's path, relative to the sandbox's base URL.
@@ -26,10 +28,9 @@ pub(crate) struct Idp {
 }
 
 impl Idp {
-    /// Generates the key and its certificate; answers the services on loopback and at
-    /// `acs_origins`.
-    pub(crate) fn new(acs_origins: Origins) -> Self {
-        let signing = Signing::generate();
+    /// The identity provider signing with `signing` (or without a key: why, logged);
+    /// answers the services on loopback and at `acs_origins`.
+    pub(crate) fn new(signing: Result<Signing, String>, acs_origins: Origins) -> Self {
         if let Err(e) = &signing {
             tracing::error!(target: "papi_sandbox", error = %e, "no SAML signing key");
         }

@@ -1,5 +1,6 @@
-//! The identity provider's signing key, generated at every start, with its self-signed
-//! certificate, and the SimpleSign signature it makes.
+//! The identity provider's signing key (generated, or kept in a file or the store so that
+//! services keep trusting it across restarts), its self-signed certificate, and the
+//! SimpleSign signature it makes.
 
 use std::fmt;
 use std::str::FromStr as _;
@@ -7,7 +8,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use papi_auth::PostedForm;
-use rsa::pkcs8::LineEnding;
+use std::path::Path;
+
+use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, LineEnding};
+use rsa::traits::PublicKeyParts as _;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
@@ -31,10 +35,22 @@ pub(crate) struct Signing {
 }
 
 impl Signing {
-    /// A fresh RSA key and a self-signed certificate for it.
-    pub(crate) fn generate() -> Result<Self, String> {
-        let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, KEY_BITS)
-            .map_err(|e| format!("RSA key generation: {e}"))?;
+    /// The key of `pem` (PKCS#8, as [`generate_pem`] writes it) and a self-signed
+    /// certificate for it (made at each start: only the key is the trust anchor).
+    pub(crate) fn from_pem(pem: &str) -> Result<Self, String> {
+        let key = RsaPrivateKey::from_pkcs8_pem(pem)
+            .map_err(|e| format!("the identity provider key is not a PKCS#8 RSA key: {e}"))?;
+        if key.size() * 8 < papi_auth::MIN_RSA_BITS {
+            return Err(format!(
+                "the identity provider key has {} bits; at least {} are required",
+                key.size() * 8,
+                papi_auth::MIN_RSA_BITS
+            ));
+        }
+        Self::from_key(key)
+    }
+
+    fn from_key(key: RsaPrivateKey) -> Result<Self, String> {
         let certificate_pem = self_signed_pem(&key)?;
         Ok(Self {
             key,
@@ -51,6 +67,51 @@ impl Signing {
             .sign(Pkcs1v15Sign::new::<Sha256>(), &digest)
             .map_err(|e| format!("signing: {e}"))?;
         Ok(base64::engine::general_purpose::STANDARD.encode(signature))
+    }
+}
+
+fn new_key() -> Result<RsaPrivateKey, String> {
+    RsaPrivateKey::new(&mut rsa::rand_core::OsRng, KEY_BITS)
+        .map_err(|e| format!("RSA key generation: {e}"))
+}
+
+/// A fresh RSA key of [`KEY_BITS`], PKCS#8 PEM.
+pub(crate) fn generate_pem() -> Result<String, String> {
+    new_key()?
+        .to_pkcs8_pem(LineEnding::LF)
+        .map(|pem| pem.to_string())
+        .map_err(|e| format!("RSA key encoding: {e}"))
+}
+
+/// The key kept in the file at `path`: read when it exists, else generated and written
+/// (created new, readable by its owner only).
+pub(crate) fn key_file(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    match std::fs::read_to_string(path) {
+        Ok(pem) => return Ok(pem),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "cannot read the identity provider key {shown}: {e}"
+            ))
+        }
+        Err(_) => {}
+    }
+    let pem = generate_pem()?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options
+        .open(path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, pem.as_bytes()));
+    match written {
+        Ok(()) => Ok(pem),
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the identity provider key {shown}: {e}")),
+        Err(e) => Err(format!(
+            "cannot write the identity provider key {shown}: {e}"
+        )),
     }
 }
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::domain::consent::AutoConsent;
+use crate::domain::faults::FaultInjector;
 use crate::domain::limits::ContactLimits;
 use crate::domain::origin::Origins;
 use crate::domain::seeds::Seeds;
@@ -29,11 +31,15 @@ pub(crate) struct Settings {
     pub(crate) site_origins: Origins,
     /// How much one contact may hold.
     pub(crate) contact_limits: ContactLimits,
+    /// The families whose calls skip consent.
+    pub(crate) auto_consent: AutoConsent,
 }
 
 /// The sandbox's service: its settings, users and store.
 pub(crate) struct Service {
     pub(crate) settings: Settings,
+    /// The faults injected on purpose.
+    pub(crate) faults: FaultInjector,
     /// The users by login.
     users: HashMap<String, TestUser>,
     pub(crate) seeds: Seeds,
@@ -45,7 +51,12 @@ pub(crate) struct Service {
 
 impl Service {
     /// A service keeping its data in `store` (which knows the users of `settings`).
-    pub(crate) fn new(settings: Settings, seeds: Seeds, store: Box<dyn Store>) -> Self {
+    pub(crate) fn new(
+        settings: Settings,
+        seeds: Seeds,
+        store: Box<dyn Store>,
+        faults: FaultInjector,
+    ) -> Self {
         let mut users = HashMap::new();
         for user in &settings.users {
             users
@@ -54,6 +65,7 @@ impl Service {
         }
         Self {
             settings,
+            faults,
             users,
             seeds,
             store,

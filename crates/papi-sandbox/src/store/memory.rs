@@ -11,7 +11,7 @@ use crate::domain::consent::{Access, ConsentKey, Consents, Decision};
 use crate::domain::seeds::Seeds;
 use crate::domain::token::{IssuedToken, TokenHash, TokenProblem, Tokens};
 use crate::domain::user::{UserChange, UserData};
-use crate::store::{Store, StoreError};
+use crate::store::{GenerateKey, Store, StoreError};
 use crate::util::sync::lock;
 
 /// Users' data, tokens and consents, each behind its own lock.
@@ -19,6 +19,7 @@ pub(crate) struct MemoryStore {
     users: HashMap<String, Mutex<UserData>>,
     tokens: Mutex<Tokens>,
     consents: Mutex<Consents>,
+    signing_key: Mutex<Option<String>>,
 }
 
 impl MemoryStore {
@@ -44,6 +45,7 @@ impl MemoryStore {
                 .collect(),
             tokens: Mutex::new(tokens),
             consents: Mutex::new(consents),
+            signing_key: Mutex::new(None),
         }
     }
 
@@ -161,5 +163,15 @@ impl Store for MemoryStore {
         decision: Decision,
     ) -> Result<Option<ConsentKey>, StoreError> {
         self.decide_consent_with(id, decision, |_, _| Ok(()))
+    }
+
+    fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {
+        let mut key = lock(&self.signing_key);
+        if let Some(pem) = key.as_ref() {
+            return Ok(pem.clone());
+        }
+        let pem = generate().map_err(StoreError)?;
+        *key = Some(pem.clone());
+        Ok(pem)
     }
 }

@@ -62,7 +62,18 @@ pub(crate) trait Store: Send + Sync {
         id: &str,
         decision: Decision,
     ) -> Result<Option<ConsentKey>, StoreError>;
+
+    /// The identity provider's signing key: the one kept, else `generate`'s, kept first
+    /// (exactly one is kept, even when several processes start at once on one database).
+    /// A store that keeps nothing across restarts returns the same generated key for its
+    /// own lifetime.
+    fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError>;
 }
+
+/// The identity provider's signing key (PKCS#8 PEM) a store keeps: the stored one, or
+/// `generate`'s, stored first so that every later start (and every process sharing the
+/// store) signs with the same key.
+pub(crate) type GenerateKey<'a> = &'a mut dyn FnMut() -> Result<String, String>;
 
 /// Reads a user's data with `read`; `None` for a login the store does not know.
 pub(crate) fn read_user<T>(
@@ -115,6 +126,30 @@ pub enum SandboxError {
         /// The schema version this sandbox writes.
         known: i64,
     },
+    /// The identity provider's key file ([`crate::SandboxConfig::idp_key`]) cannot be
+    /// read, written or used.
+    #[error("cannot use the identity provider key {}: {cause}", path.display())]
+    IdpKey {
+        /// The key file.
+        path: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+    /// [`crate::SandboxConfig::faults`] names an action or a code the spec does not have,
+    /// or a probability, latency or status out of range.
+    #[error("faults refused: {message}")]
+    Faults {
+        /// What is wrong, and in which rule.
+        message: String,
+    },
+    /// [`crate::SandboxConfig::auto_consent`] names a family no action belongs to.
+    #[error("no action belongs to the privacy family `{family}` (auto-consent); known: {known}")]
+    UnknownFamily {
+        /// The family named.
+        family: String,
+        /// The families the sandbox's actions belong to.
+        known: String,
+    },
     /// The stored data cannot be read back (or the seed data cannot be stored).
     #[error("cannot load the sandbox database {}: {cause}", path.display())]
     Load {
@@ -126,10 +161,14 @@ pub enum SandboxError {
 }
 
 impl SandboxError {
-    /// The database file.
-    pub fn path(&self) -> &Path {
+    /// The database file, for the errors about it.
+    pub fn path(&self) -> Option<&Path> {
         match self {
-            Self::Open { path, .. } | Self::Version { path, .. } | Self::Load { path, .. } => path,
+            Self::Open { path, .. }
+            | Self::Version { path, .. }
+            | Self::Load { path, .. }
+            | Self::IdpKey { path, .. } => Some(path),
+            Self::UnknownFamily { .. } | Self::Faults { .. } => None,
         }
     }
 }

@@ -72,9 +72,18 @@ CREATE TABLE consents (
 );
 ";
 
-/// The indexes of schema version 1, created with the tables and, in a file written before
-/// they existed, when it is opened: the expired tokens are found (and deleted at each issue)
-/// through `tokens_expiry`, a token by its hash through the primary key.
+/// Tables added after schema version 1, created when missing (an older sandbox ignores
+/// them, so the version stays).
+const ADDED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS idp_key (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),  -- one key
+    pem TEXT NOT NULL                         -- the identity provider's RSA key, PKCS#8 PEM
+);
+";
+
+/// Indexes added after schema version 1, created when missing (like [`ADDED_TABLES`]): the
+/// expired tokens are found (and deleted at each issue) through `tokens_expiry`, a token by
+/// its hash through the primary key.
 const INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens (expires_ms);
 ";
@@ -208,13 +217,10 @@ impl Db {
                     ));
                 }
                 tx.execute_batch(SCHEMA).map_err(|e| self.open_error(e))?;
-                tx.execute_batch(INDEXES).map_err(|e| self.open_error(e))?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)
                     .map_err(|e| self.open_error(e))?;
             }
-            SCHEMA_VERSION => {
-                tx.execute_batch(INDEXES).map_err(|e| self.open_error(e))?;
-            }
+            SCHEMA_VERSION => {}
             found => {
                 return Err(SandboxError::Version {
                     path: self.path.clone(),
@@ -223,7 +229,34 @@ impl Db {
                 })
             }
         }
+        tx.execute_batch(ADDED_TABLES)
+            .map_err(|e| self.open_error(e))?;
+        tx.execute_batch(INDEXES).map_err(|e| self.open_error(e))?;
         tx.commit().map_err(|e| self.open_error(e))
+    }
+
+    /// The identity provider's key: the stored one, or `generate`'s, stored in the same
+    /// transaction (an immediate one: two processes starting at once keep one key).
+    pub(crate) fn signing_key(
+        &self,
+        generate: &mut dyn FnMut() -> Result<String, String>,
+    ) -> Result<String, StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.write_error(e))?;
+        let stored: Option<String> = tx
+            .query_row("SELECT pem FROM idp_key WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.write_error(e))?;
+        if let Some(pem) = stored {
+            return Ok(pem);
+        }
+        let pem = generate().map_err(StoreError)?;
+        tx.execute("INSERT INTO idp_key (id, pem) VALUES (1, ?1)", params![pem])
+            .map_err(|e| self.write_error(e))?;
+        tx.commit().map_err(|e| self.write_error(e))?;
+        Ok(pem)
     }
 
     /// The stored data of `login`; `None` if the user was never stored (not seeded yet).

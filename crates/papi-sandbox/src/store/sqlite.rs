@@ -15,7 +15,7 @@ use crate::domain::token::{
 use crate::domain::user::{UserChange, UserData};
 use crate::store::memory::MemoryStore;
 use crate::store::sql::Db;
-use crate::store::{SandboxError, Store, StoreError};
+use crate::store::{GenerateKey, SandboxError, Store, StoreError};
 
 /// The data in memory, kept in a SQLite file.
 pub(crate) struct SqliteStore {
@@ -135,6 +135,10 @@ impl Store for SqliteStore {
         self.memory.decide_consent_with(id, decision, |k, d| {
             self.db.save_decision(k, d.form_value())
         })
+    }
+
+    fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {
+        self.db.signing_key(generate)
     }
 }
 

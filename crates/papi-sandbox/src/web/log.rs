@@ -1,5 +1,6 @@
 //! The request log: each request at INFO (target `papi_sandbox`), with method, path, the
-//! query with its secrets shown as `***`, action, status and duration.
+//! query with its secrets (the user token, a password, the consent id) shown as `***`,
+//! action, status and duration.
 
 use std::time::Instant;
 
@@ -10,9 +11,15 @@ use papi_core::general::TOKEN_PARAM;
 use url::form_urlencoded;
 
 use crate::api::pipeline::{request_log_enabled, LoggedAction};
+use crate::domain::consent_url::CONSENT_ID_PARAM;
 use crate::web::pages::PASSWORD_FIELD;
 
-/// The query with the token (and any password) shown as `***`.
+/// The query parameters whose values are never logged: the user token, a password, and
+/// the consent id (it names a user's pending consent request; before decisions were bound
+/// to the user's session, whoever held it could answer for the user).
+const SECRET_PARAMS: [&str; 3] = [TOKEN_PARAM, PASSWORD_FIELD, CONSENT_ID_PARAM];
+
+/// The query with the values of [`SECRET_PARAMS`] shown as `***`.
 pub(crate) fn redact_query(query: &str) -> String {
     query
         .split('&')
@@ -21,7 +28,7 @@ pub(crate) fn redact_query(query: &str) -> String {
                 .next()
                 .map(|(k, _)| k.into_owned())
                 .unwrap_or_default();
-            if key == TOKEN_PARAM || key == PASSWORD_FIELD {
+            if SECRET_PARAMS.contains(&key.as_str()) {
                 let raw_key = segment.split('=').next().unwrap_or_default();
                 format!("{raw_key}=***")
             } else {
@@ -71,5 +78,20 @@ mod tests {
         );
         assert_eq!(redact_query("token=abc"), "token=***");
         assert_eq!(redact_query("a=1"), "a=1");
+    }
+
+    #[test]
+    fn the_consent_id_and_passwords_never_reach_the_log() {
+        let query = format!(
+            "family=contact&{CONSENT_ID_PARAM}=0123abcd&urlRetour=https%3A%2F%2Fmy.site%2F"
+        );
+        assert_eq!(
+            redact_query(&query),
+            format!("family=contact&{CONSENT_ID_PARAM}=***&urlRetour=https%3A%2F%2Fmy.site%2F")
+        );
+        assert_eq!(
+            redact_query("password=pw&login=alice"),
+            "password=***&login=alice"
+        );
     }
 }

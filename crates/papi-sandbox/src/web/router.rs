@@ -10,7 +10,7 @@ use axum::Router;
 
 use crate::api::pipeline;
 use crate::domain::consent_url::consent_page_path;
-use crate::idp::provider::SSO_PATH;
+use crate::idp::provider::{METADATA_PATH, SSO_PATH};
 use crate::web::app::App;
 use crate::web::log::log_requests;
 use crate::web::login::{login, LOGIN_PATH};
@@ -24,6 +24,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route(DECISION_PATH, post(consent::decision))
         .route(LOGIN_PATH, post(login))
         .route(SSO_PATH, get(saml::sso))
+        .route(METADATA_PATH, get(saml::metadata))
         .route(SAML_LOGIN_PATH, post(saml::login))
         .fallback(api_call)
         .layer(middleware::from_fn(log_requests))

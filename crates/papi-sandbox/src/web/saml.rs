@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use url::form_urlencoded;
 
 use crate::idp::pending::{Client, NoAttempt};
@@ -48,6 +48,33 @@ pub(crate) async fn sso(State(app): State<Arc<App>>, req: Request) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             sign_in_problem_page(&message),
         ),
+    }
+}
+
+/// `GET /saml/metadata`: the identity provider's SAML 2.0 metadata, for the entity id the
+/// sandbox answers with (its bound address, else the one the client reached).
+pub(crate) async fn metadata(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let Some(base) = app.service.base_url(host(&headers)) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the sandbox does not know its base URL (no Host header)\n",
+        )
+            .into_response();
+    };
+    match app.idp.metadata(&base) {
+        Ok(xml) => (
+            [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot serve the SAML metadata");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the identity provider has no signing key (see the sandbox's log)\n",
+            )
+                .into_response()
+        }
     }
 }
 
