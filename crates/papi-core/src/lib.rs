@@ -24,6 +24,7 @@ pub mod operation;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod tls;
 pub mod transport;
 pub mod value;
 

@@ -18,9 +18,9 @@
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use papi::core::reqwest;
-use papi::core::url::Url;
-use papi::{Config, ServiceCredentials, UserToken};
+use orange_papi::core::reqwest;
+use orange_papi::core::url::Url;
+use orange_papi::{Config, ServiceCredentials, UserToken};
 use papi_sandbox::{user_agent, ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
 
 /// The error type of the examples: whatever went wrong, with its message.
@@ -40,7 +40,7 @@ impl Target {
     /// The real service named by the `PAPI_*` variables when `PAPI_SERVICE_ID` is set,
     /// otherwise an embedded sandbox with `alice` signed in.
     pub async fn from_env() -> Result<Target, BoxError> {
-        let browser = reqwest::Client::builder()
+        let browser = orange_papi::core::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         if let Ok(id) = std::env::var("PAPI_SERVICE_ID") {
@@ -97,7 +97,7 @@ impl Target {
     pub async fn with_consent<T, S, F, Fut>(&self, mut call: F) -> Result<T, BoxError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, papi::core::Error<S>>>,
+        Fut: Future<Output = Result<T, orange_papi::core::Error<S>>>,
         S: std::fmt::Debug + std::fmt::Display + Send + Sync + 'static,
     {
         let refused = match call().await {
@@ -135,7 +135,7 @@ impl Target {
 /// endpoint a client of `api` would call in each environment of the spec, or why it
 /// cannot be built there.
 pub fn endpoints<E: std::fmt::Display>(
-    api: &papi::core::ApiDescriptor,
+    api: &orange_papi::core::ApiDescriptor,
     client: impl Fn(&Config) -> Result<Url, E>,
 ) {
     let credentials = || ServiceCredentials::new("your-service-id", "your-service-password");
