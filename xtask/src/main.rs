@@ -27,6 +27,9 @@ const USAGE: &str = "usage: cargo xtask <task>
   bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
   bench --instructions [--quick]
                    only the callgrind instruction counts (deterministic); prints them, writes nothing
+  bench --downstream [--quick]
+                   only the clean build of a program on papi against bare reqwest, per TLS backend
+                   (--quick: counts the crates, builds nothing); prints it, writes nothing
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
   fuzz --time N [--target T]
                    seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions
@@ -45,6 +48,8 @@ fn main() -> ExitCode {
         ["bench", "--quick"] => bench::run(true),
         ["bench", "--instructions"] => bench::instructions(false),
         ["bench", "--instructions", "--quick"] => bench::instructions(true),
+        ["bench", "--downstream"] => bench::downstream(false),
+        ["bench", "--downstream", "--quick"] => bench::downstream(true),
         ["spec-diff", rev] => spec_diff::run(rev),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults"] => faults::run(),

@@ -63,18 +63,26 @@ fn cargo_toml(suite: &Suite) -> String {
         "# Every API of the suite.\nfull = [{}]\n",
         all.join(", ")
     ));
-    let blocking: Vec<String> = std::iter::once("\"papi-core/blocking\"".to_owned())
-        .chain(
-            suite
-                .apis
-                .iter()
-                .filter(|a| a.is_client())
-                .map(|a| format!("\"{}?/blocking\"", a.crate_name)),
-        )
-        .collect();
+    // A feature every client crate has, for papi-core and each enabled client crate.
+    let per_client = |name: &str| -> String {
+        std::iter::once(format!("\"papi-core/{name}\""))
+            .chain(
+                suite
+                    .apis
+                    .iter()
+                    .filter(|a| a.is_client())
+                    .map(|a| format!("\"{}?/{name}\"", a.crate_name)),
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     features.push_str(&format!(
         "# The blocking clients (`blocking::Client` of each enabled API crate).\nblocking = [{}]\n",
-        blocking.join(", ")
+        per_client("blocking")
+    ));
+    features.push_str(&format!(
+        "# serde's `Serialize` and `Deserialize` on the answer types of each enabled API crate.\nserde = [{}]\n",
+        per_client("serde")
     ));
     for api in &suite.apis {
         features.push_str(&format!(
@@ -119,7 +127,9 @@ fn crate_doc(suite: &Suite) -> String {
          The TLS backend is a feature too: `rustls-ring` (the default, the cheapest to build), \
          `rustls-aws-lc` or `native-tls`; for another than the default, set \
          `default-features = false` and name it:\n\n\
-         ```toml\n[dependencies]\n{NAME} = {{ version = \"0.1\", default-features = false, features = [\"contacts\", \"rustls-aws-lc\"] }}\n```\n",
+         ```toml\n[dependencies]\n{NAME} = {{ version = \"0.1\", default-features = false, features = [\"contacts\", \"rustls-aws-lc\"] }}\n```\n\n\
+         The `serde` feature adds serde's `Serialize` and `Deserialize` to the answer types of \
+         every enabled API (off by default: serde's derive is a good share of a clean build).\n",
     ));
     text
 }

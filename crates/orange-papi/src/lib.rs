@@ -33,6 +33,8 @@
 //! [dependencies]
 //! orange-papi = { version = "0.1", default-features = false, features = ["contacts", "rustls-aws-lc"] }
 //! ```
+//!
+//! The `serde` feature adds serde's `Serialize` and `Deserialize` to the answer types of every enabled API (off by default: serde's derive is a good share of a clean build).
 #![deny(missing_docs)]
 /// The runtime shared by every client: configuration, secrets, transport, errors.
 pub use papi_core as core;

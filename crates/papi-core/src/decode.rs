@@ -153,7 +153,8 @@ fn api_failure<S: ApiCode>(f: Failure, status: u16, body: &[u8]) -> Error<S> {
 
 /// The answer of an action whose answer shape is undocumented, returned as received once it
 /// is known not to be an error document.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Undecoded {
     /// HTTP status.
     pub status: u16,

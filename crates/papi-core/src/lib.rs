@@ -48,5 +48,7 @@ pub use value::{Base64Binary, Consented, ImageType, Picture, Present, Upload};
 pub use chrono;
 pub use quick_xml;
 pub use reqwest;
+/// With the `serde` feature: serde's `Serialize` and `Deserialize` on the answer types.
+#[cfg(feature = "serde")]
 pub use serde;
 pub use url;
