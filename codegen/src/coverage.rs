@@ -59,6 +59,68 @@ pub fn table(suite: &Suite) -> String {
     out.push_str(&format!(
         "| (general errors, all APIs) | `papi-core` | – | – | – | {common} | – | – | – |\n"
     ));
+    out.push_str(&evidence_table(suite, &kind));
+    out
+}
+
+/// The facts that rest on no Orange documentation: actions and answer shapes known from
+/// third-party evidence or inferred, actions known only from such evidence, the token's
+/// layout; each with its source and the source's kind.
+fn evidence_table(suite: &Suite, kind: &dyn Fn(&str) -> SourceKind) -> String {
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    if let Some(t) = &suite.common.token_layout {
+        rows.push((
+            "(all APIs)".into(),
+            format!("the token's `{}` field read as its expiry", t.expiry_field),
+            t.source.clone(),
+        ));
+    }
+    for api in &suite.apis {
+        for a in &api.actions {
+            if !kind(&a.source).is_documentation() {
+                rows.push((
+                    api.title.clone(),
+                    format!("action `{}`", a.wire),
+                    a.source.clone(),
+                ));
+            }
+            if let Some(inf) = &a.response.inferred {
+                rows.push((
+                    api.title.clone(),
+                    format!("answer shape of `{}` (`<{}>`, inferred)", a.wire, inf.root),
+                    inf.source.clone(),
+                ));
+            }
+        }
+        for (doc, source) in &api.undocumented_actions {
+            if kind(source).is_documentation() {
+                continue;
+            }
+            // The lead of its description: up to the first colon or full stop.
+            let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+            let first = doc
+                .split_terminator([':', '.'])
+                .next()
+                .unwrap_or(&doc)
+                .trim();
+            rows.push((
+                api.title.clone(),
+                format!("known but unrecovered: {first}"),
+                source.clone(),
+            ));
+        }
+    }
+    let mut out = String::from(
+        "\nFacts that rest on no Orange documentation, with their sources (ids of `api-spec/common.yaml`):\n\n| API | fact | source | kind |\n|---|---|---|---|\n",
+    );
+    for (api, fact, source) in rows {
+        let k = match kind(&source) {
+            SourceKind::Document | SourceKind::Reference => "documentation",
+            SourceKind::ThirdParty => "third party",
+            SourceKind::Inferred => "inference",
+        };
+        out.push_str(&format!("| {api} | {fact} | `{source}` | {k} |\n"));
+    }
     out
 }
 

@@ -414,6 +414,7 @@ fn fields(out: &mut Diff, id: &str, o: &Type, n: &Type) {
                         format!("response type {}: field `{wire}` {a} → {b}", o.name),
                     );
                 }
+                embedded(out, id, &o.name, wire, f, m);
             }
         }
     }
@@ -441,6 +442,30 @@ fn fields(out: &mut Diff, id: &str, o: &Type, n: &Type) {
             ),
         );
     }
+}
+
+/// An embedded document's accessor methods: added is non-breaking; removed or of another
+/// type breaks their callers.
+fn embedded(out: &mut Diff, id: &str, ty: &str, wire: &str, f: &Field, m: &Field) {
+    if f.embedded == m.embedded {
+        return;
+    }
+    let (class, what) = match (&f.embedded, &m.embedded) {
+        (None, Some(e)) => (
+            Class::NonBreaking,
+            format!("now decodes as an embedded `{}` (methods added)", e.ty),
+        ),
+        (Some(e), None) => (
+            Class::Breaking,
+            format!("no longer an embedded `{}` (methods removed)", e.ty),
+        ),
+        (o, n) => (Class::Breaking, format!("embedded document {o:?} → {n:?}")),
+    };
+    out.push(
+        id,
+        class,
+        format!("response type {ty}: field `{wire}` {what}"),
+    );
 }
 
 fn param_ty(p: &Param) -> String {
@@ -484,6 +509,24 @@ fn action(out: &mut Diff, id: &str, o: &Action, n: &Action) {
                 o.response.ty,
                 n.response.path.join("/"),
                 n.response.ty
+            ),
+        );
+    }
+    let inferred = |a: &Action| {
+        a.response
+            .inferred
+            .as_ref()
+            .map(|i| (i.root.clone(), i.ty.clone()))
+    };
+    if inferred(o) != inferred(n) {
+        // The operation's output type changes (`Undecoded` ↔ `InferredAnswer<T>`).
+        out.push(
+            id,
+            Class::Breaking,
+            format!(
+                "action {w}: inferred answer shape {:?} → {:?}",
+                inferred(o),
+                inferred(n)
             ),
         );
     }

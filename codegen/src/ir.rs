@@ -39,6 +39,8 @@ pub struct Common {
     pub samples: Vec<Sample>,
     /// Provenance ids.
     pub sources: Vec<Source>,
+    /// Facts of papi's sandbox, when given.
+    pub sandbox: Option<SandboxFacts>,
 }
 
 /// A provenance id.
@@ -89,6 +91,22 @@ pub struct GeneralEnvelope {
     pub doc: String,
 }
 
+/// Facts of papi's sandbox (not of the API): the document it answers an action whose
+/// answer no source gives with.
+#[derive(Debug, Clone)]
+pub struct SandboxFacts {
+    /// Root element.
+    pub root: String,
+    /// Its namespace URI.
+    pub namespace: String,
+    /// Attribute naming the action.
+    pub action_attribute: String,
+    /// Text content.
+    pub text: String,
+    /// Description.
+    pub doc: String,
+}
+
 /// The user token's layout.
 #[derive(Debug, Clone)]
 pub struct TokenLayout {
@@ -100,6 +118,8 @@ pub struct TokenLayout {
     pub expiry_field: String,
     /// Description.
     pub doc: String,
+    /// Provenance.
+    pub source: String,
 }
 
 /// Consent URL facts.
@@ -391,6 +411,17 @@ pub struct Field {
     pub doc: String,
     /// Provenance, when it differs from the type's.
     pub source: Option<String>,
+    /// The text is an XML document of its own (only on optional string fields).
+    pub embedded: Option<Embedded>,
+}
+
+/// An XML document carried as a field's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embedded {
+    /// Root element.
+    pub root: String,
+    /// Declared type of the root element.
+    pub ty: String,
 }
 
 /// Field types.
@@ -536,6 +567,22 @@ pub struct Response {
     pub unknown: Option<String>,
     /// Picture accessor: Rust field paths of content and declared type.
     pub picture: Option<PictureAccess>,
+    /// A shape inferred from other evidence (only with `unknown`).
+    pub inferred: Option<InferredResponse>,
+}
+
+/// An answer shape inferred from evidence other than the API's documentation: a document
+/// rooted at `root`, decoded as `ty` when an answer has that shape.
+#[derive(Debug, Clone)]
+pub struct InferredResponse {
+    /// Root element.
+    pub root: String,
+    /// Declared type of the root element.
+    pub ty: String,
+    /// Provenance.
+    pub source: String,
+    /// The inference and its reasoning.
+    pub doc: String,
 }
 
 /// Where the picture lives in a response type.

@@ -33,8 +33,9 @@
 //!   and in `x-papi-at-least-one-of` / `x-papi-pairs`; a parameter whose mandatory flag the
 //!   sources do not give has `x-papi-unknown`.
 //! - Answers: `text/xml` schemas with `xml` names and attributes, from the envelope root to
-//!   the decoded element; an answer whose shape is unknown is an empty 200 with
-//!   `x-papi-unknown`. Errors: the general `<error>` document (401 for the service
+//!   the decoded element; an answer whose shape is unknown is a 200 with no declared
+//!   content and `x-papi-unknown` (plus `x-papi-inferred`, root and schema, when a shape
+//!   is inferred). Errors: the general `<error>` document (401 for the service
 //!   credentials, 500 otherwise: the real servers answered the privacy error with 500) and
 //!   the API's own envelope.
 //! - Security: HTTP Basic for the service credentials and the `token` query parameter as an
@@ -432,13 +433,25 @@ fn responses(suite: &Suite, api: &Api, action: &Action) -> Value {
                 "content": xml_doc(schema),
             })
         }
-        None => json!({
-            "description": format!(
-                "The answer's shape is unknown: {}",
-                action.response.unknown.as_deref().unwrap_or("undocumented")
-            ),
-            "x-papi-unknown": ["response"],
-        }),
+        None => {
+            let mut ok = json!({
+                "description": format!(
+                    "The answer's shape is unknown: {}",
+                    action.response.unknown.as_deref().unwrap_or("undocumented")
+                ),
+                "x-papi-unknown": ["response"],
+            });
+            if let Some(inf) = &action.response.inferred {
+                // Not a declared content: the shape is an inference that answers may not follow.
+                ok["x-papi-inferred"] = json!({
+                    "root": inf.root,
+                    "schema": reference(api, &inf.ty),
+                    "source": inf.source,
+                    "doc": inf.doc,
+                });
+            }
+            ok
+        }
     };
     out.insert("200", ok);
     let general = json!({ "$ref": "#/components/schemas/GeneralError" });

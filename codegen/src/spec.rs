@@ -47,6 +47,35 @@ pub struct RawCommon {
     /// Samples of the general envelope.
     #[serde(default)]
     pub samples: Vec<RawSample>,
+    /// Facts of papi's sandbox (not of the API).
+    #[serde(default)]
+    pub sandbox: Option<RawSandboxFacts>,
+}
+
+/// Facts of papi's own sandbox: not of the API, and said so wherever they are used.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSandboxFacts {
+    /// Description.
+    pub doc: String,
+    /// What the sandbox answers to an action whose answer no source gives.
+    pub unknown_answer: RawUnknownAnswer,
+}
+
+/// The sandbox's document standing for an answer no source gives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnknownAnswer {
+    /// Root element (in `namespace`).
+    pub root: Spanned<String>,
+    /// Namespace URI of the root, marking it as the sandbox's.
+    pub namespace: Spanned<String>,
+    /// Attribute of the root naming the action.
+    pub action_attribute: Spanned<String>,
+    /// Text content of the root.
+    pub text: String,
+    /// Description.
+    pub doc: String,
 }
 
 /// The user token's layout: fields `name=value` between separators.
@@ -549,6 +578,20 @@ pub struct RawField {
     /// Provenance id when it differs from the type's.
     #[serde(default)]
     pub source: Option<Spanned<String>>,
+    /// The (string) field's text is an XML document of its own, of a declared type.
+    #[serde(default)]
+    pub embedded: Option<RawEmbedded>,
+}
+
+/// An XML document carried as the text of a field (in CDATA or escaped).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmbedded {
+    /// The embedded document's root element.
+    pub root: Spanned<String>,
+    /// Declared type of that root element.
+    #[serde(rename = "type")]
+    pub ty: Spanned<String>,
 }
 
 /// An action.
@@ -666,6 +709,24 @@ pub struct RawResponse {
     /// The answer carries a base64 picture: field paths of the content and declared type.
     #[serde(default)]
     pub picture: Option<RawPicture>,
+    /// With `unknown`: a shape inferred from other evidence, decoded when an answer has it.
+    #[serde(default)]
+    pub inferred: Option<RawInferred>,
+}
+
+/// An answer shape inferred from evidence other than the API's documentation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInferred {
+    /// The document's root element.
+    pub root: Spanned<String>,
+    /// Declared type of the root element.
+    #[serde(rename = "type")]
+    pub ty: Spanned<String>,
+    /// Provenance id of the evidence.
+    pub source: Spanned<String>,
+    /// The inference and its reasoning.
+    pub doc: String,
 }
 
 /// Where a picture lives in a response type.

@@ -434,6 +434,85 @@ fn errors_in_common_yaml_are_located_there() {
 }
 
 #[test]
+fn an_inferred_answer_shape_is_checked() {
+    let unknown = "response: { unknown: \"The answer was not captured.\" }";
+    let inferred = |root: &str, ty: &str, source: &str, doc: &str| {
+        format!(
+            "response: {{ unknown: \"The answer was not captured.\", inferred: {{ root: {root}, type: {ty}, source: {source}, doc: \"{doc}\" }} }}"
+        )
+    };
+    // A well-formed one loads.
+    let mini = text("mini.yaml").replacen(
+        unknown,
+        &inferred("thingReturn", "Thing", "capture", "Same names."),
+        1,
+    );
+    load(&text("common.yaml"), &mini, &["samples/mini/ok.xml"]).unwrap();
+    for (to, message, at) in [
+        (
+            inferred("thingReturn", "Nothing", "capture", "Same names."),
+            "unknown inferred type `Nothing`",
+            "type: Nothing",
+        ),
+        (
+            inferred("\"a b\"", "Thing", "capture", "Same names."),
+            "as the inferred root of `addthing`",
+            "root: \"a b\"",
+        ),
+        (
+            inferred("thingReturn", "Thing", "nowhere", "Same names."),
+            "unknown source `nowhere`",
+            "source: nowhere",
+        ),
+        (
+            inferred("thingReturn", "Thing", "capture", " "),
+            "needs its reasoning",
+            "root: thingReturn",
+        ),
+    ] {
+        expect_mini(unknown, &to, message, at);
+    }
+    expect_mini(
+        "response: { path: [Data], type: Thing }",
+        "response: { path: [Data], type: Thing, inferred: { root: r, type: Thing, source: doc, doc: \"x\" } }",
+        "only for an answer whose shape is unknown",
+        "root: r",
+    );
+}
+
+#[test]
+fn an_embedded_document_is_only_on_an_optional_string_element() {
+    expect_mini(
+        "      - { wire: count, optional: true, type: integer, doc: How many. }",
+        "      - { wire: count, optional: true, type: integer, doc: How many. }\n      - { wire: note, optional: true, type: string, embedded: { root: note, type: Nothing }, doc: A note. }",
+        "unknown embedded type `Nothing`",
+        "type: Nothing",
+    );
+    expect_mini(
+        "      - { wire: count, optional: true, type: integer, doc: How many. }",
+        "      - { wire: count, optional: true, type: integer, embedded: { root: c, type: Thing }, doc: How many. }",
+        "field `count` cannot carry an embedded document",
+        "root: c",
+    );
+}
+
+#[test]
+fn the_sandbox_namespace_is_an_absolute_uri() {
+    let common =
+        text("common.yaml").replacen("namespace: urn:x-papi:sandbox", "namespace: sandbox", 1);
+    let mini = text("mini.yaml");
+    expect(
+        &common,
+        &mini,
+        &["samples/mini/ok.xml"],
+        "common.yaml",
+        "`sandbox` is not an absolute URI",
+        "namespace: sandbox",
+        &common,
+    );
+}
+
+#[test]
 fn response_needs_exactly_one_of_type_and_unknown() {
     expect_mini(
         "response: { unknown: \"The answer was not captured.\" }",

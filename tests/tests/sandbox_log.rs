@@ -1,5 +1,6 @@
 //! The sandbox's request log, captured from the real tracing output: requests are logged,
-//! and no user token, service password or Basic header value ever appears in it.
+//! and no user token, service password, Basic header value or consent id ever appears in
+//! it.
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -51,7 +52,33 @@ async fn the_log_names_requests_but_never_a_secret() {
 
     // The token in a query string, in a multipart body, and an unknown token.
     let contacts = papi_contacts::Client::new(&config).unwrap();
-    let _ = contacts.find_contact_list(&token, "Orange").await;
+    let refused = contacts
+        .find_contact_list(&token, "Orange")
+        .await
+        .expect_err("no consent yet");
+    // The consent page opened and answered: the consent id in its query string (whoever
+    // holds it could answer for the user) and in the decision form.
+    let redirect = refused
+        .consent()
+        .expect("a consent URL")
+        .redirect_url("https://my.site/back")
+        .unwrap();
+    let consent_id = redirect
+        .query_pairs()
+        .find(|(k, _)| k == "consent")
+        .map(|(_, v)| v.into_owned())
+        .expect("the sandbox's consent id");
+    let browser = papi_core::tls::client_builder()
+        .redirect(papi_core::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    papi_sandbox::user_agent::answer_consent(
+        &browser,
+        &redirect,
+        papi_sandbox::ConsentChoice::GrantOnce,
+    )
+    .await
+    .unwrap();
     let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
     let _ = contacts
         .add_picture(&token, "1", papi_core::Upload::new(jpeg.to_vec(), "p.jpg"))
@@ -75,6 +102,10 @@ async fn the_log_names_requests_but_never_a_secret() {
         log.contains("PersonalContacts"),
         "no request line in the log:\n{log}"
     );
+    assert!(
+        log.contains("/privacy/interaction.do"),
+        "the consent page's request is logged:\n{log}"
+    );
     let basic = papi_core::url::form_urlencoded::byte_serialize(creds.expose_password().as_bytes())
         .collect::<String>();
     for secret in [
@@ -83,6 +114,7 @@ async fn the_log_names_requests_but_never_a_secret() {
         creds.expose_password(),
         basic.as_str(),
         "alice-pw",
+        consent_id.as_str(),
         // base64 of "sandbox-service:sandbox-secret", as sent in the Basic header
         "c2FuZGJveC1zZXJ2aWNlOnNhbmRib3gtc2VjcmV0",
     ] {

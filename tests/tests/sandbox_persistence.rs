@@ -317,7 +317,7 @@ fn an_unusable_file_is_a_typed_error() {
     .unwrap();
     let e = open_error(garbage.clone());
     assert!(matches!(e, SandboxError::Open { .. }), "{e:?}");
-    assert_eq!(e.path(), garbage);
+    assert_eq!(e.path(), Some(garbage.as_path()));
     let message = e.to_string();
     assert!(
         message.contains(&garbage.display().to_string()),
@@ -364,7 +364,7 @@ fn an_unusable_file_is_a_typed_error() {
     }
     let e = open_error(broken.clone());
     assert!(matches!(e, SandboxError::Load { .. }), "{e:?}");
-    assert_eq!(e.path(), broken);
+    assert_eq!(e.path(), Some(broken.as_path()));
 
     // `new` never panics: it falls back to memory, and says so through `db_path`.
     let fallback = Sandbox::new(config_with(&garbage));

@@ -7,6 +7,9 @@
 //! 2. Every file path named in `ARCHITECTURE.md` exists.
 //! 3. Every generated file starts with the `@generated` header, and every file with that
 //!    header is one the generator writes.
+//! 4. The sandbox's modules are layers: every `crate::…` (or `super::…`) path in
+//!    `crates/papi-sandbox/src` names a lower layer or the file's own module, and no files
+//!    of the crate import each other in a circle.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -480,5 +483,433 @@ fn generated_files_and_the_generated_header_match() {
         strays.is_empty(),
         "files marked @generated that the generator does not write (stale outputs of a \
          removed API or action? delete them): {strays:#?}"
+    );
+}
+
+/// The layers of `crates/papi-sandbox/src`, bottom first, each with its top-level modules
+/// (`""`: the items of `lib.rs`). A file may name (`crate::…`, `super::…`) its own
+/// module's files and the layers below its own, never a layer above nor a sibling module
+/// of its own layer. ARCHITECTURE.md draws the same table.
+const SANDBOX_LAYERS: &[(&[&str], &str)] = &[
+    (&["util", "generated"], "utilities and the generated tables"),
+    (&["domain"], "the domain"),
+    (&["store"], "the store"),
+    (&["service"], "the service"),
+    (
+        &["api", "idp"],
+        "the API pipeline and the identity provider",
+    ),
+    (&["web"], "the web"),
+    (&[""], "lib.rs"),
+    (&["user_agent"], "a client of the running sandbox"),
+];
+
+/// The layer order, for messages.
+fn layer_rule() -> String {
+    let names: Vec<String> = SANDBOX_LAYERS
+        .iter()
+        .map(|(modules, _)| {
+            modules
+                .iter()
+                .map(|m| if m.is_empty() { "lib.rs" } else { m })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    format!(
+        "a module imports only its own files and the layers below it ({})",
+        names.join(" ← ")
+    )
+}
+
+/// The layer of a top-level module (`""`: `lib.rs`), if it has one.
+fn layer_of(top: &str) -> Option<(usize, &'static str)> {
+    SANDBOX_LAYERS
+        .iter()
+        .enumerate()
+        .find(|(_, (modules, _))| modules.contains(&top))
+        .map(|(i, (_, name))| (i, *name))
+}
+
+/// The module path of a file of the crate from its path under `src/` (`web/pages.rs` →
+/// `["web", "pages"]`, `web/mod.rs` → `["web"]`, `lib.rs` → `[]`).
+fn module_of(rel: &str) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .trim_end_matches(".rs")
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|l| l == "mod" || (l == "lib" && parts.len() == 1))
+    {
+        parts.pop();
+    }
+    parts
+}
+
+/// A path a file names: where it points (from the crate root) and how it was written.
+struct Named {
+    target: Vec<String>,
+    written: String,
+    line: usize,
+}
+
+/// Collects the crate paths a file names, in `use` items and anywhere else in its code.
+struct CratePaths {
+    /// The module the code being read is in (the file's, then inline `mod`s).
+    module: Vec<String>,
+    /// Child modules declared by the file (`mod x;` and inline), by the module they are in:
+    /// a `use x::…` naming one of them starts from there.
+    children: BTreeSet<Vec<String>>,
+    named: Vec<Named>,
+}
+
+impl CratePaths {
+    /// Where a path of these segments points from the current module, if in this crate.
+    fn resolve(&self, segments: &[String]) -> Option<Vec<String>> {
+        let first = segments.first()?;
+        let mut base = match first.as_str() {
+            "crate" => Vec::new(),
+            "self" | "super" => self.module.clone(),
+            _ => {
+                let mut child = self.module.clone();
+                child.push(first.clone());
+                return self.children.contains(&child).then(|| {
+                    child.extend(segments[1..].iter().cloned());
+                    child
+                });
+            }
+        };
+        let mut rest = &segments[1..];
+        if first == "super" {
+            base.pop()?;
+        }
+        while rest.first().is_some_and(|s| s == "super") {
+            base.pop()?;
+            rest = &rest[1..];
+        }
+        base.extend(rest.iter().cloned());
+        Some(base)
+    }
+
+    fn name(&mut self, segments: Vec<String>, line: usize) {
+        if let Some(target) = self.resolve(&segments) {
+            self.named.push(Named {
+                target,
+                written: segments.join("::"),
+                line,
+            });
+        }
+    }
+
+    fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(prefix, &p.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => self.use_leaf(prefix, &n.ident),
+            syn::UseTree::Rename(r) => self.use_leaf(prefix, &r.ident),
+            syn::UseTree::Glob(g) => {
+                let line = g.star_token.span.start().line;
+                self.name(prefix.clone(), line);
+            }
+            syn::UseTree::Group(g) => {
+                for item in &g.items {
+                    self.use_tree(prefix, item);
+                }
+            }
+        }
+    }
+
+    fn use_leaf(&mut self, prefix: &[String], ident: &proc_macro2::Ident) {
+        let mut path = prefix.to_vec();
+        // `use crate::x::{self}` names `crate::x`.
+        if ident != "self" {
+            path.push(ident.to_string());
+        }
+        self.name(path, ident.span().start().line);
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for CratePaths {
+    fn visit_item_mod(&mut self, i: &'ast syn::ItemMod) {
+        let mut child = self.module.clone();
+        child.push(i.ident.to_string());
+        self.children.insert(child.clone());
+        if i.content.is_some() {
+            let outer = std::mem::replace(&mut self.module, child);
+            syn::visit::visit_item_mod(self, i);
+            self.module = outer;
+        }
+    }
+
+    fn visit_item_use(&mut self, i: &'ast syn::ItemUse) {
+        if i.leading_colon.is_none() {
+            self.use_tree(&mut Vec::new(), &i.tree);
+        }
+    }
+
+    fn visit_path(&mut self, i: &'ast syn::Path) {
+        let first = i.segments.first().map(|s| s.ident.to_string());
+        if i.leading_colon.is_none()
+            && matches!(first.as_deref(), Some("crate" | "super" | "self"))
+            && i.segments.len() > 1
+        {
+            let segments = i.segments.iter().map(|s| s.ident.to_string()).collect();
+            let line = i
+                .segments
+                .first()
+                .map_or(0, |s| s.ident.span().start().line);
+            self.name(segments, line);
+        }
+        syn::visit::visit_path(self, i);
+    }
+}
+
+/// The file a resolved path points into: the longest prefix of it that is a file's module.
+fn file_of<'a>(target: &[String], modules: &'a BTreeMap<Vec<String>, String>) -> &'a str {
+    (0..=target.len())
+        .rev()
+        .find_map(|n| modules.get(&target[..n]))
+        .map_or("lib.rs", String::as_str)
+}
+
+/// The layering problems of a crate's files (`(path under src/, text)`): imports against
+/// the layer order, and import circles between files. Each names the file, the import and
+/// the rule.
+fn sandbox_layer_problems(files: &[(String, String)]) -> Vec<String> {
+    let modules: BTreeMap<Vec<String>, String> = files
+        .iter()
+        .map(|(rel, _)| (module_of(rel), rel.clone()))
+        .collect();
+    let tops: BTreeSet<&str> = modules
+        .keys()
+        .filter_map(|m| m.first().map(String::as_str))
+        .collect();
+    let mut problems = Vec::new();
+    let mut edges: BTreeMap<&str, BTreeMap<&str, String>> = BTreeMap::new();
+    for (rel, text) in files {
+        let file = match syn::parse_file(text) {
+            Ok(file) => file,
+            Err(e) => {
+                problems.push(format!("{rel}: does not parse: {e}"));
+                continue;
+            }
+        };
+        let module = module_of(rel);
+        let mut paths = CratePaths {
+            module: module.clone(),
+            children: BTreeSet::new(),
+            named: Vec::new(),
+        };
+        syn::visit::Visit::visit_file(&mut paths, &file);
+        let own = module.first().map_or("", String::as_str);
+        let Some((own_layer, own_name)) = layer_of(own) else {
+            problems.push(format!(
+                "{rel}: the module `{own}` is in no layer of SANDBOX_LAYERS (tests/tests/tidy.rs); \
+                 place it there and in ARCHITECTURE.md"
+            ));
+            continue;
+        };
+        for named in &paths.named {
+            let top = named
+                .target
+                .first()
+                .map(String::as_str)
+                .filter(|t| tops.contains(t))
+                .unwrap_or("");
+            let target_file = file_of(&named.target, &modules);
+            if target_file != rel {
+                edges
+                    .entry(rel.as_str())
+                    .or_default()
+                    .entry(target_file)
+                    .or_insert_with(|| format!("`{}` (line {})", named.written, named.line));
+            }
+            if top == own {
+                continue;
+            }
+            let shown = if top.is_empty() { "lib.rs" } else { top };
+            match layer_of(top) {
+                Some((layer, _)) if layer < own_layer => {}
+                Some((_, name)) => problems.push(format!(
+                    "{rel}:{}: `{}` names `{shown}` ({name}) from `{}` ({own_name}); rule: {}",
+                    named.line,
+                    named.written,
+                    if own.is_empty() { "lib.rs" } else { own },
+                    layer_rule()
+                )),
+                None => problems.push(format!(
+                    "{rel}:{}: `{}` names `{shown}`, which is in no layer of SANDBOX_LAYERS",
+                    named.line, named.written
+                )),
+            }
+        }
+    }
+    problems.extend(import_circles(&edges));
+    problems
+}
+
+/// Every import circle of the file graph (`file → imported file → why`), one message each,
+/// found by Tarjan's strongly connected components.
+fn import_circles(edges: &BTreeMap<&str, BTreeMap<&str, String>>) -> Vec<String> {
+    struct Tarjan<'a, 'e> {
+        edges: &'e BTreeMap<&'a str, BTreeMap<&'a str, String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        components: Vec<Vec<&'a str>>,
+    }
+    impl<'a> Tarjan<'a, '_> {
+        fn visit(&mut self, v: &'a str) {
+            let i = self.index.len();
+            self.index.insert(v, i);
+            self.low.insert(v, i);
+            self.stack.push(v);
+            for &w in self.edges.get(v).into_iter().flat_map(|m| m.keys()) {
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let low = self.low[v].min(self.low[w]);
+                    self.low.insert(v, low);
+                } else if self.stack.contains(&w) {
+                    let low = self.low[v].min(self.index[w]);
+                    self.low.insert(v, low);
+                }
+            }
+            if self.low[v] == self.index[v] {
+                let at = self.stack.iter().rposition(|&x| x == v).unwrap_or(0);
+                let component = self.stack.split_off(at);
+                if component.len() > 1 {
+                    self.components.push(component);
+                }
+            }
+        }
+    }
+    let mut t = Tarjan {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        components: Vec::new(),
+    };
+    for &v in edges.keys() {
+        if !t.index.contains_key(v) {
+            t.visit(v);
+        }
+    }
+    t.components
+        .iter()
+        .map(|component| {
+            let ties: Vec<String> = component
+                .iter()
+                .flat_map(|&from| {
+                    edges[from]
+                        .iter()
+                        .filter(|(to, _)| component.contains(to))
+                        .map(move |(to, why)| format!("{from} → {to} by {why}"))
+                })
+                .collect();
+            format!(
+                "import circle between {}: {}; rule: no files of the crate import each other in a circle",
+                component.join(", "),
+                ties.join("; ")
+            )
+        })
+        .collect()
+}
+
+/// The `.rs` files under `dir`, as (path under `dir`, text).
+fn crate_sources(dir: &Path) -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let rel = path.strip_prefix(dir).ok()?.to_str()?.replace('\\', "/");
+            Some((rel, std::fs::read_to_string(&path).ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn the_sandbox_is_in_layers_without_an_import_circle() {
+    let files = crate_sources(&root().join("crates/papi-sandbox/src"));
+    assert!(files.len() > 30, "the sandbox's files are found");
+    assert!(
+        files.iter().any(|(rel, _)| rel == "store/mod.rs"),
+        "the sandbox's folders are read"
+    );
+    let problems = sandbox_layer_problems(&files);
+    assert!(
+        problems.is_empty(),
+        "crates/papi-sandbox/src breaks its layers:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The checker itself: an import up, across siblings, through `super::super`, into
+/// `lib.rs`, or to an unknown module is found, and so is a circle; imports down and
+/// within a module are not.
+#[test]
+fn the_layer_check_finds_what_it_should() {
+    let files: Vec<(String, String)> = [
+        ("lib.rs", "mod api; pub struct Sandbox;"),
+        ("util/mod.rs", "pub(crate) mod sync;"),
+        ("util/sync.rs", "fn f() -> crate::Sandbox { todo!() }"),
+        ("domain/mod.rs", "pub(crate) mod user;"),
+        (
+            "domain/user.rs",
+            "use crate::util::sync::lock;\nuse crate::web::pages::{escape, Page};\nfn f() { super::super::web::x(); }\n#[cfg(test)] mod tests { use super::*; use crate::domain::user::X; }",
+        ),
+        ("api/mod.rs", "pub(crate) mod a; pub(crate) mod b;"),
+        ("api/a.rs", "use crate::api::b::B;\nuse crate::util::sync;\npub struct A;"),
+        ("api/b.rs", "pub struct B;\nfn f() -> crate::api::a::A { todo!() }"),
+        ("idp/x.rs", "use crate::{api::a::A, domain};"),
+        ("web/mod.rs", "pub(crate) mod pages;"),
+        ("web/pages.rs", "use crate::idp::x; use crate::api::{self, a::A};"),
+        ("extra/thing.rs", "use crate::util::sync;"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect();
+    let problems = sandbox_layer_problems(&files);
+    let short: Vec<&str> = problems
+        .iter()
+        .map(|p| p.split("; rule").next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        short,
+        [
+            "util/sync.rs:1: `crate::Sandbox` names `lib.rs` (lib.rs) from `util` (utilities and the generated tables)",
+            "domain/user.rs:2: `crate::web::pages::escape` names `web` (the web) from `domain` (the domain)",
+            "domain/user.rs:2: `crate::web::pages::Page` names `web` (the web) from `domain` (the domain)",
+            "domain/user.rs:3: `super::super::web::x` names `web` (the web) from `domain` (the domain)",
+            "idp/x.rs:1: `crate::api::a::A` names `api` (the API pipeline and the identity provider) from `idp` (the API pipeline and the identity provider)",
+            "extra/thing.rs: the module `extra` is in no layer of SANDBOX_LAYERS (tests/tests/tidy.rs); place it there and in ARCHITECTURE.md",
+            "import circle between api/a.rs, api/b.rs: api/a.rs → api/b.rs by `crate::api::b::B` (line 1); api/b.rs → api/a.rs by `crate::api::a::A` (line 2)",
+        ],
+        "{problems:#?}"
+    );
+    assert!(
+        problems[0].ends_with(
+            "rule: a module imports only its own files and the layers below it \
+             (util, generated ← domain ← store ← service ← api, idp ← web ← lib.rs ← user_agent)"
+        ),
+        "{}",
+        problems[0]
     );
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 /// `cargo xtask msrv`.
 pub fn run() -> ExitCode {
     let root = papi_codegen::workspace_root();
-    match metadata(&root).and_then(|m| check(&m)) {
+    match metadata(&root, &["--all-features"]).and_then(|m| check(&m)) {
         Ok(report) => {
             print!("{}", report.text);
             if report.failures.is_empty() {
@@ -39,16 +39,12 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn metadata(root: &Path) -> Result<Value, String> {
+/// `cargo metadata --locked` of the workspace at `root`, with `args`, as JSON.
+pub(crate) fn metadata(root: &Path, args: &[&str]) -> Result<Value, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--all-features",
-            "--locked",
-        ])
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .args(args)
         .current_dir(root)
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;

@@ -27,19 +27,7 @@ pub fn run() -> ExitCode {
 
 fn run_inner(root: &Path) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(&cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let metadata: Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata: {e}"))?;
+    let metadata = crate::msrv::metadata(root, &["--no-deps"])?;
     let crates = publishable(&metadata);
     if crates.is_empty() {
         return Err("no publishable crate in the workspace".into());

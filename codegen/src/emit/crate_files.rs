@@ -187,8 +187,15 @@ fn crate_doc_markdown(common: &Common, api: &Api) -> String {
             ));
         }
         for a in &unknown_shapes {
+            let returns = match &a.response.inferred {
+                Some(inf) => format!(
+                    "returns the inferred `{}` (source: `{}`) when the answer has that shape, else the answer undecoded",
+                    inf.ty, inf.source
+                ),
+                None => "returns it undecoded".to_owned(),
+            };
             text.push_str(&format!(
-                "- undocumented: the answer of `{}` ({}); [`Client::{}`] returns it undecoded.\n",
+                "- undocumented: the answer of `{}` ({}); [`Client::{}`] {returns}.\n",
                 a.wire,
                 a.response
                     .unknown

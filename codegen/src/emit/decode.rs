@@ -12,8 +12,8 @@ pub(super) fn emit_decode(api: &Api) -> TokenStream {
     let fns = api.actions.iter().map(|a| {
         let name = ident(&a.rust);
         let ty = response_ty(a);
-        match (&a.response.ty, &api.envelope) {
-            (Some(t), Some(env)) => {
+        match (&a.response.ty, &api.envelope, &a.response.inferred) {
+            (Some(t), Some(env), _) => {
                 let d = doc(&format!(
                     "Decode an answer to `{}` (HTTP status and body as received): the {t} at\n`{}/{}`, or the error the body reports.",
                     a.wire,
@@ -25,6 +25,25 @@ pub(super) fn emit_decode(api: &Api) -> TokenStream {
                     #d
                     pub fn #name(status: u16, body: &[u8]) -> crate::Result<#ty> {
                         papi_core::decode::response(&crate::#desc, paths::#name, status, body)
+                    }
+                }
+            }
+            (None, _, Some(inf)) => {
+                let d = doc(&format!(
+                    "Check an answer to `{}`: undocumented: {} An inferred shape is decoded: a\n`<{}>` document as the {} (an inference, source: `{}`); an error document\nis the error it reports; any other answer is returned as received.",
+                    a.wire,
+                    a.response.unknown.as_deref().unwrap_or("its shape is unknown."),
+                    inf.root,
+                    inf.ty,
+                    inf.source
+                ));
+                let desc = descriptor_ident(a);
+                let root = &inf.root;
+                let t = ident(&inf.ty);
+                quote! {
+                    #d
+                    pub fn #name(status: u16, body: &[u8]) -> crate::Result<#ty> {
+                        papi_core::decode::inferred::<crate::types::#t, _>(&crate::#desc, #root, status, body)
                     }
                 }
             }

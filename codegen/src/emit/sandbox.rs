@@ -117,6 +117,7 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
     });
     let seeds = clients.iter().flat_map(|api| seeds(api));
     let reading = reading(&clients);
+    let unknown_answer = unknown_answer(&suite.common)?;
     let tokens = quote! {
         //! What the sandbox needs to speak every client API, generated from `api-spec/`: the
         //! same descriptors as the clients, each action's privacy attribute, the code
@@ -138,6 +139,8 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
 
         #reading
 
+        #unknown_answer
+
         /// Every client API.
         pub static APIS: &[&Api] = &[#(#api_refs),*];
 
@@ -146,6 +149,31 @@ pub fn emit_sandbox(suite: &Suite) -> Result<GeneratedFile, CodegenError> {
         pub static SEEDS: &[(ActionId, &str)] = &[#(#seeds),*];
     };
     render_suite(PATH, "every API file", tokens)
+}
+
+/// The sandbox's own document answering an action whose answer no source gives (a fact of
+/// the sandbox, in `common.yaml`'s `sandbox:`, not of the API).
+fn unknown_answer(c: &Common) -> Result<TokenStream, CodegenError> {
+    let facts = c.sandbox.as_ref().ok_or_else(|| CodegenError::Emit {
+        file: PATH.into(),
+        message: "common.yaml has no `sandbox.unknown_answer`: the sandbox needs it to answer actions whose answer is unknown".into(),
+    })?;
+    let SandboxFacts {
+        root,
+        namespace,
+        action_attribute,
+        text,
+        doc: facts_doc,
+    } = facts;
+    let d = doc(&format!(
+        "{facts_doc}\n\nWrites `<{root} xmlns=\"{namespace}\" {action_attribute}=\"…\">` holding the note, for `action`."
+    ));
+    Ok(quote! {
+        #d
+        pub fn unknown_answer(action: &str) -> Result<String, papi_core::encode::EncodeError> {
+            papi_core::encode::text_document(#root, &[("xmlns", #namespace), (#action_attribute, action)], #text)
+        }
+    })
 }
 
 /// The types of the tables, the same for every suite.
@@ -203,6 +231,8 @@ fn declarations() -> TokenStream {
             pub missing_parameter: ErrorAnswer,
             /// Answer to an invalid parameter.
             pub invalid_parameter: ErrorAnswer,
+            /// The API's own error codes (its error table), in the spec's order.
+            pub codes: &'static [i64],
             /// Actions.
             pub actions: &'static [Action],
         }
@@ -229,6 +259,7 @@ fn api_static(api: &Api, invalid_request: &TokenStream) -> TokenStream {
         answer("invalid_parameter"),
     );
     let actions = api.actions.iter().map(|a| action_entry(api, a));
+    let codes = api.errors.iter().map(|e| code_lit(e.code));
     let d = doc(&format!("The {} as the sandbox serves it.", api.title));
     quote! {
         #d
@@ -239,6 +270,7 @@ fn api_static(api: &Api, invalid_request: &TokenStream) -> TokenStream {
             unknown_action: #unknown,
             missing_parameter: #missing,
             invalid_parameter: #invalid,
+            codes: &[#(#codes),*],
             actions: &[#(#actions),*],
         };
     }

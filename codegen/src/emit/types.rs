@@ -239,6 +239,8 @@ fn emit_struct(api: &Api, t: &Type) -> TokenStream {
     let name = ident(&t.name);
     let d = doc(&struct_doc_text(t));
     let picture = picture_impl(api, t);
+    let embedded = embedded_impl(t);
+    let picture = quote!(#picture #embedded);
     match &t.split {
         None => plain_struct(&name, d, t, picture),
         Some(split) => consent_struct(&name, d, t, split, picture),
@@ -355,6 +357,7 @@ impl SplitParts {
             aliases: Vec::new(),
             doc: String::new(),
             source: None,
+            embedded: None,
         };
         let mut parts = SplitParts {
             wire_xml: vec![
@@ -502,6 +505,50 @@ fn wire_conversion(name: &Ident, names: &SplitNames, parts: &SplitParts) -> Toke
     }
 }
 
+/// For each field carrying an embedded document: a method decoding it and a `with_*`
+/// method writing it.
+fn embedded_impl(t: &Type) -> TokenStream {
+    let methods = t.fields.iter().filter_map(|f| {
+        let e = f.embedded.as_ref()?;
+        let field = ident(&f.rust);
+        let get = format_ident!("{}_document", f.rust);
+        let with = format_ident!("with_{}_document", f.rust);
+        let ty = ident(&e.ty);
+        let root = &e.root;
+        let get_doc = doc(&format!(
+            "The XML document carried as the text of `{}` (a `<{root}>`), decoded; `None` when the\nfield is absent. The text is returned as received in the field itself.",
+            f.wire
+        ));
+        let with_doc = doc(&format!(
+            "Sets `{}` to `value` written as a `<{root}>` document (what a server sends).",
+            f.wire
+        ));
+        Some(quote! {
+            #get_doc
+            pub fn #get(&self) -> Option<Result<crate::types::#ty, papi_core::DecodeError>> {
+                self.#field
+                    .as_deref()
+                    .map(|text| papi_core::decode::fragment(#root, text.as_bytes()))
+            }
+            #with_doc
+            pub fn #with(mut self, value: &crate::types::#ty) -> Result<Self, papi_core::encode::EncodeError> {
+                self.#field = Some(papi_core::encode::document(#root, value)?);
+                Ok(self)
+            }
+        })
+    });
+    let methods: Vec<TokenStream> = methods.collect();
+    if methods.is_empty() {
+        return quote!();
+    }
+    let name = ident(&t.name);
+    quote! {
+        impl #name {
+            #(#methods)*
+        }
+    }
+}
+
 fn picture_impl(api: &Api, t: &Type) -> TokenStream {
     let Some(action) = api.actions.iter().find(|a| {
         a.response.ty.as_deref() == Some(t.name.as_str()) && a.response.picture.is_some()
@@ -531,14 +578,31 @@ fn picture_impl(api: &Api, t: &Type) -> TokenStream {
     }
 }
 
+/// The Rust type an action's answer decodes to (its operation's `Output`).
 pub(super) fn response_ty(a: &Action) -> TokenStream {
-    match &a.response.ty {
-        Some(t) => {
+    match (&a.response.ty, &a.response.inferred) {
+        (Some(t), _) => {
             let t = ident(t);
             quote!(crate::types::#t)
         }
-        None => quote!(papi_core::Undecoded),
+        (None, Some(inf)) => {
+            let t = ident(&inf.ty);
+            quote!(papi_core::InferredAnswer<crate::types::#t>)
+        }
+        (None, None) => quote!(papi_core::Undecoded),
     }
+}
+
+/// The declared type a server encodes an action's successful answer from: the answer type,
+/// or the inferred one; `None` when the shape is unknown.
+pub(super) fn encoded_ty(a: &Action) -> Option<TokenStream> {
+    let t = a
+        .response
+        .ty
+        .as_deref()
+        .or(a.response.inferred.as_ref().map(|inf| inf.ty.as_str()))?;
+    let t = ident(t);
+    Some(quote!(crate::types::#t))
 }
 
 #[cfg(test)]
@@ -557,6 +621,7 @@ mod tests {
             aliases: Vec::new(),
             doc: format!("The {rust}."),
             source: None,
+            embedded: None,
         }
     }
 

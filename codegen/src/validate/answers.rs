@@ -4,8 +4,8 @@
 
 use super::names::XML_NAME_FIX;
 use super::{ActionScope, Ctx};
-use crate::ir::{Field, FieldTy, PictureAccess, Response, Type};
-use crate::spec::{pos, RawAction, RawPicture};
+use crate::ir::{Field, FieldTy, InferredResponse, PictureAccess, Response, Type};
+use crate::spec::{pos, RawAction, RawInferred, RawPicture};
 
 /// The response of `act`.
 pub(super) fn lower(cx: &mut Ctx, s: &ActionScope, act: &RawAction) -> Response {
@@ -66,11 +66,61 @@ pub(super) fn lower(cx: &mut Ctx, s: &ActionScope, act: &RawAction) -> Response 
         (Some(pic), Some(resp_ty)) => picture(cx, s, pic, &resp_ty.value),
         _ => None,
     };
+    let inferred = act
+        .response
+        .inferred
+        .as_ref()
+        .map(|inf| inferred(cx, s, act, inf));
     Response {
         path: act.response.path.clone(),
         ty: resp_ty.map(|t| t.value.clone()),
         unknown: act.response.unknown.clone(),
         picture,
+        inferred,
+    }
+}
+
+/// An inferred shape: only beside `unknown` (the answer stays undocumented), a declared
+/// type, an XML root name, a known source and the reasoning.
+fn inferred(cx: &mut Ctx, s: &ActionScope, act: &RawAction, inf: &RawInferred) -> InferredResponse {
+    let f = s.api.file;
+    if act.response.unknown.is_none() {
+        cx.err(
+            f,
+            pos(&inf.root),
+            "an inferred shape is only for an answer whose shape is unknown",
+            "say why the answer is unknown under `unknown:`, or drop `inferred:`",
+        );
+    }
+    if !s.api.is_struct(&inf.ty.value) {
+        cx.err(
+            f,
+            pos(&inf.ty),
+            format!("unknown inferred type `{}`", inf.ty.value),
+            "declare it under `types:`",
+        );
+    }
+    cx.xml_names(
+        f,
+        pos(&inf.root),
+        std::slice::from_ref(&inf.root.value),
+        &format!("as the inferred root of `{}`", act.wire.value),
+        XML_NAME_FIX,
+    );
+    s.api.source(cx, &inf.source);
+    if inf.doc.trim().is_empty() {
+        cx.err(
+            f,
+            pos(&inf.root),
+            "an inferred shape needs its reasoning",
+            "say in `doc:` what the inference rests on and what ties it to this action",
+        );
+    }
+    InferredResponse {
+        root: inf.root.value.clone(),
+        ty: inf.ty.value.clone(),
+        source: inf.source.value.clone(),
+        doc: inf.doc.trim().to_owned(),
     }
 }
 

@@ -5,10 +5,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::codes::{self, GENERAL_ROLES};
+use super::names::XML_NAME_FIX;
 use super::sources::Sources;
 use super::Ctx;
 use crate::ir::{
-    Common, ConsentUrl, ErrorCode, Family, GeneralEnvelope, Sample, Source, TokenLayout,
+    Common, ConsentUrl, ErrorCode, Family, GeneralEnvelope, Sample, SandboxFacts, Source,
+    TokenLayout,
 };
 use crate::spec::{pos, Pos, RawCommon};
 
@@ -29,6 +31,7 @@ pub(super) fn transport(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommo
     sources.check(cx, cf, &c.consent_url.source);
     consent_pages(cx, cf, c);
     token_layout(cx, sources, cf, c);
+    sandbox_facts(cx, cf, c);
     for h in &c.consent_url.other_hosts {
         sources.check(cx, cf, &h.source);
         if !is_host_name(&h.host.value) {
@@ -39,6 +42,30 @@ pub(super) fn transport(cx: &mut Ctx, sources: &Sources, cf: &Path, c: &RawCommo
                 "write the host alone, as in `mdsp.orange.fr` (no scheme, port or path)",
             );
         }
+    }
+}
+
+/// The sandbox's facts: XML names, and an absolute namespace URI (so that no reader takes
+/// the document for one of the API).
+fn sandbox_facts(cx: &mut Ctx, cf: &Path, c: &RawCommon) {
+    let Some(sb) = &c.sandbox else {
+        return;
+    };
+    let u = &sb.unknown_answer;
+    cx.xml_names(
+        cf,
+        pos(&u.root),
+        [&u.root.value, &u.action_attribute.value],
+        "in `sandbox.unknown_answer`",
+        XML_NAME_FIX,
+    );
+    if url::Url::parse(&u.namespace.value).is_err() {
+        cx.err(
+            cf,
+            pos(&u.namespace),
+            format!("`{}` is not an absolute URI", u.namespace.value),
+            "give the sandbox's own namespace, as in `urn:x-papi:sandbox`",
+        );
     }
 }
 
@@ -198,11 +225,19 @@ pub(super) fn assemble(
         https_required: c.transport.https_required,
         action_param: c.transport.action_param.clone(),
         token_param: c.transport.token_param.clone(),
+        sandbox: c.sandbox.as_ref().map(|sb| SandboxFacts {
+            root: sb.unknown_answer.root.value.clone(),
+            namespace: sb.unknown_answer.namespace.value.clone(),
+            action_attribute: sb.unknown_answer.action_attribute.value.clone(),
+            text: sb.unknown_answer.text.trim().to_owned(),
+            doc: format!("{}\n\n{}", sb.doc.trim(), sb.unknown_answer.doc.trim()),
+        }),
         token_layout: c.token_layout.as_ref().map(|t| TokenLayout {
             separator: t.separator.value.clone(),
             fields: t.fields.iter().map(|f| f.value.clone()).collect(),
             expiry_field: t.expiry_field.value.clone(),
             doc: t.doc.trim().to_owned(),
+            source: t.source.value.clone(),
         }),
         credentials_doc: c.transport.service_credentials.doc.clone(),
         envelope: GeneralEnvelope {

@@ -9,8 +9,8 @@ use heck::ToSnakeCase;
 
 use super::names::{is_snake, XML_NAME_FIX};
 use super::{ApiScope, Ctx};
-use crate::ir::{Enum, Field, FieldTy};
-use crate::spec::{pos, RawField, RawType};
+use crate::ir::{Embedded, Enum, Field, FieldTy};
+use crate::spec::{pos, RawEmbedded, RawField, RawType};
 
 /// Builtin field types.
 pub const FIELD_BUILTINS: &[&str] = &["string", "integer", "bool", "date", "base64", "empty"];
@@ -72,6 +72,10 @@ pub(super) fn lower(
     }
     let ty = field_ty(cx, scope, enums, fd);
     check_shape(cx, f, t, fd, ty.as_ref(), is_text);
+    let embedded = fd
+        .embedded
+        .as_ref()
+        .map(|e| embedded(cx, scope, fd, ty.as_ref(), is_text, e));
     Some(Field {
         wire: w.clone(),
         rust,
@@ -83,7 +87,49 @@ pub(super) fn lower(
         aliases: fd.aliases.clone(),
         doc: fd.doc.trim().to_string(),
         source: fd.source.as_ref().map(|s| s.value.clone()),
+        embedded,
     })
+}
+
+/// An embedded document: on an optional, single string element only, of a declared type,
+/// with an XML root name.
+fn embedded(
+    cx: &mut Ctx,
+    scope: &ApiScope,
+    fd: &RawField,
+    ty: Option<&FieldTy>,
+    is_text: bool,
+    e: &RawEmbedded,
+) -> Embedded {
+    let f = scope.file;
+    let plain = !is_text && !fd.attribute && !fd.repeated && !fd.consented && fd.optional;
+    if ty != Some(&FieldTy::String) || !plain {
+        cx.err(
+            f,
+            pos(&e.root),
+            format!("field `{}` cannot carry an embedded document", fd.wire.value),
+            "only an optional, single (not repeated, consented or attribute) element of type `string` can",
+        );
+    }
+    if !scope.is_struct(&e.ty.value) {
+        cx.err(
+            f,
+            pos(&e.ty),
+            format!("unknown embedded type `{}`", e.ty.value),
+            "declare it under `types:`",
+        );
+    }
+    cx.xml_names(
+        f,
+        pos(&e.root),
+        std::slice::from_ref(&e.root.value),
+        &format!("as the embedded root of `{}`", fd.wire.value),
+        XML_NAME_FIX,
+    );
+    Embedded {
+        root: e.root.value.clone(),
+        ty: e.ty.value.clone(),
+    }
 }
 
 /// The Rust name: the given `name:`, snake_case, or one derived from the wire name.

@@ -137,6 +137,12 @@ impl IdentityProviderConfig {
         self
     }
 
+    /// Replaces the bindings the single sign-on URL accepts (from metadata).
+    pub(crate) fn with_sso_bindings(mut self, bindings: Vec<String>) -> Self {
+        self.sso_bindings = bindings;
+        self
+    }
+
     fn with_certificate(self, cert: &Certificate) -> Result<Self, AuthError> {
         let spki = cert
             .tbs_certificate

@@ -257,6 +257,21 @@ pub enum AuthError {
         /// The `ID` seen before.
         id: String,
     },
+    /// A SAML metadata document cannot describe a trusted identity provider (see
+    /// [`crate::IdentityProviderConfig::from_metadata_xml`]).
+    #[error("unusable identity provider metadata: {message}")]
+    InvalidMetadata {
+        /// What is wrong.
+        message: String,
+    },
+    /// The identity provider's metadata could not be fetched.
+    #[error("cannot fetch identity provider metadata from {url}: {reason}")]
+    MetadataUnavailable {
+        /// The metadata URL.
+        url: String,
+        /// Why (transport error, status, size).
+        reason: String,
+    },
     /// The [`crate::ReplayCache`] is full of ids that may still be replayed: the answer is
     /// refused rather than an id forgotten early.
     #[error("the replay cache is full ({capacity} ids not yet expired)")]

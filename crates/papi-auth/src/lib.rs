@@ -64,6 +64,7 @@ mod b64;
 mod config;
 mod error;
 mod form;
+mod metadata;
 // Generated (compared byte for byte by `cargo xtask codegen --check`): rustfmt must not touch it.
 #[rustfmt::skip]
 pub mod idp;
@@ -78,6 +79,7 @@ pub use config::{
 };
 pub use error::AuthError;
 pub use form::{PostedForm, MAX_FORM_BYTES};
+pub use metadata::MAX_METADATA_BYTES;
 pub use replay::ReplayCache;
 pub use request::{LoginRedirect, MAX_RELAY_STATE_BYTES};
 pub use response::Authenticated;

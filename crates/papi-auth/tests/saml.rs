@@ -1621,3 +1621,197 @@ fn debug_of_configuration_and_form_is_readable_and_secret_free() {
     assert!(dbg.contains("bytes"), "{dbg}");
     assert!(!dbg.contains(form.saml_response()));
 }
+
+// ---------------------------------------------------------------------------------------
+// Identity provider metadata
+// ---------------------------------------------------------------------------------------
+
+const MD_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+const REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+
+/// The base64 body of the IdP certificate, as `<ds:X509Certificate>` holds it.
+fn certificate_body() -> String {
+    idp_certificate_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect()
+}
+
+/// Metadata of the test IdP; `descriptor_extra` goes inside the `IDPSSODescriptor`.
+fn metadata(root_attrs: &str, descriptor_extra: &str) -> String {
+    let sso = IDP_SSO.replace('&', "&amp;");
+    format!(
+        r#"<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="{MD_NS}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{IDP_ENTITY}" {root_attrs}>
+  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="{NS_PROTOCOL}">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>
+{cert}
+    </ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:NameIDFormat>{PERSISTENT}</md:NameIDFormat>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.test/sso-post"/>
+    <md:SingleSignOnService Binding="{REDIRECT}" Location="{sso}"/>
+    {descriptor_extra}
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>"#,
+        cert = certificate_body()
+    )
+}
+
+#[test]
+fn metadata_gives_the_identity_provider_and_its_key() {
+    let from_metadata =
+        IdentityProviderConfig::from_metadata_xml(&metadata("", ""), now()).unwrap();
+    assert_eq!(from_metadata.entity_id(), IDP_ENTITY);
+    assert_eq!(from_metadata.sso_url().as_str(), IDP_SSO);
+    assert_eq!(from_metadata.sso_bindings(), [REDIRECT]);
+    assert_eq!(from_metadata.nameid_formats(), [PERSISTENT]);
+    assert_eq!(from_metadata.keys(), test_idp().keys());
+    // And it verifies the identity provider's answers.
+    let sp = ServiceProvider::new(SP_ENTITY, ACS, from_metadata).unwrap();
+    let user = sp
+        .consume(&signed_form(&Resp::default()), Some(REQUEST_ID), now())
+        .unwrap();
+    assert_eq!(user.name_id, NAME_ID);
+}
+
+#[test]
+fn metadata_that_cannot_anchor_trust_is_refused() {
+    let good = metadata("", "");
+    let cases: Vec<(String, &str)> = vec![
+        ("<a/>".into(), "not an `EntityDescriptor`"),
+        ("<md:EntityDescriptor".into(), "not well-formed"),
+        (
+            good.replace(
+                &format!("protocolSupportEnumeration=\"{NS_PROTOCOL}\""),
+                "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:1.1:protocol\"",
+            ),
+            "no `IDPSSODescriptor` supporting SAML 2.0",
+        ),
+        (
+            good.replace(REDIRECT, "urn:x:other"),
+            "no `SingleSignOnService` with the binding",
+        ),
+        (
+            metadata("validUntil=\"2008-04-15T16:00:00Z\"", ""),
+            "which is past",
+        ),
+        (metadata("validUntil=\"soon\"", ""), "is not a date-time"),
+        (
+            good.replace("use=\"signing\"", "use=\"encryption\""),
+            "no signing certificate",
+        ),
+        (
+            good.replace(&format!("entityID=\"{IDP_ENTITY}\""), ""),
+            "has no `entityID`",
+        ),
+        (
+            good.replace(&certificate_body(), "bm90IGEgY2VydGlmaWNhdGU="),
+            "certificate",
+        ),
+    ];
+    for (doc, expected) in cases {
+        let err = IdentityProviderConfig::from_metadata_xml(&doc, now()).unwrap_err();
+        assert!(err.to_string().contains(expected), "{expected}: {err}");
+    }
+    // A `KeyDescriptor` in another namespace is not silently skipped.
+    let wrong_ns = good
+        .replace(
+            "<md:KeyDescriptor use=\"signing\">",
+            "<x:KeyDescriptor xmlns:x=\"urn:x\" use=\"signing\">",
+        )
+        .replace("</md:KeyDescriptor>", "</x:KeyDescriptor>");
+    assert!(matches!(
+        IdentityProviderConfig::from_metadata_xml(&wrong_ns, now()),
+        Err(AuthError::WrongNamespace { .. })
+    ));
+    // A validity in the future is fine.
+    IdentityProviderConfig::from_metadata_xml(
+        &metadata("validUntil=\"2030-01-01T00:00:00Z\"", ""),
+        now(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn metadata_is_only_fetched_over_https_or_from_loopback() {
+    let runtime = tokio_runtime();
+    let http = papi_core::tls::client_builder().build().unwrap();
+    for url in [
+        "http://idp.example/metadata",
+        "ftp://127.0.0.1/m",
+        "not a url",
+    ] {
+        let err = runtime
+            .block_on(IdentityProviderConfig::fetch_metadata(&http, url, now()))
+            .unwrap_err();
+        assert!(
+            matches!(err, AuthError::InvalidConfig { .. }),
+            "{url}: {err}"
+        );
+    }
+}
+
+fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn fetched_metadata_is_read_and_its_failures_are_typed() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let runtime = tokio_runtime();
+    runtime.block_on(async {
+        let server = MockServer::start().await;
+        let doc = metadata("", "");
+        Mock::given(path("/metadata"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(doc.clone()))
+            .mount(&server)
+            .await;
+        Mock::given(path("/missing"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        Mock::given(path("/huge"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_string("x".repeat(papi_auth::MAX_METADATA_BYTES + 1)),
+            )
+            .mount(&server)
+            .await;
+        // Another origin serving the same document: a redirect there is refused.
+        let other = MockServer::start().await;
+        Mock::given(path("/metadata"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(doc.clone()))
+            .mount(&other)
+            .await;
+        Mock::given(path("/elsewhere"))
+            .respond_with(
+                ResponseTemplate::new(302)
+                    .insert_header("location", format!("{}/metadata", other.uri()).as_str()),
+            )
+            .mount(&server)
+            .await;
+        let http = papi_core::tls::client_builder().build().unwrap();
+        let fetch = |p: &str| {
+            let url = format!("{}{p}", server.uri());
+            let http = http.clone();
+            async move { IdentityProviderConfig::fetch_metadata(&http, &url, now()).await }
+        };
+        let idp = fetch("/metadata").await.unwrap();
+        assert_eq!(idp.keys(), test_idp().keys());
+        for (p, expected) in [
+            ("/missing", "HTTP 404"),
+            ("/huge", "larger than"),
+            ("/elsewhere", "another origin"),
+        ] {
+            let err = fetch(p).await.unwrap_err();
+            assert!(
+                matches!(&err, AuthError::MetadataUnavailable { reason, .. } if reason.contains(expected)),
+                "{p}: {err}"
+            );
+        }
+    });
+}

@@ -3,12 +3,17 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::stop::StopSignals;
+
+mod banner;
 mod call;
 mod demo;
 mod runner;
+mod stop;
 #[rustfmt::skip]
 mod generated;
 
@@ -27,7 +32,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the sandbox server (every API of the suite on loopback) until Ctrl-C.
+    /// Run the sandbox server (every API of the suite on loopback) until Ctrl-C or SIGTERM.
     Sandbox {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8080)]
@@ -39,6 +44,36 @@ enum Command {
         /// restart; without it, the data is in memory and lost when the sandbox stops.
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
+        /// Count privacy families as already granted, for tests that are not about consent:
+        /// alone, every family; or a comma-separated list (`contact,messages`). Without it,
+        /// every call needs the user's consent, as with the real APIs.
+        #[arg(long, value_name = "FAMILIES", num_args = 0..=1, default_missing_value = "all", value_delimiter = ',')]
+        auto_consent: Option<Vec<String>>,
+        /// Keep the identity provider's signing key in this file (PKCS#8 PEM, created if
+        /// absent), so that services keep trusting it across restarts; without it, the key
+        /// is kept in `--db` when given, else made anew at each start.
+        #[arg(long, value_name = "FILE")]
+        idp_key: Option<PathBuf>,
+        /// Inject faults and latency described in this YAML file (see the `Faults` type of
+        /// papi-sandbox): per action, a latency range, and with a probability an error of the
+        /// spec's tables, another HTTP status, a truncated answer or a closed connection.
+        #[arg(long, value_name = "FILE")]
+        faults: Option<PathBuf>,
+        /// Seed of the fault draws, instead of the file's (the same seed and calls give the
+        /// same faults).
+        #[arg(long, value_name = "N", requires = "faults")]
+        fault_seed: Option<u64>,
+        /// Seconds a client has to send a whole request head once its connection is ready
+        /// for one (accepted, or its previous answer sent); slower connections are closed.
+        #[arg(long, value_name = "SECONDS", default_value_t = defaults().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        header_read_timeout: u64,
+        /// Seconds a kept-alive connection stays open after an answer without a new request.
+        #[arg(long, value_name = "SECONDS", default_value_t = defaults().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
+        /// Most connections served at once; beyond it, a new connection closes the one idle
+        /// the longest (keep it below the limit of open files, `ulimit -n`).
+        #[arg(long, value_name = "N", default_value_t = defaults().max_connections, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        max_connections: usize,
     },
     /// Start an embedded sandbox and walk the documented flow with the generated clients:
     /// sign-in, a call refused for lack of consent, consent, the same call answered, a
@@ -94,9 +129,37 @@ fn init_tracing() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Sandbox { port, host, db } => {
+        Command::Sandbox {
+            port,
+            host,
+            db,
+            auto_consent,
+            idp_key,
+            faults,
+            fault_seed,
+            header_read_timeout,
+            idle_timeout,
+            max_connections,
+        } => {
             init_tracing();
-            run_sandbox(SocketAddr::new(host, port), db).await
+            let faults = match banner::faults(faults.as_deref(), fault_seed) {
+                Ok(faults) => faults,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let config = papi_sandbox::SandboxConfig {
+                faults,
+                db,
+                auto_consent: banner::auto_consent(auto_consent),
+                idp_key,
+                header_read_timeout: Duration::from_secs(header_read_timeout),
+                idle_timeout: Duration::from_secs(idle_timeout),
+                max_connections,
+                ..defaults()
+            };
+            run_sandbox(SocketAddr::new(host, port), config).await
         }
         Command::Call {
             api,
@@ -141,17 +204,13 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
-    let config = papi_sandbox::SandboxConfig {
-        db,
-        ..papi_sandbox::SandboxConfig::default()
-    };
-    let users: Vec<String> = config
-        .users
-        .iter()
-        .map(|u| format!("{} / {}", u.login, u.password))
-        .collect();
-    let sandbox = match papi_sandbox::Sandbox::open(config) {
+/// The sandbox's default configuration, whose values the flags default to.
+fn defaults() -> papi_sandbox::SandboxConfig {
+    papi_sandbox::SandboxConfig::default()
+}
+
+async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> ExitCode {
+    let sandbox = match papi_sandbox::Sandbox::open(config.clone()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -165,60 +224,35 @@ async fn run_sandbox(addr: SocketAddr, db: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // Listen for Ctrl-C before announcing the URL: tokio installs the handler on the first
-    // poll, and a SIGINT arriving before it would kill the process without a clean stop.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    let early = tokio::select! {
-        biased;
-        r = &mut interrupted => Some(r),
-        () = std::future::ready(()) => None,
+    // Listen for Ctrl-C and SIGTERM before announcing the URL: a signal arriving after it
+    // must stop the sandbox cleanly, not kill the process.
+    let mut signals = match StopSignals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("cannot listen for Ctrl-C and SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let creds = sandbox.service_credentials();
-    println!("papi sandbox listening on {}", running.base_url());
-    println!(
-        "  service id (HTTP Basic user): {}; its password is the sandbox default documented in the papi-sandbox crate",
-        creds.id()
-    );
-    println!("  test users: {}", users.join(", "));
-    match sandbox.db_path() {
-        Some(path) => println!(
-            "  data: stored in {} (kept across restarts)",
-            path.display()
-        ),
-        None => println!("  data: in memory (lost when the sandbox stops; --db FILE keeps it)"),
-    }
-    println!(
-        "  SAML identity provider: {base}saml/sso (entity id {base}saml/idp)",
-        base = running.base_url()
-    );
-    println!(
-        "  token shortcut for scripts: curl -d login=alice -d password=alice-pw {}sandbox/login",
-        running.base_url()
-    );
+    print!("{}", banner::banner(&config, &sandbox, running.base_url()));
     if !addr.ip().is_loopback() {
         eprintln!(
             "WARNING: listening beyond loopback: the sandbox's credentials and test users are public defaults"
         );
     }
-    println!("Ctrl-C stops it.");
-    let waited = match early {
-        Some(r) => r,
-        None => interrupted.await,
-    };
-    if let Err(e) = waited {
-        eprintln!("cannot wait for Ctrl-C: {e}");
-    }
-    println!("stopping… (Ctrl-C again to stop at once)");
+    println!("Ctrl-C or SIGTERM stops it.");
+    let signal = signals.next().await;
+    println!("stopping on {signal}… (again to stop at once)");
     // Graceful shutdown waits for open requests; a stuck client must not keep the process
-    // alive: a second Ctrl-C or the deadline ends it.
+    // alive: a second signal or the deadline ends it. Then the sandbox is dropped: its
+    // database is closed (SQLite checkpoints the write-ahead log into the file).
     tokio::select! {
         _ = running.shutdown() => println!("stopped"),
-        _ = tokio::signal::ctrl_c() => println!("stopped at once"),
+        signal = signals.next() => println!("stopped at once ({signal})"),
         _ = tokio::time::sleep(SHUTDOWN_DEADLINE) => {
             println!("stopped: requests still open after {} s were dropped", SHUTDOWN_DEADLINE.as_secs());
         }
     }
+    drop(sandbox);
     ExitCode::SUCCESS
 }
 

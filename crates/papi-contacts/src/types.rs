@@ -982,6 +982,30 @@ pub struct Contact {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub company: Option<String>,
+    /// Nickname. Inferred: the documented answer shows no such element, but `addcontact` takes a `nickname`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
+    ///
+    /// Wire: element `<nickname>`. Source: `inferred` (see `api-spec/common.yaml`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub nickname: Option<String>,
+    /// Job title. Inferred: the documented answer shows no such element, but `addcontact` takes a `function`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
+    ///
+    /// Wire: element `<function>`. Source: `inferred` (see `api-spec/common.yaml`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub job_function: Option<String>,
+    /// Department. Inferred: the documented answer shows no such element, but `addcontact` takes a `department`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
+    ///
+    /// Wire: element `<department>`. Source: `inferred` (see `api-spec/common.yaml`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub department: Option<String>,
     /// Devices of the contact.
     ///
     /// Wire: element `<device-list>`.
@@ -1066,6 +1090,27 @@ impl Contact {
         self.company = Some(value.into());
         self
     }
+    /// Sets [`Self::nickname`] and returns the value, for chaining.
+    ///
+    /// Nickname. Inferred: the documented answer shows no such element, but `addcontact` takes a `nickname`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
+    pub fn with_nickname(mut self, value: impl Into<String>) -> Self {
+        self.nickname = Some(value.into());
+        self
+    }
+    /// Sets [`Self::job_function`] and returns the value, for chaining.
+    ///
+    /// Job title. Inferred: the documented answer shows no such element, but `addcontact` takes a `function`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
+    pub fn with_job_function(mut self, value: impl Into<String>) -> Self {
+        self.job_function = Some(value.into());
+        self
+    }
+    /// Sets [`Self::department`] and returns the value, for chaining.
+    ///
+    /// Department. Inferred: the documented answer shows no such element, but `addcontact` takes a `department`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
+    pub fn with_department(mut self, value: impl Into<String>) -> Self {
+        self.department = Some(value.into());
+        self
+    }
     /// Sets [`Self::devices`] and returns the value, for chaining.
     ///
     /// Devices of the contact.
@@ -1096,6 +1141,9 @@ impl papi_core::de::FromXml for Contact {
         let mut f_marital_status: Option<Option<i64>> = None;
         let mut f_birthday: Option<Option<papi_core::chrono::NaiveDate>> = None;
         let mut f_company: Option<String> = None;
+        let mut f_nickname: Option<String> = None;
+        let mut f_job_function: Option<String> = None;
+        let mut f_department: Option<String> = None;
         let mut f_devices: Option<DeviceList> = None;
         let mut f_addresses: Option<AddressList> = None;
         let mut attrs = papi_core::de::Attrs::new(start);
@@ -1159,6 +1207,30 @@ impl papi_core::de::FromXml for Contact {
                             child_empty,
                         )?
                     }
+                    "nickname" => {
+                        papi_core::de::text_child(
+                            &mut f_nickname,
+                            "nickname",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    "function" => {
+                        papi_core::de::text_child(
+                            &mut f_job_function,
+                            "function",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    "department" => {
+                        papi_core::de::text_child(
+                            &mut f_department,
+                            "department",
+                            x,
+                            child_empty,
+                        )?
+                    }
                     "device-list" => {
                         papi_core::de::child(
                             &mut f_devices,
@@ -1191,6 +1263,9 @@ impl papi_core::de::FromXml for Contact {
             marital_status: f_marital_status.flatten(),
             birthday: f_birthday.flatten(),
             company: f_company,
+            nickname: f_nickname,
+            job_function: f_job_function,
+            department: f_department,
             devices: f_devices,
             addresses: f_addresses,
         })
@@ -1209,6 +1284,9 @@ impl papi_core::encode::ToXml for Contact {
         papi_core::encode::text_elements(out, "maritalstatus", &self.marital_status);
         papi_core::encode::text_elements(out, "birthday", &self.birthday);
         papi_core::encode::text_elements(out, "company", &self.company);
+        papi_core::encode::text_elements(out, "nickname", &self.nickname);
+        papi_core::encode::text_elements(out, "function", &self.job_function);
+        papi_core::encode::text_elements(out, "department", &self.department);
         papi_core::encode::elements(out, "device-list", &self.devices);
         papi_core::encode::elements(out, "address-list", &self.addresses);
     }

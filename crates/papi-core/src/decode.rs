@@ -202,6 +202,56 @@ pub fn undecoded<S: ApiCode>(
     }
 }
 
+/// The answer of an action whose shape is not documented but inferred from other evidence
+/// (the spec says from what): the typed value when the answer has the inferred shape, the
+/// answer as received when it has not. Neither is an error: an answer that does not match
+/// an inference is not a broken answer.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum InferredAnswer<T> {
+    /// The answer has the inferred shape, decoded.
+    Typed(T),
+    /// The answer has another shape: returned as received, as for an undocumented answer.
+    Undecoded(Undecoded),
+}
+
+impl<T> InferredAnswer<T> {
+    /// The typed value, when the answer had the inferred shape.
+    pub fn typed(&self) -> Option<&T> {
+        match self {
+            Self::Typed(value) => Some(value),
+            Self::Undecoded(_) => None,
+        }
+    }
+
+    /// The answer as received, when it did not have the inferred shape.
+    pub fn undecoded(&self) -> Option<&Undecoded> {
+        match self {
+            Self::Typed(_) => None,
+            Self::Undecoded(raw) => Some(raw),
+        }
+    }
+}
+
+/// Checks an answer whose shape is inferred: first as an undocumented answer (see
+/// [`undecoded`]: error documents and unexpected statuses are errors), then, when it is a
+/// success, as a document rooted at `root` decoded into `T`. A success of any other shape
+/// (another root, a missing element, a value of another type) is returned as received in
+/// [`InferredAnswer::Undecoded`], never guessed at.
+pub fn inferred<T: FromXml, S: ApiCode>(
+    api: &ApiDescriptor,
+    root: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<InferredAnswer<T>, Error<S>> {
+    let raw = undecoded(api, status, body)?;
+    Ok(match fragment::<T>(root, body) {
+        Ok(value) => InferredAnswer::Typed(value),
+        Err(_) => InferredAnswer::Undecoded(raw),
+    })
+}
+
 /// Whether `body` is rooted at the general error element or at the API's own envelope: a
 /// document of the protocol, so one that cannot be read is a decode error, not a success.
 fn is_error_document(api: &ApiDescriptor, body: &[u8]) -> bool {

@@ -164,8 +164,46 @@ pub fn response<T: ToXml + ?Sized>(
     Ok(out)
 }
 
-/// The payload's name is the one name the serde serializer checked (the envelope's were
-/// written as given): refused the same way, now as [`EncodeError::InvalidName`].
+/// Encodes a document rooted at `root` holding `value` (the inverse of
+/// [`crate::decode::fragment`]): for answers outside the API's envelope, such as an
+/// inferred answer shape.
+pub fn document<T: ToXml + ?Sized>(root: &str, value: &T) -> Result<String, EncodeError> {
+    check_name(root)?;
+    let mut out = String::with_capacity(DECL.len() + 256);
+    out.push_str(DECL);
+    element(&mut out, root, value);
+    Ok(out)
+}
+
+/// Encodes a document of one element holding text: `<root a="v"…>text</root>`, attribute
+/// values and text escaped (what a server writes for a note of its own, such as a
+/// namespace declaration and a message).
+pub fn text_document(
+    root: &str,
+    attributes: &[(&str, &str)],
+    text: &str,
+) -> Result<String, EncodeError> {
+    check_name(root)?;
+    for (name, _) in attributes {
+        if *name != "xmlns" && !name.starts_with("xmlns:") {
+            check_name(name)?;
+        }
+    }
+    let mut w = new_writer()?;
+    let mut start_tag = BytesStart::new(root);
+    for (name, value) in attributes {
+        start_tag.push_attribute((*name, xml_chars(value).as_ref()));
+    }
+    w.write_event(Event::Start(start_tag)).map_err(ser_err)?;
+    w.write_event(Event::Text(BytesText::new(&xml_chars(text))))
+        .map_err(ser_err)?;
+    end(&mut w, root)?;
+    finish(w)
+}
+
+/// A name the encoder writes (the payload's, a document's root, an attribute's) is checked
+/// as quick-xml's serde serializer checked the payload name (the envelope's were written as
+/// given): a refusal is [`EncodeError::InvalidName`].
 fn check_name(name: &str) -> Result<(), EncodeError> {
     if is_xml_name(name) {
         Ok(())
@@ -562,6 +600,34 @@ mod tests {
     use super::*;
 
     use base64::Engine as _;
+
+    #[test]
+    fn a_text_document_escapes_its_attributes_and_text() {
+        let doc = text_document(
+            "note",
+            &[("xmlns", "urn:x-test:n"), ("about", "a\"b<c>&d")],
+            "1 < 2 & \u{1} gone",
+        )
+        .unwrap();
+        assert_eq!(
+            doc,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><note xmlns=\"urn:x-test:n\" about=\"a&quot;b&lt;c&gt;&amp;d\">1 &lt; 2 &amp; \u{FFFD} gone</note>"
+        );
+        // Well-formed: the runtime's own decoder reads it back.
+        assert!(crate::decode::fragment::<crate::value::Present>("note", doc.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_text_document_refuses_names_that_are_not_xml_names() {
+        assert!(matches!(
+            text_document("a b", &[], ""),
+            Err(EncodeError::InvalidName { .. })
+        ));
+        assert!(matches!(
+            text_document("a", &[("x=\"1\" y", "v")], ""),
+            Err(EncodeError::InvalidName { .. })
+        ));
+    }
 
     use crate::value::Present;
 

@@ -31,7 +31,7 @@ pub mod value;
 pub use api::{ApiDescriptor, ConsentUrlParams, Effect, Envelope, GeneralEnvelope, TokenLayout};
 pub use config::{Config, Environment};
 pub use consent::{ConsentError, ConsentRequest};
-pub use decode::Undecoded;
+pub use decode::{InferredAnswer, Undecoded};
 pub use error::{
     report, ApiCode, ApiError, ApiErrorKind, ConfigError, DecodeError, DecodeErrorKind, Error,
     ParamError, TransportError, TransportErrorKind,

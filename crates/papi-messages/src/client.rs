@@ -103,7 +103,7 @@ impl Client {
         &self,
         token: &papi_core::UserToken,
         operation: crate::operation::GetPns,
-    ) -> crate::Result<papi_core::Undecoded> {
+    ) -> crate::Result<papi_core::InferredAnswer<crate::types::PnsReturn>> {
         self.call(token, operation).await
     }
 }

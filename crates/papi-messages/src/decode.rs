@@ -11,10 +11,17 @@ pub fn get_personal_messages(
 ) -> crate::Result<crate::types::PersonalMessages> {
     papi_core::decode::response(&crate::API, paths::get_personal_messages, status, body)
 }
-/// Check an answer to `getPNS`: undocumented: No answer of getPNS was preserved. The body is returned as received
-/// unless it is an error document.
-pub fn get_pns(status: u16, body: &[u8]) -> crate::Result<papi_core::Undecoded> {
-    papi_core::decode::undecoded(&crate::GET_PNS_API, status, body)
+/// Check an answer to `getPNS`: undocumented: No answer of getPNS from the Personal APIs was preserved. An inferred shape is decoded: a
+/// `<getPNSReturn>` document as the PnsReturn (an inference, source: `third-party-mod-dup-2014`); an error document
+/// is the error it reports; any other answer is returned as received.
+pub fn get_pns(
+    status: u16,
+    body: &[u8],
+) -> crate::Result<papi_core::InferredAnswer<crate::types::PnsReturn>> {
+    papi_core::decode::inferred::<
+        crate::types::PnsReturn,
+        _,
+    >(&crate::GET_PNS_API, "getPNSReturn", status, body)
 }
 /// Element paths, from the envelope root, of each action's answer.
 pub(crate) mod paths {

@@ -15,6 +15,14 @@ pub fn get_personal_messages(
         value,
     )
 }
+/// Encode an answer to `getPNS` in its inferred shape, a `<getPNSReturn>` document (what a server
+/// sends; the inverse of the typed case of [`crate::decode::get_pns`]). The shape is an
+/// inference (source: `third-party-mod-dup-2014`), not documented.
+pub fn get_pns(
+    value: &crate::types::PnsReturn,
+) -> Result<String, papi_core::encode::EncodeError> {
+    papi_core::encode::document("getPNSReturn", value)
+}
 /// Encode an error document of this API (its own envelope, or the general one).
 pub fn error(
     code: i64,

@@ -30,7 +30,7 @@
 //!
 //! ## What the sources leave unknown
 //!
-//! - undocumented: the answer of `getPNS` (No answer of getPNS was preserved); [`Client::get_pns`] returns it undecoded.
+//! - undocumented: the answer of `getPNS` (No answer of getPNS from the Personal APIs was preserved); [`Client::get_pns`] returns the inferred `PnsReturn` (source: `third-party-mod-dup-2014`) when the answer has that shape, else the answer undecoded.
 //!
 //! ## Known defects of the source documents
 //!

@@ -142,7 +142,7 @@ impl Operation for GetPns {
     const ENDPOINT: Endpoint = Endpoint::GetPns;
 }
 impl papi_core::Operation for GetPns {
-    type Output = papi_core::Undecoded;
+    type Output = papi_core::InferredAnswer<crate::types::PnsReturn>;
     type Code = crate::ErrorCode;
     const INFO: papi_core::OperationInfo = papi_core::OperationInfo {
         api: &crate::GET_PNS_API,

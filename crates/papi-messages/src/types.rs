@@ -811,3 +811,700 @@ impl papi_core::encode::ToXml for MailOverview {
         papi_core::encode::text_elements(out, "msg_url_access", &self.url_access);
     }
 }
+/// The answer of the V1 action `getPNS` in the shape Orange's internal "PnS enabler" answered
+/// with (inferred, not documented: see the action): a status and the mailbox data.
+///
+/// Source: `third-party-mod-dup-2014` (see `api-spec/common.yaml`).
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
+)]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
+#[non_exhaustive]
+pub struct PnsReturn {
+    /// How the request was processed.
+    ///
+    /// Wire: element `<Process>`.
+    pub process: PnsProcess,
+    /// The mailbox data.
+    ///
+    /// Wire: element `<Data>`.
+    pub data: PnsData,
+}
+impl PnsReturn {
+    /// Sets [`Self::process`] and returns the value, for chaining.
+    ///
+    /// How the request was processed.
+    pub fn with_process(mut self, value: impl Into<PnsProcess>) -> Self {
+        self.process = value.into();
+        self
+    }
+    /// Sets [`Self::data`] and returns the value, for chaining.
+    ///
+    /// The mailbox data.
+    pub fn with_data(mut self, value: impl Into<PnsData>) -> Self {
+        self.data = value.into();
+        self
+    }
+}
+impl papi_core::de::FromXml for PnsReturn {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_process: Option<PnsProcess> = None;
+        let mut f_data: Option<PnsData> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "Process" => {
+                        papi_core::de::child(
+                            &mut f_process,
+                            "Process",
+                            x,
+                            &child,
+                            child_empty,
+                        )?
+                    }
+                    "Data" => {
+                        papi_core::de::child(
+                            &mut f_data,
+                            "Data",
+                            x,
+                            &child,
+                            child_empty,
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            process: papi_core::de::required(
+                f_process,
+                papi_core::de::Seg::Child("Process"),
+            )?,
+            data: papi_core::de::required(f_data, papi_core::de::Seg::Child("Data"))?,
+        })
+    }
+}
+impl papi_core::encode::ToXml for PnsReturn {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "Process", [&self.process]);
+        papi_core::encode::elements(out, "Data", [&self.data]);
+    }
+}
+/// How a `getPNS` request was processed (inferred shape).
+///
+/// Source: `third-party-mod-dup-2014` (see `api-spec/common.yaml`).
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
+)]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
+#[non_exhaustive]
+pub struct PnsProcess {
+    /// Processing status; `OK` in the captures, other values not recovered.
+    ///
+    /// Wire: element `<Status>`.
+    pub status: String,
+}
+impl PnsProcess {
+    /// Sets [`Self::status`] and returns the value, for chaining.
+    ///
+    /// Processing status; `OK` in the captures, other values not recovered.
+    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+        self.status = value.into();
+        self
+    }
+}
+impl papi_core::de::FromXml for PnsProcess {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_status: Option<String> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "Status" => {
+                        papi_core::de::text_child(
+                            &mut f_status,
+                            "Status",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            status: papi_core::de::required(
+                f_status,
+                papi_core::de::Seg::Child("Status"),
+            )?,
+        })
+    }
+}
+impl papi_core::encode::ToXml for PnsProcess {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "Status", [&self.status]);
+    }
+}
+/// The mailbox data of a `getPNS` answer (inferred shape).
+///
+/// Source: `third-party-mod-dup-2014` (see `api-spec/common.yaml`).
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
+)]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
+#[non_exhaustive]
+pub struct PnsData {
+    /// Counts and the e-mail overview.
+    ///
+    /// Wire: element `<SyndicationData>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub syndication_data: Option<PnsSyndicationData>,
+    /// Further counts (the capture elides all but `NoEMails`).
+    ///
+    /// Wire: element `<Extension>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub extension: Option<PnsExtension>,
+}
+impl PnsData {
+    /// Sets [`Self::syndication_data`] and returns the value, for chaining.
+    ///
+    /// Counts and the e-mail overview.
+    pub fn with_syndication_data(
+        mut self,
+        value: impl Into<PnsSyndicationData>,
+    ) -> Self {
+        self.syndication_data = Some(value.into());
+        self
+    }
+    /// Sets [`Self::extension`] and returns the value, for chaining.
+    ///
+    /// Further counts (the capture elides all but `NoEMails`).
+    pub fn with_extension(mut self, value: impl Into<PnsExtension>) -> Self {
+        self.extension = Some(value.into());
+        self
+    }
+}
+impl papi_core::de::FromXml for PnsData {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_syndication_data: Option<PnsSyndicationData> = None;
+        let mut f_extension: Option<PnsExtension> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "SyndicationData" => {
+                        papi_core::de::child(
+                            &mut f_syndication_data,
+                            "SyndicationData",
+                            x,
+                            &child,
+                            child_empty,
+                        )?
+                    }
+                    "Extension" => {
+                        papi_core::de::child(
+                            &mut f_extension,
+                            "Extension",
+                            x,
+                            &child,
+                            child_empty,
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            syndication_data: f_syndication_data,
+            extension: f_extension,
+        })
+    }
+}
+impl papi_core::encode::ToXml for PnsData {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::elements(out, "SyndicationData", &self.syndication_data);
+        papi_core::encode::elements(out, "Extension", &self.extension);
+    }
+}
+/// Counts and e-mail overview of a `getPNS` answer (inferred shape). The captures anonymise
+/// the counts (`x`) except `NoUnReadMails`, which is `-1` and seems to stand for "not
+/// available"; the counts are read as integers, as the V2 answer's are.
+///
+/// Source: `third-party-mod-dup-2014` (see `api-spec/common.yaml`).
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
+)]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
+#[non_exhaustive]
+pub struct PnsSyndicationData {
+    /// Number of MMS (by its name; not in the V2 documents).
+    ///
+    /// Wire: element `<NoMMS>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub no_mms: Option<i64>,
+    /// Number of unread web SMS, as in the V2 answer.
+    ///
+    /// Wire: element `<NoSMS>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub no_sms: Option<i64>,
+    /// Number of unread e-mails; `-1` seems to mean not available.
+    ///
+    /// Wire: element `<NoUnReadMails>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub no_unread_mails: Option<i64>,
+    /// Overview of the last e-mails: in the captures, an XML document of its own carried as text (CDATA), rooted at `result`. Kept as that text; `emails_last_n_detailed_document` decodes it.
+    ///
+    /// Wire: element `<EmailsLastNDetailed>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub emails_last_n_detailed: Option<String>,
+}
+impl PnsSyndicationData {
+    /// Sets [`Self::no_mms`] and returns the value, for chaining.
+    ///
+    /// Number of MMS (by its name; not in the V2 documents).
+    pub fn with_no_mms(mut self, value: impl Into<i64>) -> Self {
+        self.no_mms = Some(value.into());
+        self
+    }
+    /// Sets [`Self::no_sms`] and returns the value, for chaining.
+    ///
+    /// Number of unread web SMS, as in the V2 answer.
+    pub fn with_no_sms(mut self, value: impl Into<i64>) -> Self {
+        self.no_sms = Some(value.into());
+        self
+    }
+    /// Sets [`Self::no_unread_mails`] and returns the value, for chaining.
+    ///
+    /// Number of unread e-mails; `-1` seems to mean not available.
+    pub fn with_no_unread_mails(mut self, value: impl Into<i64>) -> Self {
+        self.no_unread_mails = Some(value.into());
+        self
+    }
+    /// Sets [`Self::emails_last_n_detailed`] and returns the value, for chaining.
+    ///
+    /// Overview of the last e-mails: in the captures, an XML document of its own carried as text (CDATA), rooted at `result`. Kept as that text; `emails_last_n_detailed_document` decodes it.
+    pub fn with_emails_last_n_detailed(mut self, value: impl Into<String>) -> Self {
+        self.emails_last_n_detailed = Some(value.into());
+        self
+    }
+}
+impl papi_core::de::FromXml for PnsSyndicationData {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_no_mms: Option<Option<i64>> = None;
+        let mut f_no_sms: Option<Option<i64>> = None;
+        let mut f_no_unread_mails: Option<Option<i64>> = None;
+        let mut f_emails_last_n_detailed: Option<String> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "NoMMS" => {
+                        papi_core::de::text_child(
+                            &mut f_no_mms,
+                            "NoMMS",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    "NoSMS" => {
+                        papi_core::de::text_child(
+                            &mut f_no_sms,
+                            "NoSMS",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    "NoUnReadMails" => {
+                        papi_core::de::text_child(
+                            &mut f_no_unread_mails,
+                            "NoUnReadMails",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    "EmailsLastNDetailed" => {
+                        papi_core::de::text_child(
+                            &mut f_emails_last_n_detailed,
+                            "EmailsLastNDetailed",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            no_mms: f_no_mms.flatten(),
+            no_sms: f_no_sms.flatten(),
+            no_unread_mails: f_no_unread_mails.flatten(),
+            emails_last_n_detailed: f_emails_last_n_detailed,
+        })
+    }
+}
+impl papi_core::encode::ToXml for PnsSyndicationData {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "NoMMS", &self.no_mms);
+        papi_core::encode::text_elements(out, "NoSMS", &self.no_sms);
+        papi_core::encode::text_elements(out, "NoUnReadMails", &self.no_unread_mails);
+        papi_core::encode::text_elements(
+            out,
+            "EmailsLastNDetailed",
+            &self.emails_last_n_detailed,
+        );
+    }
+}
+impl PnsSyndicationData {
+    /// The XML document carried as the text of `EmailsLastNDetailed` (a `<result>`), decoded; `None` when the
+    /// field is absent. The text is returned as received in the field itself.
+    pub fn emails_last_n_detailed_document(
+        &self,
+    ) -> Option<Result<crate::types::PnsMailSummary, papi_core::DecodeError>> {
+        self.emails_last_n_detailed
+            .as_deref()
+            .map(|text| papi_core::decode::fragment("result", text.as_bytes()))
+    }
+    /// Sets `EmailsLastNDetailed` to `value` written as a `<result>` document (what a server sends).
+    pub fn with_emails_last_n_detailed_document(
+        mut self,
+        value: &crate::types::PnsMailSummary,
+    ) -> Result<Self, papi_core::encode::EncodeError> {
+        self.emails_last_n_detailed = Some(
+            papi_core::encode::document("result", value)?,
+        );
+        Ok(self)
+    }
+}
+/// The e-mail overview a `getPNS` answer carries as a document of its own (inferred shape):
+/// counts the captures anonymise (`xx`, so kept as text) and the e-mails, whose children are
+/// those of the V2 e-mail overview.
+///
+/// Source: `third-party-mod-dup-2014` (see `api-spec/common.yaml`).
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
+)]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
+#[non_exhaustive]
+pub struct PnsMailSummary {
+    /// Unseen messages (by its name; anonymised in the captures).
+    ///
+    /// Wire: element `<unseenmsg>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub unseen: Option<String>,
+    /// Messages (by its name; anonymised in the captures).
+    ///
+    /// Wire: element `<nbmsg>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub count: Option<String>,
+    /// Next message identifier (by its name; anonymised in the captures).
+    ///
+    /// Wire: element `<nextUID>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub next_uid: Option<String>,
+    /// The e-mails.
+    ///
+    /// Wire: element `<msgs>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub messages: Option<MailList>,
+}
+impl PnsMailSummary {
+    /// Sets [`Self::unseen`] and returns the value, for chaining.
+    ///
+    /// Unseen messages (by its name; anonymised in the captures).
+    pub fn with_unseen(mut self, value: impl Into<String>) -> Self {
+        self.unseen = Some(value.into());
+        self
+    }
+    /// Sets [`Self::count`] and returns the value, for chaining.
+    ///
+    /// Messages (by its name; anonymised in the captures).
+    pub fn with_count(mut self, value: impl Into<String>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets [`Self::next_uid`] and returns the value, for chaining.
+    ///
+    /// Next message identifier (by its name; anonymised in the captures).
+    pub fn with_next_uid(mut self, value: impl Into<String>) -> Self {
+        self.next_uid = Some(value.into());
+        self
+    }
+    /// Sets [`Self::messages`] and returns the value, for chaining.
+    ///
+    /// The e-mails.
+    pub fn with_messages(mut self, value: impl Into<MailList>) -> Self {
+        self.messages = Some(value.into());
+        self
+    }
+}
+impl papi_core::de::FromXml for PnsMailSummary {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_unseen: Option<String> = None;
+        let mut f_count: Option<String> = None;
+        let mut f_next_uid: Option<String> = None;
+        let mut f_messages: Option<MailList> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "unseenmsg" => {
+                        papi_core::de::text_child(
+                            &mut f_unseen,
+                            "unseenmsg",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    "nbmsg" => {
+                        papi_core::de::text_child(&mut f_count, "nbmsg", x, child_empty)?
+                    }
+                    "nextUID" => {
+                        papi_core::de::text_child(
+                            &mut f_next_uid,
+                            "nextUID",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    "msgs" => {
+                        papi_core::de::child(
+                            &mut f_messages,
+                            "msgs",
+                            x,
+                            &child,
+                            child_empty,
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            unseen: f_unseen,
+            count: f_count,
+            next_uid: f_next_uid,
+            messages: f_messages,
+        })
+    }
+}
+impl papi_core::encode::ToXml for PnsMailSummary {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "unseenmsg", &self.unseen);
+        papi_core::encode::text_elements(out, "nbmsg", &self.count);
+        papi_core::encode::text_elements(out, "nextUID", &self.next_uid);
+        papi_core::encode::elements(out, "msgs", &self.messages);
+    }
+}
+/// Further counts of a `getPNS` answer (inferred shape).
+///
+/// Source: `third-party-mod-dup-2014` (see `api-spec/common.yaml`).
+///
+/// # Building and serializing
+///
+/// The struct is `#[non_exhaustive]`: a later version of the spec may add fields without
+/// breaking your code. Read its public fields; build one (for tests, mocks or a server) from
+/// [`Default`] with the `with_*` methods, or assign the fields of a default value. A field left
+/// unset holds its empty value: `None`, an empty list or text, zero, `false`,
+/// [`papi_core::Consented::NotReturned`].
+///
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
+)]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
+#[non_exhaustive]
+pub struct PnsExtension {
+    /// Number of e-mails; `-1` in the capture, which seems to mean not available.
+    ///
+    /// Wire: element `<NoEMails>`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub no_emails: Option<i64>,
+}
+impl PnsExtension {
+    /// Sets [`Self::no_emails`] and returns the value, for chaining.
+    ///
+    /// Number of e-mails; `-1` in the capture, which seems to mean not available.
+    pub fn with_no_emails(mut self, value: impl Into<i64>) -> Self {
+        self.no_emails = Some(value.into());
+        self
+    }
+}
+impl papi_core::de::FromXml for PnsExtension {
+    fn from_xml(
+        x: &mut papi_core::de::Events<'_>,
+        start: &papi_core::de::BytesStart<'_>,
+        empty: bool,
+    ) -> Result<Self, papi_core::de::DeError> {
+        let _ = start;
+        let mut f_no_emails: Option<Option<i64>> = None;
+        if !empty {
+            while let Some((child, child_empty)) = x.child()? {
+                match child.local_name().as_ref() {
+                    "NoEMails" => {
+                        papi_core::de::text_child(
+                            &mut f_no_emails,
+                            "NoEMails",
+                            x,
+                            child_empty,
+                        )?
+                    }
+                    _ => x.skip(child_empty)?,
+                }
+            }
+        }
+        Ok(Self {
+            no_emails: f_no_emails.flatten(),
+        })
+    }
+}
+impl papi_core::encode::ToXml for PnsExtension {
+    fn write_attributes(&self, _: &mut String) {}
+    fn write_content(&self, out: &mut String) {
+        papi_core::encode::text_elements(out, "NoEMails", &self.no_emails);
+    }
+}

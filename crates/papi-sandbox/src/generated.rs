@@ -90,6 +90,8 @@ pub struct Api {
     pub missing_parameter: ErrorAnswer,
     /// Answer to an invalid parameter.
     pub invalid_parameter: ErrorAnswer,
+    /// The API's own error codes (its error table), in the spec's order.
+    pub codes: &'static [i64],
     /// Actions.
     pub actions: &'static [Action],
 }
@@ -110,6 +112,7 @@ pub static CALENDAR: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[
         Action {
             id: ActionId::CalendarAddEvent,
@@ -140,6 +143,7 @@ pub static CONTACTS: Api = Api {
         code: 4,
         in_api_envelope: true,
     },
+    codes: &[1, 2, 4, 5, 100],
     actions: &[
         Action {
             id: ActionId::ContactsFindContactList,
@@ -220,6 +224,7 @@ pub static CONTENT: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal Favourites API as the sandbox serves it.
@@ -239,6 +244,7 @@ pub static FAVOURITES: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal Messages API as the sandbox serves it.
@@ -258,6 +264,7 @@ pub static MESSAGES: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[102, 103, 203, 204, 501, 503, 504, 505, 900],
     actions: &[
         Action {
             id: ActionId::MessagesGetPersonalMessages,
@@ -298,6 +305,7 @@ pub static PHOTOS: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal Profile API as the sandbox serves it.
@@ -317,6 +325,7 @@ pub static PROFILE: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal RichProfile API as the sandbox serves it.
@@ -336,6 +345,7 @@ pub static RICH_PROFILE: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[102, 103, 203, 204, 205, 501, 503, 504, 505, 900],
     actions: &[
         Action {
             id: ActionId::RichProfileGetPersonalRichProfile,
@@ -551,6 +561,20 @@ pub mod param_names {
         /// The wire name of the field `infos`.
         pub const INFOS: &str = "infos";
     }
+}
+/// A fact of papi's sandbox, not of the Personal APIs: no source describes such a document.
+///
+/// What the sandbox answers (HTTP 200) to a successful call of an action whose answer no
+/// source gives, in place of an empty body: a well-formed document in the sandbox's own
+/// namespace naming the action. Clients return it undecoded, like any unrecovered answer.
+///
+/// Writes `<unknownAnswer xmlns="urn:x-papi:sandbox" action="…">` holding the note, for `action`.
+pub fn unknown_answer(action: &str) -> Result<String, papi_core::encode::EncodeError> {
+    papi_core::encode::text_document(
+        "unknownAnswer",
+        &[("xmlns", "urn:x-papi:sandbox"), ("action", action)],
+        "papi sandbox: no source gives the answer of this action, so this document stands for it. A real server answers with a document this sandbox cannot know.",
+    )
 }
 /// Every client API.
 pub static APIS: &[&Api] = &[

@@ -144,9 +144,14 @@
 //! - RichProfile: first name, last name and display name from the [`TestUser`] (the first
 //!   word of the display name, the rest, the whole); every other item is not returned.
 //! - [`CalendarAddEvent`](generated::ActionId::CalendarAddEvent) stores the event and
-//!   answers HTTP 200 with an empty body: the answer's shape is undocumented.
-//!   [`MessagesGetPns`](generated::ActionId::MessagesGetPns) answers the same way.
+//!   answers HTTP 200 with the sandbox's own note ([`generated::unknown_answer`]: a
+//!   well-formed `unknownAnswer` document in the sandbox's namespace, a fact of the sandbox
+//!   named in `api-spec/common.yaml`, not of the API): no source gives the answer.
 //!   [`Sandbox::event_count`] tells how many a user has (the API cannot read them back).
+//! - [`MessagesGetPns`](generated::ActionId::MessagesGetPns) answers in the shape inferred
+//!   from Orange's own captures (`getPNSReturn`, see the spec): every count above, whatever
+//!   `infos` asks (the captures hold them all), and the e-mail overview as an embedded
+//!   document.
 //!
 //! # Persistence
 //!
@@ -174,33 +179,55 @@
 //!   opened or written, is not a SQLite database or is corrupt, belongs to another program
 //!   or a newer sandbox, or holds data that cannot be read back.
 //!
+//! # Connections
+//!
+//! [`Sandbox::bind`] serves HTTP/1.1 (hyper), within limits that keep a flood of
+//! connections from denying service:
+//!
+//! - A client has [`SandboxConfig::header_read_timeout`] (10 s) to send a whole request
+//!   head, from when its connection is ready for one (accepted, or its previous answer
+//!   sent); a connection that sends nothing, or trickles its head, is closed then.
+//! - A kept-alive connection is closed [`SandboxConfig::idle_timeout`] (5 s) after an
+//!   answer when no new request came.
+//! - At most [`SandboxConfig::max_connections`] (512) connections are served at once. A
+//!   new connection beyond it closes the connection idle the longest (no request being
+//!   answered on it); when every connection is answering a request, the new one is closed
+//!   at once. When the process runs out of file descriptors, the connection idle the
+//!   longest is closed too. The accept loop never waits for room.
+//! - [`RunningSandbox::shutdown`] closes the idle connections at once and lets the
+//!   answers in progress finish.
+//!
 //! # Logging
 //!
 //! Each request is logged with `tracing` at INFO (target `papi_sandbox`): method, path,
-//! query with the token and any password shown as `***`, action, status and duration. The
-//! `Authorization` header and request bodies (login forms) are never logged, nor are the
-//! SAML answers, which carry the token.
+//! query with the token, any password and the consent id (whoever holds it can answer the
+//! consent page) shown as `***`, action, status and duration. The `Authorization` header
+//! and request bodies (login and consent forms) are never logged, nor are the SAML
+//! answers, which carry the token.
 
 #![deny(missing_docs)]
 
-mod actions;
-mod answer;
+// The layers, each importing only the ones below it (checked by `tests/tests/tidy.rs`;
+// see ARCHITECTURE.md): `util` and `generated`, then `domain`, `store`, `service`, then
+// `api` and `idp`, then `web`; this file on top, and `user_agent`, a client of it.
+mod api;
+mod domain;
 /// Routes, actions, the reading of each call by its operation, and seed data, generated
 /// from `api-spec/`.
 #[rustfmt::skip]
 pub mod generated;
-mod endpoint;
-mod http;
 mod idp;
-mod params;
-mod privacy;
-pub use privacy::{decision_form, ConsentChoice};
-mod saml;
-mod seeds;
-mod state;
+mod service;
 mod store;
 pub mod user_agent;
 mod util;
+mod web;
+
+pub use domain::consent::{AutoConsent, ConsentChoice};
+pub use domain::faults::{Fault, FaultRule, Faults, MAX_LATENCY};
+pub use domain::user::TestUser;
+pub use store::SandboxError;
+pub use web::consent::decision_form;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -212,7 +239,17 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::state::Shared;
+use crate::api::endpoint::endpoints;
+use crate::domain::faults::FaultInjector;
+use crate::domain::seeds::Seeds;
+use crate::idp::provider::Idp;
+use crate::idp::signing::{generate_pem, key_file, Signing};
+use crate::service::state::{Service, Settings};
+use crate::store::memory::MemoryStore;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{read_user, Store};
+use crate::web::app::App;
+use crate::web::serve::Limits;
 
 /// What a sandbox serves: the service it accepts and its users.
 #[derive(Clone)]
@@ -234,11 +271,38 @@ pub struct SandboxConfig {
     /// on the login page. A sandbox reachable by others should list its services here: a
     /// crafted sign-in request could otherwise send a test user's token anywhere.
     pub allowed_acs_origins: Vec<String>,
+    /// Privacy families whose calls count as already granted, for tests that are not about
+    /// consent; [`AutoConsent::Off`] (the default): every call needs the user's consent.
+    /// A family no action belongs to is refused by [`Sandbox::open`]
+    /// ([`SandboxError::UnknownFamily`]).
+    pub auto_consent: AutoConsent,
+    /// A file keeping the identity provider's signing key (PKCS#8 PEM; created, readable by
+    /// its owner only, when absent), so that services keep trusting it across restarts.
+    /// `None` (the default): the key is kept in [`SandboxConfig::db`] when there is one,
+    /// else generated at each start.
+    pub idp_key: Option<PathBuf>,
+    /// Faults and latency injected on purpose ([`Faults`]; none by default), checked
+    /// against the spec's tables by [`Sandbox::open`] ([`SandboxError::Faults`]).
+    pub faults: Faults,
+    /// How long a client has to send a whole request head, from when its connection is
+    /// ready for one: when accepted, and after each answer. A connection that sends
+    /// nothing, or its head too slowly (slowloris), is closed then. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// How long a kept-alive connection stays open after an answer without a new request
+    /// (whose head must also arrive within [`SandboxConfig::header_read_timeout`]).
+    /// Default 5 s.
+    pub idle_timeout: Duration,
+    /// Most connections served at once (at least one). A new connection beyond it closes
+    /// the connection idle the longest; when every connection is answering a request, the
+    /// new one is closed at once. Keep it below the process's limit of open files. Default
+    /// 512.
+    pub max_connections: usize,
 }
 
 impl Default for SandboxConfig {
     /// Service `sandbox-service` / `sandbox-secret`; users `alice` / `alice-pw` and `bob` /
-    /// `bob-pw`; tokens valid for one hour.
+    /// `bob-pw`; tokens valid for one hour; request heads within 10 s, kept-alive
+    /// connections idle for 5 s at most, 512 connections at most.
     fn default() -> Self {
         Self {
             service_id: "sandbox-service".to_owned(),
@@ -258,6 +322,12 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(3600),
             db: None,
             allowed_acs_origins: Vec::new(),
+            auto_consent: AutoConsent::Off,
+            idp_key: None,
+            faults: Faults::default(),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 512,
         }
     }
 }
@@ -271,27 +341,12 @@ impl fmt::Debug for SandboxConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("db", &self.db)
             .field("allowed_acs_origins", &self.allowed_acs_origins)
-            .finish()
-    }
-}
-
-/// A user of the sandbox.
-#[derive(Clone)]
-pub struct TestUser {
-    /// Login (for the SAML login page, `/sandbox/login` and [`Sandbox::issue_token`]).
-    pub login: String,
-    /// Password (for the SAML login page and `/sandbox/login`).
-    pub password: String,
-    /// Display name; its first word is the first name, the rest the last name.
-    pub display_name: String,
-}
-
-impl fmt::Debug for TestUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestUser")
-            .field("login", &self.login)
-            .field("password", &format_args!("***"))
-            .field("display_name", &self.display_name)
+            .field("auto_consent", &self.auto_consent)
+            .field("idp_key", &self.idp_key)
+            .field("faults", &self.faults)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -299,60 +354,15 @@ impl fmt::Debug for TestUser {
 /// A sandbox: its configuration and in-memory state. Cheap to clone (shared state).
 #[derive(Clone)]
 pub struct Sandbox {
-    shared: Arc<Shared>,
+    config: Arc<SandboxConfig>,
+    app: Arc<App>,
 }
 
 impl fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sandbox")
-            .field("config", &self.shared.config)
+            .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-/// Why [`Sandbox::open`] failed. Each message names the database file and the cause.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SandboxError {
-    /// The file cannot be opened or set up as the sandbox's database: missing directory,
-    /// no permission, read-only, not a SQLite database or corrupt, a SQLite database of
-    /// another program, or write-ahead logging unavailable.
-    #[error("cannot open the sandbox database {}: {cause}", path.display())]
-    Open {
-        /// The database file.
-        path: PathBuf,
-        /// What went wrong.
-        cause: String,
-    },
-    /// The database was written by a newer sandbox (its `user_version` is unknown here).
-    #[error(
-        "cannot open the sandbox database {}: its schema version is {found}, this sandbox knows {known}",
-        path.display()
-    )]
-    Version {
-        /// The database file.
-        path: PathBuf,
-        /// The file's schema version.
-        found: i64,
-        /// The schema version this sandbox writes.
-        known: i64,
-    },
-    /// The stored data cannot be read back (or the seed data cannot be stored).
-    #[error("cannot load the sandbox database {}: {cause}", path.display())]
-    Load {
-        /// The database file.
-        path: PathBuf,
-        /// What went wrong.
-        cause: String,
-    },
-}
-
-impl SandboxError {
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        match self {
-            Self::Open { path, .. } | Self::Version { path, .. } | Self::Load { path, .. } => path,
-        }
     }
 }
 
@@ -365,14 +375,26 @@ impl Sandbox {
     /// cannot be used. Given a `db`, `new` does what `open` does, but if that fails it logs
     /// the error (at ERROR level) and falls back to memory: [`Sandbox::db_path`] then
     /// answers `None`. It never panics.
-    pub fn new(config: SandboxConfig) -> Self {
+    pub fn new(mut config: SandboxConfig) -> Self {
+        if let Some(family) = config.auto_consent.unknown_family() {
+            tracing::error!(
+                target: "papi_sandbox",
+                family,
+                "Sandbox::new: no action belongs to this auto-consent family; consent stays required (use Sandbox::open to handle this)"
+            );
+            config.auto_consent = AutoConsent::Off;
+        }
+        if let Err(e) = config.faults.check() {
+            tracing::error!(
+                target: "papi_sandbox",
+                error = %e,
+                "Sandbox::new: the faults are refused; none is injected (use Sandbox::open to handle this)"
+            );
+            config.faults = Faults::default();
+        }
         if config.db.is_some() {
-            match Shared::open(config.clone()) {
-                Ok(shared) => {
-                    return Self {
-                        shared: Arc::new(shared),
-                    }
-                }
+            match Self::open(config.clone()) {
+                Ok(sandbox) => return sandbox,
                 Err(e) => tracing::error!(
                     target: "papi_sandbox",
                     error = %e,
@@ -380,9 +402,10 @@ impl Sandbox {
                 ),
             }
         }
-        Self {
-            shared: Arc::new(Shared::new(config)),
-        }
+        let seeds = Seeds::load();
+        let store = MemoryStore::seeded(logins(&config), &seeds);
+        let signing = signing(&config, &store);
+        Self::assemble(config, seeds, Box::new(store), signing)
     }
 
     /// A sandbox whose data is kept in [`SandboxConfig::db`] (see *Persistence* in the
@@ -394,48 +417,95 @@ impl Sandbox {
     /// database (or is corrupt), belongs to another program or a newer sandbox, or holds
     /// data that cannot be read back.
     pub fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
-        Ok(Self {
-            shared: Arc::new(Shared::open(config)?),
-        })
+        config
+            .faults
+            .check()
+            .map_err(|message| SandboxError::Faults { message })?;
+        if let Some(family) = config.auto_consent.unknown_family() {
+            return Err(SandboxError::UnknownFamily {
+                family: family.to_owned(),
+                known: AutoConsent::families().join(", "),
+            });
+        }
+        let Some(path) = config.db.clone() else {
+            return Ok(Self::new(config));
+        };
+        let seeds = Seeds::load();
+        let store = SqliteStore::open(&path, logins(&config), &seeds)?;
+        let signing = signing(&config, &store);
+        if let (Err(cause), Some(key)) = (&signing, &config.idp_key) {
+            return Err(SandboxError::IdpKey {
+                path: key.clone(),
+                cause: cause.clone(),
+            });
+        }
+        Ok(Self::assemble(config, seeds, Box::new(store), signing))
+    }
+
+    /// The sandbox of `config`, its data in `store`, its identity provider signing with
+    /// `signing`.
+    fn assemble(
+        config: SandboxConfig,
+        seeds: Seeds,
+        store: Box<dyn Store>,
+        signing: Result<Signing, String>,
+    ) -> Self {
+        let settings = Settings {
+            service_id: config.service_id.clone(),
+            service_password: config.service_password.clone(),
+            users: config.users.clone(),
+            token_lifetime: config.token_lifetime,
+            auto_consent: config.auto_consent.clone(),
+        };
+        let app = App {
+            service: Arc::new(Service::new(
+                settings,
+                seeds,
+                store,
+                FaultInjector::new(config.faults.clone()),
+            )),
+            idp: Idp::new(signing, config.allowed_acs_origins.clone()),
+            endpoints: endpoints(),
+        };
+        Self {
+            config: Arc::new(config),
+            app: Arc::new(app),
+        }
     }
 
     /// The database file the data is kept in; `None` when it is in memory only.
     pub fn db_path(&self) -> Option<&Path> {
-        self.shared.store.as_ref().map(|s| s.path())
+        self.app.service.store().path()
     }
 
     /// How many calendar events the user `login` has stored; `None` for an unknown user.
     /// For tests and tooling: the API has no action that reads events back.
     pub fn event_count(&self, login: &str) -> Option<usize> {
-        self.shared
-            .users
-            .get(login)
-            .map(|u| util::lock(&u.data).events.len())
+        read_user(self.app.service.store(), login, |d| d.events.len())
     }
 
     /// The HTTP routes of the sandbox (see the crate documentation), with request logging.
     pub fn router(&self) -> axum::Router {
-        http::router(self.clone())
+        web::router::router(Arc::clone(&self.app))
     }
 
     /// Serves [`Sandbox::router`] on `addr` (`127.0.0.1:0` picks a free port) until
-    /// [`RunningSandbox::shutdown`] is called or the [`RunningSandbox`] is dropped.
+    /// [`RunningSandbox::shutdown`] is called or the [`RunningSandbox`] is dropped, over
+    /// HTTP/1.1 within the configured limits ([`SandboxConfig::header_read_timeout`],
+    /// [`SandboxConfig::idle_timeout`], [`SandboxConfig::max_connections`]).
     pub async fn bind(&self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let base_url = Url::parse(&format!("http://{local}/"))
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        self.shared.set_bound_base(base_url.clone());
+        self.app.service.set_bound_base(base_url.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = self.router();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    // A dropped sender stops the server too.
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = Limits {
+            header_read_timeout: self.config.header_read_timeout,
+            idle_timeout: self.config.idle_timeout,
+            max_connections: self.config.max_connections,
+        };
+        let task = tokio::spawn(web::serve::serve(listener, self.router(), limits, stopped));
         Ok(RunningSandbox {
             sandbox: self.clone(),
             base_url,
@@ -447,7 +517,7 @@ impl Sandbox {
     /// A fresh token for the user `login` (random, 256 bits), valid for the configured
     /// lifetime; `None` for an unknown user (or if the system's random source fails).
     pub fn issue_token(&self, login: &str) -> Option<papi_core::UserToken> {
-        self.shared.issue_token(login)
+        self.app.service.issue_token(login)
     }
 
     /// The identity provider's signing certificate (self-signed, PEM), generated with its
@@ -456,7 +526,7 @@ impl Sandbox {
     /// [`RunningSandbox::identity_provider`] already trusts it; this is for other SAML
     /// service providers.
     pub fn idp_certificate_pem(&self) -> Option<String> {
-        self.shared
+        self.app
             .idp
             .signing
             .as_ref()
@@ -467,10 +537,27 @@ impl Sandbox {
     /// The service credentials the sandbox accepts.
     pub fn service_credentials(&self) -> papi_core::ServiceCredentials {
         papi_core::ServiceCredentials::new(
-            self.shared.config.service_id.clone(),
-            self.shared.config.service_password.clone(),
+            self.config.service_id.clone(),
+            self.config.service_password.clone(),
         )
     }
+}
+
+/// The identity provider's key: from [`SandboxConfig::idp_key`], else the one `store` keeps
+/// (or generates and keeps).
+fn signing(config: &SandboxConfig, store: &dyn Store) -> Result<Signing, String> {
+    let pem = match &config.idp_key {
+        Some(path) => key_file(path)?,
+        None => store
+            .signing_key(&mut generate_pem)
+            .map_err(|e| e.to_string())?,
+    };
+    Signing::from_pem(&pem)
+}
+
+/// The configured logins.
+fn logins(config: &SandboxConfig) -> impl Iterator<Item = &str> {
+    config.users.iter().map(|u| u.login.as_str())
 }
 
 /// A sandbox serving on a socket.
@@ -498,7 +585,7 @@ impl RunningSandbox {
     pub fn identity_provider(
         &self,
     ) -> Result<papi_auth::IdentityProviderConfig, papi_auth::AuthError> {
-        saml::identity_provider(&self.sandbox.shared.idp, &self.base_url)
+        self.sandbox.app.idp.identity_provider(&self.base_url)
     }
 
     /// Stops accepting connections, lets the requests in progress finish, and returns when

@@ -80,10 +80,30 @@ pub async fn sign_in(
     login: &str,
     password: &str,
 ) -> Result<SignedIn, BrowserError> {
+    sign_in_trusting(
+        browser,
+        running.identity_provider()?,
+        service,
+        login,
+        password,
+    )
+    .await
+}
+
+/// [`sign_in`] at any identity provider the service trusts, such as one read from a
+/// standalone sandbox's metadata (`GET /saml/metadata`, read with
+/// [`papi_auth::IdentityProviderConfig::fetch_metadata`]).
+pub async fn sign_in_trusting(
+    browser: &reqwest::Client,
+    idp: papi_auth::IdentityProviderConfig,
+    service: &Url,
+    login: &str,
+    password: &str,
+) -> Result<SignedIn, BrowserError> {
     let sp = ServiceProvider::new(
         service.join("service")?.as_str(),
         service.join("acs")?.as_str(),
-        running.identity_provider()?,
+        idp,
     )?;
     let redirect = sp.login_redirect(Some("papi"), chrono::Utc::now())?;
 

@@ -4,7 +4,7 @@
 //! `cargo run -p papi-examples --example messages` (embedded sandbox; see the crate docs for
 //! a real service).
 
-use orange_papi::core::Consented;
+use orange_papi::core::{Consented, InferredAnswer};
 use orange_papi::messages::operation::GetPns;
 use orange_papi::messages::types::MessagesInfo;
 use papi_examples::{BoxError, Target};
@@ -38,9 +38,26 @@ async fn main() -> Result<(), BoxError> {
         None => println!("  last e-mails: {:?}", mailbox.emails_last_n_detailed),
     }
 
-    println!("getPNS (V1 endpoint; its answer is undocumented, so it comes back raw)");
-    let pns = messages.get_pns(token, GetPns::new()).await?;
-    println!("  HTTP {}: {:?}", pns.status, pns.body);
+    println!("getPNS (V1 endpoint; its answer is undocumented, its shape inferred from Orange's own captures)");
+    match messages.get_pns(token, GetPns::new()).await? {
+        InferredAnswer::Typed(pns) => {
+            println!("  status {}", pns.process.status);
+            if let Some(data) = &pns.data.syndication_data {
+                println!(
+                    "  unread e-mails {:?}, SMS {:?}",
+                    data.no_unread_mails, data.no_sms
+                );
+                if let Some(Ok(summary)) = data.emails_last_n_detailed_document() {
+                    let mails = summary.messages.map_or(0, |m| m.items.len());
+                    println!("  e-mail overview: {mails} e-mail(s)");
+                }
+            }
+        }
+        InferredAnswer::Undecoded(raw) => {
+            println!("  another shape, HTTP {}: {:?}", raw.status, raw.body)
+        }
+        other => println!("  {other:?}"),
+    }
 
     target.shutdown().await;
     Ok(())

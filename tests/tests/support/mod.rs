@@ -204,6 +204,15 @@ fn undecoded<S: ApiCode>(r: Result<papi_core::Undecoded, Error<S>>) -> Outcome {
     }
 }
 
+fn inferred<T: Debug, S: ApiCode>(r: Result<papi_core::InferredAnswer<T>, Error<S>>) -> Outcome {
+    match r {
+        Ok(papi_core::InferredAnswer::Typed(v)) => Outcome::Ok(format!("{v:?}")),
+        Ok(papi_core::InferredAnswer::Undecoded(u)) => undecoded::<S>(Ok(u)),
+        Ok(other) => Outcome::Other(format!("{other:?}")),
+        Err(e) => outcome::<(), S>(Err(e)),
+    }
+}
+
 /// Calls `action` with valid arguments and reduces the result; also returns the error's
 /// `Display` and `Debug` (empty on success) for secret checks.
 pub async fn call(clients: &Clients, action: &str) -> (Outcome, String) {
@@ -225,6 +234,11 @@ pub async fn call(clients: &Clients, action: &str) -> (Outcome, String) {
             let s = shown(&r);
             (undecoded(r), s)
         }};
+        (inferred $fut:expr) => {{
+            let r = $fut.await;
+            let s = shown(&r);
+            (inferred(r), s)
+        }};
     }
     let c = &clients.contacts;
     match action {
@@ -244,7 +258,7 @@ pub async fn call(clients: &Clients, action: &str) -> (Outcome, String) {
         "getPersonalMessages" => run!(clients
             .messages
             .get_personal_messages(&t, &[papi_messages::types::MessagesInfo::NoUnreadMails])),
-        "getPNS" => run!(undecoded clients
+        "getPNS" => run!(inferred clients
             .messages
             .get_pns(&t, papi_messages::operation::GetPns::new().infos("NoUnReadMails"))),
         "getPersonalRichProfile" => run!(clients.rich_profile.get_personal_rich_profile(

@@ -7,7 +7,7 @@ use papi_core::encode::EncodeError;
 use papi_core::GeneralError;
 use url::Url;
 
-use crate::endpoint::Endpoint;
+use crate::api::endpoint::Endpoint;
 use crate::generated::{ErrorAnswer, INVALID_CREDENTIALS};
 use crate::store::StoreError;
 
@@ -25,8 +25,6 @@ pub(crate) struct Answer {
 
 /// The body of an [`Answer`].
 enum Body {
-    /// None (an empty 200).
-    Empty,
     /// An XML document, or why it could not be encoded.
     Xml(Result<String, EncodeError>),
     /// A plain-text explanation of a sandbox failure (not a document of the API).
@@ -41,15 +39,6 @@ impl Answer {
         Self {
             status: StatusCode::OK,
             body: Body::Xml(body),
-            challenge: false,
-        }
-    }
-
-    /// An empty 200 (actions whose answer is undocumented).
-    pub(crate) fn empty() -> Self {
-        Self {
-            status: StatusCode::OK,
-            body: Body::Empty,
             challenge: false,
         }
     }
@@ -133,7 +122,6 @@ impl Answer {
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
         let mut response = match self.body {
-            Body::Empty => self.status.into_response(),
             Body::WrongMethod(allow) => (self.status, [(header::ALLOW, allow)]).into_response(),
             Body::Failure(text) => {
                 (self.status, [(header::CONTENT_TYPE, TEXT)], text).into_response()

@@ -1,10 +1,9 @@
-//! Persistence of the sandbox's state in a SQLite file ([`crate::SandboxConfig::db`]).
+//! The SQLite file of the [`SqliteStore`](crate::store::sqlite::SqliteStore): its schema and
+//! every statement. The only module that speaks SQL or knows `rusqlite`.
 //!
-//! The in-memory state stays the read path; every acknowledged write goes to the file
-//! first (write-through, one transaction, under the same lock as the in-memory change),
-//! so a change is answered only once it is stored. The file is opened in WAL mode with
-//! `synchronous = FULL`. The connection sits behind a mutex that is always taken last
-//! (after a user's data, the consents or the tokens), so lock order is fixed.
+//! The file is opened in WAL mode with `synchronous = FULL`. The connection sits behind a
+//! mutex that is always taken last (after a user's data, the consents or the tokens), so
+//! lock order is fixed.
 //!
 //! Contacts are stored as the sandbox's own `getcontact` answer (the generated encoder and
 //! decoder round-trip them), which keeps every field a client can see and spells no wire
@@ -21,9 +20,10 @@ use papi_core::ImageType;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use url::form_urlencoded;
 
-use crate::privacy::{ConsentKey, StoredDecision};
-use crate::util::lock;
-use crate::SandboxError;
+use crate::domain::consent::{ConsentKey, StoredDecision};
+use crate::domain::user::{Hidden, UserChange};
+use crate::store::{SandboxError, StoreError};
+use crate::util::sync::lock;
 
 /// The schema version this code writes (`PRAGMA user_version`).
 pub(crate) const SCHEMA_VERSION: i64 = 1;
@@ -72,21 +72,20 @@ CREATE TABLE consents (
 );
 ";
 
-/// A write the database refused; the change was not made.
-#[derive(Debug)]
-pub(crate) struct StoreError(String);
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// Tables added after schema version 1, created when missing (an older sandbox ignores
+/// them, so the version stays).
+const ADDED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS idp_key (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),  -- one key
+    pem TEXT NOT NULL                         -- the identity provider's RSA key, PKCS#8 PEM
+);
+";
 
 /// A user's data as stored.
 pub(crate) struct StoredUser {
     pub(crate) next_id: u64,
     /// Contacts in insertion order, with their hidden fields.
-    pub(crate) contacts: Vec<(Contact, Vec<(String, String)>)>,
+    pub(crate) contacts: Vec<(Contact, Hidden)>,
     pub(crate) pictures: HashMap<String, Vec<u8>>,
     pub(crate) events: Vec<Vec<(String, String)>>,
 }
@@ -99,7 +98,7 @@ pub(crate) struct StoredToken {
 }
 
 /// The database.
-pub(crate) struct Store {
+pub(crate) struct Db {
     path: PathBuf,
     conn: Mutex<Connection>,
 }
@@ -120,7 +119,7 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-impl Store {
+impl Db {
     /// Opens (creating if absent) the database at `path`: WAL mode, schema checked or
     /// created.
     pub(crate) fn open(path: &Path) -> Result<Self, SandboxError> {
@@ -218,7 +217,33 @@ impl Store {
                 })
             }
         }
+        tx.execute_batch(ADDED_TABLES)
+            .map_err(|e| self.open_error(e))?;
         tx.commit().map_err(|e| self.open_error(e))
+    }
+
+    /// The identity provider's key: the stored one, or `generate`'s, stored in the same
+    /// transaction (an immediate one: two processes starting at once keep one key).
+    pub(crate) fn signing_key(
+        &self,
+        generate: &mut dyn FnMut() -> Result<String, String>,
+    ) -> Result<String, StoreError> {
+        let mut conn = lock(&self.conn);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.write_error(e))?;
+        let stored: Option<String> = tx
+            .query_row("SELECT pem FROM idp_key WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.write_error(e))?;
+        if let Some(pem) = stored {
+            return Ok(pem);
+        }
+        let pem = generate().map_err(StoreError)?;
+        tx.execute("INSERT INTO idp_key (id, pem) VALUES (1, ?1)", params![pem])
+            .map_err(|e| self.write_error(e))?;
+        tx.commit().map_err(|e| self.write_error(e))?;
+        Ok(pem)
     }
 
     /// The stored data of `login`; `None` if the user was never stored (not seeded yet).
@@ -294,7 +319,7 @@ impl Store {
         &self,
         login: &str,
         next_id: u64,
-        contacts: &[(&Contact, Vec<(String, String)>)],
+        contacts: &[(&Contact, Hidden)],
         pictures: &HashMap<String, Vec<u8>>,
     ) -> Result<(), SandboxError> {
         let mut conn = lock(&self.conn);
@@ -356,8 +381,23 @@ impl Store {
             .map_err(|e| self.load_error(e))
     }
 
+    /// Stores a change of a user's data.
+    pub(crate) fn keep_change(&self, login: &str, change: &UserChange) -> Result<(), StoreError> {
+        match change {
+            UserChange::Contact {
+                contact,
+                hidden,
+                next_id,
+            } => self.save_contact(login, contact, hidden, *next_id),
+            UserChange::Picture { contact_id, bytes } => {
+                self.save_picture(login, contact_id, bytes)
+            }
+            UserChange::Event(event) => self.add_event(login, event),
+        }
+    }
+
     /// Stores a contact (new or changed) and the user's next id, in one transaction.
-    pub(crate) fn save_contact(
+    fn save_contact(
         &self,
         login: &str,
         contact: &Contact,
@@ -378,22 +418,13 @@ impl Store {
     }
 
     /// Stores a contact's picture (replacing any).
-    pub(crate) fn save_picture(
-        &self,
-        login: &str,
-        contact_id: &str,
-        bytes: &[u8],
-    ) -> Result<(), StoreError> {
+    fn save_picture(&self, login: &str, contact_id: &str, bytes: &[u8]) -> Result<(), StoreError> {
         let conn = lock(&self.conn);
         insert_picture(&conn, login, contact_id, bytes).map_err(|e| self.write_error(e))
     }
 
     /// Stores a calendar event.
-    pub(crate) fn add_event(
-        &self,
-        login: &str,
-        event: &[(String, String)],
-    ) -> Result<(), StoreError> {
+    fn add_event(&self, login: &str, event: &[(String, String)]) -> Result<(), StoreError> {
         let conn = lock(&self.conn);
         let params_text = encode_pairs(event.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         conn.execute(

@@ -23,9 +23,12 @@ fn prefix_of(url: Option<&str>, path: &str) -> Option<String> {
     (prefix.starts_with('/') && prefix.len() > 1).then(|| prefix.to_owned())
 }
 
+/// The served paths (with and without environment prefixes) and what each serves.
+pub(crate) type Endpoints = HashMap<String, Endpoint>;
+
 /// Every served path: each API's path and each action's own endpoint path, at the root
 /// and under every prefix of the documented endpoints.
-pub(crate) fn endpoints() -> HashMap<String, Endpoint> {
+pub(crate) fn endpoints() -> Endpoints {
     let mut served: Vec<Endpoint> = Vec::new();
     for &api in APIS {
         let descriptors =
@@ -50,4 +53,32 @@ pub(crate) fn endpoints() -> HashMap<String, Endpoint> {
         }
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_api_is_served_at_the_root_and_under_int() {
+        let map = endpoints();
+        for path in [
+            "/PersonalContacts/V1",
+            "/int/PersonalContacts/V1",
+            "/PersonalMessages/V2",
+            "/PersonalMessages/V1",
+            "/int/PersonalMessages/V1",
+            "/PersonalRichProfile/V1",
+            "/int/PersonalRichProfile/V1",
+            "/PersonalCalendar/V1",
+            "/int/PersonalCalendar/V1",
+        ] {
+            assert!(map.contains_key(path), "{path}");
+        }
+        assert_eq!(map["/PersonalMessages/V1"].api.id, "messages");
+        assert_eq!(
+            map["/PersonalMessages/V1"].descriptor.path,
+            "/PersonalMessages/V1"
+        );
+    }
 }

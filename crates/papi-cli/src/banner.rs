@@ -1,0 +1,109 @@
+//! What `papi sandbox` prints when it starts: enough to use it without reading the source.
+
+use papi_core::url::Url;
+use papi_sandbox::{AutoConsent, Faults, Sandbox, SandboxConfig};
+
+/// `--auto-consent` as the sandbox takes it: absent, off; `all` (or the flag alone), every
+/// family; else the families listed.
+pub(crate) fn auto_consent(flag: Option<Vec<String>>) -> AutoConsent {
+    match flag {
+        None => AutoConsent::Off,
+        Some(families) if families.iter().any(|f| f == "all") => AutoConsent::All,
+        Some(families) => AutoConsent::Families(
+            families
+                .into_iter()
+                .map(|f| f.trim().to_owned())
+                .filter(|f| !f.is_empty())
+                .collect(),
+        ),
+    }
+}
+
+/// `--faults FILE` (YAML) with `--fault-seed`, as the sandbox takes them.
+pub(crate) fn faults(file: Option<&std::path::Path>, seed: Option<u64>) -> Result<Faults, String> {
+    let Some(file) = file else {
+        return Ok(Faults::default());
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the faults file {}: {e}", file.display()))?;
+    let mut faults =
+        Faults::from_yaml(&text).map_err(|e| format!("faults file {}: {e}", file.display()))?;
+    if let Some(seed) = seed {
+        faults.seed = seed;
+    }
+    Ok(faults)
+}
+
+/// The banner: URL, service credentials, test users, identity provider and its metadata,
+/// where the data is, and the switches in force. The credentials are the sandbox's own
+/// test values (the sandbox is for development), printed so that nobody has to look
+/// them up.
+pub(crate) fn banner(config: &SandboxConfig, sandbox: &Sandbox, base: &Url) -> String {
+    let mut out = format!("papi sandbox listening on {base}\n");
+    out.push_str(&format!(
+        "  service (HTTP Basic): id {} / password {}\n",
+        config.service_id, config.service_password
+    ));
+    let users: Vec<String> = config
+        .users
+        .iter()
+        .map(|u| format!("{} / {}", u.login, u.password))
+        .collect();
+    out.push_str(&format!(
+        "  test users (login / password): {}\n",
+        users.join(", ")
+    ));
+    out.push_str(&format!(
+        "  SAML identity provider: entity id {base}saml/idp, sign-in {base}saml/sso\n  SAML metadata (trust it with papi-auth's IdentityProviderConfig::fetch_metadata): {base}saml/metadata\n"
+    ));
+    out.push_str(&match sandbox.db_path() {
+        Some(path) => format!(
+            "  data: stored in {} (kept across restarts)\n",
+            path.display()
+        ),
+        None => "  data: in memory (lost when the sandbox stops; --db FILE keeps it)\n".to_owned(),
+    });
+    out.push_str(&match (&config.idp_key, sandbox.db_path()) {
+        (Some(path), _) => format!("  signing key: kept in {}\n", path.display()),
+        (None, Some(_)) => "  signing key: kept in the database\n".to_owned(),
+        (None, None) => {
+            "  signing key: new at each start (--idp-key FILE or --db keeps it)\n".to_owned()
+        }
+    });
+    out.push_str(&format!(
+        "  consent: {}\n",
+        match &config.auto_consent {
+            AutoConsent::Off => "asked on the consent page (--auto-consent skips it)".to_owned(),
+            AutoConsent::All => "auto-consent: every family counts as granted".to_owned(),
+            AutoConsent::Families(f) =>
+                format!("auto-consent for {}; asked for the others", f.join(", ")),
+            other => format!("{other:?}"),
+        }
+    ));
+    out.push_str(&format!(
+        "  connections: at most {}; a request head within {} s; idle ones closed after {} s\n",
+        config.max_connections,
+        config.header_read_timeout.as_secs(),
+        config.idle_timeout.as_secs()
+    ));
+    if !config.faults.rules.is_empty() {
+        out.push_str(&format!(
+            "  faults: {} rule(s) injected, seed {}\n",
+            config.faults.rules.len(),
+            config.faults.seed
+        ));
+    }
+    if !config.allowed_acs_origins.is_empty() {
+        out.push_str(&format!(
+            "  identity provider answers only: {}\n",
+            config.allowed_acs_origins.join(", ")
+        ));
+    }
+    if let Some(user) = config.users.first() {
+        out.push_str(&format!(
+            "  token shortcut for scripts: curl -d login={} -d password={} {base}sandbox/login\n",
+            user.login, user.password
+        ));
+    }
+    out
+}

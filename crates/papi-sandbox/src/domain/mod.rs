@@ -1,0 +1,10 @@
+//! The domain: users and their data, tokens, consents, and the seed data, as plain values
+//! with their rules. No HTTP and no storage here: the store keeps these values, the service
+//! and the API use them.
+
+pub(crate) mod consent;
+pub(crate) mod consent_url;
+pub(crate) mod faults;
+pub(crate) mod seeds;
+pub(crate) mod token;
+pub(crate) mod user;

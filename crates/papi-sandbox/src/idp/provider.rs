@@ -1,0 +1,75 @@
+//! The identity provider: its signing key, its entity id and single sign-on URL on the
+//! sandbox's base URL, the services it answers, and the sign-ins in progress.
+
+use url::Url;
+
+use crate::idp::pending::PendingLogins;
+use crate::idp::response::name_id_format;
+use crate::idp::signing::Signing;
+
+/// `GET`: the single sign-on service (HTTP-Redirect binding).
+pub(crate) const SSO_PATH: &str = "/saml/sso";
+/// `GET`: the identity provider's SAML 2.0 metadata.
+pub(crate) const METADATA_PATH: &str = "/saml/metadata";
+/// The entity id's path, relative to the sandbox's base URL.
+const ENTITY_REL: &str = "saml/idp";
+/// The SSO URL's path, relative to the sandbox's base URL.
+const SSO_REL: &str = "saml/sso";
+
+/// The identity provider's state.
+pub(crate) struct Idp {
+    /// The signing key, or why there is none (the SAML routes then answer 500).
+    pub(crate) signing: Result<Signing, String>,
+    /// The sign-ins waiting for the user's password.
+    pub(crate) pending: PendingLogins,
+    /// Origins (`scheme://host:port`) the answers may be posted to; empty: any.
+    allowed_acs_origins: Vec<String>,
+}
+
+impl Idp {
+    /// The identity provider signing with `signing` (or without a key: why, logged);
+    /// answers the services at `allowed_acs_origins` (any when empty).
+    pub(crate) fn new(signing: Result<Signing, String>, allowed_acs_origins: Vec<String>) -> Self {
+        if let Err(e) = &signing {
+            tracing::error!(target: "papi_sandbox", error = %e, "no SAML signing key");
+        }
+        Self {
+            signing,
+            pending: PendingLogins::default(),
+            allowed_acs_origins,
+        }
+    }
+
+    /// Whether the identity provider posts answers to `origin` (`scheme://host:port`).
+    pub(crate) fn answers_to(&self, origin: &str) -> bool {
+        let allowed = &self.allowed_acs_origins;
+        allowed.is_empty() || allowed.iter().any(|a| a.trim_end_matches('/') == origin)
+    }
+
+    /// The configuration papi-auth needs to trust the identity provider of the sandbox
+    /// served at `base`.
+    pub(crate) fn identity_provider(
+        &self,
+        base: &Url,
+    ) -> Result<papi_auth::IdentityProviderConfig, papi_auth::AuthError> {
+        let signing = self
+            .signing
+            .as_ref()
+            .map_err(|_| papi_auth::AuthError::NoTrustedKey)?;
+        papi_auth::IdentityProviderConfig::new(entity_id(base), &sso_url(base))?
+            .with_nameid_formats(name_id_format())
+            .with_certificate_pem(&signing.certificate_pem)
+    }
+}
+
+/// The identity provider's entity id for a sandbox at `base` (`{base}saml/idp`).
+pub(crate) fn entity_id(base: &Url) -> String {
+    base.join(ENTITY_REL)
+        .map_or_else(|_| format!("{base}{ENTITY_REL}"), |u| u.to_string())
+}
+
+/// The single sign-on URL for a sandbox at `base` (`{base}saml/sso`).
+pub(crate) fn sso_url(base: &Url) -> String {
+    base.join(SSO_REL)
+        .map_or_else(|_| format!("{base}{SSO_REL}"), |u| u.to_string())
+}

@@ -1,0 +1,177 @@
+//! The data in memory: the default store, and the read path of the SQLite store, which
+//! keeps each change in its file before making it here (the `*_with` methods take that
+//! step as a hook, called under the lock of the data it changes).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::domain::consent::{Access, ConsentKey, Consents, Decision};
+use crate::domain::seeds::Seeds;
+use crate::domain::token::{IssuedToken, TokenHash, TokenProblem, Tokens};
+use crate::domain::user::{UserChange, UserData};
+use crate::store::{GenerateKey, Store, StoreError};
+use crate::util::sync::lock;
+
+/// Users' data, tokens and consents, each behind its own lock.
+pub(crate) struct MemoryStore {
+    users: HashMap<String, Mutex<UserData>>,
+    tokens: Mutex<Tokens>,
+    consents: Mutex<Consents>,
+    signing_key: Mutex<Option<String>>,
+}
+
+impl MemoryStore {
+    /// Fresh data: every login gets the seed data.
+    pub(crate) fn seeded<'a>(logins: impl IntoIterator<Item = &'a str>, seeds: &Seeds) -> Self {
+        let users = logins
+            .into_iter()
+            .map(|login| (login.to_owned(), UserData::seeded(seeds)))
+            .collect();
+        Self::restored(users, Tokens::default(), Consents::default())
+    }
+
+    /// Data read back from elsewhere.
+    pub(crate) fn restored(
+        users: HashMap<String, UserData>,
+        tokens: Tokens,
+        consents: Consents,
+    ) -> Self {
+        Self {
+            users: users
+                .into_iter()
+                .map(|(login, data)| (login, Mutex::new(data)))
+                .collect(),
+            tokens: Mutex::new(tokens),
+            consents: Mutex::new(consents),
+            signing_key: Mutex::new(None),
+        }
+    }
+
+    /// [`Store::change_user`], where `keep` is called with the change before it is made
+    /// (if it fails, nothing changes).
+    pub(crate) fn change_user_with(
+        &self,
+        login: &str,
+        plan: &mut dyn FnMut(&UserData) -> Option<UserChange>,
+        keep: impl FnOnce(&UserChange) -> Result<(), StoreError>,
+    ) -> Result<bool, StoreError> {
+        let Some(user) = self.users.get(login) else {
+            return Ok(false);
+        };
+        let mut data = lock(user);
+        let Some(change) = plan(&data) else {
+            return Ok(false);
+        };
+        keep(&change)?;
+        data.apply(change);
+        Ok(true)
+    }
+
+    /// [`Store::save_token`], where `keep` is called before the token is kept here.
+    pub(crate) fn save_token_with(
+        &self,
+        token: IssuedToken,
+        keep: impl FnOnce(&IssuedToken) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut tokens = lock(&self.tokens);
+        tokens.sweep(Instant::now());
+        keep(&token)?;
+        tokens.insert(token.hash, token.login, token.expires);
+        Ok(())
+    }
+
+    /// [`Store::token_user`], where `forget` is told of an expired token.
+    pub(crate) fn token_user_with(
+        &self,
+        hash: &TokenHash,
+        forget: impl FnOnce(&TokenHash),
+    ) -> Result<String, TokenProblem> {
+        lock(&self.tokens).login_of(hash, Instant::now(), forget)
+    }
+
+    /// [`Store::check_consent`], where `consume` is called before a one-call grant is
+    /// removed (the consents' lock is held throughout, so exactly one call gets it).
+    pub(crate) fn check_consent_with(
+        &self,
+        key: &ConsentKey,
+        consume: impl FnOnce(&ConsentKey, Decision) -> Result<(), StoreError>,
+    ) -> Result<Access, StoreError> {
+        lock(&self.consents).check_with(key, consume)
+    }
+
+    /// [`Store::decide_consent`], where `keep` is called before the decision is made.
+    pub(crate) fn decide_consent_with(
+        &self,
+        id: &str,
+        decision: Decision,
+        keep: impl FnOnce(&ConsentKey, Decision) -> Result<(), StoreError>,
+    ) -> Result<Option<ConsentKey>, StoreError> {
+        lock(&self.consents).decide_with(id, decision, keep)
+    }
+}
+
+impl Store for MemoryStore {
+    fn path(&self) -> Option<&Path> {
+        None
+    }
+
+    fn waits(&self) -> bool {
+        false
+    }
+
+    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> bool {
+        let Some(user) = self.users.get(login) else {
+            return false;
+        };
+        read(&lock(user));
+        true
+    }
+
+    fn change_user(
+        &self,
+        login: &str,
+        plan: &mut dyn FnMut(&UserData) -> Option<UserChange>,
+    ) -> Result<bool, StoreError> {
+        self.change_user_with(login, plan, |_| Ok(()))
+    }
+
+    fn save_token(&self, token: IssuedToken) -> Result<(), StoreError> {
+        self.save_token_with(token, |_| Ok(()))
+    }
+
+    fn token_user(&self, hash: &TokenHash) -> Result<String, TokenProblem> {
+        self.token_user_with(hash, |_| {})
+    }
+
+    fn check_consent(&self, key: &ConsentKey) -> Result<Access, StoreError> {
+        self.check_consent_with(key, |_, _| Ok(()))
+    }
+
+    fn ask_consent(&self, key: ConsentKey, id: String) {
+        lock(&self.consents).ask(key, id);
+    }
+
+    fn pending_consent(&self, id: &str) -> Option<ConsentKey> {
+        lock(&self.consents).pending(id).cloned()
+    }
+
+    fn decide_consent(
+        &self,
+        id: &str,
+        decision: Decision,
+    ) -> Result<Option<ConsentKey>, StoreError> {
+        self.decide_consent_with(id, decision, |_, _| Ok(()))
+    }
+
+    fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {
+        let mut key = lock(&self.signing_key);
+        if let Some(pem) = key.as_ref() {
+            return Ok(pem.clone());
+        }
+        let pem = generate().map_err(StoreError)?;
+        *key = Some(pem.clone());
+        Ok(pem)
+    }
+}

@@ -1,0 +1,174 @@
+//! Where the sandbox keeps its data: the [`Store`] trait, the seam between the service and
+//! its storage, with an implementation in memory ([`memory`]) and one that writes through
+//! to a SQLite file ([`sqlite`], its SQL in [`sql`]).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::domain::consent::{Access, ConsentKey, Decision};
+use crate::domain::token::{IssuedToken, TokenHash, TokenProblem};
+use crate::domain::user::{UserChange, UserData};
+
+pub(crate) mod memory;
+pub(crate) mod sql;
+pub(crate) mod sqlite;
+
+/// The data of a sandbox: each user's data, the issued tokens, the consent decisions and
+/// the consent requests waiting for the user. Object-safe: the service holds a
+/// `Box<dyn Store>`.
+///
+/// Every change is made all or nothing: when it cannot be kept, the method says why with a
+/// [`StoreError`] and nothing changed. The methods may wait on I/O (a database); where
+/// [`Store::waits`] says so, the sandbox calls them off the async workers.
+pub(crate) trait Store: Send + Sync {
+    /// The file the data is kept in; `None` when it is in memory only.
+    fn path(&self) -> Option<&Path>;
+
+    /// Whether the methods may wait on I/O (and are then called on blocking threads).
+    fn waits(&self) -> bool;
+
+    /// Reads a user's data; `false` for a login the store does not know.
+    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> bool;
+
+    /// Changes a user's data: `plan` works out the change from the data as it is (`None`:
+    /// nothing to change), then the change is kept and made, with the data locked all
+    /// along. `Ok(false)` when nothing changed (no plan, or an unknown login).
+    fn change_user(
+        &self,
+        login: &str,
+        plan: &mut dyn FnMut(&UserData) -> Option<UserChange>,
+    ) -> Result<bool, StoreError>;
+
+    /// Keeps an issued token (and forgets the expired ones).
+    fn save_token(&self, token: IssuedToken) -> Result<(), StoreError>;
+
+    /// The login of the token's user; an expired token is forgotten.
+    fn token_user(&self, hash: &TokenHash) -> Result<String, TokenProblem>;
+
+    /// Whether a call needing `key` may proceed; a one-call grant is consumed, by exactly
+    /// one call even under concurrency.
+    fn check_consent(&self, key: &ConsentKey) -> Result<Access, StoreError>;
+
+    /// Records a consent request waiting for the user's answer, under `id`.
+    fn ask_consent(&self, key: ConsentKey, id: String);
+
+    /// The consent request waiting under `id`, unless it has expired.
+    fn pending_consent(&self, id: &str) -> Option<ConsentKey>;
+
+    /// Applies the user's decision to the consent request `id` (which is then answered);
+    /// `Ok(None)` when there is no such request.
+    fn decide_consent(
+        &self,
+        id: &str,
+        decision: Decision,
+    ) -> Result<Option<ConsentKey>, StoreError>;
+
+    /// The identity provider's signing key: the one kept, else `generate`'s, kept first
+    /// (exactly one is kept, even when several processes start at once on one database).
+    /// A store that keeps nothing across restarts returns the same generated key for its
+    /// own lifetime.
+    fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError>;
+}
+
+/// The identity provider's signing key (PKCS#8 PEM) a store keeps: the stored one, or
+/// `generate`'s, stored first so that every later start (and every process sharing the
+/// store) signs with the same key.
+pub(crate) type GenerateKey<'a> = &'a mut dyn FnMut() -> Result<String, String>;
+
+/// Reads a user's data with `read`; `None` for a login the store does not know.
+pub(crate) fn read_user<T>(
+    store: &dyn Store,
+    login: &str,
+    read: impl FnOnce(&UserData) -> T,
+) -> Option<T> {
+    let mut read = Some(read);
+    let mut out = None;
+    store.read_user(login, &mut |data| {
+        out = read.take().map(|read| read(data));
+    });
+    out
+}
+
+/// A write the store refused; the change was not made.
+#[derive(Debug)]
+pub(crate) struct StoreError(pub(crate) String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why [`Sandbox::open`](crate::Sandbox::open) failed. Each message names the database file and the cause.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The file cannot be opened or set up as the sandbox's database: missing directory,
+    /// no permission, read-only, not a SQLite database or corrupt, a SQLite database of
+    /// another program, or write-ahead logging unavailable.
+    #[error("cannot open the sandbox database {}: {cause}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+    /// The database was written by a newer sandbox (its `user_version` is unknown here).
+    #[error(
+        "cannot open the sandbox database {}: its schema version is {found}, this sandbox knows {known}",
+        path.display()
+    )]
+    Version {
+        /// The database file.
+        path: PathBuf,
+        /// The file's schema version.
+        found: i64,
+        /// The schema version this sandbox writes.
+        known: i64,
+    },
+    /// The identity provider's key file ([`crate::SandboxConfig::idp_key`]) cannot be
+    /// read, written or used.
+    #[error("cannot use the identity provider key {}: {cause}", path.display())]
+    IdpKey {
+        /// The key file.
+        path: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+    /// [`crate::SandboxConfig::faults`] names an action or a code the spec does not have,
+    /// or a probability, latency or status out of range.
+    #[error("faults refused: {message}")]
+    Faults {
+        /// What is wrong, and in which rule.
+        message: String,
+    },
+    /// [`crate::SandboxConfig::auto_consent`] names a family no action belongs to.
+    #[error("no action belongs to the privacy family `{family}` (auto-consent); known: {known}")]
+    UnknownFamily {
+        /// The family named.
+        family: String,
+        /// The families the sandbox's actions belong to.
+        known: String,
+    },
+    /// The stored data cannot be read back (or the seed data cannot be stored).
+    #[error("cannot load the sandbox database {}: {cause}", path.display())]
+    Load {
+        /// The database file.
+        path: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+}
+
+impl SandboxError {
+    /// The database file, for the errors about it.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Self::Open { path, .. }
+            | Self::Version { path, .. }
+            | Self::Load { path, .. }
+            | Self::IdpKey { path, .. } => Some(path),
+            Self::UnknownFamily { .. } | Self::Faults { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Every HTML page of the sandbox, with the forms they post and the fields of those forms:
+//! the consent page and what follows a decision, the identity provider's login page and
+//! the page that posts its answer to the service. Everything shown is escaped.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use papi_core::general::CONSENT_URL;
+use url::Url;
+
+use crate::domain::consent::{ConsentKey, Decision};
+use crate::domain::consent_url::CONSENT_ID_PARAM;
+use crate::domain::user::TestUser;
+
+/// Form field of the consent decision (`once`, `permanent` or `refuse`).
+pub(crate) const DECISION_FIELD: &str = "decision";
+/// Where the consent page's form posts.
+pub(crate) const DECISION_PATH: &str = "/privacy/decision";
+
+/// Where the login page's form posts.
+pub(crate) const SAML_LOGIN_PATH: &str = "/saml/login";
+/// Form fields of the login page.
+pub(crate) const PENDING_FIELD: &str = "pending";
+pub(crate) const LOGIN_FIELD: &str = "login";
+pub(crate) const PASSWORD_FIELD: &str = "password";
+
+/// An HTML answer.
+pub(crate) fn html(status: StatusCode, page: String) -> Response {
+    (status, Html(page)).into_response()
+}
+
+/// Escapes text for HTML content and attribute values.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole HTML page with a title and a body (already escaped).
+fn page(title: &str, body: &str) -> String {
+    format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n<h1>{}</h1>\n{body}\n</body>\n</html>\n",
+        escape(title),
+        escape(title)
+    )
+}
+
+/// The consent page of a pending request.
+pub(crate) fn consent_page(id: &str, key: &ConsentKey, return_url: Option<&str>) -> String {
+    let what = match key.attribute {
+        Some(attribute) => format!(
+            "the <strong>{}</strong> data of the <strong>{}</strong> family",
+            escape(attribute),
+            escape(key.family)
+        ),
+        None => format!(
+            "all the data of the <strong>{}</strong> family",
+            escape(key.family)
+        ),
+    };
+    let return_field = return_url
+        .map(|r| {
+            format!(
+                // tidy: not the API's wire format: HTML of the sandbox's own pages
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+                escape(CONSENT_URL.return_url),
+                escape(r)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        "<p>Sandbox user <strong>{user}</strong>: the service <strong>{service}</strong> asks to access {what}.</p>\n\
+         <form method=\"post\" action=\"{action}\">\n\
+         <input type=\"hidden\" name=\"{id_field}\" value=\"{id}\">\n\
+         {return_field}\
+         <button type=\"submit\" name=\"{decision}\" value=\"once\">Grant once</button>\n\
+         <button type=\"submit\" name=\"{decision}\" value=\"permanent\">Grant permanently</button>\n\
+         <button type=\"submit\" name=\"{decision}\" value=\"refuse\">Refuse</button>\n\
+         </form>",
+        user = escape(&key.user),
+        service = escape(&key.service),
+        action = escape(DECISION_PATH),
+        id_field = escape(CONSENT_ID_PARAM),
+        id = escape(id),
+        decision = escape(DECISION_FIELD),
+    );
+    page("Privacy consent (papi sandbox)", &body)
+}
+
+/// The page shown after a decision when there is no usable return URL.
+pub(crate) fn decided_page(key: &ConsentKey, decision: Decision) -> String {
+    let body = format!(
+        "<p>Access of the service <strong>{}</strong> to the <strong>{}</strong> family{} was {}.</p>",
+        escape(&key.service),
+        escape(key.family),
+        key.attribute
+            .map(|a| format!(" (<strong>{}</strong>)", escape(a)))
+            .unwrap_or_default(),
+        decision.describe()
+    );
+    page("Privacy consent recorded (papi sandbox)", &body)
+}
+
+/// A page of the consent page's flow saying what went wrong.
+pub(crate) fn consent_problem_page(message: &str) -> String {
+    page(
+        "Privacy consent (papi sandbox)",
+        &format!("<p>{}</p>", escape(message)),
+    )
+}
+
+/// The login page of a sign-in in progress.
+pub(crate) fn login_page(
+    users: &[TestUser],
+    pending_id: &str,
+    issuer: &str,
+    acs: &Url,
+    error: Option<&str>,
+) -> String {
+    let mut logins: Vec<&str> = users.iter().map(|u| u.login.as_str()).collect();
+    logins.dedup();
+    let users = logins
+        .iter()
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        .map(|l| format!("<code>{}</code>", escape(l)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let error = error
+        .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(e)))
+        .unwrap_or_default();
+    let body = format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        "<p>The service <strong>{issuer}</strong> asks you to sign in; your sign-in will be \
+         sent to <strong>{acs}</strong>.</p>\n\
+         <p>This is the papi sandbox's test identity provider. Test users: {users} (passwords \
+         in the <code>papi-sandbox</code> documentation).</p>\n\
+         {error}\
+         <form method=\"post\" action=\"{action}\">\n\
+         <input type=\"hidden\" name=\"{pending_field}\" value=\"{pending}\">\n\
+         <p><label>Login <input name=\"{login_field}\" autocomplete=\"username\" required></label></p>\n\
+         <p><label>Password <input type=\"password\" name=\"{password_field}\" autocomplete=\"current-password\" required></label></p>\n\
+         <p><button type=\"submit\">Sign in</button></p>\n\
+         </form>",
+        issuer = escape(issuer),
+        acs = escape(&acs.origin().ascii_serialization()),
+        action = escape(SAML_LOGIN_PATH),
+        pending_field = escape(PENDING_FIELD),
+        pending = escape(pending_id),
+        login_field = escape(LOGIN_FIELD),
+        password_field = escape(PASSWORD_FIELD),
+    );
+    page("Sign in (papi sandbox)", &body)
+}
+
+/// The page that posts the answer to the service: submitted by script, or by the visible
+/// button without JavaScript.
+pub(crate) fn auto_post_page(acs_url: &Url, fields: &[(&'static str, String)]) -> String {
+    let inputs: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                // tidy: not the API's wire format: HTML of the sandbox's own pages
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        "<noscript><p>JavaScript is off: press the button to go back to the service.</p></noscript>\n\
+         <form id=\"saml-answer\" method=\"post\" action=\"{action}\">\n\
+         {inputs}\
+         <button type=\"submit\">Continue to the service</button>\n\
+         </form>\n\
+         <script>document.getElementById(\"saml-answer\").submit();</script>",
+        action = escape(acs_url.as_str()),
+    );
+    page("Signing in (papi sandbox)", &body)
+}
+
+/// A page of the sign-in flow saying what went wrong.
+pub(crate) fn sign_in_problem_page(message: &str) -> String {
+    page(
+        "Sign in (papi sandbox)",
+        &format!("<p>{}</p>", escape(message)),
+    )
+}
+
+/// An HTML answer that no cache keeps (it may carry a token).
+pub(crate) fn no_store_html(status: StatusCode, body: String) -> Response {
+    let mut response = (status, Html(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consent_pages_escape_everything() {
+        let k = ConsentKey {
+            user: "<script>".into(),
+            service: "svc".into(),
+            family: "contact",
+            attribute: Some("see"),
+        };
+        let page = consent_page("i\"d", &k, Some("http://x/?a=1&b=\"<"));
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&lt;script&gt;"));
+        assert!(page.contains("i&quot;d"));
+        assert!(page.contains("a=1&amp;b=&quot;&lt;"));
+    }
+
+    #[test]
+    fn sign_in_pages_escape_what_they_show() {
+        let acs = Url::parse("https://sp.example/acs?a=1&b=\"<x>").unwrap();
+        let page = auto_post_page(&acs, &[("RelayState", "\"><script>x</script>".to_owned())]);
+        assert!(!page.contains("<script>x"), "{page}");
+        assert!(page.contains("&quot;&gt;&lt;script&gt;"), "{page}");
+        assert!(page.contains("a=1&amp;b=%22%3Cx%3E"), "{page}");
+    }
+}

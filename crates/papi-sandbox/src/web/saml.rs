@@ -1,0 +1,127 @@
+//! The identity provider's routes: `GET /saml/sso` shows the login page of a sign-in
+//! request, `POST /saml/login` checks the password and answers the service with a page
+//! that posts the signed answer to it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use url::form_urlencoded;
+
+use crate::idp::sign_in::{self, NotStarted};
+use crate::web::app::{host, App};
+use crate::web::pages::{
+    auto_post_page, login_page, no_store_html, sign_in_problem_page, LOGIN_FIELD, PASSWORD_FIELD,
+    PENDING_FIELD,
+};
+
+/// `GET /saml/sso`: reads the `AuthnRequest` and shows the login page.
+pub(crate) async fn sso(State(app): State<Arc<App>>, uri: Uri) -> Response {
+    match sign_in::start(&app.idp, uri.query().unwrap_or_default()) {
+        Ok(started) => no_store_html(
+            StatusCode::OK,
+            login_page(
+                &app.service.settings.users,
+                &started.id,
+                &started.issuer,
+                &started.acs_url,
+                None,
+            ),
+        ),
+        Err(NotStarted::Refused(message)) => {
+            no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(&message))
+        }
+        Err(NotStarted::Unavailable(message)) => no_store_html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            sign_in_problem_page(&message),
+        ),
+    }
+}
+
+/// `GET /saml/metadata`: the identity provider's SAML 2.0 metadata, for the entity id the
+/// sandbox answers with (its bound address, else the one the client reached).
+pub(crate) async fn metadata(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let Some(base) = app.service.base_url(host(&headers)) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the sandbox does not know its base URL (no Host header)\n",
+        )
+            .into_response();
+    };
+    match app.idp.metadata(&base) {
+        Ok(xml) => (
+            [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot serve the SAML metadata");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the identity provider has no signing key (see the sandbox's log)\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `POST /saml/login`: checks the password, then answers the service.
+pub(crate) async fn login(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    const GONE: &str = "This sign-in request is unknown, expired or already answered: start \
+                        again from the service.";
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let pending_id = field(PENDING_FIELD);
+    let Some(request) = app.idp.pending.pending(pending_id) else {
+        return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(GONE));
+    };
+    let login = field(LOGIN_FIELD);
+    if !app.service.check_password(login, field(PASSWORD_FIELD)) {
+        return no_store_html(
+            StatusCode::UNAUTHORIZED,
+            login_page(
+                &app.service.settings.users,
+                pending_id,
+                &request.issuer,
+                &request.acs_url,
+                Some("Wrong login or password."),
+            ),
+        );
+    }
+    let Some(pending) = app.idp.pending.finish(pending_id) else {
+        return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(GONE));
+    };
+    // Off the async workers: issuing the token may write to the database, and signing
+    // takes a while. The bound address wins, so the entity id matches
+    // `RunningSandbox::identity_provider`; else the one the client reached.
+    let worker = Arc::clone(&app);
+    let login = login.to_owned();
+    let host = host(&headers).map(str::to_owned);
+    let answered = tokio::task::spawn_blocking(move || {
+        let base = worker
+            .service
+            .base_url(host.as_deref())
+            .ok_or("the sandbox does not know its base URL")?;
+        let fields = sign_in::answer(&worker.service, &worker.idp, &base, &login, &pending)?;
+        Ok::<_, String>(auto_post_page(&pending.request.acs_url, &fields))
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the sign-in task failed: {e}")));
+    match answered {
+        Ok(page) => no_store_html(StatusCode::OK, page),
+        Err(e) => {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot answer a SAML sign-in");
+            no_store_html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                sign_in_problem_page("The sandbox cannot build its answer (see its log)."),
+            )
+        }
+    }
+}
