@@ -41,7 +41,7 @@ impl Env {
         let config =
             Config::custom(running.base_url().as_str(), sandbox.service_credentials()).unwrap();
         let token = sandbox.issue_token("alice").unwrap();
-        let http = reqwest::Client::builder()
+        let http = papi_core::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

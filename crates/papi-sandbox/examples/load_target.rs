@@ -50,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let contacts = papi_contacts::Client::new(&config)?;
 
     // Consent for reads to the reader, for writes to the writer.
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()?;
     if let Err(e) = contacts.find_contact_list(&reader, "Orange").await {
@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Basic {}",
         base64_basic(creds.id(), creds.expose_password())
     );
-    let client = papi_core::reqwest::Client::new();
+    let client = papi_core::tls::client_builder().build()?;
     let read_body = client
         .get(read.clone())
         .header("authorization", &auth)
