@@ -23,6 +23,7 @@ const USAGE: &str = "usage: cargo xtask <task>
   bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
   bench --instructions [--quick]
                    only the callgrind instruction counts (deterministic); prints them, writes nothing
+  bench --sandbox  only the sandbox sections (wrk rounds, then the sandbox's instruction counts); prints them, writes nothing
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
   fuzz --time N [--target T]
                    seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         ["bench", "--quick"] => bench::run(true),
         ["bench", "--instructions"] => bench::instructions(false),
         ["bench", "--instructions", "--quick"] => bench::instructions(true),
+        ["bench", "--sandbox"] => bench::sandbox(),
         ["spec-diff", rev] => spec_diff::run(rev),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults"] => faults::run(),
