@@ -30,6 +30,7 @@ const USAGE: &str = "usage: cargo xtask <task>
   bench --downstream [--quick]
                    only the clean build of a program on papi against bare reqwest, per TLS backend
                    (--quick: counts the crates, builds nothing); prints it, writes nothing
+  bench --sandbox  only the sandbox sections (wrk rounds, then the sandbox's instruction counts); prints them, writes nothing
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
   fuzz --time N [--target T]
                    seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         ["bench", "--instructions", "--quick"] => bench::instructions(true),
         ["bench", "--downstream"] => bench::downstream(false),
         ["bench", "--downstream", "--quick"] => bench::downstream(true),
+        ["bench", "--sandbox"] => bench::sandbox(),
         ["spec-diff", rev] => spec_diff::run(rev),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults"] => faults::run(),

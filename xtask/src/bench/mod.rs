@@ -40,6 +40,19 @@ pub fn downstream(quick: bool) -> ExitCode {
     exit(downstream::section(&root, &target.join("papi-bench"), quick).map(Some))
 }
 
+/// `cargo xtask bench --sandbox`: the sandbox sections alone (wrk, then the sandbox's
+/// instruction counts), printed; `BENCHMARKS.md` is not touched.
+pub fn sandbox() -> ExitCode {
+    let root = papi_codegen::workspace_root();
+    let target = shared::target_dir(&root);
+    let counted = || {
+        let wrk = wrk::run(&root, &target, false)?;
+        let counts = callgrind::sandbox_section(&root, &target, &target.join("papi-bench"))?;
+        Ok(format!("{wrk}{counts}"))
+    };
+    exit(counted().map(Some))
+}
+
 /// Prints what there is to print and turns the outcome into an exit code.
 fn exit(outcome: Result<Option<String>, String>) -> ExitCode {
     match outcome {
