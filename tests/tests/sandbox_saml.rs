@@ -89,7 +89,7 @@ impl Env {
         let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let sp =
             ServiceProvider::new(SP_ENTITY, ACS, running.identity_provider().unwrap()).unwrap();
-        let http = reqwest::Client::builder()
+        let http = papi_core::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
@@ -449,7 +449,8 @@ async fn sign_in_page(running: &RunningSandbox, acs: &str) -> (u16, String) {
     let idp = running.identity_provider().unwrap();
     let sp = ServiceProvider::new("https://service.example/sp", acs, idp).unwrap();
     let url = sp.login_redirect(None, now()).unwrap().url;
-    let answer = reqwest::get(url).await.unwrap();
+    let http = papi_core::tls::client_builder().build().unwrap();
+    let answer = http.get(url).send().await.unwrap();
     (answer.status().as_u16(), answer.text().await.unwrap())
 }
 
@@ -501,7 +502,7 @@ async fn a_flood_of_sign_ins_from_one_address_never_pushes_out_another_addresss(
     let env = Env::start().await;
     let redirect = env.sp.login_redirect(None, now()).unwrap();
     // The victim's browser, from another loopback address (all of 127/8 is loopback).
-    let victim = reqwest::Client::builder()
+    let victim = papi_core::tls::client_builder()
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .build()
         .unwrap();

@@ -364,7 +364,8 @@ fn reading(clients: &[&Api]) -> TokenStream {
 }
 
 /// The seed entries of `api`: each documented answer of an action (its corrected copy when
-/// the printed one is broken), included from `api-spec/`.
+/// the printed one is broken), its text written out (a published crate holds no file of
+/// `api-spec/`).
 fn seeds(api: &Api) -> Vec<TokenStream> {
     let mut seeds = Vec::new();
     for s in &api.samples {
@@ -373,9 +374,8 @@ fn seeds(api: &Api) -> Vec<TokenStream> {
                 continue;
             };
             let variant = action_id(api, a);
-            let file = s.corrected.as_ref().unwrap_or(&s.file);
-            let path = format!("../../../api-spec/{file}");
-            seeds.push(quote!((ActionId::#variant, include_str!(#path))));
+            let text = &s.served;
+            seeds.push(quote!((ActionId::#variant, #text)));
         }
     }
     seeds

@@ -317,7 +317,7 @@ async fn call_prints_the_answer_as_json_once_consent_is_granted() {
     let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -449,7 +449,8 @@ async fn sign_in_request(port: u16, acs: &str) -> (u16, String) {
     .unwrap();
     let sp = papi_auth::ServiceProvider::new("https://sp.example/saml", acs, idp).unwrap();
     let redirect = sp.login_redirect(None, chrono::Utc::now()).unwrap();
-    let answer = papi_core::reqwest::get(redirect.url).await.unwrap();
+    let http = papi_core::tls::client_builder().build().unwrap();
+    let answer = http.get(redirect.url).send().await.unwrap();
     (answer.status().as_u16(), answer.text().await.unwrap())
 }
 

@@ -165,12 +165,12 @@ impl Config {
 }
 
 impl UserToken {
-    /// The token in the `PAPI_TOKEN` environment variable (see [`crate::env`](crate::env)).
+    /// The token in the `PAPI_TOKEN` environment variable (see [`crate::env`]).
     ///
     /// # Errors
     ///
-    /// [`ConfigError::MissingEnv`](crate::ConfigError::MissingEnv) when it is unset or
-    /// empty, [`ConfigError::InvalidEnv`](crate::ConfigError::InvalidEnv) when it is not
+    /// [`ConfigError::MissingEnv`] when it is unset or
+    /// empty, [`ConfigError::InvalidEnv`] when it is not
     /// UTF-8 (the value is never shown).
     pub fn from_env() -> Result<Self, crate::ConfigError> {
         token(|name| std::env::var_os(name))

@@ -582,12 +582,7 @@ impl Sandbox {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         self.app.service.set_bound_base(base_url.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let limits = Limits {
-            header_read_timeout: self.config.header_read_timeout,
-            idle_timeout: self.config.idle_timeout,
-            max_connections: self.config.max_connections,
-        };
-        let task = tokio::spawn(web::serve::serve(listener, self.router(), limits, stopped));
+        let task = tokio::spawn(serve_router(listener, self.router(), &self.config, stopped));
         Ok(RunningSandbox {
             sandbox: self.clone(),
             base_url,
@@ -623,6 +618,25 @@ impl Sandbox {
             self.config.service_password.clone(),
         )
     }
+}
+
+/// Serves any `router` on `listener` exactly as [`Sandbox::bind`] serves the sandbox (the
+/// same accept loop and connection handling, within `config`'s limits) until `stop` is
+/// sent or dropped. For the load target of `cargo xtask bench`, whose bare handler must be
+/// served the way the sandbox is for the comparison to be fair; not part of the API.
+#[doc(hidden)]
+pub fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    config: &SandboxConfig,
+    stop: oneshot::Receiver<()>,
+) -> impl std::future::Future<Output = std::io::Result<()>> + Send + 'static {
+    let limits = Limits {
+        header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+        max_connections: config.max_connections,
+    };
+    web::serve::serve(listener, router, limits, stop)
 }
 
 /// The identity provider's key: from [`SandboxConfig::idp_key`], else the one `store` keeps

@@ -47,6 +47,9 @@ pub(crate) struct Service {
     /// The users' browser sessions.
     pub(super) sessions: Mutex<Sessions>,
     bound_base: RwLock<Option<Url>>,
+    /// `Basic <base64 of id:password>`, as clients send it: most calls are checked by one
+    /// comparison with it (see [`Service::is_service_authorization`]).
+    pub(super) basic_authorization: Vec<u8>,
 }
 
 impl Service {
@@ -63,7 +66,9 @@ impl Service {
                 .entry(user.login.clone())
                 .or_insert_with(|| user.clone());
         }
+        let basic_authorization = basic_authorization(&settings);
         Self {
+            basic_authorization,
             settings,
             faults,
             users,
@@ -111,4 +116,12 @@ impl Service {
                 })
         })
     }
+}
+
+/// The `Authorization` header value clients send for the service's credentials.
+fn basic_authorization(settings: &Settings) -> Vec<u8> {
+    use base64::Engine as _;
+    let pair = format!("{}:{}", settings.service_id, settings.service_password);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+    format!("Basic {encoded}").into_bytes()
 }
