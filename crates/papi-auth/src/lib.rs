@@ -20,7 +20,7 @@
 //! # let sandbox = papi_sandbox::Sandbox::new(Default::default());
 //! # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
 //! # use papi_core::reqwest;
-//! # let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+//! # let browser = papi_core::tls::client_builder().redirect(reqwest::redirect::Policy::none()).build()?;
 //!
 //! // Orange's identity provider is `IdentityProviderConfig::from_metadata(&idp::PRODUCTION)?`
 //! // `.with_certificate_pem(certificate)?`, with the certificate you were given; here the
