@@ -70,7 +70,7 @@
 //! # tokio::spawn(async move { axum::serve(listener, app).await });
 //! # // The user's browser: opens the page, is sent to the consent page, grants, comes back.
 //! # use papi_core::reqwest;
-//! # let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+//! # let browser = papi_core::tls::client_builder().redirect(reqwest::redirect::Policy::none()).build()?;
 //! # let first = browser.get(format!("{site_url}/contacts")).send().await?;
 //! # assert_eq!(first.status(), 303);
 //! # let consent_page = papi_core::url::Url::parse(first.headers()["location"].to_str()?)?;
@@ -212,7 +212,7 @@ impl ConsentFlow {
     /// // The user is played by the sandbox's user agent, who signs in on the consent
     /// // page; a desktop app would open the URL in a browser and wait for the return URL
     /// // to be hit.
-    /// let browser = papi_core::reqwest::Client::builder()
+    /// let browser = papi_core::tls::client_builder()
     ///     .redirect(papi_core::reqwest::redirect::Policy::none())
     ///     .build()?;
     /// let flow = ConsentFlow::new("http://127.0.0.1:1/back")?;
