@@ -92,21 +92,8 @@ fn inferred(cx: &mut Ctx, s: &ActionScope, act: &RawAction, inf: &RawInferred) -
             "say why the answer is unknown under `unknown:`, or drop `inferred:`",
         );
     }
-    if !s.api.is_struct(&inf.ty.value) {
-        cx.err(
-            f,
-            pos(&inf.ty),
-            format!("unknown inferred type `{}`", inf.ty.value),
-            "declare it under `types:`",
-        );
-    }
-    cx.xml_names(
-        f,
-        pos(&inf.root),
-        std::slice::from_ref(&inf.root.value),
-        &format!("as the inferred root of `{}`", act.wire.value),
-        XML_NAME_FIX,
-    );
+    s.api
+        .document_root(cx, &inf.root, &inf.ty, "inferred", &act.wire.value);
     s.api.source(cx, &inf.source);
     if inf.doc.trim().is_empty() {
         cx.err(

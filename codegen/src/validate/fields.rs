@@ -111,21 +111,7 @@ fn embedded(
             "only an optional, single (not repeated, consented or attribute) element of type `string` can",
         );
     }
-    if !scope.is_struct(&e.ty.value) {
-        cx.err(
-            f,
-            pos(&e.ty),
-            format!("unknown embedded type `{}`", e.ty.value),
-            "declare it under `types:`",
-        );
-    }
-    cx.xml_names(
-        f,
-        pos(&e.root),
-        std::slice::from_ref(&e.root.value),
-        &format!("as the embedded root of `{}`", fd.wire.value),
-        XML_NAME_FIX,
-    );
+    scope.document_root(cx, &e.root, &e.ty, "embedded", &fd.wire.value);
     Embedded {
         root: e.root.value.clone(),
         ty: e.ty.value.clone(),

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::error::{SpecError, SpecErrors};
 use crate::ir::{Api, Enum, Envelope, ErrorCode, Family, ParamTy, Suite, Type};
-use crate::spec::{Loaded, Pos, RawApi, RawCommon, RawParam, Spanned};
+use crate::spec::{pos, Loaded, Pos, RawApi, RawCommon, RawParam, Spanned};
 
 mod actions;
 mod answers;
@@ -100,6 +100,34 @@ impl ApiScope<'_> {
     /// Whether `name` is declared under `types:`.
     fn is_struct(&self, name: &str) -> bool {
         self.api.types.iter().any(|t| t.name.value == name)
+    }
+
+    /// A document of its own (an inferred answer, an embedded field): `ty` declared under
+    /// `types:`, `root` an XML name; `what` names it in the errors (`inferred`, `embedded`),
+    /// `of` what it belongs to.
+    fn document_root(
+        &self,
+        cx: &mut Ctx,
+        root: &Spanned<String>,
+        ty: &Spanned<String>,
+        what: &str,
+        of: &str,
+    ) {
+        if !self.is_struct(&ty.value) {
+            cx.err(
+                self.file,
+                pos(ty),
+                format!("unknown {what} type `{}`", ty.value),
+                "declare it under `types:`",
+            );
+        }
+        cx.xml_names(
+            self.file,
+            pos(root),
+            std::slice::from_ref(&root.value),
+            &format!("as the {what} root of `{of}`"),
+            names::XML_NAME_FIX,
+        );
     }
 }
 
