@@ -19,8 +19,6 @@ use crate::xml::{self, Element};
 const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 /// Namespace of XML signatures (`KeyInfo`).
 const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
-/// The protocol an identity provider's descriptor must support.
-const SAML2_PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 
 /// Largest metadata document fetched: 1 MiB.
 pub const MAX_METADATA_BYTES: usize = 1024 * 1024;
@@ -159,7 +157,7 @@ fn identity_provider_descriptor(root: &Element) -> Result<&Element, AuthError> {
         .into_iter()
         .filter(|d| {
             d.attr("protocolSupportEnumeration")
-                .is_some_and(|p| p.split_whitespace().any(|p| p == SAML2_PROTOCOL))
+                .is_some_and(|p| p.split_whitespace().any(|p| p == crate::NS_PROTOCOL))
         })
         .collect();
     match descriptors.as_slice() {
@@ -195,8 +193,8 @@ fn check_valid_until(element: &Element, now: DateTime<Utc>) -> Result<(), AuthEr
     let Some(raw) = element.attr("validUntil") else {
         return Ok(());
     };
-    let until = DateTime::parse_from_rfc3339(raw.trim())
-        .map_err(|e| invalid(format!("`validUntil` {raw:?} is not a date-time: {e}")))?;
+    let until = crate::response::parse_instant("`validUntil`", raw)
+        .map_err(|_| invalid(format!("`validUntil` {raw:?} is not a date-time")))?;
     if until < now {
         return Err(invalid(format!(
             "`{}` is valid until {raw}, which is past",
@@ -210,15 +208,10 @@ fn check_valid_until(element: &Element, now: DateTime<Utc>) -> Result<(), AuthEr
 fn metadata_url(raw: &str) -> Result<Url, AuthError> {
     let url =
         Url::parse(raw.trim()).map_err(|e| AuthError::config(format!("metadata URL: {e}")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
     match url.scheme() {
         "https" => Ok(url),
-        "http" if loopback => Ok(url),
+        // The same loopback rule as the clients' plain-HTTP one.
+        "http" if papi_core::config::is_loopback(&url) => Ok(url),
         other => Err(AuthError::config(format!(
             "metadata URL: scheme {other:?} on {}: the metadata carries the trust anchor, so it is fetched over HTTPS (plain HTTP only on a loopback address)",
             url.host_str().unwrap_or("no host")

@@ -590,7 +590,7 @@ fn required_attr<'e>(
         .ok_or(AuthError::MissingXmlAttribute { element, attribute })
 }
 
-fn parse_instant(what: &str, value: &str) -> Result<DateTime<Utc>, AuthError> {
+pub(crate) fn parse_instant(what: &str, value: &str) -> Result<DateTime<Utc>, AuthError> {
     DateTime::parse_from_rfc3339(value.trim())
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| AuthError::xml(format!("{what} is not an xs:dateTime with a time zone")))
