@@ -56,10 +56,11 @@
 //! - Entity id `{base}saml/idp`, single sign-on URL `{base}saml/sso`, where `{base}` is
 //!   [`RunningSandbox::base_url`]; [`RunningSandbox::identity_provider`] gives both with the
 //!   signing certificate, ready for [`papi_auth::ServiceProvider::new`].
-//! - **The signing key is generated at every start** ([`Sandbox::new`], [`Sandbox::open`]:
-//!   RSA 2048 bits, with a self-signed certificate, [`Sandbox::idp_certificate_pem`]; never
-//!   stored, not even in the database): answers of one sandbox never verify with another's
-//!   certificate, and nothing secret is stored in the repository.
+//! - **The signing key** (RSA 2048 bits, with a self-signed certificate made at each start,
+//!   [`Sandbox::idp_certificate_pem`]) is kept in [`SandboxConfig::idp_key`] when given,
+//!   else in [`SandboxConfig::db`] when there is one, else generated at each start; so
+//!   services trusting it (from `GET /saml/metadata`) keep trusting it across restarts.
+//!   Nothing secret is stored in the repository.
 //! - `GET /saml/sso?SAMLRequest=…&RelayState=…`: the `AuthnRequest`, DEFLATE-compressed and
 //!   base64-encoded (HTTP-Redirect binding). The sandbox takes its `ID`, its `Issuer` (the
 //!   service's entity id) and its `AssertionConsumerServiceURL`, which must be an absolute
@@ -175,9 +176,10 @@
 //!   [`ContactsGetPicture`](generated::ActionId::ContactsGetPicture) answer. Added contacts
 //!   get fresh ids; searches match a case-insensitive prefix of the first name, the last
 //!   name, or "first last" (double quotes removed). Parameters of
-//!   [`ContactsAddContact`](generated::ActionId::ContactsAddContact) with no place in the
-//!   contact answer (nickname, job function, department) are kept but never returned; the
-//!   personal e-mail becomes an e-mail device. An unknown contact id answers
+//!   [`ContactsAddContact`](generated::ActionId::ContactsAddContact) are all returned by
+//!   [`ContactsGetContact`](generated::ActionId::ContactsGetContact) (nickname, job
+//!   function and department in the fields the spec infers for them); the personal e-mail
+//!   becomes an e-mail device. An unknown contact id answers
 //!   `invalid_parameter` (the spec's "data not found" code has no such role in the table).
 //!   So do a contact's device beyond [`SandboxConfig::max_devices_per_contact`] (100) and a
 //!   value of `adddevice` or `addcontact` longer than [`SandboxConfig::max_value_bytes`]
@@ -204,8 +206,8 @@
 //! that SQLite file (created if absent; WAL mode, `synchronous = FULL`, schema version in
 //! `PRAGMA user_version`) and comes back at the next start:
 //!
-//! - Stored: contacts with all their fields, devices and the added fields the answers have
-//!   no place for; pictures (bytes, and the sniffed type); calendar events (parameters as
+//! - Stored: contacts with all their fields and devices (fields an older sandbox kept beside
+//!   a contact are moved into it when read); pictures (bytes, and the sniffed type); calendar events (parameters as
 //!   received); consent decisions (permanent, refused, and one-call grants, consumed in a
 //!   transaction before the call proceeds); issued tokens with their expiry (as SHA-256
 //!   hashes: the file holds no usable token; indexed by hash and by expiry, so issuing a
@@ -218,8 +220,9 @@
 //!   [`SandboxConfig::users`]); a restart never adds the seeds again. The mailbox and the
 //!   RichProfile values are not stored: they are always the seed and [`TestUser`] data.
 //! - Not stored: consent requests still waiting for an answer on the consent page, SAML
-//!   sign-ins in progress, browser sessions, and the identity provider's signing key (a
-//!   restarted sandbox has a new certificate; tokens stay valid).
+//!   sign-ins in progress and browser sessions. The identity provider's signing key is
+//!   stored (unless [`SandboxConfig::idp_key`] keeps it in a file); its certificate is made
+//!   anew at each start.
 //! - [`Sandbox::open`] fails with a [`SandboxError`] naming the file when it cannot be
 //!   opened or written, is not a SQLite database or is corrupt, belongs to another program
 //!   or a newer sandbox, or holds data that cannot be read back.
@@ -597,8 +600,9 @@ impl Sandbox {
         self.app.service.issue_token(login)
     }
 
-    /// The identity provider's signing certificate (self-signed, PEM), generated with its
-    /// RSA key when the sandbox was made; `None` if that failed (the error is logged).
+    /// The identity provider's signing certificate (self-signed, PEM), made when the sandbox
+    /// was, for its key (kept or generated: [`SandboxConfig::idp_key`]); `None` if there is
+    /// no usable key (the error is logged).
     ///
     /// [`RunningSandbox::identity_provider`] already trusts it; this is for other SAML
     /// service providers.
