@@ -616,7 +616,7 @@ impl Received {
         let headers_after = started.elapsed();
         Self {
             status: response.head_status(),
-            retry_after: crate::retry::server_wait(headers, std::time::SystemTime::now()),
+            retry_after: crate::retry::server_wait(headers, std::time::SystemTime::now),
             headers: keep_headers.then(|| headers.clone()),
             body: Vec::new(),
             headers_after,
