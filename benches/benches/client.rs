@@ -40,7 +40,9 @@ fn main() {
         .expect("tokio runtime");
 
     // One pool shared by the papi client and the raw calls.
-    let http = reqwest::Client::new();
+    let http = papi_core::tls::client_builder()
+        .build()
+        .expect("HTTP client");
     let credentials = ServiceCredentials::new(SERVICE_ID, SERVICE_PASSWORD);
     let config = Config::custom(&base, credentials.clone()).expect("config");
     let papi_shared = Client::new(&config.clone().with_http_client(http.clone())).expect("client");

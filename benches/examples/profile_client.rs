@@ -93,7 +93,9 @@ fn main() -> ExitCode {
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        let http = reqwest::Client::new();
+        let http = papi_core::tls::client_builder()
+            .build()
+            .map_err(|e| e.to_string())?;
         match variant {
             "raw" => {
                 let url = reqwest::Url::parse(&format!(

@@ -654,6 +654,11 @@ pub struct Sample {
     pub corrected: Option<String>,
     /// A template with placeholders.
     pub template: bool,
+    /// The text of the copy answers are made from (the corrected copy when there is one),
+    /// as read from the spec directory: generated code embeds it, so that no crate reads a
+    /// file outside its own folder (a published crate has none). Empty when the file is
+    /// missing, which is a spec error.
+    pub served: String,
 }
 
 /// Sample kinds.

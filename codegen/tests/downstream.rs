@@ -145,7 +145,7 @@ fn check(variant: &str, mini: &str, code: &str) -> (bool, String) {
         &format!(
             "[workspace]\nresolver = \"2\"\nmembers = [\"{generated}\", \"{downstream}\"]\n\n\
              [workspace.package]\nedition = \"2021\"\nversion = \"0.1.0\"\nlicense = \"MIT\"\n\
-             rust-version = \"1.85\"\nrepository = \"https://example.invalid/papi\"\n\n\
+             rust-version = \"1.88\"\n\n\
              [workspace.dependencies]\npapi-core = {{ path = {:?} }}\n",
             core.display().to_string()
         ),

@@ -41,7 +41,7 @@ impl Env {
         let config =
             Config::custom(running.base_url().as_str(), sandbox.service_credentials()).unwrap();
         let token = sandbox.issue_token("alice").unwrap();
-        let http = reqwest::Client::builder()
+        let http = papi_core::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
@@ -423,6 +423,38 @@ async fn wrong_service_credentials_are_refused() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert!(r.headers().contains_key("www-authenticate"));
+}
+
+#[tokio::test]
+async fn the_service_credentials_are_read_in_any_spelling_of_basic_and_only_them() {
+    use base64::Engine as _;
+    let env = Env::start().await;
+    let creds = env.sandbox.service_credentials();
+    let b64 = |pair: &str| base64::engine::general_purpose::STANDARD.encode(pair);
+    let right = b64(&format!("{}:{}", creds.id(), creds.expose_password()));
+    let wrong = b64(&format!("{}:{}x", creds.id(), creds.expose_password()));
+    let url = env.url("/PersonalContacts/V1");
+    let status = |header: String| {
+        let request = env.http.get(url.clone()).header("authorization", header);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // The cached form clients send, and the spellings only decoding accepts: past the
+    // credentials (the missing token is the next step's refusal), not 401.
+    for header in [
+        format!("Basic {right}"),
+        format!("basic {right}"),
+        format!("BASIC  {right} "),
+    ] {
+        assert_ne!(status(header.clone()).await, 401, "{header}");
+    }
+    for header in [
+        format!("Basic {wrong}"),
+        format!("Basic {right}x"),
+        format!("Bearer {right}"),
+        "Basic".to_owned(),
+    ] {
+        assert_eq!(status(header.clone()).await, 401, "{header}");
+    }
 }
 
 #[tokio::test]

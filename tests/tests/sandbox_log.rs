@@ -68,7 +68,7 @@ async fn the_log_names_requests_but_never_a_secret() {
         .find(|(k, _)| k == "consent")
         .map(|(_, v)| v.into_owned())
         .expect("the sandbox's consent id");
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -87,7 +87,9 @@ async fn the_log_names_requests_but_never_a_secret() {
         .find_contact_list(&UserToken::new("secret-unknown-token-value"), "x")
         .await;
     // The login shortcut with the password in a form body.
-    let _ = papi_core::reqwest::Client::new()
+    let _ = papi_core::tls::client_builder()
+        .build()
+        .unwrap()
         .post(running.base_url().join("sandbox/login").unwrap())
         .header("content-type", "application/x-www-form-urlencoded")
         .body("login=alice&password=alice-pw")

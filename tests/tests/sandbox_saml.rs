@@ -86,7 +86,7 @@ impl Env {
         let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let sp =
             ServiceProvider::new(SP_ENTITY, ACS, running.identity_provider().unwrap()).unwrap();
-        let http = reqwest::Client::builder()
+        let http = papi_core::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
@@ -454,7 +454,7 @@ async fn the_login_page_names_where_the_answer_goes_and_unlisted_origins_are_ref
         )))
         .await
         .unwrap();
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -232,7 +232,7 @@ async fn no_secret_is_ever_printed_or_traced() {
         retrying.clone(),
         Config::custom("https://api.example/base", creds.clone())
             .unwrap()
-            .with_http_client(papi_core::reqwest::Client::new()),
+            .with_http_client(papi_core::tls::client_builder().build().unwrap()),
     ] {
         shown.debug("Config", &config);
         shown.debug("Transport", &Transport::new(&config, &DESCRIPTOR));

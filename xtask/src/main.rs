@@ -6,12 +6,16 @@
 //! `cargo xtask bench [--quick]` runs the benchmarks of `benches/` and writes `BENCHMARKS.md`.
 //! `cargo xtask fuzz --time N [--target T]` runs the fuzz targets of `fuzz/` (see `fuzz.rs`).
 //! `cargo xtask faults` runs the sandbox fault tests, the long ones included.
+//! `cargo xtask msrv` checks each crate's `rust-version` against its dependencies' (`msrv.rs`);
+//! `cargo xtask package` packages every publishable crate and builds the packages (`package.rs`).
 
 use std::process::ExitCode;
 
 mod bench;
 mod faults;
 mod fuzz;
+mod msrv;
+mod package;
 mod spec_diff;
 
 const USAGE: &str = "usage: cargo xtask <task>
@@ -23,10 +27,16 @@ const USAGE: &str = "usage: cargo xtask <task>
   bench --quick    short smoke run (CI); writes the report to a temporary folder and prints it
   bench --instructions [--quick]
                    only the callgrind instruction counts (deterministic); prints them, writes nothing
+  bench --downstream [--quick]
+                   only the clean build of a program on papi against bare reqwest, per TLS backend
+                   (--quick: counts the crates, builds nothing); prints it, writes nothing
+  bench --sandbox  only the sandbox sections (wrk rounds, then the sandbox's instruction counts); prints them, writes nothing
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
   fuzz --time N [--target T]
                    seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions
-  faults           sandbox fault tests with the long ones (64 clients x 1,000 writes)";
+  faults           sandbox fault tests with the long ones (64 clients x 1,000 writes)
+  msrv             fail when a dependency of a crate needs a newer Rust than the crate's rust-version
+  package          cargo package every publishable crate (dependency order) and build the packages";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,9 +49,14 @@ fn main() -> ExitCode {
         ["bench", "--quick"] => bench::run(true),
         ["bench", "--instructions"] => bench::instructions(false),
         ["bench", "--instructions", "--quick"] => bench::instructions(true),
+        ["bench", "--downstream"] => bench::downstream(false),
+        ["bench", "--downstream", "--quick"] => bench::downstream(true),
+        ["bench", "--sandbox"] => bench::sandbox(),
         ["spec-diff", rev] => spec_diff::run(rev),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults"] => faults::run(),
+        ["msrv"] => msrv::run(),
+        ["package"] => package::run(),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -231,6 +231,8 @@ fn declarations() -> TokenStream {
             pub missing_parameter: ErrorAnswer,
             /// Answer to an invalid parameter.
             pub invalid_parameter: ErrorAnswer,
+            /// The API's own error codes (its error table), in the spec's order.
+            pub codes: &'static [i64],
             /// Actions.
             pub actions: &'static [Action],
         }
@@ -257,6 +259,7 @@ fn api_static(api: &Api, invalid_request: &TokenStream) -> TokenStream {
         answer("invalid_parameter"),
     );
     let actions = api.actions.iter().map(|a| action_entry(api, a));
+    let codes = api.errors.iter().map(|e| code_lit(e.code));
     let d = doc(&format!("The {} as the sandbox serves it.", api.title));
     quote! {
         #d
@@ -267,6 +270,7 @@ fn api_static(api: &Api, invalid_request: &TokenStream) -> TokenStream {
             unknown_action: #unknown,
             missing_parameter: #missing,
             invalid_parameter: #invalid,
+            codes: &[#(#codes),*],
             actions: &[#(#actions),*],
         };
     }
@@ -360,7 +364,8 @@ fn reading(clients: &[&Api]) -> TokenStream {
 }
 
 /// The seed entries of `api`: each documented answer of an action (its corrected copy when
-/// the printed one is broken), included from `api-spec/`.
+/// the printed one is broken), its text written out (a published crate holds no file of
+/// `api-spec/`).
 fn seeds(api: &Api) -> Vec<TokenStream> {
     let mut seeds = Vec::new();
     for s in &api.samples {
@@ -369,9 +374,8 @@ fn seeds(api: &Api) -> Vec<TokenStream> {
                 continue;
             };
             let variant = action_id(api, a);
-            let file = s.corrected.as_ref().unwrap_or(&s.file);
-            let path = format!("../../../api-spec/{file}");
-            seeds.push(quote!((ActionId::#variant, include_str!(#path))));
+            let text = &s.served;
+            seeds.push(quote!((ActionId::#variant, #text)));
         }
     }
     seeds

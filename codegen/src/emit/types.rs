@@ -13,15 +13,27 @@ use crate::ir::*;
 /// Serde attributes of a public field, for JSON and any other serde format (answers are
 /// decoded by the generated pull parsers, see [`emit_from_xml`], and written by the generated
 /// writers): Rust names, an absent option left out, and a missing option, list or consented
-/// value read as empty.
+/// value read as empty. Serde is the crate's optional `serde` feature.
 fn serde_attrs(f: &Field) -> TokenStream {
     if f.consented {
-        return quote!(#[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]);
+        return quote!(#[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned"))]);
     }
     match card(f) {
-        Card::Optional => quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
-        Card::Repeated => quote!(#[serde(default)]),
+        Card::Optional => {
+            quote!(#[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))])
+        }
+        Card::Repeated => quote!(#[cfg_attr(feature = "serde", serde(default))]),
         Card::Required => quote!(),
+    }
+}
+
+/// The derives of an answer struct: `Default` when it has one (`default`), serde's with the
+/// `serde` feature.
+fn struct_derives(default: &TokenStream) -> TokenStream {
+    quote! {
+        #[derive(Debug, Clone, PartialEq, #default)]
+        #[cfg_attr(feature = "serde", derive(papi_core::serde::Serialize, papi_core::serde::Deserialize))]
+        #[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
     }
 }
 
@@ -196,6 +208,7 @@ fn emit_enum(e: &Enum) -> TokenStream {
         }
 
         /// As its wire value, a string.
+        #[cfg(feature = "serde")]
         impl papi_core::serde::Serialize for #name {
             fn serialize<S: papi_core::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.wire())
@@ -204,6 +217,7 @@ fn emit_enum(e: &Enum) -> TokenStream {
 
         /// From its wire value, a string: exactly a documented value gives its variant, any
         /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+        #[cfg(feature = "serde")]
         impl<'de> papi_core::serde::Deserialize<'de> for #name {
             fn deserialize<D: papi_core::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <String as papi_core::serde::Deserialize>::deserialize(deserializer)?;
@@ -260,11 +274,11 @@ breaking your code. Read its public fields; build one (for tests, mocks or a ser
 unset holds its empty value: `None`, an empty list or text, zero, `false`,
 [`papi_core::Consented::NotReturned`].
 
-With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-consented value not returned are left out; an absent option, list or consented value reads
-as empty. An enumeration is its wire value, a string; a consented value is
-`{\"status\": \"granted\", \"value\": …}` or `{\"status\": \"protected\"}` (see
-[`papi_core::Consented`]).";
+With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+option that is `None` and a consented value not returned are left out; an absent option,
+list or consented value reads as empty. An enumeration is its wire value, a string; a
+consented value is `{\"status\": \"granted\", \"value\": …}` or `{\"status\":
+\"protected\"}` (see [`papi_core::Consented`]).";
 
 /// The Rust type of a field that is not consented (after its cardinality).
 fn field_ty(f: &Field) -> TokenStream {
@@ -288,10 +302,10 @@ fn plain_struct(name: &Ident, d: TokenStream, t: &Type, picture: TokenStream) ->
     let from_xml = emit_from_xml(name, &t.fields);
     let to_xml = emit_to_xml(name, &t.fields);
     let (default, ctors) = constructors(name, t);
+    let derives = struct_derives(&default);
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, #default papi_core::serde::Serialize, papi_core::serde::Deserialize)]
-        #[serde(crate = "papi_core::serde")]
+        #derives
         #[non_exhaustive]
         pub struct #name {
             #(#fields)*
@@ -419,10 +433,10 @@ fn consent_struct(
     let wire_structs = wire_structs(&names, &parts);
     let conversions = wire_conversion(name, &names, &parts);
     let (default, ctors) = constructors(name, t);
+    let derives = struct_derives(&default);
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, #default papi_core::serde::Serialize, papi_core::serde::Deserialize)]
-        #[serde(crate = "papi_core::serde")]
+        #derives
         #[non_exhaustive]
         pub struct #name {
             #(#public)*

@@ -9,22 +9,13 @@ const UNUSABLE: &[&str] = &["self", "super", "crate", "Self"];
 /// Whether `name` is an XML name without a namespace prefix (an NCName of XML 1.0 fifth
 /// edition / XML 1.1): the generated encoders write wire names as literals, unchecked, and the
 /// generated decoders match elements and attributes by their local name, so a `:` could never
-/// match.
+/// match. The character classes are quick-xml's (its serializer checks element names by
+/// them), less `:`.
 pub fn is_xml_ncname(name: &str) -> bool {
-    fn start(c: char) -> bool {
-        matches!(c,
-            'A'..='Z' | '_' | 'a'..='z'
-            | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
-            | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
-            | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
-            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
-    }
-    fn rest(c: char) -> bool {
-        start(c)
-            || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
-    }
-    let mut chars = name.chars();
-    chars.next().is_some_and(start) && chars.all(rest)
+    let mut sink = String::new();
+    !name.is_empty()
+        && !name.contains(':')
+        && quick_xml::se::Serializer::with_root(&mut sink, Some(name)).is_ok()
 }
 
 pub(super) const XML_NAME_FIX: &str = "write the name as on the wire: a letter or `_` first, then letters, digits, `-`, `_` or `.` (no `:`, spaces or markup)";

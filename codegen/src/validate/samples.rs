@@ -173,6 +173,9 @@ fn lower_one(
         }
     }
     let kind = kind(cx, l, s)?;
+    let served_file = s.corrected.as_ref().unwrap_or(&s.file);
+    let served =
+        std::fs::read_to_string(l.facts.spec_dir.join(&served_file.value)).unwrap_or_default();
     Some(Sample {
         file: s.file.value.clone(),
         kind,
@@ -182,6 +185,7 @@ fn lower_one(
         defects: s.defects.clone(),
         corrected: s.corrected.as_ref().map(|c| c.value.clone()),
         template: s.template,
+        served,
     })
 }
 

@@ -103,7 +103,9 @@ impl IdentityProviderConfig {
     }
 
     /// Fetches the identity provider's metadata from `url` with `http` (your client, with
-    /// its timeouts and TLS settings) and reads it with [`Self::from_metadata_xml`].
+    /// its timeouts and TLS settings; start it from `papi_core::tls::client_builder()`,
+    /// which selects the TLS backend papi's features chose) and reads it with
+    /// [`Self::from_metadata_xml`].
     ///
     /// `url` must be HTTPS, or plain HTTP on a loopback address (a local sandbox); a
     /// redirect to another origin, a status other than 200 and a document over

@@ -1735,7 +1735,7 @@ fn metadata_that_cannot_anchor_trust_is_refused() {
 #[test]
 fn metadata_is_only_fetched_over_https_or_from_loopback() {
     let runtime = tokio_runtime();
-    let http = papi_core::reqwest::Client::new();
+    let http = papi_core::tls::client_builder().build().unwrap();
     for url in [
         "http://idp.example/metadata",
         "ftp://127.0.0.1/m",
@@ -1794,7 +1794,7 @@ fn fetched_metadata_is_read_and_its_failures_are_typed() {
             )
             .mount(&server)
             .await;
-        let http = papi_core::reqwest::Client::new();
+        let http = papi_core::tls::client_builder().build().unwrap();
         let fetch = |p: &str| {
             let url = format!("{}{p}", server.uri());
             let http = http.clone();

@@ -1,7 +1,7 @@
 //! What `papi sandbox` prints when it starts: enough to use it without reading the source.
 
 use papi_core::url::Url;
-use papi_sandbox::{AutoConsent, Sandbox, SandboxConfig};
+use papi_sandbox::{AutoConsent, Faults, Sandbox, SandboxConfig};
 
 /// `--auto-consent` as the sandbox takes it: absent, off; `all` (or the flag alone), every
 /// family; else the families listed.
@@ -17,6 +17,21 @@ pub(crate) fn auto_consent(flag: Option<Vec<String>>) -> AutoConsent {
                 .collect(),
         ),
     }
+}
+
+/// `--faults FILE` (YAML) with `--fault-seed`, as the sandbox takes them.
+pub(crate) fn faults(file: Option<&std::path::Path>, seed: Option<u64>) -> Result<Faults, String> {
+    let Some(file) = file else {
+        return Ok(Faults::default());
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read the faults file {}: {e}", file.display()))?;
+    let mut faults =
+        Faults::from_yaml(&text).map_err(|e| format!("faults file {}: {e}", file.display()))?;
+    if let Some(seed) = seed {
+        faults.seed = seed;
+    }
+    Ok(faults)
 }
 
 /// The banner: URL, service credentials, test users, identity provider and its metadata,
@@ -71,6 +86,13 @@ pub(crate) fn banner(config: &SandboxConfig, sandbox: &Sandbox, base: &Url) -> S
         config.header_read_timeout.as_secs(),
         config.idle_timeout.as_secs()
     ));
+    if !config.faults.rules.is_empty() {
+        out.push_str(&format!(
+            "  faults: {} rule(s) injected, seed {}\n",
+            config.faults.rules.len(),
+            config.faults.seed
+        ));
+    }
     if !config.allowed_acs_origins.is_empty() {
         out.push_str(&format!(
             "  identity provider answers only: {}\n",

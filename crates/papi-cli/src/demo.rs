@@ -34,7 +34,7 @@ async fn walk(
     running: &papi_sandbox::RunningSandbox,
     base: &papi_core::url::Url,
 ) -> DemoResult<()> {
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()?;
     let user = papi_sandbox::SandboxConfig::default()

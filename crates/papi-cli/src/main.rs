@@ -54,6 +54,15 @@ enum Command {
         /// is kept in `--db` when given, else made anew at each start.
         #[arg(long, value_name = "FILE")]
         idp_key: Option<PathBuf>,
+        /// Inject faults and latency described in this YAML file (see the `Faults` type of
+        /// papi-sandbox): per action, a latency range, and with a probability an error of the
+        /// spec's tables, another HTTP status, a truncated answer or a closed connection.
+        #[arg(long, value_name = "FILE")]
+        faults: Option<PathBuf>,
+        /// Seed of the fault draws, instead of the file's (the same seed and calls give the
+        /// same faults).
+        #[arg(long, value_name = "N", requires = "faults")]
+        fault_seed: Option<u64>,
         /// Seconds a client has to send a whole request head once its connection is ready
         /// for one (accepted, or its previous answer sent); slower connections are closed.
         #[arg(long, value_name = "SECONDS", default_value_t = defaults().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
@@ -126,12 +135,22 @@ async fn main() -> ExitCode {
             db,
             auto_consent,
             idp_key,
+            faults,
+            fault_seed,
             header_read_timeout,
             idle_timeout,
             max_connections,
         } => {
             init_tracing();
+            let faults = match banner::faults(faults.as_deref(), fault_seed) {
+                Ok(faults) => faults,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let config = papi_sandbox::SandboxConfig {
+                faults,
                 db,
                 auto_consent: banner::auto_consent(auto_consent),
                 idp_key,

@@ -309,7 +309,7 @@ async fn call_prints_the_answer_as_json_once_consent_is_granted() {
     let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();

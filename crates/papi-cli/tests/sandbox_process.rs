@@ -249,7 +249,7 @@ async fn sigterm_stops_the_sandbox_cleanly_and_keeps_its_data() {
     let db_arg = db.to_str().unwrap().to_owned();
     let server = Server::start(&["--db", &db_arg], None);
     let base = format!("http://{}/", server.addr);
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();

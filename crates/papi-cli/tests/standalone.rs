@@ -64,7 +64,7 @@ impl Standalone {
     async fn identity_provider(&self) -> IdentityProviderConfig {
         let url = self.base.join("saml/metadata").unwrap();
         IdentityProviderConfig::fetch_metadata(
-            &reqwest::Client::new(),
+            &papi_core::tls::client_builder().build().unwrap(),
             url.as_str(),
             SystemTime::now().into(),
         )
@@ -97,7 +97,7 @@ impl Drop for Standalone {
 }
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    papi_core::tls::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

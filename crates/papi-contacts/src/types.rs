@@ -54,6 +54,7 @@ impl std::fmt::Display for Civility {
     }
 }
 /// As its wire value, a string.
+#[cfg(feature = "serde")]
 impl papi_core::serde::Serialize for Civility {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -64,6 +65,7 @@ impl papi_core::serde::Serialize for Civility {
 }
 /// From its wire value, a string: exactly a documented value gives its variant, any
 /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+#[cfg(feature = "serde")]
 impl<'de> papi_core::serde::Deserialize<'de> for Civility {
     fn deserialize<D: papi_core::serde::Deserializer<'de>>(
         deserializer: D,
@@ -127,6 +129,7 @@ impl std::fmt::Display for DeviceType {
     }
 }
 /// As its wire value, a string.
+#[cfg(feature = "serde")]
 impl papi_core::serde::Serialize for DeviceType {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -137,6 +140,7 @@ impl papi_core::serde::Serialize for DeviceType {
 }
 /// From its wire value, a string: exactly a documented value gives its variant, any
 /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+#[cfg(feature = "serde")]
 impl<'de> papi_core::serde::Deserialize<'de> for DeviceType {
     fn deserialize<D: papi_core::serde::Deserializer<'de>>(
         deserializer: D,
@@ -223,6 +227,7 @@ impl std::fmt::Display for DeviceSubtype {
     }
 }
 /// As its wire value, a string.
+#[cfg(feature = "serde")]
 impl papi_core::serde::Serialize for DeviceSubtype {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -233,6 +238,7 @@ impl papi_core::serde::Serialize for DeviceSubtype {
 }
 /// From its wire value, a string: exactly a documented value gives its variant, any
 /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+#[cfg(feature = "serde")]
 impl<'de> papi_core::serde::Deserialize<'de> for DeviceSubtype {
     fn deserialize<D: papi_core::serde::Deserializer<'de>>(
         deserializer: D,
@@ -317,6 +323,7 @@ impl std::fmt::Display for AddDeviceSubtype {
     }
 }
 /// As its wire value, a string.
+#[cfg(feature = "serde")]
 impl papi_core::serde::Serialize for AddDeviceSubtype {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -327,6 +334,7 @@ impl papi_core::serde::Serialize for AddDeviceSubtype {
 }
 /// From its wire value, a string: exactly a documented value gives its variant, any
 /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+#[cfg(feature = "serde")]
 impl<'de> papi_core::serde::Deserialize<'de> for AddDeviceSubtype {
     fn deserialize<D: papi_core::serde::Deserializer<'de>>(
         deserializer: D,
@@ -355,31 +363,34 @@ impl papi_core::encode::XmlText for AddDeviceSubtype {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct CommandAck {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub request: Option<String>,
     /// Internal command name the server ran (e.g. `cdvupdatedevice`).
     ///
     /// Wire: attribute `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub action: Option<String>,
 }
 impl CommandAck {
@@ -444,36 +455,42 @@ impl papi_core::encode::ToXml for CommandAck {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct FindContactListResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub request: Option<String>,
     /// Internal command name (`ctcfindcontactlist`).
     ///
     /// Wire: attribute `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub action: Option<String>,
     /// The matching contacts.
     ///
     /// Wire: element `<data-list>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub contacts: Option<ContactList>,
 }
 impl FindContactListResult {
@@ -560,46 +577,55 @@ impl papi_core::encode::ToXml for FindContactListResult {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct ContactList {
     /// Total number of matching contacts.
     ///
     /// Wire: attribute `total-data`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub total_data: Option<i64>,
     /// Number of pages.
     ///
     /// Wire: attribute `nbpage`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub nbpage: Option<i64>,
     /// Number of this page.
     ///
     /// Wire: attribute `page`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub page: Option<i64>,
     /// Number of entries on this page.
     ///
     /// Wire: attribute `nbentries`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub nbentries: Option<i64>,
     /// The contacts of this page.
     ///
     /// Wire: element `<data>`.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub entries: Vec<ContactSummary>,
 }
 impl ContactList {
@@ -713,26 +739,26 @@ impl papi_core::encode::ToXml for ContactList {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct ContactSummary {
     /// View of the entry (`shallow`).
     ///
     /// Wire: attribute `view`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub view: Option<String>,
     /// Contact identifier, the `cid` of the other actions.
     ///
@@ -741,17 +767,26 @@ pub struct ContactSummary {
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub lastname: Option<String>,
 }
 impl ContactSummary {
@@ -866,26 +901,26 @@ impl papi_core::encode::ToXml for ContactSummary {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct Contact {
     /// View of the entry (`deep`).
     ///
     /// Wire: attribute `view`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub view: Option<String>,
     /// Contact identifier.
     ///
@@ -894,62 +929,98 @@ pub struct Contact {
     /// Entry type (`contact`).
     ///
     /// Wire: attribute `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub kind: Option<String>,
     /// First name.
     ///
     /// Wire: element `<firstname>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub firstname: Option<String>,
     /// Last name.
     ///
     /// Wire: element `<lastname>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub lastname: Option<String>,
     /// Civility.
     ///
     /// Wire: element `<civility>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub civility: Option<Civility>,
     /// Marital status code; undocumented: the documents give no meaning for its values.
     ///
     /// Wire: element `<maritalstatus>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub marital_status: Option<i64>,
     /// Date of birth (ISO 8601).
     ///
     /// Wire: element `<birthday>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub birthday: Option<papi_core::chrono::NaiveDate>,
     /// Company.
     ///
     /// Wire: element `<company>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub company: Option<String>,
     /// Nickname. Inferred: the documented answer shows no such element, but `addcontact` takes a `nickname`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
     ///
     /// Wire: element `<nickname>`. Source: `inferred` (see `api-spec/common.yaml`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub nickname: Option<String>,
     /// Job title. Inferred: the documented answer shows no such element, but `addcontact` takes a `function`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
     ///
     /// Wire: element `<function>`. Source: `inferred` (see `api-spec/common.yaml`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub job_function: Option<String>,
     /// Department. Inferred: the documented answer shows no such element, but `addcontact` takes a `department`; the element is assumed to carry the parameter's name, as `firstname`, `lastname` and `company` do.
     ///
     /// Wire: element `<department>`. Source: `inferred` (see `api-spec/common.yaml`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub department: Option<String>,
     /// Devices of the contact.
     ///
     /// Wire: element `<device-list>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub devices: Option<DeviceList>,
     /// Postal addresses of the contact.
     ///
     /// Wire: element `<address-list>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub addresses: Option<AddressList>,
 }
 impl Contact {
@@ -1232,26 +1303,23 @@ impl papi_core::encode::ToXml for Contact {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct DeviceList {
     /// The devices.
     ///
     /// Wire: element `<device>`.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub devices: Vec<Device>,
 }
 impl DeviceList {
@@ -1292,51 +1360,66 @@ impl papi_core::encode::ToXml for DeviceList {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct Device {
     /// Whether the device is displayed; undocumented beyond the sample.
     ///
     /// Wire: attribute `display`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub display: Option<bool>,
     /// Device identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<String>,
     /// Context of the device (`pro`, `perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub info_type: Option<String>,
     /// Display order.
     ///
     /// Wire: attribute `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub order: Option<i64>,
     /// Device subtype.
     ///
     /// Wire: attribute `subtype`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub subtype: Option<DeviceSubtype>,
     /// Device type.
     ///
     /// Wire: attribute `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub kind: Option<DeviceType>,
     /// The address or number itself.
     ///
@@ -1476,26 +1559,23 @@ impl papi_core::encode::ToXml for Device {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct AddressList {
     /// The addresses.
     ///
     /// Wire: element `<address>`.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub addresses: Vec<Address>,
 }
 impl AddressList {
@@ -1536,51 +1616,66 @@ impl papi_core::encode::ToXml for AddressList {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct Address {
     /// Context of the address (`home` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub info_type: Option<String>,
     /// First street line.
     ///
     /// Wire: element `<streetline1>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub streetline1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<streetline2>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub streetline2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<zip-code>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<city>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<state>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub state: Option<String>,
 }
 impl Address {
@@ -1717,31 +1812,34 @@ impl papi_core::encode::ToXml for Address {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct AddContactResult {
     /// Request identifier echoed by the server.
     ///
     /// Wire: attribute `request`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub request: Option<String>,
     /// Internal command name (`ctcupdatecontact`).
     ///
     /// Wire: attribute `action`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub action: Option<String>,
     /// Identifier of the new contact.
     ///
@@ -1824,20 +1922,17 @@ impl papi_core::encode::ToXml for AddContactResult {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PictureData {
     /// The picture file.
@@ -1847,7 +1942,10 @@ pub struct PictureData {
     /// Declared image type: gif, jpeg or bmp.
     ///
     /// Wire: element `<typeImage>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub type_image: Option<String>,
 }
 impl PictureData {
@@ -1938,20 +2036,17 @@ impl PictureData {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct MediaFile {
     /// The file content (base64 in the answer, decoded here).
@@ -1961,32 +2056,50 @@ pub struct MediaFile {
     /// Whether the file is displayed; undocumented beyond the sample.
     ///
     /// Wire: attribute `display`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub display: Option<bool>,
     /// File identifier.
     ///
     /// Wire: attribute `id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<String>,
     /// Context (`perso` in the sample); undocumented list.
     ///
     /// Wire: attribute `info-type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub info_type: Option<String>,
     /// Display order.
     ///
     /// Wire: attribute `order`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub order: Option<i64>,
     /// Subtype (`picture` in the sample).
     ///
     /// Wire: attribute `subtype`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub subtype: Option<String>,
     /// Type (`media` in the sample).
     ///
     /// Wire: attribute `type`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub kind: Option<String>,
 }
 impl MediaFile {

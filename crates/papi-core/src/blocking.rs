@@ -48,7 +48,7 @@ impl Transport {
     fn build(config: &Config, route: Route) -> Result<Self, ConfigError> {
         let client = match config.blocking_http_client() {
             Some(client) => client.clone(),
-            None => reqwest::blocking::Client::builder()
+            None => crate::tls::blocking_client_builder()
                 .user_agent(USER_AGENT)
                 .redirect(config.redirect_policy())
                 .connect_timeout(config.connect_timeout())

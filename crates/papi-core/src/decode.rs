@@ -153,7 +153,8 @@ fn api_failure<S: ApiCode>(f: Failure, status: u16, body: &[u8]) -> Error<S> {
 
 /// The answer of an action whose answer shape is undocumented, returned as received once it
 /// is known not to be an error document.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Undecoded {
     /// HTTP status.
     pub status: u16,
@@ -205,7 +206,8 @@ pub fn undecoded<S: ApiCode>(
 /// (the spec says from what): the typed value when the answer has the inferred shape, the
 /// answer as received when it has not. Neither is an error: an answer that does not match
 /// an inference is not a broken answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum InferredAnswer<T> {
     /// The answer has the inferred shape, decoded.

@@ -164,9 +164,6 @@ pub fn response<T: ToXml + ?Sized>(
     Ok(out)
 }
 
-/// The payload's name is the one name the serde serializer checked (the envelope's were
-/// written as given): refused the same way, now as [`EncodeError::InvalidName`]. The check
-/// is quick-xml's own, run on the name alone.
 /// Encodes a document rooted at `root` holding `value` (the inverse of
 /// [`crate::decode::fragment`]): for answers outside the API's envelope, such as an
 /// inferred answer shape.
@@ -204,14 +201,37 @@ pub fn text_document(
     finish(w)
 }
 
+/// A name the encoder writes (the payload's, a document's root, an attribute's) is checked
+/// as quick-xml's serde serializer checked the payload name (the envelope's were written as
+/// given): a refusal is [`EncodeError::InvalidName`].
 fn check_name(name: &str) -> Result<(), EncodeError> {
-    let mut sink = String::new();
-    match quick_xml::se::Serializer::with_root(&mut sink, Some(name)) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(EncodeError::InvalidName {
+    if is_xml_name(name) {
+        Ok(())
+    } else {
+        Err(EncodeError::InvalidName {
             name: name.to_owned(),
-        }),
+        })
     }
+}
+
+/// Whether `name` is an XML 1.1 `Name` (§2.3), the rule quick-xml's serde serializer applied
+/// to element names (a unit test compares the two over every character). Written out so
+/// that papi-core needs no serde: the serializer is quick-xml's optional `serialize`.
+fn is_xml_name(name: &str) -> bool {
+    fn start(c: char) -> bool {
+        matches!(c,
+            ':' | 'A'..='Z' | '_' | 'a'..='z'
+            | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+            | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+            | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+    }
+    fn rest(c: char) -> bool {
+        start(c)
+            || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+    }
+    let mut chars = name.chars();
+    chars.next().is_none_or(start) && chars.all(rest)
 }
 
 type CommandParts<'a> = Option<(&'a [&'a str], &'a str)>;
@@ -939,6 +959,31 @@ mod tests {
         for name in ["a", "a-b.c_d", "é", "x:y", "_1"] {
             same_as_reread(&api, &["command-list", name], &payload());
         }
+    }
+
+    /// The written-out rule is quick-xml's (its serde serializer, enabled for the tests by
+    /// the dev-dependency), character by character, first and later.
+    #[test]
+    fn the_name_rule_is_quick_xml_s() {
+        let quick_xml_accepts = |name: &str| {
+            let mut sink = String::new();
+            quick_xml::se::Serializer::with_root(&mut sink, Some(name)).is_ok()
+        };
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let first = c.to_string();
+            assert_eq!(
+                is_xml_name(&first),
+                quick_xml_accepts(&first),
+                "{c:?} first"
+            );
+            let later = format!("a{c}");
+            assert_eq!(
+                is_xml_name(&later),
+                quick_xml_accepts(&later),
+                "{c:?} later"
+            );
+        }
+        assert!(is_xml_name("") && quick_xml_accepts(""));
     }
 
     #[test]

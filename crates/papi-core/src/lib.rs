@@ -78,6 +78,7 @@ mod options;
 pub mod request;
 pub mod retry;
 pub mod secret;
+pub mod tls;
 #[doc(hidden)]
 pub mod transport;
 pub mod value;
@@ -111,6 +112,8 @@ pub use chrono;
 #[doc(hidden)]
 pub use quick_xml;
 pub use reqwest;
+/// With the `serde` feature: serde's `Serialize` and `Deserialize` on the answer types.
+#[cfg(feature = "serde")]
 #[doc(hidden)]
 pub use serde;
 pub use url;

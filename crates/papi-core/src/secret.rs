@@ -183,7 +183,9 @@ mod tests {
     fn basic_auth_is_what_reqwest_would_send_and_never_shows() {
         let creds = ServiceCredentials::new("sp-id", "hunter2:pwd");
         let built = BasicAuth::new(&creds).unwrap();
-        let reference = reqwest::Client::new()
+        let reference = crate::tls::client_builder()
+            .build()
+            .unwrap()
             .get("http://127.0.0.1/")
             .basic_auth("sp-id", Some("hunter2:pwd"))
             .build()

@@ -55,7 +55,7 @@ impl Transport {
     fn build(config: &Config, route: Route) -> Result<Self, ConfigError> {
         let client = match config.http_client() {
             Some(client) => client.clone(),
-            None => reqwest::Client::builder()
+            None => crate::tls::client_builder()
                 .user_agent(USER_AGENT)
                 .redirect(config.redirect_policy())
                 .connect_timeout(config.connect_timeout())

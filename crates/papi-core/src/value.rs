@@ -5,17 +5,22 @@ use std::fmt;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+#[cfg(feature = "serde")]
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny};
 
 /// A field of `UserAuthorizedData` / `UserProtectedData`: either the user granted it and
 /// its value came back, or it is protected (consent needed), or the answer said nothing.
 ///
-/// With serde (e.g. JSON) it is an object tagged by `status`: `{"status": "granted",
+/// With serde (the `serde` feature; e.g. JSON) it is an object tagged by `status`: `{"status": "granted",
 /// "value": …}`, `{"status": "protected"}` or `{"status": "not_returned"}`. The generated
 /// answer structs leave a field that is not returned out, and read an absent one as
 /// [`Consented::NotReturned`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "status", content = "value", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "status", content = "value", rename_all = "snake_case")
+)]
 pub enum Consented<T> {
     /// Granted: the value.
     Granted(T),
@@ -68,6 +73,7 @@ impl<T> Consented<T> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Present;
 
+#[cfg(feature = "serde")]
 impl<'de> Deserialize<'de> for Present {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         IgnoredAny::deserialize(d).map(|_| Present)
@@ -75,6 +81,7 @@ impl<'de> Deserialize<'de> for Present {
 }
 
 /// Serializes as an empty element (`<Name/>`).
+#[cfg(feature = "serde")]
 impl serde::Serialize for Present {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_unit()
@@ -130,12 +137,14 @@ impl std::ops::Deref for Base64Binary {
 }
 
 /// Serializes as standard base64 text, unbroken.
+#[cfg(feature = "serde")]
 impl serde::Serialize for Base64Binary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&base64::Engine::encode(&BASE64, &self.0))
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'de> Deserialize<'de> for Base64Binary {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -314,6 +323,7 @@ impl fmt::Debug for Upload {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "serde")]
     #[derive(Debug, serde::Deserialize)]
     struct Media {
         #[serde(rename = "@content")]
@@ -324,6 +334,7 @@ mod tests {
         flag: Option<Present>,
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn base64_with_whitespace_inside() {
         let xml = "<filename content=\"/9j/4AAQ\n SkZJ RgAB\r\n\tAQAA\"><typeImage>gif</typeImage><flag><x a=\"1\"/>t</flag></filename>";
@@ -342,6 +353,7 @@ mod tests {
         assert!(p.declared_mismatch());
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn bad_base64_is_a_decode_error() {
         let err = quick_xml::de::from_str::<Media>("<f content=\"@@@@\"/>").unwrap_err();

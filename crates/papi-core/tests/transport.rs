@@ -181,7 +181,7 @@ async fn injected_client_is_used_and_timeouts_are_transport_errors() {
         )
         .mount(&server)
         .await;
-    let client = papi_core::reqwest::Client::builder()
+    let client = papi_core::tls::client_builder()
         .timeout(std::time::Duration::from_millis(100))
         .build()
         .unwrap();

@@ -59,6 +59,7 @@ impl std::fmt::Display for MessagesInfo {
     }
 }
 /// As its wire value, a string.
+#[cfg(feature = "serde")]
 impl papi_core::serde::Serialize for MessagesInfo {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -69,6 +70,7 @@ impl papi_core::serde::Serialize for MessagesInfo {
 }
 /// From its wire value, a string: exactly a documented value gives its variant, any
 /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+#[cfg(feature = "serde")]
 impl<'de> papi_core::serde::Deserialize<'de> for MessagesInfo {
     fn deserialize<D: papi_core::serde::Deserializer<'de>>(
         deserializer: D,
@@ -100,46 +102,58 @@ impl papi_core::encode::XmlText for MessagesInfo {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PersonalMessages {
     /// Number of e-mails in the mailbox.
     ///
     /// Wire: element `<NoEMails>` (also accepted: `NoEmails`).
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub no_emails: papi_core::Consented<i64>,
     /// Number of unread e-mails.
     ///
     /// Wire: element `<NoUnReadMails>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub no_unread_mails: papi_core::Consented<i64>,
     /// Number of unread web SMS.
     ///
     /// Wire: element `<NoSMS>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub no_sms: papi_core::Consented<i64>,
     /// Overview of the last unread e-mails.
     ///
     /// Wire: element `<EmailsLastNDetailed>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub emails_last_n_detailed: papi_core::Consented<EmailsLastNDetailed>,
     /// Address of a privacy dashboard page; undocumented beyond the sample.
     ///
     /// Wire: element `<PrivacyDashboardURL>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub privacy_dashboard_url: Option<String>,
 }
 impl PersonalMessages {
@@ -474,26 +488,26 @@ impl From<PersonalMessagesWire> for PersonalMessages {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct EmailsLastNDetailed {
     /// The e-mails.
     ///
     /// Wire: element `<msgs>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub messages: Option<MailList>,
 }
 impl EmailsLastNDetailed {
@@ -550,26 +564,23 @@ impl papi_core::encode::ToXml for EmailsLastNDetailed {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct MailList {
     /// The e-mails.
     ///
     /// Wire: element `<msg>`.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub items: Vec<MailOverview>,
 }
 impl MailList {
@@ -610,51 +621,66 @@ impl papi_core::encode::ToXml for MailList {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct MailOverview {
     /// Message identifier.
     ///
     /// Wire: element `<msg_id>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<String>,
     /// Sender as printed by the mailbox.
     ///
     /// Wire: element `<msg_from>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub from: Option<String>,
     /// Date as printed by the mailbox (RFC 2822 style in the sample).
     ///
     /// Wire: element `<msg_date>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub date: Option<String>,
     /// Subject.
     ///
     /// Wire: element `<msg_subject>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub subject: Option<String>,
     /// First characters of the body.
     ///
     /// Wire: element `<msg_begin_body>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub begin_body: Option<String>,
     /// Webmail address of the message.
     ///
     /// Wire: element `<msg_url_access>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub url_access: Option<String>,
 }
 impl MailOverview {
@@ -798,20 +824,17 @@ impl papi_core::encode::ToXml for MailOverview {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PnsReturn {
     /// How the request was processed.
@@ -901,20 +924,17 @@ impl papi_core::encode::ToXml for PnsReturn {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PnsProcess {
     /// Processing status; `OK` in the captures, other values not recovered.
@@ -980,31 +1000,34 @@ impl papi_core::encode::ToXml for PnsProcess {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PnsData {
     /// Counts and the e-mail overview.
     ///
     /// Wire: element `<SyndicationData>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub syndication_data: Option<PnsSyndicationData>,
     /// Further counts (the capture elides all but `NoEMails`).
     ///
     /// Wire: element `<Extension>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub extension: Option<PnsExtension>,
 }
 impl PnsData {
@@ -1087,41 +1110,50 @@ impl papi_core::encode::ToXml for PnsData {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PnsSyndicationData {
     /// Number of MMS (by its name; not in the V2 documents).
     ///
     /// Wire: element `<NoMMS>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub no_mms: Option<i64>,
     /// Number of unread web SMS, as in the V2 answer.
     ///
     /// Wire: element `<NoSMS>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub no_sms: Option<i64>,
     /// Number of unread e-mails; `-1` seems to mean not available.
     ///
     /// Wire: element `<NoUnReadMails>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub no_unread_mails: Option<i64>,
     /// Overview of the last e-mails: in the captures, an XML document of its own carried as text (CDATA), rooted at `result`. Kept as that text; `emails_last_n_detailed_document` decodes it.
     ///
     /// Wire: element `<EmailsLastNDetailed>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub emails_last_n_detailed: Option<String>,
 }
 impl PnsSyndicationData {
@@ -1260,41 +1292,50 @@ impl PnsSyndicationData {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PnsMailSummary {
     /// Unseen messages (by its name; anonymised in the captures).
     ///
     /// Wire: element `<unseenmsg>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub unseen: Option<String>,
     /// Messages (by its name; anonymised in the captures).
     ///
     /// Wire: element `<nbmsg>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub count: Option<String>,
     /// Next message identifier (by its name; anonymised in the captures).
     ///
     /// Wire: element `<nextUID>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub next_uid: Option<String>,
     /// The e-mails.
     ///
     /// Wire: element `<msgs>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub messages: Option<MailList>,
 }
 impl PnsMailSummary {
@@ -1402,26 +1443,26 @@ impl papi_core::encode::ToXml for PnsMailSummary {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PnsExtension {
     /// Number of e-mails; `-1` in the capture, which seems to mean not available.
     ///
     /// Wire: element `<NoEMails>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub no_emails: Option<i64>,
 }
 impl PnsExtension {

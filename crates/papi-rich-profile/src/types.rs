@@ -174,6 +174,7 @@ impl std::fmt::Display for RichProfileInfo {
     }
 }
 /// As its wire value, a string.
+#[cfg(feature = "serde")]
 impl papi_core::serde::Serialize for RichProfileInfo {
     fn serialize<S: papi_core::serde::Serializer>(
         &self,
@@ -184,6 +185,7 @@ impl papi_core::serde::Serialize for RichProfileInfo {
 }
 /// From its wire value, a string: exactly a documented value gives its variant, any
 /// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+#[cfg(feature = "serde")]
 impl<'de> papi_core::serde::Deserialize<'de> for RichProfileInfo {
     fn deserialize<D: papi_core::serde::Deserializer<'de>>(
         deserializer: D,
@@ -215,151 +217,226 @@ impl papi_core::encode::XmlText for RichProfileInfo {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct RichProfile {
     /// First name.
     ///
     /// Wire: element `<Firstname>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub firstname: papi_core::Consented<String>,
     /// Last name.
     ///
     /// Wire: element `<Lastname>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub lastname: papi_core::Consented<String>,
     /// Display name. The page spells the element `DisplayNme`; a 2015 third-party schema spells it `Displayname`; both are accepted.
     ///
     /// Wire: element `<DisplayNme>` (also accepted: `Displayname`).
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub display_name: papi_core::Consented<String>,
     /// E-mail address.
     ///
     /// Wire: element `<UserEMail>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub user_email: papi_core::Consented<String>,
     /// Gender as a small integer code (2015 third-party schema); the code values are undocumented.
     ///
     /// Wire: element `<Gender>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub gender: papi_core::Consented<i64>,
     /// Date of birth; undocumented format.
     ///
     /// Wire: element `<DateOfBirth>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub date_of_birth: papi_core::Consented<String>,
     /// Undocumented: the page gives no description of NDP.
     ///
     /// Wire: element `<NDP>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub ndp: papi_core::Consented<String>,
     /// Home phone number.
     ///
     /// Wire: element `<HomePhone>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub home_phone: papi_core::Consented<String>,
     /// Mobile phone number.
     ///
     /// Wire: element `<MobilePhone>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub mobile_phone: papi_core::Consented<String>,
     /// Office fax number.
     ///
     /// Wire: element `<OfficeFax>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub office_fax: papi_core::Consented<String>,
     /// Office mobile number.
     ///
     /// Wire: element `<OfficeMobileNumber>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub office_mobile_number: papi_core::Consented<String>,
     /// Office phone number.
     ///
     /// Wire: element `<OfficePhone>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub office_phone: papi_core::Consented<String>,
     /// Handset Type Allocation Code (conventional meaning of TAC; undocumented on the page).
     ///
     /// Wire: element `<MobileDeviceTac>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub mobile_device_tac: papi_core::Consented<String>,
     /// Handset model.
     ///
     /// Wire: element `<MobileDeviceModel>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub mobile_device_model: papi_core::Consented<String>,
     /// Handset brand.
     ///
     /// Wire: element `<MobileDeviceBrand>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub mobile_device_brand: papi_core::Consented<String>,
     /// Preferred language; undocumented format.
     ///
     /// Wire: element `<PreferredLanguage>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub preferred_language: papi_core::Consented<String>,
     /// Home postal address.
     ///
     /// Wire: element `<HomeAddress>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub home_address: papi_core::Consented<PostalAddress>,
     /// Office postal address.
     ///
     /// Wire: element `<OfficeAddress>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub office_address: papi_core::Consented<PostalAddress>,
     /// Date of the last profile change; undocumented format.
     ///
     /// Wire: element `<ProfileModificationDate>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub profile_modification_date: papi_core::Consented<String>,
     /// Date the profile was created; undocumented format.
     ///
     /// Wire: element `<ProfileCreationDate>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub profile_creation_date: papi_core::Consented<String>,
     /// Type of user; undocumented values.
     ///
     /// Wire: element `<UserType>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub user_type: papi_core::Consented<String>,
     /// Address of the tiny profile picture.
     ///
     /// Wire: element `<PictureTagTinyURL>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub picture_tag_tiny_url: papi_core::Consented<String>,
     /// Address of the small profile picture.
     ///
     /// Wire: element `<PictureTagSmallURL>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub picture_tag_small_url: papi_core::Consented<String>,
     /// Address of the large profile picture.
     ///
     /// Wire: element `<PictureTagLargeURL>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub picture_tag_large_url: papi_core::Consented<String>,
     /// Address of the medium profile picture.
     ///
     /// Wire: element `<PictureTagMediumURL>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub picture_tag_medium_url: papi_core::Consented<String>,
     /// Interests; undocumented format.
     ///
     /// Wire: element `<CentersOfInterests>`.
-    #[serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "papi_core::Consented::is_not_returned")
+    )]
     pub centers_of_interests: papi_core::Consented<String>,
 }
 impl RichProfile {
@@ -1687,51 +1764,66 @@ impl From<RichProfileWire> for RichProfile {
 /// unset holds its empty value: `None`, an empty list or text, zero, `false`,
 /// [`papi_core::Consented::NotReturned`].
 ///
-/// With serde (e.g. JSON) the fields have their Rust names. An option that is `None` and a
-/// consented value not returned are left out; an absent option, list or consented value reads
-/// as empty. An enumeration is its wire value, a string; a consented value is
-/// `{"status": "granted", "value": …}` or `{"status": "protected"}` (see
-/// [`papi_core::Consented`]).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    papi_core::serde::Serialize,
-    papi_core::serde::Deserialize
+/// With serde (the crate's `serde` feature; e.g. JSON) the fields have their Rust names. An
+/// option that is `None` and a consented value not returned are left out; an absent option,
+/// list or consented value reads as empty. An enumeration is its wire value, a string; a
+/// consented value is `{"status": "granted", "value": …}` or `{"status":
+/// "protected"}` (see [`papi_core::Consented`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
 )]
-#[serde(crate = "papi_core::serde")]
+#[cfg_attr(feature = "serde", serde(crate = "papi_core::serde"))]
 #[non_exhaustive]
 pub struct PostalAddress {
     /// First street line.
     ///
     /// Wire: element `<Street1>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub street1: Option<String>,
     /// Second street line.
     ///
     /// Wire: element `<Street2>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub street2: Option<String>,
     /// Postal code.
     ///
     /// Wire: element `<ZipCode>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub zip_code: Option<String>,
     /// City.
     ///
     /// Wire: element `<City>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub city: Option<String>,
     /// State or region.
     ///
     /// Wire: element `<State>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub state: Option<String>,
     /// Country.
     ///
     /// Wire: element `<Country>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub country: Option<String>,
 }
 impl PostalAddress {

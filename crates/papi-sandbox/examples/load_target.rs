@@ -1,9 +1,12 @@
-//! Load target for `cargo xtask bench` (`xtask/src/bench_wrk.rs`, `bench_callgrind.rs`): a sandbox on a free
-//! loopback port with two test users whose consent is granted, and a bare axum handler
-//! answering the very same bytes. Reads (findcontactlist) are made as one user, writes
-//! (addcontact) as the other, so every read searches the same seeded list however many
-//! contacts the writes have added. Prints `KEY=VALUE` lines for its driver, then serves
-//! until its standard input closes.
+//! Load target for `cargo xtask bench` (`xtask/src/bench/wrk.rs`, `callgrind.rs`): a
+//! sandbox on a free loopback port with two test users whose consent is granted, and a bare
+//! axum handler answering the very same bytes. Reads (findcontactlist) are made as one
+//! user, writes (addcontact) as the other, so every read searches the same seeded list
+//! however many contacts the writes have added. The bare handler is served by the
+//! sandbox's own serving code ([`papi_sandbox::serve_router`]), in the same runtime; the
+//! same handler is also served by plain `axum::serve` (`AXUM_SERVE_*`, not a target of the
+//! bench) to compare the two serving paths. Prints `KEY=VALUE` lines for its driver, then
+//! serves until its standard input closes.
 
 use std::io::BufRead;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -30,8 +33,20 @@ async fn grant(
     Ok(())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The runtime both servers share: tokio's multi-thread default (one worker a CPU), or
+/// `PAPI_BENCH_WORKERS` workers (to study scheduling; the bench leaves it unset).
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = std::env::var("PAPI_BENCH_WORKERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        runtime.worker_threads(n);
+    }
+    runtime.enable_all().build()?.block_on(serve())
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig::default());
     let running = sandbox
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
@@ -50,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let contacts = papi_contacts::Client::new(&config)?;
 
     // Consent for reads to the reader, for writes to the writer.
-    let browser = papi_core::reqwest::Client::builder()
+    let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()?;
     if let Err(e) = contacts.find_contact_list(&reader, "Orange").await {
@@ -86,7 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Basic {}",
         base64_basic(creds.id(), creds.expose_password())
     );
-    let client = papi_core::reqwest::Client::new();
+    let client = papi_core::tls::client_builder().build()?;
     let read_body = client
         .get(read.clone())
         .header("authorization", &auth)
@@ -118,14 +133,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 async move { ([("content-type", "text/xml; charset=UTF-8")], b) }
             }),
         );
+    // Served by the sandbox's own serving code (accept loop, hyper connection, limits),
+    // so that the two differ only by what answers the request.
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
     let bare_base = format!("http://{}", listener.local_addr()?);
+    let (_stop_bare, stopped) = tokio::sync::oneshot::channel();
+    let config = papi_sandbox::SandboxConfig::default();
+    tokio::spawn(papi_sandbox::serve_router(
+        listener,
+        bare.clone(),
+        &config,
+        stopped,
+    ));
+    // The same bare handler served by plain `axum::serve`, to see what the sandbox's
+    // serving code costs (not one of the bench's targets).
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let axum_base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, bare).await });
 
     println!("SANDBOX_READ={read}");
     println!("SANDBOX_WRITE={write}");
     println!("BARE_READ={bare_base}/read");
     println!("BARE_WRITE={bare_base}/write");
+    println!("AXUM_SERVE_READ={axum_base}/read");
+    println!("AXUM_SERVE_WRITE={axum_base}/write");
     println!("AUTH={auth}");
     println!("READY=1");
     // Serve until the script closes our standard input.

@@ -90,6 +90,8 @@ pub struct Api {
     pub missing_parameter: ErrorAnswer,
     /// Answer to an invalid parameter.
     pub invalid_parameter: ErrorAnswer,
+    /// The API's own error codes (its error table), in the spec's order.
+    pub codes: &'static [i64],
     /// Actions.
     pub actions: &'static [Action],
 }
@@ -110,6 +112,7 @@ pub static CALENDAR: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[
         Action {
             id: ActionId::CalendarAddEvent,
@@ -140,6 +143,7 @@ pub static CONTACTS: Api = Api {
         code: 4,
         in_api_envelope: true,
     },
+    codes: &[1, 2, 4, 5, 100],
     actions: &[
         Action {
             id: ActionId::ContactsFindContactList,
@@ -220,6 +224,7 @@ pub static CONTENT: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal Favourites API as the sandbox serves it.
@@ -239,6 +244,7 @@ pub static FAVOURITES: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal Messages API as the sandbox serves it.
@@ -258,6 +264,7 @@ pub static MESSAGES: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[102, 103, 203, 204, 501, 503, 504, 505, 900],
     actions: &[
         Action {
             id: ActionId::MessagesGetPersonalMessages,
@@ -298,6 +305,7 @@ pub static PHOTOS: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal Profile API as the sandbox serves it.
@@ -317,6 +325,7 @@ pub static PROFILE: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[],
     actions: &[],
 };
 /// The Personal RichProfile API as the sandbox serves it.
@@ -336,6 +345,7 @@ pub static RICH_PROFILE: Api = Api {
         code: -7,
         in_api_envelope: false,
     },
+    codes: &[102, 103, 203, 204, 205, 501, 503, 504, 505, 900],
     actions: &[
         Action {
             id: ActionId::RichProfileGetPersonalRichProfile,
@@ -582,38 +592,34 @@ pub static APIS: &[&Api] = &[
 pub static SEEDS: &[(ActionId, &str)] = &[
     (
         ActionId::ContactsFindContactList,
-        include_str!("../../../api-spec/samples/contacts/findcontactlist.corrected.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n     <xpage version=\"1.0\">\n          <command-list>\n               <command request=\"g10\" action=\"ctcfindcontactlist\">\n                    <data-list total-data=\"2\" nbpage=\"1\" page=\"1\" nbentries=\"2\">\n                         \n                         <data view=\"shallow\" id=\"1\" type=\"contact\">\n                              <firstname>Orange</firstname>\n                              <lastname>World</lastname>\n                         </data>\n                        \n                         <data view=\"shallow\" id=\"2\" type=\"contact\">\n                              <firstname>Orange</firstname>\n                              <lastname>Partner</lastname>\n                         </data>\n\n                    </data-list>\n                    <result>0</result>\n               </command>\n          </command-list>\n     </xpage>",
     ),
     (
         ActionId::ContactsGetContact,
-        include_str!("../../../api-spec/samples/contacts/getcontact.corrected.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n     <xpage version=\"1.0\">\n     <command-list>\n     <command request=\"g10\" action=\"ctcgetcontact\">\n     <data-list>\n          <data view=\"deep\" id=\"1\" type=\"contact\">\n               <firstname>Robert</firstname>\n               <lastname>Smith</lastname>\n               <civility>0</civility>\n              <maritalstatus>0</maritalstatus>\n              <birthday>1951-01-01</birthday>\n               <company>Custland Ltd</company>\n               <device-list>\n                   <device display=\"true\" id=\"1400761728\" info-type=\"pro\" order=\"1\" subtype=\"internet\" type=\"email\">rob516.smith@custlandcy.com</device>\n                 <device display=\"true\" id=\"1295666158\" info-type=\"perso\" order=\"1\" subtype=\"voice\" type=\"phone\">0123456789</device>\n                 <device display=\"false\" id=\"1400732085\" info-type=\"perso\" order=\"1\" subtype=\"web\" type=\"url\">www.robsmith516.com</device>               </device-list>\n               <address-list>\n                    <address info-type=\"home\">\n                         <streetline1>24, Fascination Street</streetline1>\n                         <streetline2>Appt 34</streetline2>\n                         <zip-code>766546</zip-code>\n                         <city>London</city>\n                         <state>England</state>\n                    </address>\n               </address-list>          </data>\n     </data-list>\n     </command>\n     </command-list>\n</xpage>",
     ),
     (
         ActionId::ContactsAddContact,
-        include_str!("../../../api-spec/samples/contacts/addcontact.corrected.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n     <xpage version=\"1.0\">\n          <command-list>\n               <command request=\"g10\" action=\"ctcupdatecontact\">\n                    <result>0</result>\n                    <id>c6</id>\n               </command>\n          </command-list>\n     </xpage>",
     ),
     (
         ActionId::ContactsAddDevice,
-        include_str!("../../../api-spec/samples/contacts/adddevice.corrected.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n     <xpage version=\"1.0\">\n          <command-list>\n               <command action=\"cdvupdatedevice\" request=\"g10\">\n                    <result>0</result>\n               </command>\n          </command-list>\n     </xpage>",
     ),
     (
         ActionId::ContactsGetPicture,
-        include_str!("../../../api-spec/samples/contacts/getpicture.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?> <xpage version=\"1.0\">\n<command-list> <command action=\"ctcgetmedialist\" request=\"aaa\">\n<data-list> <filename content=\"/9j/4AAQSkZJRgABAQAAAQABAA\nD/2wBDAAkGBwgHBgkIBwgKCgkLDRYPDQwMDRsUFRAWIB0iIiAd\nHx8kKDQsJCYxJx8fLT0tMTU3Ojo6Iys/RD84QzQ5Ojf/2wBDAQoKCg\n0MDRoPDxo3JR8lNzc3Nzc3 Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nz\nc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzc3Nzf/wAARCACCAIIDASIAAhEBAx\nEB/8QAGwABAAIDAQEAAAAAAAAAAAAAAAEFAwQGAgf/xAB\nAEAABAwMBBQQHAwkJAAAAAAAB AAIDBAURIRITMUFRBmFxg\nRQVIiMyUpFiocEWM0JDcoKSscIHJDREc4Oi8PH/xAAUAQEAAAAA\nAAAA AAAAAAAAAAAA/8QAFBEBAAAAAAAAAAAAAAAAAA\nAAAP/aAAwDAQACEQMRAD8A+4IiICIiAtavuFHb YN/X1UNPFnG1K\n8NBPQZ4nuWhdLtM2sFstMTZq8t2pHvBMVMw8HSY1JOuGjU4OoG\nSvFs7PwU1T6fV yy1lxcMOqqjBc0fKwDRje5vnk6kPDe0TqpwFptVb\nVtP66Rm4jHm/Dj5NKh1d2jeMNtttpvtTVr3/ AHNjA+9XmwM5I1681Ib4\nDwQURqu0TD+ZtEo6iaRn9JXl11v0Q2n2eilA4iC4na8g6MD7wugx3l\nMfaKChHahkf+PtF2pAP0jTb5v1iL1aW65UNzh31vqoaiMHDjG7Oyeh\nHEHuOqzmJh1LGE9cYKqrl2fo ax/pGw6Cra3DamFxZI399uHY7jkdy\nC5Rc9brrU2+sjtd9ftOkdsUtcQAJzyY8DRsnho7lg+yOhQE REBERA\nREQFo3qv8AVlsmqmx72VoDYYh+skcdljfNxA81vKhuDjX9qKGiAz\nDQxmsl/bdlkQ+m9Pk1 Bu2S3erqMMkk3tTI4y1ExGDLKfid+AHIADkrF\nQFKAiIgKFKICIiCuvVuiuVvmppcgSNxtN0c08QQ eRBAI7wFh7N3G\nWuonw1pb6wpH7mqDdAXAZDwOjgQ4dM45FWzuHhquZnPq3tvR\nSjSG5076V+OBkjz JH/xMoQdOiIgIiICIiAuc7Iv9PNxu/FtbVuMLscYme\n7YR3ENLv3ludr5pafsxdJYHmN7aZ+JBxYM YLvIZPksdJV0dniorfN\nu6aMtEUBcQG5A0Znk7A0B48uaC7RQDnClAREQEWrc7hBbaR1RU\nFxGQ1jG DL5Hk4a1o5knQBVdRdLhHsvqfVtsjdnYbW1G1I/ybho8nO\nQXyLnIu0E0GZqs0dVQhzWyVVDJn0ck ge8YTkN1ztAnA1IAGV0aC\nMLme3TA22Q1gJbJR1UFQx3Qtfr5EZB7iunXNf2gg/krcS0ElkBdp3An\n8EHSooGoyFKAilEEIiIMNZ6P6JN6Zu/Rt27e7zGzsY1znljOVxd2pJJux\nlFC1lQblLsi3ZeWysf7Tow5+QWkRghxJ+biTg9DdsXKvhs7dYQBPW\n/6YPsRn9twOerWOHML1d9iW5WylkaHNfK6QZ5OYA5p+qCOy1Bc\nqC2bq8VjKmoMjnAsboxp4NzgbRHzYBP3q4ChnwhSgIiIKO/09bLcLZ\nJRRNeWOkAe8ZbA 9zQBIRzw3eDHMkDTOVu2630tEC6FhfO/G8qJ\nPallPHLnc/DgOQA0WW4tc6jlbFMYZdkmN7eLXcjj nry5rVsFQ6otsM8\nmd/I0GVpBG7f+kzB1GDka9EGr2mZSxsFRPC1/93nZNkfFBu3FzT1G\nQ1Wdpjli tdHHUvc+ZkDGyOcclzg0ZJ81Q3Zwut4FtjO212IpMcBC0h8\nxPc73cfiXdDjqUEFc524zNZ30reNT LFT/AMb2s/rK6MkAEnkuduoNxv\n8AbLewZbA/02od8rWHDB4ueQfBh6IOjCIEQEUoghERByNuvNJZQ6i\nuMNRHXyTPdNI6I+/eXEBzSfjy0NwG5wMNwMYFjXSslqrTW07y+MS\nEuy0ghr24zrqNcceq373P BTWmqlqYBURiMgwFodvSdAzB0OSQPN\neKChMFppKSVwfJFAyN72n4i0AE/Uc0G/Hw8F6XlowfFekB ERBoSy\nvivMEeSY54H6dHMII+oc76BYb7NHS02+nnqfacI46emcGvnefhY08cn\nxAAyTgAkbNwoRWC FzZpIJ4X7cUsWMtOCCMEEEEHUH+YBWKktEU\nNWKypmmrKsAtZNUEe7B4hjQA1ueZAyeZKDF2etAtl M50oYayfDpnM\nyWjjhjc67LcnHUkuOrirbKLy8kDIQalzrYaGkkqahxEUQycDJJ5ADmScA\nDmSFrWC hmgZPW1zQ2urHB8rAciJoGGRg/ZGc9XOcRoQsMUXrW9O\nfIM0dteGxsP6yoIBLj3NDgB9ouPFoKvE BERAREQEREGKpp4aqnkgqYm\nSwyN2XseMhw6ELlLdNVOuVMLHR3NtuMhEktVOx1O6MEglrXPMjeHs\n4AB0yMajsFR22AUN9rqWlc4Uhijn3JOWxyPdJtbPQHZzs8M6jGSgu1K\nhSgIoQ4AJIQCRkaoOCxvP BgGpWQDCCV4k4L11XmTgf+8kFd2eINFO\n4cTW1OfKZ4/BWipezx3VVd6Jx9qOsMrR1ZIA7P8AFvB+ 6VdICIiAiIgIiI\nCo66WS1Xl9fLDJJQ1MLI5ZImF5gewuIc5oydkh+MgaFuuhyLxEFQe01l\nDQRcqZ +RkBjw4/QZKxflXaTwmnI6tpJj/QrzzRBz7e11rlqhSUzp56ojIp\n2wPa8jr7YGnet+lnrKlofPSu pejXSAkDv049w+qx3yKMzW2d4G1FVta\nHdA9rmkeeR546KyIzH4jigxxghzy47TjgAnp0WdYYyXOJ PM6Dw/8AV\nl8UBQdAfHKlOeCOIQUddm33ujrhpFMRRz920fduPg/2f91Xq0LnRMuND\nPSyuLWysLC9 vFp+Yd4OCO9oSx1kldbIpahoZUtzFUNHBsrCWvx3bQO\nO7CDfREQEREBERAREQEREFff4XT2arbF+ dZHvYj0kZ7TD/E0LZilbPTx\nSs+GRoc3wOv8AJZnAOaWngRgrn6a4SWW300F5pnQRwRNiNW14fC\nSG 4GTo5ue9uM4GckZC9A2dSeC94zhVUNXc6tu9gt0cUDj7HpczmSEd\nSwMOznoTnqAdFlLrweEdAzv3 j3Y8tkILHooPEFVxhvDv87Qs8KR5x57\nz8FBttVKMT3esIPFsTY4x5HZ2h9UGW419PbojLVPwHECN jRtPkd8rGjV\nzjjgFFkgnhodqrYGVE8j5pGB2dgucSG5HHAwM88KaO00NHMZ4YAagg\ntM8rjJIR023 Eux3ZW8gIiICIiAiIgIiIClEQQodwREEhERAREQEREBERBKIiD//\n2Q==\" display=\"false\" id=\"1429530340\" info-type=\"perso\" order=\"1\"\nsubtype=\"picture\" type=\"media\"/> <typeImage>gif</typeImage>\n</data-list><result>0</result> </command> </command-list>\n<parameter-list/> </xpage>",
     ),
     (
         ActionId::ContactsAddPicture,
-        include_str!("../../../api-spec/samples/contacts/addpicture.corrected.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n     <xpage version=\"1.0\">\n          <command-list>\n               <command action=\"ctcaddmedia\" request=\"g10\">\n                    <result>0</result>\n               </command>\n          </command-list>\n     </xpage>",
     ),
     (
         ActionId::MessagesGetPersonalMessages,
-        include_str!(
-            "../../../api-spec/samples/messages/get_personal_messages.corrected.xml"
-        ),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n    <getPersonalMessagesReturn>\n        <Data>\n            <UserAuthorizedData>\n                  <NoUnReadMails>0</NoUnReadMails>\n            </UserAuthorizedData>\n            <UserProtectedData>\n                  <EmailsLastNDetailed/>\n            </UserProtectedData>\n            <PrivacyDashboardURL>http://a.b.c/def</PrivacyDashboardURL>\n        </Data>\n    </getPersonalMessagesReturn>",
     ),
     (
         ActionId::RichProfileGetPersonalRichProfile,
-        include_str!(
-            "../../../api-spec/samples/rich_profile/get_personal_rich_profile_1.corrected.xml"
-        ),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<getPersonalRichProfileReturn>\n  <Data>\n    <UserAuthorizedData>\n      <Firstname>John</Firstname>\n<!-- truncated in source -->\n    </UserAuthorizedData>\n  </Data>\n</getPersonalRichProfileReturn>",
     ),
 ];

@@ -231,6 +231,7 @@ mod util;
 mod web;
 
 pub use domain::consent::{AutoConsent, ConsentChoice};
+pub use domain::faults::{Fault, FaultRule, Faults, MAX_LATENCY};
 pub use domain::user::TestUser;
 pub use store::SandboxError;
 pub use web::consent::decision_form;
@@ -246,6 +247,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::api::endpoint::endpoints;
+use crate::domain::faults::FaultInjector;
 use crate::domain::seeds::Seeds;
 use crate::idp::provider::Idp;
 use crate::idp::signing::{generate_pem, key_file, Signing};
@@ -286,6 +288,9 @@ pub struct SandboxConfig {
     /// `None` (the default): the key is kept in [`SandboxConfig::db`] when there is one,
     /// else generated at each start.
     pub idp_key: Option<PathBuf>,
+    /// Faults and latency injected on purpose ([`Faults`]; none by default), checked
+    /// against the spec's tables by [`Sandbox::open`] ([`SandboxError::Faults`]).
+    pub faults: Faults,
     /// How long a client has to send a whole request head, from when its connection is
     /// ready for one: when accepted, and after each answer. A connection that sends
     /// nothing, or its head too slowly (slowloris), is closed then. Default 10 s.
@@ -326,6 +331,7 @@ impl Default for SandboxConfig {
             allowed_acs_origins: Vec::new(),
             auto_consent: AutoConsent::Off,
             idp_key: None,
+            faults: Faults::default(),
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(5),
             max_connections: 512,
@@ -344,6 +350,7 @@ impl fmt::Debug for SandboxConfig {
             .field("allowed_acs_origins", &self.allowed_acs_origins)
             .field("auto_consent", &self.auto_consent)
             .field("idp_key", &self.idp_key)
+            .field("faults", &self.faults)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_connections", &self.max_connections)
@@ -384,6 +391,14 @@ impl Sandbox {
             );
             config.auto_consent = AutoConsent::Off;
         }
+        if let Err(e) = config.faults.check() {
+            tracing::error!(
+                target: "papi_sandbox",
+                error = %e,
+                "Sandbox::new: the faults are refused; none is injected (use Sandbox::open to handle this)"
+            );
+            config.faults = Faults::default();
+        }
         if config.db.is_some() {
             match Self::open(config.clone()) {
                 Ok(sandbox) => return sandbox,
@@ -409,6 +424,10 @@ impl Sandbox {
     /// database (or is corrupt), belongs to another program or a newer sandbox, or holds
     /// data that cannot be read back.
     pub fn open(config: SandboxConfig) -> Result<Self, SandboxError> {
+        config
+            .faults
+            .check()
+            .map_err(|message| SandboxError::Faults { message })?;
         if let Some(family) = config.auto_consent.unknown_family() {
             return Err(SandboxError::UnknownFamily {
                 family: family.to_owned(),
@@ -446,7 +465,12 @@ impl Sandbox {
             auto_consent: config.auto_consent.clone(),
         };
         let app = App {
-            service: Arc::new(Service::new(settings, seeds, store)),
+            service: Arc::new(Service::new(
+                settings,
+                seeds,
+                store,
+                FaultInjector::new(config.faults.clone()),
+            )),
             idp: Idp::new(signing, config.allowed_acs_origins.clone()),
             endpoints: endpoints(),
         };
@@ -483,12 +507,7 @@ impl Sandbox {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         self.app.service.set_bound_base(base_url.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let limits = Limits {
-            header_read_timeout: self.config.header_read_timeout,
-            idle_timeout: self.config.idle_timeout,
-            max_connections: self.config.max_connections,
-        };
-        let task = tokio::spawn(web::serve::serve(listener, self.router(), limits, stopped));
+        let task = tokio::spawn(serve_router(listener, self.router(), &self.config, stopped));
         Ok(RunningSandbox {
             sandbox: self.clone(),
             base_url,
@@ -524,6 +543,25 @@ impl Sandbox {
             self.config.service_password.clone(),
         )
     }
+}
+
+/// Serves any `router` on `listener` exactly as [`Sandbox::bind`] serves the sandbox (the
+/// same accept loop and connection handling, within `config`'s limits) until `stop` is
+/// sent or dropped. For the load target of `cargo xtask bench`, whose bare handler must be
+/// served the way the sandbox is for the comparison to be fair; not part of the API.
+#[doc(hidden)]
+pub fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    config: &SandboxConfig,
+    stop: oneshot::Receiver<()>,
+) -> impl std::future::Future<Output = std::io::Result<()>> + Send + 'static {
+    let limits = Limits {
+        header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+        max_connections: config.max_connections,
+    };
+    web::serve::serve(listener, router, limits, stop)
 }
 
 /// The identity provider's key: from [`SandboxConfig::idp_key`], else the one `store` keeps

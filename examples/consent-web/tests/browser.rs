@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 
 fn find(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -93,8 +94,7 @@ async fn a_visitor_signs_in_consents_and_sees_their_contacts() {
     );
     let mut browser = None;
     for _ in 0..100 {
-        match ClientBuilder::rustls()
-            .expect("rustls connector")
+        match ClientBuilder::new(HttpConnector::new())
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await

@@ -8,7 +8,7 @@
 //!
 //! `cargo run -p papi-examples --example authentication`
 
-use papi::authentication::idp;
+use orange_papi::authentication::idp;
 use papi_examples::{BoxError, Target};
 
 #[tokio::main]

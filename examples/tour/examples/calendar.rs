@@ -5,13 +5,13 @@
 //! `cargo run -p papi-examples --example calendar` (embedded sandbox; see the crate docs for
 //! a real service).
 
-use papi::calendar::operation::AddEvent;
+use orange_papi::calendar::operation::AddEvent;
 use papi_examples::{BoxError, Target};
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let target = Target::from_env().await?;
-    let calendar = papi::calendar::Client::new(&target.config)?;
+    let calendar = orange_papi::calendar::Client::new(&target.config)?;
     let token = &target.token;
 
     println!("addevent title=Review start=2026-01-02");

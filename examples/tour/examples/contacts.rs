@@ -4,9 +4,9 @@
 //! `cargo run -p papi-examples --example contacts` (embedded sandbox; see the crate docs for
 //! a real service).
 
-use papi::contacts::operation::AddContact;
-use papi::contacts::types::{AddDeviceSubtype, DeviceType};
-use papi::core::Upload;
+use orange_papi::contacts::operation::AddContact;
+use orange_papi::contacts::types::{AddDeviceSubtype, DeviceType};
+use orange_papi::core::Upload;
 use papi_examples::{BoxError, Target};
 
 /// A 1×1 JPEG header, enough for the upload checks.
@@ -18,7 +18,7 @@ const JPEG: &[u8] = &[
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let target = Target::from_env().await?;
-    let contacts = papi::contacts::Client::new(&target.config)?;
+    let contacts = orange_papi::contacts::Client::new(&target.config)?;
     let token = &target.token;
 
     println!("findcontactlist search=Orange");

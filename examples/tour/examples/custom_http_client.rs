@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use papi::core::reqwest;
+use orange_papi::core::reqwest;
 use papi_examples::{BoxError, Target};
 
 #[tokio::main]
@@ -19,7 +19,7 @@ async fn main() -> Result<(), BoxError> {
         "x-calling-service",
         reqwest::header::HeaderValue::from_static("papi-example"),
     );
-    let mut builder = reqwest::Client::builder()
+    let mut builder = orange_papi::core::tls::client_builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(20))
         .pool_idle_timeout(Duration::from_secs(30))
@@ -33,8 +33,8 @@ async fn main() -> Result<(), BoxError> {
     // The injected client keeps its own settings: papi's default timeouts do not apply.
     let config = target.config.clone().with_http_client(builder.build()?);
 
-    let contacts = papi::contacts::Client::new(&config)?;
-    let rich = papi::rich_profile::Client::new(&config)?;
+    let contacts = orange_papi::contacts::Client::new(&config)?;
+    let rich = orange_papi::rich_profile::Client::new(&config)?;
     let token = &target.token;
     let page = target
         .with_consent(|| contacts.find_contact_list(token, "Orange"))
@@ -43,7 +43,7 @@ async fn main() -> Result<(), BoxError> {
         "contacts answered through the custom client: {} entries",
         page.contacts.map(|l| l.entries.len()).unwrap_or(0)
     );
-    let infos = [papi::rich_profile::types::RichProfileInfo::DisplayName];
+    let infos = [orange_papi::rich_profile::types::RichProfileInfo::DisplayName];
     let profile = target
         .with_consent(|| rich.get_personal_rich_profile(token, &infos))
         .await?;

@@ -4,15 +4,15 @@
 //! `cargo run -p papi-examples --example messages` (embedded sandbox; see the crate docs for
 //! a real service).
 
-use papi::core::{Consented, InferredAnswer};
-use papi::messages::operation::GetPns;
-use papi::messages::types::MessagesInfo;
+use orange_papi::core::{Consented, InferredAnswer};
+use orange_papi::messages::operation::GetPns;
+use orange_papi::messages::types::MessagesInfo;
 use papi_examples::{BoxError, Target};
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let target = Target::from_env().await?;
-    let messages = papi::messages::Client::new(&target.config)?;
+    let messages = orange_papi::messages::Client::new(&target.config)?;
     let token = &target.token;
 
     let infos = [

@@ -1,12 +1,12 @@
 //! Profile API: no action of this API is recovered from the sources, so its generated
-//! crate has no method yet; it documents what is known (see `papi::profile`'s docs). This
+//! crate has no method yet; it documents what is known (see `orange_papi::profile`'s docs). This
 //! example shows the endpoint a client would call in each environment, or why none can
 //! be built there.
 //!
 //! `cargo run -p papi-examples --example profile`
 
 fn main() {
-    papi_examples::endpoints(&papi::profile::API, |config| {
-        papi::profile::Client::new(config).map(|c| c.endpoint().clone())
+    papi_examples::endpoints(&orange_papi::profile::API, |config| {
+        orange_papi::profile::Client::new(config).map(|c| c.endpoint().clone())
     });
 }

@@ -4,13 +4,13 @@
 //! `cargo run -p papi-examples --example rich_profile` (embedded sandbox; see the crate docs
 //! for a real service).
 
-use papi::rich_profile::types::RichProfileInfo;
+use orange_papi::rich_profile::types::RichProfileInfo;
 use papi_examples::{BoxError, Target};
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let target = Target::from_env().await?;
-    let rich = papi::rich_profile::Client::new(&target.config)?;
+    let rich = orange_papi::rich_profile::Client::new(&target.config)?;
     let token = &target.token;
 
     let infos = [

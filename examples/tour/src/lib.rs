@@ -13,7 +13,7 @@
 //!
 //! They are read by `Config::from_env` and `UserToken::from_env`, which name a missing or
 //! malformed variable; the optional ones (timeouts, answer size cap, retry attempts) are
-//! listed in `papi::core::env`.
+//! listed in `orange_papi::core::env`.
 //!
 //! Against a real service the consent page cannot be answered for the user: the example
 //! prints the consent URL and stops.
@@ -22,10 +22,10 @@
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use papi::core::consent_flow::{ConsentFlow, ConsentStep};
-use papi::core::reqwest;
-use papi::core::url::Url;
-use papi::{Config, ServiceCredentials, UserToken};
+use orange_papi::core::consent_flow::{ConsentFlow, ConsentStep};
+use orange_papi::core::reqwest;
+use orange_papi::core::url::Url;
+use orange_papi::{Config, ServiceCredentials, UserToken};
 use papi_sandbox::{user_agent, ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
 
 /// The error type of the examples: whatever went wrong, with its message.
@@ -45,12 +45,12 @@ impl Target {
     /// The real service named by the `PAPI_*` variables when `PAPI_SERVICE_ID` is set,
     /// otherwise an embedded sandbox with `alice` signed in.
     pub async fn from_env() -> Result<Target, BoxError> {
-        let browser = reqwest::Client::builder()
+        let browser = orange_papi::core::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         if std::env::var_os("PAPI_SERVICE_ID").is_some() {
             // Every PAPI_* variable is read, and a missing or malformed one named, by
-            // papi-core (see `papi::core::env`).
+            // papi-core (see `orange_papi::core::env`).
             let config = Config::from_env()?;
             let token = UserToken::from_env()?;
             println!("calling the service configured by PAPI_* variables");
@@ -96,7 +96,7 @@ impl Target {
     pub async fn with_consent<T, S, F, Fut>(&self, call: F) -> Result<T, BoxError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, papi::core::Error<S>>>,
+        Fut: Future<Output = Result<T, orange_papi::core::Error<S>>>,
         S: std::fmt::Debug + std::fmt::Display + Send + Sync + 'static,
     {
         let Some((_, running)) = &self.sandbox else {
@@ -135,7 +135,7 @@ impl Target {
 /// endpoint a client of `api` would call in each environment of the spec, or why it
 /// cannot be built there.
 pub fn endpoints<E: std::fmt::Display>(
-    api: &papi::core::ApiDescriptor,
+    api: &orange_papi::core::ApiDescriptor,
     client: impl Fn(&Config) -> Result<Url, E>,
 ) {
     let credentials = || ServiceCredentials::new("your-service-id", "your-service-password");

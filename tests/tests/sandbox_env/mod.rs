@@ -26,7 +26,7 @@ impl Env {
         let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let config =
             Config::custom(running.base_url().as_str(), sandbox.service_credentials()).unwrap();
-        let http = reqwest::Client::builder()
+        let http = papi_core::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

@@ -156,6 +156,36 @@ pub fn section(root: &Path, target_dir: &Path, out: &Path, quick: bool) -> Resul
         count(client[1]),
         met(ratio <= CLIENT_TARGET)
     );
+    s.push_str(&sandbox_table(&per_request, seconds)?);
+    Ok(s)
+}
+
+/// The sandbox part of the section alone (`cargo xtask bench --sandbox`): the load target
+/// built and counted, printed with the wrk section.
+pub fn sandbox_section(root: &Path, target_dir: &Path, out: &Path) -> Result<String, String> {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        return Err(format!(
+            "the instruction counts need valgrind, which is not installed: {INSTALL}"
+        ));
+    }
+    build(root, &[("papi-sandbox", "load_target")])?;
+    let dir = out.join("callgrind");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let seconds = 5;
+    let per_request = sandbox_counts(
+        &target_dir.join("release/examples/load_target"),
+        &dir,
+        seconds,
+    )?;
+    sandbox_table(&per_request, seconds)
+}
+
+/// The table of server instructions per request, sandbox against bare handler.
+fn sandbox_table(
+    per_request: &std::collections::HashMap<String, (f64, u64)>,
+    seconds: u32,
+) -> Result<String, String> {
+    let mut s = String::new();
     let _ = write!(
         s,
         "\n| sandbox server (`load_target`, `wrk -t1 -c1 -d{seconds}s` per target) | sandbox | bare axum handler | bare / sandbox | requests counted (sandbox / bare) |\n|---|---:|---:|---:|---:|\n"

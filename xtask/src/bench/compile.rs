@@ -6,9 +6,9 @@
 //!   in a scratch target directory (`<target>/papi-bench/compile`); the crate is made to
 //!   compile again by a changing `--cfg` given only to it (`cargo rustc`), so nothing else is
 //!   rebuilt;
-//! - `clean build` (full mode only: minutes on a small machine): `cargo build -p
-//!   papi-contacts` in an empty target directory — the generated crate with its runtime and
-//!   every dependency, what a downstream user pays once — then the crate alone again.
+//!
+//! What a downstream user pays once, the clean build of a client with every dependency, is
+//! `downstream.rs`.
 //!
 //! Times are wall-clock on a machine shared with other builds: the report gives min /
 //! median / max and compares minimums (the least disturbed run).
@@ -18,11 +18,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::shared::{rebuild_one, run};
+
 /// Target of issue 5: generating the code costs at most this share of checking it.
 const CODEGEN_SHARE_TARGET: f64 = 0.10;
-
-/// The crate of the clean build.
-const CLEAN_BUILD_CRATE: &str = "papi-contacts";
 
 /// Measures and returns the report section (markdown).
 pub fn section(root: &Path, out: &Path, quick: bool) -> Result<String, String> {
@@ -69,83 +68,15 @@ pub fn section(root: &Path, out: &Path, quick: bool) -> Result<String, String> {
     let mut per_crate: Vec<(String, Vec<Duration>)> = Vec::new();
     for c in &crates {
         let mut times = Vec::new();
-        for i in 0..runs {
-            times.push(rebuild_one(&cargo, root, &check_dir, c, "check", i)?);
+        for _ in 0..runs {
+            times.push(rebuild_one(&cargo, root, &check_dir, c, "check", &[])?);
         }
         times.sort();
         per_crate.push((c.clone(), times));
     }
 
-    // Clean build of one generated crate with its runtime.
-    let clean = if quick {
-        None
-    } else {
-        let dir = scratch.join("clean-target");
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        println!("== compile-time: clean build of {CLEAN_BUILD_CRATE} (every dependency)");
-        let t = Instant::now();
-        run(Command::new(&cargo)
-            .args(["build", "-p", CLEAN_BUILD_CRATE])
-            .current_dir(root)
-            .env("CARGO_TARGET_DIR", &dir))?;
-        let total = t.elapsed();
-        let alone = rebuild_one(&cargo, root, &dir, CLEAN_BUILD_CRATE, "dev", 0)?;
-        let core = rebuild_one(&cargo, root, &dir, "papi-core", "dev", 0)?;
-        Some((total, alone, core))
-    };
-
     generate.sort();
-    Ok(render(
-        &generate,
-        files,
-        generate_cmd,
-        &per_crate,
-        clean,
-        runs,
-    ))
-}
-
-/// Compiles `krate` (library) again, alone: a `--cfg` that changes each time is given to
-/// it only, which invalidates it and nothing else.
-fn rebuild_one(
-    cargo: &str,
-    root: &Path,
-    target: &Path,
-    krate: &str,
-    profile: &str,
-    run_index: usize,
-) -> Result<Duration, String> {
-    let nonce = format!(
-        "papi_compile_bench=\"{}-{run_index}\"",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let t = Instant::now();
-    run(Command::new(cargo)
-        .args(["rustc", "--lib", "-p", krate, "--profile", profile, "--"])
-        .args(["--cfg", &nonce, "-A", "unexpected_cfgs"])
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", target))?;
-    Ok(t.elapsed())
-}
-
-fn run(cmd: &mut Command) -> Result<(), String> {
-    let shown = format!("{cmd:?}");
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {shown}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{shown} failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
+    Ok(render(&generate, files, generate_cmd, &per_crate, runs))
 }
 
 fn secs(d: Duration) -> String {
@@ -170,7 +101,6 @@ fn render(
     files: usize,
     generate_cmd: Duration,
     per_crate: &[(String, Vec<Duration>)],
-    clean: Option<(Duration, Duration, Duration)>,
     runs: usize,
 ) -> String {
     let mut r = String::new();
@@ -221,25 +151,5 @@ fn render(
         secs(check_min),
         secs(check_median)
     );
-    match clean {
-        Some((total, alone, core)) => {
-            let _ = writeln!(
-                r,
-                "Clean build (`cargo build -p {CLEAN_BUILD_CRATE}`, debug, empty target directory: \
-                 the crate, `papi-core` and every dependency — what a downstream user pays once): \
-                 **{}**. Of which, rebuilt alone afterwards: `{CLEAN_BUILD_CRATE}` {}, `papi-core` {}.\n",
-                secs(total),
-                secs(alone),
-                secs(core)
-            );
-        }
-        None => {
-            let _ = writeln!(
-                r,
-                "Clean build of `{CLEAN_BUILD_CRATE}` with its runtime: measured in full mode only \
-                 (it compiles every dependency).\n"
-            );
-        }
-    }
     r
 }

@@ -2,12 +2,14 @@
 //! outside criterion, and writes the report region of `BENCHMARKS.md`.
 //!
 //! One module a section, importing only `shared` (and `callgrind` the `wrk` server it
-//! drives): `compile` (generator against compiler), `criterion` (decoding, memory, client
-//! call), `wrk` (sandbox throughput), `callgrind` (instruction counts).
+//! drives): `compile` (generator against compiler), `downstream` (the clean build of a
+//! program on a client against bare reqwest), `criterion` (decoding, memory, client call),
+//! `wrk` (sandbox throughput), `callgrind` (instruction counts).
 
 mod callgrind;
 mod compile;
 mod criterion;
+mod downstream;
 mod shared;
 mod wrk;
 
@@ -29,6 +31,26 @@ pub fn instructions(quick: bool) -> ExitCode {
     let root = papi_codegen::workspace_root();
     let target = shared::target_dir(&root);
     exit(callgrind::section(&root, &target, &target.join("papi-bench"), quick).map(Some))
+}
+
+/// `cargo xtask bench --downstream [--quick]`: the downstream build section alone, printed.
+pub fn downstream(quick: bool) -> ExitCode {
+    let root = papi_codegen::workspace_root();
+    let target = shared::target_dir(&root);
+    exit(downstream::section(&root, &target.join("papi-bench"), quick).map(Some))
+}
+
+/// `cargo xtask bench --sandbox`: the sandbox sections alone (wrk, then the sandbox's
+/// instruction counts), printed; `BENCHMARKS.md` is not touched.
+pub fn sandbox() -> ExitCode {
+    let root = papi_codegen::workspace_root();
+    let target = shared::target_dir(&root);
+    let counted = || {
+        let wrk = wrk::run(&root, &target, false)?;
+        let counts = callgrind::sandbox_section(&root, &target, &target.join("papi-bench"))?;
+        Ok(format!("{wrk}{counts}"))
+    };
+    exit(counted().map(Some))
 }
 
 /// Prints what there is to print and turns the outcome into an exit code.
@@ -65,6 +87,7 @@ fn run_inner(quick: bool) -> Result<(), String> {
 
     // Generator and compile time (item 4), first: it fails early if cargo cannot build.
     let compile = compile::section(&root, &target.join("papi-bench"), quick)?;
+    let downstream = downstream::section(&root, &target.join("papi-bench"), quick)?;
     let mode = if quick { "quick" } else { "full" };
     cargo_bench(&root, &out, &criterion_home, mode)?;
 
@@ -81,7 +104,7 @@ fn run_inner(quick: bool) -> Result<(), String> {
     let instructions = callgrind::section(&root, &target, &out, quick)?;
     // The compile-time, sandbox and instruction-count sections go before the
     // "Reproduce" notes.
-    let sections = format!("{compile}{sandbox}{instructions}");
+    let sections = format!("{compile}{downstream}{sandbox}{instructions}");
     let region = match region.find(
         "
 ## Reproduce",

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// Target of issue 5: generated decoding at least this share of the hand-written loop's
 /// throughput.
@@ -12,8 +13,9 @@ pub(crate) const DECODE_TARGET: f64 = 0.8;
 pub(crate) const MEMORY_TARGET: f64 = 3.0;
 /// Target of issue 5: a client call at most this multiple of raw reqwest GET + decode.
 pub(crate) const CLIENT_TARGET: f64 = 1.10;
-/// Target of issue 5: sandbox requests/s at least this share of the bare handler's.
-pub(crate) const SANDBOX_TARGET: f64 = 0.7;
+/// Target of issue 16 (0.7 in issue 5): sandbox requests/s at least this share of the
+/// bare handler's.
+pub(crate) const SANDBOX_TARGET: f64 = 0.8;
 
 /// The median of sorted values (NaN for none).
 pub(crate) fn median(sorted: &[f64]) -> f64 {
@@ -57,4 +59,52 @@ pub(crate) fn build(root: &Path, examples: &[(&str, &str)]) -> Result<(), String
         }
     }
     Ok(())
+}
+
+/// Compiles `krate` (library) again, alone, in the package or workspace at `dir` with the
+/// target directory `target`: a `--cfg` that changes each time is given to it only, which
+/// invalidates it and nothing else (`cargo rustc` builds no dependent). `env` is set on
+/// the command.
+pub(crate) fn rebuild_one(
+    cargo: &str,
+    dir: &Path,
+    target: &Path,
+    krate: &str,
+    profile: &str,
+    env: &[(&str, &str)],
+) -> Result<Duration, String> {
+    let nonce = format!(
+        "papi_compile_bench=\"{}\"",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let mut cmd = Command::new(cargo);
+    cmd.args(["rustc", "--lib", "-p", krate, "--profile", profile, "--"])
+        .args(["--cfg", &nonce, "-A", "unexpected_cfgs"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let t = Instant::now();
+    run(&mut cmd)?;
+    Ok(t.elapsed())
+}
+
+/// Runs `cmd`, its output captured; a failure carries its standard error.
+pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{shown} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
 }

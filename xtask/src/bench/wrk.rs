@@ -654,13 +654,13 @@ Transfer/sec:     25.00MB
         let text = report(&plan, false, &runs, Some(0.1), Some(0.1));
         assert!(
             text.contains(
-                "| read | 0.50× / 0.50× / 0.50× | 2.00× | ≥ 0.70×, zero errors: **not met** |"
+                "| read | 0.50× / 0.50× / 0.50× | 2.00× | ≥ 0.80×, zero errors: **not met** |"
             ),
             "{text}"
         );
         assert!(
             text.contains(
-                "| write | 0.80× / 0.85× / 0.90× | 1.18× | ≥ 0.70×, zero errors: **met** |"
+                "| write | 0.80× / 0.85× / 0.90× | 1.18× | ≥ 0.80×, zero errors: **met** |"
             ),
             "{text}"
         );

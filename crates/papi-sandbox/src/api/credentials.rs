@@ -7,10 +7,15 @@ use crate::service::state::Service;
 
 /// Whether the request's HTTP Basic credentials are the configured service's.
 pub(crate) fn credentials_ok(service: &Service, headers: &HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return false;
+    };
+    // The header as clients write it: one comparison, no decoding (profiled: decoding was
+    // 2 k instructions of every call).
+    if service.is_service_authorization(value.as_bytes()) {
+        return true;
+    }
+    let Ok(value) = value.to_str() else {
         return false;
     };
     let Some((scheme, encoded)) = value.trim().split_once(' ') else {

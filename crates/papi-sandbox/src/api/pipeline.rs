@@ -15,8 +15,10 @@ use crate::api::answer::Answer;
 use crate::api::call::Call;
 use crate::api::credentials::credentials_ok;
 use crate::api::endpoint::{Endpoint, Endpoints};
+use crate::api::faults;
 use crate::api::params::{Params, Violation};
 use crate::api::privacy::consent;
+use crate::domain::faults::Drawn;
 use crate::generated::{self, ACCESS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN};
 use crate::service::state::Service;
 
@@ -72,6 +74,18 @@ pub(crate) async fn call(service: &Arc<Service>, endpoints: &Endpoints, req: Req
         .then(|| params.raw(ACTION_PARAM))
         .flatten()
         .map(|a| LoggedAction(a.chars().take(LOG_LIMIT).collect()));
+    // Faults injected on purpose: the latency, then an error in place of the action.
+    let drawn = if service.faults.is_active() {
+        service
+            .faults
+            .draw(endpoint.api.id, params.get(ACTION_PARAM))
+    } else {
+        Drawn::default()
+    };
+    faults::wait(&drawn).await;
+    if let Some(answer) = faults::answer(endpoint, &drawn) {
+        return answer.into_response();
+    }
     // With a database, off the async workers (the call may write to it); in memory the
     // work is a few microseconds under a lock, and the hand-off to the blocking pool cost
     // more than the call itself (profiled under wrk: BENCHMARKS.md).
@@ -83,7 +97,7 @@ pub(crate) async fn call(service: &Arc<Service>, endpoints: &Endpoints, req: Req
     } else {
         handle(service, endpoint, &params, host.as_ref())
     };
-    let mut response = answer.into_response();
+    let mut response = faults::deliver(answer.into_response(), &drawn).await;
     if let Some(logged) = logged {
         response.extensions_mut().insert(logged);
     }

@@ -4,6 +4,7 @@
 
 pub(crate) mod consent;
 pub(crate) mod consent_url;
+pub(crate) mod faults;
 pub(crate) mod seeds;
 pub(crate) mod token;
 pub(crate) mod user;

@@ -22,6 +22,14 @@ impl Service {
         id_ok & password_ok
     }
 
+    /// Whether an `Authorization` header value is, byte for byte, the one clients send for
+    /// the service's credentials (compared in constant time). Other spellings (another
+    /// case of `Basic`, spaces) are not refused by this: they are decoded and checked by
+    /// [`Service::service_credentials_ok`].
+    pub(crate) fn is_service_authorization(&self, value: &[u8]) -> bool {
+        constant_time_eq(value, &self.basic_authorization)
+    }
+
     /// Checks a login and password in constant time with respect to the password.
     pub(crate) fn check_password(&self, login: &str, password: &str) -> bool {
         self.user(login)

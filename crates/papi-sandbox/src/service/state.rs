@@ -8,6 +8,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::domain::consent::AutoConsent;
+use crate::domain::faults::FaultInjector;
 use crate::domain::seeds::Seeds;
 use crate::domain::user::TestUser;
 use crate::store::Store;
@@ -29,24 +30,37 @@ pub(crate) struct Settings {
 /// The sandbox's service: its settings, users and store.
 pub(crate) struct Service {
     pub(crate) settings: Settings,
+    /// The faults injected on purpose.
+    pub(crate) faults: FaultInjector,
     /// The users by login.
     users: HashMap<String, TestUser>,
     pub(crate) seeds: Seeds,
     store: Box<dyn Store>,
     bound_base: RwLock<Option<Url>>,
+    /// `Basic <base64 of id:password>`, as clients send it: most calls are checked by one
+    /// comparison with it (see [`Service::is_service_authorization`]).
+    pub(super) basic_authorization: Vec<u8>,
 }
 
 impl Service {
     /// A service keeping its data in `store` (which knows the users of `settings`).
-    pub(crate) fn new(settings: Settings, seeds: Seeds, store: Box<dyn Store>) -> Self {
+    pub(crate) fn new(
+        settings: Settings,
+        seeds: Seeds,
+        store: Box<dyn Store>,
+        faults: FaultInjector,
+    ) -> Self {
         let mut users = HashMap::new();
         for user in &settings.users {
             users
                 .entry(user.login.clone())
                 .or_insert_with(|| user.clone());
         }
+        let basic_authorization = basic_authorization(&settings);
         Self {
+            basic_authorization,
             settings,
+            faults,
             users,
             seeds,
             store,
@@ -91,4 +105,12 @@ impl Service {
                 })
         })
     }
+}
+
+/// The `Authorization` header value clients send for the service's credentials.
+fn basic_authorization(settings: &Settings) -> Vec<u8> {
+    use base64::Engine as _;
+    let pair = format!("{}:{}", settings.service_id, settings.service_password);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+    format!("Basic {encoded}").into_bytes()
 }

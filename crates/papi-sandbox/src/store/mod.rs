@@ -135,6 +135,13 @@ pub enum SandboxError {
         /// What went wrong.
         cause: String,
     },
+    /// [`crate::SandboxConfig::faults`] names an action or a code the spec does not have,
+    /// or a probability, latency or status out of range.
+    #[error("faults refused: {message}")]
+    Faults {
+        /// What is wrong, and in which rule.
+        message: String,
+    },
     /// [`crate::SandboxConfig::auto_consent`] names a family no action belongs to.
     #[error("no action belongs to the privacy family `{family}` (auto-consent); known: {known}")]
     UnknownFamily {
@@ -161,7 +168,7 @@ impl SandboxError {
             | Self::Version { path, .. }
             | Self::Load { path, .. }
             | Self::IdpKey { path, .. } => Some(path),
-            Self::UnknownFamily { .. } => None,
+            Self::UnknownFamily { .. } | Self::Faults { .. } => None,
         }
     }
 }

@@ -2,46 +2,55 @@
 // change the spec and run `cargo xtask codegen`.
 
 #![cfg_attr(rustfmt, rustfmt::skip)]
-//! # papi
+//! # orange-papi
 //!
-//! Clients of the Orange "Personal APIs", generated from one YAML spec. This crate re-exports each API crate behind a feature of its name, and the runtime (`papi-core`) as `papi::core`; `full` enables every API. No API is enabled by default:
+//! Clients of the Orange "Personal APIs", generated from one YAML spec (the papi project). This crate re-exports each API crate behind a feature of its name, and the runtime (`papi-core`) as `orange_papi::core`; `full` enables every API. No API is enabled by default:
 //!
 //! ```toml
 //! [dependencies]
-//! papi = { version = "0.1", features = ["contacts", "messages"] }
+//! orange-papi = { version = "0.1", features = ["contacts", "messages"] }
 //! ```
 //!
 //! | feature | module | crate | API |
 //! |---|---|---|---|
-//! | `authentication` | `papi::authentication` | `papi-auth` | Authentication API |
-//! | `calendar` | `papi::calendar` | `papi-calendar` | Personal Calendar API |
-//! | `contacts` | `papi::contacts` | `papi-contacts` | Personal Contacts API |
-//! | `content` | `papi::content` | `papi-content` | Personal Content API |
-//! | `favourites` | `papi::favourites` | `papi-favourites` | Personal Favourites API |
-//! | `messages` | `papi::messages` | `papi-messages` | Personal Messages API |
-//! | `photos` | `papi::photos` | `papi-photos` | Personal Photos API |
-//! | `profile` | `papi::profile` | `papi-profile` | Personal Profile API |
-//! | `rich-profile` | `papi::rich_profile` | `papi-rich-profile` | Personal RichProfile API |
+//! | `authentication` | `orange_papi::authentication` | `papi-auth` | Authentication API |
+//! | `calendar` | `orange_papi::calendar` | `papi-calendar` | Personal Calendar API |
+//! | `contacts` | `orange_papi::contacts` | `papi-contacts` | Personal Contacts API |
+//! | `content` | `orange_papi::content` | `papi-content` | Personal Content API |
+//! | `favourites` | `orange_papi::favourites` | `papi-favourites` | Personal Favourites API |
+//! | `messages` | `orange_papi::messages` | `papi-messages` | Personal Messages API |
+//! | `photos` | `orange_papi::photos` | `papi-photos` | Personal Photos API |
+//! | `profile` | `orange_papi::profile` | `papi-profile` | Personal Profile API |
+//! | `rich-profile` | `orange_papi::rich_profile` | `papi-rich-profile` | Personal RichProfile API |
 //!
 //! Each client crate has an async `Client` and, with the `blocking` feature, a `blocking::Client` with the same methods on reqwest's blocking client.
 //!
-//! The configuration and secret types every client takes are re-exported at the root (`papi::Config`, `papi::UserToken`, …), whatever features are enabled.
+//! The configuration and secret types every client takes are re-exported at the root (`orange_papi::Config`, `orange_papi::UserToken`, …), whatever features are enabled.
+//!
+//! The TLS backend is a feature too: `rustls-ring` (the default, the cheapest to build), `rustls-aws-lc` or `native-tls`; for another than the default, set `default-features = false` and name it:
+//!
+//! ```toml
+//! [dependencies]
+//! orange-papi = { version = "0.1", default-features = false, features = ["contacts", "rustls-aws-lc"] }
+//! ```
+//!
+//! The `serde` feature adds serde's `Serialize` and `Deserialize` to the answer types of every enabled API (off by default: serde's derive is a good share of a clean build).
 //!
 //! ## Example
 //!
 //! ```
 //! # #[cfg(feature = "contacts")]
 //! # {
-//! use papi::contacts::operation::FindContactList;
-//! use papi::{Config, ServiceCredentials};
+//! use orange_papi::contacts::operation::FindContactList;
+//! use orange_papi::{Config, ServiceCredentials};
 //!
 //! let config = Config::custom("http://127.0.0.1:8080", ServiceCredentials::new("my-service", "my-password"))?;
-//! let client = papi::contacts::Client::new(&config)?;
+//! let client = orange_papi::contacts::Client::new(&config)?;
 //! assert_eq!(client.endpoint().path(), "/PersonalContacts/V1");
 //! // Then `client.call(&token, FindContactList::new(…)).await?` with the user's token; see the
 //! // crate `papi-contacts` for an example that runs against the embedded sandbox.
 //! # }
-//! # Ok::<(), papi::ConfigError>(())
+//! # Ok::<(), orange_papi::ConfigError>(())
 //! ```
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
