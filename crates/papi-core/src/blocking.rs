@@ -153,7 +153,7 @@ impl Transport {
         &self,
         prepared: Prepared<'_>,
         timeout: Option<Duration>,
-        keep_headers: bool,
+        watched: bool,
     ) -> Result<Received, TransportError> {
         let redacted = prepared.redacted;
         let builder = match prepared.multipart {
@@ -176,12 +176,12 @@ impl Transport {
             Some(timeout) => builder.timeout(timeout),
             None => builder,
         };
-        let started = Instant::now();
+        let started = watched.then(Instant::now);
         let mut response = builder
             .header(reqwest::header::AUTHORIZATION, self.route.authorization())
             .send()
             .map_err(|e| TransportError::new(e, redacted.url()))?;
-        let mut received = Received::start(&response, started, keep_headers);
+        let received = Received::start(&response, started);
         crate::transport::refuse_redirect(
             response.status(),
             response.headers(),
@@ -204,9 +204,7 @@ impl Transport {
             self.route
                 .append_capped(&mut body, &chunk[..n], &redacted)?;
         }
-        received.body = body;
-        received.elapsed = started.elapsed();
-        Ok(received)
+        Ok(received.finish(body))
     }
 }
 

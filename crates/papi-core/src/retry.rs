@@ -150,10 +150,10 @@ impl RetryPolicy {
 
 /// The wait a `Retry-After` header asks for at `now`: whole seconds, or an HTTP date
 /// (a date in the past asks for no wait). `None` without the header, or when it cannot be
-/// read (then the policy's backoff applies).
+/// read (then the policy's backoff applies). The clock (`now`) is read only for a date.
 pub(crate) fn server_wait(
     headers: &reqwest::header::HeaderMap,
-    now: std::time::SystemTime,
+    now: impl FnOnce() -> std::time::SystemTime,
 ) -> Option<Duration> {
     let value = headers
         .get(reqwest::header::RETRY_AFTER)?
@@ -164,7 +164,7 @@ pub(crate) fn server_wait(
         return Some(Duration::from_secs(seconds));
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(at.duration_since(now()).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -218,28 +218,31 @@ mod tests {
         };
         // 1994-11-06T08:49:37Z, the date of RFC 9110's examples.
         let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(server_wait(&HeaderMap::new(), now), None);
-        assert_eq!(server_wait(&at("120"), now), Some(Duration::from_secs(120)));
-        assert_eq!(server_wait(&at(" 0 "), now), Some(Duration::ZERO));
+        assert_eq!(server_wait(&HeaderMap::new(), || now), None);
+        assert_eq!(
+            server_wait(&at("120"), || now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(server_wait(&at(" 0 "), || now), Some(Duration::ZERO));
         for date in [
             "Sun, 06 Nov 1994 08:50:07 GMT",
             "Sunday, 06-Nov-94 08:50:07 GMT",
             "Sun Nov  6 08:50:07 1994",
         ] {
             assert_eq!(
-                server_wait(&at(date), now),
+                server_wait(&at(date), || now),
                 Some(Duration::from_secs(30)),
                 "{date}"
             );
         }
         assert_eq!(
-            server_wait(&at("Sun, 06 Nov 1994 08:00:00 GMT"), now),
+            server_wait(&at("Sun, 06 Nov 1994 08:00:00 GMT"), || now),
             Some(Duration::ZERO)
         );
         for unreadable in ["-5", "soon", "1.5", ""] {
-            assert_eq!(server_wait(&at(unreadable), now), None, "{unreadable}");
+            assert_eq!(server_wait(&at(unreadable), || now), None, "{unreadable}");
         }
-        assert!(server_wait(&at("5"), SystemTime::now()).is_some());
+        assert!(server_wait(&at("5"), SystemTime::now).is_some());
     }
 
     #[test]

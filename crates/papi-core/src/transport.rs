@@ -183,7 +183,7 @@ impl Transport {
         &self,
         prepared: Prepared<'_>,
         timeout: Option<Duration>,
-        keep_headers: bool,
+        watched: bool,
     ) -> Result<Received, TransportError> {
         // The URL to show is written only when an error or a trace needs it.
         let redacted = prepared.redacted;
@@ -207,13 +207,13 @@ impl Transport {
             Some(timeout) => builder.timeout(timeout),
             None => builder,
         };
-        let started = Instant::now();
+        let started = watched.then(Instant::now);
         let mut response = builder
             .header(reqwest::header::AUTHORIZATION, self.route.authorization())
             .send()
             .await
             .map_err(|e| TransportError::new(e, redacted.url()))?;
-        let mut received = Received::start(&response, started, keep_headers);
+        let received = Received::start(&response, started);
         refuse_redirect(
             response.status(),
             response.headers(),
@@ -232,9 +232,7 @@ impl Transport {
         {
             self.route.append_capped(&mut body, &chunk, &redacted)?;
         }
-        received.body = body;
-        received.elapsed = started.elapsed();
-        Ok(received)
+        Ok(received.finish(body))
     }
 }
 
@@ -603,25 +601,35 @@ pub(crate) struct Received {
     pub(crate) body: Vec<u8>,
     pub(crate) headers_after: Duration,
     pub(crate) elapsed: Duration,
+    /// When the request was sent; only timed when an interceptor will see the timing.
+    started: Option<Instant>,
 }
 
 impl Received {
-    /// What is known when the headers have come (`keep_headers`: a copy of them too).
-    pub(crate) fn start(
-        response: &impl ResponseHead,
-        started: Instant,
-        keep_headers: bool,
-    ) -> Self {
+    /// What is known when the headers have come; `started` (when the request was sent)
+    /// is given when an interceptor watches: the headers are then kept and the timing
+    /// taken (otherwise the clock is not read).
+    pub(crate) fn start(response: &impl ResponseHead, started: Option<Instant>) -> Self {
         let headers = response.head_headers();
-        let headers_after = started.elapsed();
+        let headers_after = started.map_or(Duration::ZERO, |s| s.elapsed());
         Self {
             status: response.head_status(),
-            retry_after: crate::retry::server_wait(headers, std::time::SystemTime::now()),
-            headers: keep_headers.then(|| headers.clone()),
+            retry_after: crate::retry::server_wait(headers, std::time::SystemTime::now),
+            headers: started.map(|_| headers.clone()),
             body: Vec::new(),
             headers_after,
             elapsed: headers_after,
+            started,
         }
+    }
+
+    /// The answer read whole: its body, and the time taken when it is timed.
+    pub(crate) fn finish(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        if let Some(started) = self.started {
+            self.elapsed = started.elapsed();
+        }
+        self
     }
 
     pub(crate) fn into_answer(self) -> Answer {
