@@ -4,8 +4,9 @@
 Signs a test user in (the sandbox's /sandbox/login shortcut), then, for every operation of
 the OpenAPI export, makes one valid call built from the operation's own schema; when the
 answer is the privacy error (-3), grants the consent permanently through the sandbox's
-consent page, as the user's browser would. Prints the user token on stdout, so that
-schemathesis' positive cases reach the actions instead of the consent wall.
+consent form with the user's own login and password (its shortcut for scripts). Prints the
+user token on stdout, so that schemathesis' positive cases reach the actions instead of the
+consent wall.
 
 Usage: openapi-consent.py BASE_URL SPEC LOGIN PASSWORD SERVICE_ID SERVICE_PASSWORD
 Uses only the standard library and PyYAML (a dependency of schemathesis).
@@ -99,7 +100,15 @@ def main():
             continue
         consent = urllib.parse.urlsplit(unescape(found.group(1)).strip())
         query = dict(urllib.parse.parse_qsl(consent.query))
-        form = urllib.parse.urlencode({"consent": query["consent"], "decision": "permanent"})
+        # The user's own login and password: the consent form's shortcut for scripts.
+        form = urllib.parse.urlencode(
+            {
+                "consent": query["consent"],
+                "decision": "permanent",
+                "login": login,
+                "password": password,
+            }
+        )
         status, _ = request(base + "/privacy/decision", form.encode())
         if status >= 400:
             sys.exit(f"consent for {key} refused (HTTP {status})")

@@ -11,9 +11,11 @@ use papi_core::{
     ApiCode, ApiErrorKind, Config, ConsentRequest, Consented, Error, GeneralError, ImageType,
     Upload, UserToken,
 };
-use papi_sandbox::{RunningSandbox, Sandbox, SandboxConfig};
+use papi_sandbox::{RunningSandbox, Sandbox, SandboxConfig, TestUser};
 
 const RETURN_URL: &str = "https://my.service.example/back?step=2&x=a b";
+/// The service's web site, registered with the sandbox (`SandboxConfig::site_origins`).
+const SITE_ORIGIN: &str = "https://my.service.example";
 
 /// A 1×1 JPEG header, enough to be sniffed as one.
 const JPEG: &[u8] = &[
@@ -28,6 +30,8 @@ struct Env {
     config: Config,
     token: UserToken,
     http: reqwest::Client,
+    /// The test users, whose passwords the user types on the consent page.
+    users: Vec<TestUser>,
 }
 
 impl Env {
@@ -35,7 +39,10 @@ impl Env {
         Env::start_with(SandboxConfig::default()).await
     }
 
-    async fn start_with(config: SandboxConfig) -> Env {
+    /// A sandbox of `config`, with the service's site ([`SITE_ORIGIN`]) registered.
+    async fn start_with(mut config: SandboxConfig) -> Env {
+        config.site_origins.push(SITE_ORIGIN.to_owned());
+        let users = config.users.clone();
         let sandbox = Sandbox::new(config);
         let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let config =
@@ -51,6 +58,7 @@ impl Env {
             config,
             token,
             http,
+            users,
         }
     }
 
@@ -74,8 +82,9 @@ impl Env {
         papi_calendar::Client::new(&self.config).unwrap()
     }
 
-    /// Answers the consent request as a user would: opens the page the service redirects
-    /// to, checks its three buttons, posts the chosen one and checks the 303 back to the
+    /// Answers the consent request as a user would in a browser without a session: opens
+    /// the page the service redirects to, checks its three buttons, types the password of
+    /// the user the page names, posts the chosen button and checks the 303 back to the
     /// service.
     async fn decide(&self, consent: &ConsentRequest, decision: &str) {
         let page_url = consent.redirect_url(RETURN_URL).unwrap();
@@ -94,9 +103,13 @@ impl Env {
             );
         }
         let action = attribute_after(&html, "<form method=\"post\" action=\"");
+        let login = hidden(&html, "login");
+        let user = self.users.iter().find(|u| u.login == login).unwrap();
         let form = papi_core::url::form_urlencoded::Serializer::new(String::new())
             .append_pair("consent", &hidden(&html, "consent"))
             .append_pair("urlRetour", &hidden(&html, "urlRetour"))
+            .append_pair("login", &login)
+            .append_pair("password", &user.password)
             .append_pair("decision", decision)
             .finish();
         let answer = self
@@ -150,7 +163,7 @@ impl Env {
     }
 }
 
-/// The value of `<input type="hidden" name="NAME" value="…">`, unescaped.
+/// The value of `<input … name="NAME" value="…">`, unescaped.
 fn hidden(html: &str, name: &str) -> String {
     attribute_after(html, &format!("name=\"{name}\" value=\""))
 }
@@ -526,7 +539,7 @@ async fn a_once_grant_serves_exactly_one_call() {
 }
 
 #[tokio::test]
-async fn a_decision_without_usable_return_url_shows_a_page() {
+async fn a_decision_without_return_url_shows_a_page_and_an_unusable_one_is_refused() {
     let env = Env::start().await;
     let e = env
         .contacts()
@@ -543,21 +556,122 @@ async fn a_decision_without_usable_return_url_shows_a_page() {
         .text()
         .await
         .unwrap();
-    let form = papi_core::url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("consent", &hidden(&page, "consent"))
-        .append_pair("urlRetour", "javascript:alert(1)")
-        .append_pair("decision", "permanent")
-        .finish();
-    let r = env
-        .http
-        .post(env.url("/privacy/decision"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let post = |return_url: Option<&str>| {
+        let mut form = papi_core::url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("consent", &hidden(&page, "consent"))
+            .append_pair("login", "alice")
+            .append_pair("password", "alice-pw")
+            .append_pair("decision", "permanent");
+        if let Some(r) = return_url {
+            form.append_pair("urlRetour", r);
+        }
+        env.http
+            .post(env.url("/privacy/decision"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.finish())
+            .send()
+    };
+    // Not a web page of the service: an error page, no redirect, nothing decided.
+    for bad in ["javascript:alert(1)", "/back", "ftp://my.service.example/"] {
+        let r = post(Some(bad)).await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+        assert!(r.headers().get("location").is_none());
+    }
+    let r = post(None).await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("granted permanently"));
+}
+
+#[tokio::test]
+async fn a_contact_holds_at_most_100_devices_and_1024_bytes_per_value() {
+    use papi_contacts::operation::AddContact;
+    use papi_contacts::types::{AddDeviceSubtype, DeviceType};
+    use papi_contacts::ErrorCode;
+    let env = Env::start().await;
+    let contacts = env.contacts();
+    let t = &env.token;
+    let added = env
+        .with_consent("permanent", || {
+            contacts.add_contact(t, AddContact::new().lastname("Full"))
+        })
+        .await
+        .unwrap();
+    let add = |value: &str| {
+        let value = value.to_owned();
+        let (contacts, id) = (contacts.clone(), added.id.clone());
+        async move {
+            contacts
+                .add_device(
+                    t,
+                    &id,
+                    DeviceType::Email,
+                    AddDeviceSubtype::Internet,
+                    "1",
+                    &value,
+                )
+                .await
+        }
+    };
+    // The attack: one contact made ever larger, every write of it slower.
+    env.with_consent("permanent", || add("a@example.org"))
+        .await
+        .unwrap();
+    for i in 1..100 {
+        add(&format!("{i}@example.org")).await.unwrap();
+    }
+    let e = add("101@example.org").await.unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter, "{e:?}");
+    assert!(
+        format!("{e:?}").contains("at most 100 per contact"),
+        "{e:?}"
+    );
+    let kept = env
+        .with_consent("permanent", || contacts.get_contact(t, &added.id))
+        .await
+        .unwrap();
+    assert_eq!(kept.devices.unwrap().devices.len(), 100);
+
+    // Values: 1,024 bytes are kept, one more is refused, on adddevice as on addcontact.
+    let other = contacts
+        .add_contact(t, AddContact::new().lastname("x".repeat(1024)))
+        .await
+        .unwrap();
+    let kept = "é".repeat(512);
+    contacts
+        .add_device(
+            t,
+            &other.id,
+            DeviceType::Email,
+            AddDeviceSubtype::Internet,
+            "1",
+            &kept,
+        )
+        .await
+        .unwrap();
+    let longer = format!("{kept}a");
+    let e = contacts
+        .add_device(
+            t,
+            &other.id,
+            DeviceType::Email,
+            AddDeviceSubtype::Internet,
+            "1",
+            &longer,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter, "{e:?}");
+    assert!(format!("{e:?}").contains("1025 bytes"), "{e:?}");
+    for long in [
+        AddContact::new().lastname("x".repeat(1025)),
+        AddContact::new().company("x".repeat(60_000)),
+        AddContact::new()
+            .lastname("y")
+            .email_perso("x".repeat(1025)),
+    ] {
+        let e = contacts.add_contact(t, long).await.unwrap_err();
+        assert_eq!(contacts_code(&e), ErrorCode::InvalidParameter, "{e:?}");
+    }
 }
 
 #[tokio::test]

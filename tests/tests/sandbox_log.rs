@@ -36,12 +36,19 @@ async fn the_log_names_requests_but_never_a_secret() {
     let captured = Captured::default();
     // The server logs from its own tasks: a global subscriber for this test binary.
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+        // Everything but the HTML parser of the test's own browser (the user agent reading
+        // the consent page, which shows the consent id): the server's side is under test.
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "trace,html5ever=off,selectors=off",
+        ))
         .with_writer(captured.clone())
         .with_ansi(false)
         .init();
 
-    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig::default());
+    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig {
+        site_origins: vec!["https://my.site".to_owned()],
+        ..papi_sandbox::SandboxConfig::default()
+    });
     let running = sandbox
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
@@ -56,8 +63,8 @@ async fn the_log_names_requests_but_never_a_secret() {
         .find_contact_list(&token, "Orange")
         .await
         .expect_err("no consent yet");
-    // The consent page opened and answered: the consent id in its query string (whoever
-    // holds it could answer for the user) and in the decision form.
+    // The consent page opened and answered (the user signs in on it): the consent id in
+    // its query string and in the decision form, the password in the form.
     let redirect = refused
         .consent()
         .expect("a consent URL")
@@ -72,10 +79,12 @@ async fn the_log_names_requests_but_never_a_secret() {
         .redirect(papi_core::reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    papi_sandbox::user_agent::answer_consent(
+    papi_sandbox::user_agent::answer_consent_signing_in(
         &browser,
         &redirect,
         papi_sandbox::ConsentChoice::GrantOnce,
+        "alice",
+        "alice-pw",
     )
     .await
     .unwrap();

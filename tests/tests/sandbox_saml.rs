@@ -81,7 +81,10 @@ impl Env {
         Env::start_with(SandboxConfig::default()).await
     }
 
-    async fn start_with(config: SandboxConfig) -> Env {
+    /// A sandbox whose identity provider answers the service's origin (besides loopback).
+    async fn start_with(mut config: SandboxConfig) -> Env {
+        let acs_origin = Url::parse(ACS).unwrap().origin().ascii_serialization();
+        config.allowed_acs_origins.push(acs_origin);
         let sandbox = Sandbox::new(config);
         let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let sp =
@@ -440,53 +443,214 @@ async fn tokens_from_the_identity_provider_expire() {
     assert_eq!(general(&e), Some(GeneralError::InvalidToken), "{e:?}");
 }
 
+/// The identity provider of `running` given a sign-in request whose answer goes to `acs`:
+/// the status and the page.
+async fn sign_in_page(running: &RunningSandbox, acs: &str) -> (u16, String) {
+    let idp = running.identity_provider().unwrap();
+    let sp = ServiceProvider::new("https://service.example/sp", acs, idp).unwrap();
+    let url = sp.login_redirect(None, now()).unwrap().url;
+    let http = papi_core::tls::client_builder().build().unwrap();
+    let answer = http.get(url).send().await.unwrap();
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
 #[tokio::test]
 async fn the_login_page_names_where_the_answer_goes_and_unlisted_origins_are_refused() {
-    let config = papi_sandbox::SandboxConfig {
+    let config = SandboxConfig {
         allowed_acs_origins: vec!["https://service.example".to_owned()],
-        ..papi_sandbox::SandboxConfig::default()
+        ..SandboxConfig::default()
     };
-    let sandbox = papi_sandbox::Sandbox::new(config);
-    let running = sandbox
-        .bind(std::net::SocketAddr::from((
-            std::net::Ipv4Addr::LOCALHOST,
-            0,
-        )))
-        .await
-        .unwrap();
-    let browser = papi_core::tls::client_builder()
-        .redirect(papi_core::reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let open = |acs: &str| {
-        let sp = papi_auth::ServiceProvider::new(
-            "https://service.example/sp",
-            acs,
-            running.identity_provider().unwrap(),
-        )
-        .unwrap();
-        sp.login_redirect(None, now()).unwrap().url
-    };
-
-    let listed = browser
-        .get(open("https://service.example/acs"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(listed.status().as_u16(), 200);
-    let page = listed.text().await.unwrap();
+    let sandbox = Sandbox::new(config);
+    let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let (status, page) = sign_in_page(&running, "https://service.example/acs").await;
+    assert_eq!(status, 200);
     assert!(page.contains("https://service.example"), "{page}");
-
-    let elsewhere = browser
-        .get(open("https://collector.example/acs"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(elsewhere.status().as_u16(), 400);
-    let page = elsewhere.text().await.unwrap();
+    let (status, page) = sign_in_page(&running, "https://collector.example/acs").await;
+    assert_eq!(status, 400);
     assert!(
         page.contains("does not answer to https://collector.example"),
         "{page}"
     );
     running.shutdown().await;
+}
+
+#[tokio::test]
+async fn by_default_the_identity_provider_answers_loopback_only() {
+    let sandbox = Sandbox::new(SandboxConfig::default());
+    let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    // The attack: a crafted request naming another site's consumer URL, which would get
+    // the signed token once the user signs in.
+    let (status, page) = sign_in_page(&running, "https://evil.example/acs").await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("does not answer to https://evil.example"),
+        "{page}"
+    );
+    assert!(!has(&page, "input[type=password]"), "{page}");
+    for acs in [
+        "http://127.0.0.1:9/acs",
+        "http://localhost:9/acs",
+        "http://[::1]:9/acs",
+    ] {
+        assert_eq!(sign_in_page(&running, acs).await.0, 200, "{acs}");
+    }
+    running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_from_one_address_never_pushes_out_another_addresss() {
+    let env = Env::start().await;
+    let redirect = env.sp.login_redirect(None, now()).unwrap();
+    // The victim's browser, from another loopback address (all of 127/8 is loopback).
+    let victim = papi_core::tls::client_builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let page = victim.get(redirect.url.clone()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let form = read_form(&redirect.url, &page.text().await.unwrap());
+    // 1,100 unauthenticated sign-ins from 127.0.0.1, more than the sandbox keeps at once.
+    for _ in 0..1100 {
+        let flood = env.http.get(redirect.url.clone()).send().await.unwrap();
+        assert_eq!(flood.status(), 200);
+        flood.bytes().await.unwrap();
+    }
+    let (status, html) = env.submit_login(&form, "alice", "alice-pw").await;
+    assert_eq!(status, 200, "the victim's sign-in was pushed out: {html}");
+    let answer = read_form(&form.action, &html);
+    env.sp
+        .consume(&posted(&answer), Some(&redirect.request_id), now())
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_sign_in_takes_five_passwords_then_is_cancelled() {
+    let env = Env::start().await;
+    let redirect = env.sp.login_redirect(None, now()).unwrap();
+    let form = env.login_page(&redirect.url).await;
+    for guess in 1..=5 {
+        let (status, html) = env
+            .submit_login(&form, "alice", &format!("guess-{guess}"))
+            .await;
+        assert_eq!(status, 401, "{html}");
+        // The last wrong one says the sign-in is cancelled and offers no form.
+        assert_eq!(has(&html, "input[type=password]"), guess < 5, "{html}");
+    }
+    // The right password, too late: the sign-in is gone.
+    let (status, html) = env.submit_login(&form, "alice", "alice-pw").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(!html.contains("SAMLResponse"), "{html}");
+}
+
+/// Checks the headers every HTML page carries; returns the content security policy.
+fn assert_page_headers(what: &str, answer: &reqwest::Response) -> String {
+    let headers = answer.headers();
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{what}"
+    );
+    assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for part in ["default-src 'none'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(part), "{what}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    csp
+}
+
+#[tokio::test]
+async fn every_page_refuses_frames_and_runs_no_script_but_its_own() {
+    let env = Env::start().await;
+    let get = |url: Url| {
+        let http = env.http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let post = |url: Url, fields: Vec<(&'static str, String)>| {
+        let http = env.http.clone();
+        async move {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields)
+                .finish();
+            http.post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let base = env.running.base_url().clone();
+    // The identity provider's pages: login, refusal, wrong password, the answer.
+    let redirect = env.sp.login_redirect(None, now()).unwrap();
+    let login = get(redirect.url.clone()).await;
+    assert_page_headers("login page", &login);
+    let form = read_form(&redirect.url, &login.text().await.unwrap());
+    assert_page_headers("bad request", &get(base.join("saml/sso").unwrap()).await);
+    let pending = form.field("pending").unwrap().to_owned();
+    let fields = |password: &str| {
+        vec![
+            ("pending", pending.clone()),
+            ("login", "alice".to_owned()),
+            ("password", password.to_owned()),
+        ]
+    };
+    let wrong = post(form.action.clone(), fields("wrong")).await;
+    assert_page_headers("wrong password", &wrong);
+    let answer = post(form.action.clone(), fields("alice-pw")).await;
+    let csp = assert_page_headers("answer page", &answer);
+    // Its script is the one the policy allows, by its hash.
+    let html = answer.text().await.unwrap();
+    let script = html
+        .split("<script>")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap();
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(<sha2::Sha256 as sha2::Digest>::digest(script.as_bytes()));
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    // The consent pages: the page, an unknown request, a decision.
+    let user = env
+        .sp
+        .consume(
+            &posted(&read_form(&form.action, &html)),
+            Some(&redirect.request_id),
+            now(),
+        )
+        .unwrap();
+    let e = env
+        .contacts()
+        .find_contact_list(&user.token, "a")
+        .await
+        .unwrap_err();
+    let consent = e.consent().unwrap().url().clone();
+    assert_page_headers("consent page", &get(consent.clone()).await);
+    let unknown = base.join("privacy/interaction.do?consent=nope").unwrap();
+    assert_page_headers("unknown consent", &get(unknown).await);
+    let id = consent
+        .query_pairs()
+        .find(|(k, _)| k == "consent")
+        .unwrap()
+        .1
+        .into_owned();
+    let decided = post(
+        base.join("privacy/decision").unwrap(),
+        vec![
+            ("consent", id),
+            ("decision", "refuse".to_owned()),
+            ("login", "alice".to_owned()),
+            ("password", "alice-pw".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(decided.status(), 200);
+    assert_page_headers("decision", &decided);
 }

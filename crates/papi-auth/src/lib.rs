@@ -17,10 +17,13 @@
 //! use papi_auth::{IdentityProviderConfig, PostedForm, ReplayCache, ServiceProvider};
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-//! # let sandbox = papi_sandbox::Sandbox::new(Default::default());
+//! # let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig {
+//! #     allowed_acs_origins: vec!["https://my.site".to_owned()],
+//! #     ..Default::default()
+//! # });
 //! # let running = sandbox.bind(([127, 0, 0, 1], 0).into()).await?;
 //! # use papi_core::reqwest;
-//! # let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+//! # let browser = papi_core::tls::client_builder().redirect(reqwest::redirect::Policy::none()).build()?;
 //!
 //! // Orange's identity provider is `IdentityProviderConfig::from_metadata(&idp::PRODUCTION)?`
 //! // `.with_certificate_pem(certificate)?`, with the certificate you were given; here the

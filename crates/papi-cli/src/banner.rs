@@ -93,12 +93,20 @@ pub(crate) fn banner(config: &SandboxConfig, sandbox: &Sandbox, base: &Url) -> S
             config.faults.seed
         ));
     }
-    if !config.allowed_acs_origins.is_empty() {
-        out.push_str(&format!(
-            "  identity provider answers only: {}\n",
-            config.allowed_acs_origins.join(", ")
-        ));
-    }
+    let with_loopback = |origins: &[String]| {
+        std::iter::once("loopback")
+            .chain(origins.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push_str(&format!(
+        "  the identity provider answers services at: {} (--allowed-acs-origin)\n",
+        with_loopback(&config.allowed_acs_origins)
+    ));
+    out.push_str(&format!(
+        "  consent pages send users back to: {} (--site-origin)\n",
+        with_loopback(&config.site_origins)
+    ));
     if let Some(user) = config.users.first() {
         out.push_str(&format!(
             "  token shortcut for scripts: curl -d login={} -d password={} {base}sandbox/login\n",

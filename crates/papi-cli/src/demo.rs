@@ -61,6 +61,7 @@ async fn walk(
     let shown: String = signed_in.login_redirect.as_str().chars().take(80).collect();
     println!("    redirect to the identity provider: {shown}…");
     println!("    {}", signed_in.authenticated);
+    let session = signed_in.session;
     let token = signed_in.authenticated.token;
     println!("    the signed answer was verified; got the user token ({token})");
 
@@ -82,9 +83,17 @@ async fn walk(
     let redirect = consent.redirect_url(back.as_str())?;
     println!("    consent page: {redirect}");
 
-    step(3, "the user grants access permanently on the consent page");
-    let decision =
-        user_agent::answer_consent(&browser, &redirect, ConsentChoice::GrantPermanently).await?;
+    step(
+        3,
+        "the user grants access permanently on the consent page (in the browser session the sign-in opened)",
+    );
+    let decision = user_agent::answer_consent(
+        &browser,
+        &session,
+        &redirect,
+        ConsentChoice::GrantPermanently,
+    )
+    .await?;
     println!("    consent page redirected the browser back to {decision}");
 
     step(4, "search again");
@@ -112,8 +121,13 @@ async fn walk(
             );
             let consent = e.consent().ok_or("the refusal carries no consent URL")?;
             let redirect = consent.redirect_url(back.as_str())?;
-            user_agent::answer_consent(&browser, &redirect, ConsentChoice::GrantPermanently)
-                .await?;
+            user_agent::answer_consent(
+                &browser,
+                &session,
+                &redirect,
+                ConsentChoice::GrantPermanently,
+            )
+            .await?;
             contacts
                 .add_contact(
                     &token,

@@ -74,6 +74,16 @@ enum Command {
         /// the longest (keep it below the limit of open files, `ulimit -n`).
         #[arg(long, value_name = "N", default_value_t = defaults().max_connections, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_connections: usize,
+        /// A web site of the service (`scheme://host[:port]`) the consent page may send
+        /// users back to (`urlRetour`); repeat as needed. Loopback is always allowed;
+        /// another return URL gets an error page.
+        #[arg(long = "site-origin", value_name = "ORIGIN", value_parser = papi_sandbox::parse_origin)]
+        site_origins: Vec<String>,
+        /// An origin (`scheme://host[:port]`) the identity provider may post its signed
+        /// answers, which carry the user's token, to; repeat as needed. Loopback is always
+        /// allowed; without this flag, only loopback, wherever the sandbox listens.
+        #[arg(long = "allowed-acs-origin", value_name = "ORIGIN", value_parser = papi_sandbox::parse_origin)]
+        allowed_acs_origins: Vec<String>,
     },
     /// Start an embedded sandbox and walk the documented flow with the generated clients:
     /// sign-in, a call refused for lack of consent, consent, the same call answered, a
@@ -140,6 +150,8 @@ async fn main() -> ExitCode {
             header_read_timeout,
             idle_timeout,
             max_connections,
+            site_origins,
+            allowed_acs_origins,
         } => {
             init_tracing();
             let faults = match banner::faults(faults.as_deref(), fault_seed) {
@@ -157,6 +169,8 @@ async fn main() -> ExitCode {
                 header_read_timeout: Duration::from_secs(header_read_timeout),
                 idle_timeout: Duration::from_secs(idle_timeout),
                 max_connections,
+                site_origins,
+                allowed_acs_origins,
                 ..defaults()
             };
             run_sandbox(SocketAddr::new(host, port), config).await

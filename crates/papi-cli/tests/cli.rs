@@ -283,7 +283,10 @@ async fn call_reaches_any_action_and_reports_errors_typed() {
 
 #[tokio::test]
 async fn call_prints_the_answer_as_json_once_consent_is_granted() {
-    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig::default());
+    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig {
+        site_origins: vec!["https://service.example".to_owned()],
+        ..papi_sandbox::SandboxConfig::default()
+    });
     let running = sandbox
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
@@ -303,9 +306,14 @@ async fn call_prints_the_answer_as_json_once_consent_is_granted() {
         .unwrap()
         .redirect_url("https://service.example/back")
         .unwrap();
-    let (action, fields) =
-        papi_sandbox::decision_form(&redirect, papi_sandbox::ConsentChoice::GrantPermanently)
-            .unwrap();
+    // The user's own login and password: the decision form's shortcut for scripts.
+    let (action, fields) = papi_sandbox::decision_form(
+        &redirect,
+        papi_sandbox::ConsentChoice::GrantPermanently,
+        "bob",
+        "bob-pw",
+    )
+    .unwrap();
     let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
@@ -354,11 +362,18 @@ fn help_lists_the_commands() {
     }
 }
 
-#[test]
-fn the_sandbox_command_announces_its_url_serves_and_stops_on_ctrl_c() {
-    use std::io::{BufRead, BufReader, Read};
+/// `papi sandbox` with `args`, its standard output, and the URL it announces.
+fn start_sandbox(
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+    String,
+) {
+    use std::io::{BufRead, BufReader};
     let mut child = papi()
-        .args(["sandbox", "--port", "0"])
+        .arg("sandbox")
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -371,6 +386,13 @@ fn the_sandbox_command_announces_its_url_serves_and_stops_on_ctrl_c() {
         .strip_prefix("papi sandbox listening on ")
         .unwrap_or_else(|| panic!("unexpected startup line: {first:?}"))
         .to_owned();
+    (child, stdout, url)
+}
+
+#[test]
+fn the_sandbox_command_announces_its_url_serves_and_stops_on_ctrl_c() {
+    use std::io::Read;
+    let (mut child, mut stdout, url) = start_sandbox(&["--port", "0"]);
 
     // It serves: an unknown path answers the general access error with HTTP 404.
     let addr = url
@@ -408,6 +430,87 @@ fn the_sandbox_command_announces_its_url_serves_and_stops_on_ctrl_c() {
     stdout.read_to_string(&mut rest).unwrap();
     assert!(exit.success(), "{rest}");
     assert!(rest.contains("stopped"), "{rest}");
+}
+
+/// The port of the URL `papi sandbox` announces.
+fn port_of(url: &str) -> u16 {
+    let url = papi_core::url::Url::parse(url).unwrap();
+    url.port().unwrap()
+}
+
+/// The status of the identity provider's answer to a sign-in request whose answer goes to
+/// `acs`, at the sandbox on `port`, and its page.
+async fn sign_in_request(port: u16, acs: &str) -> (u16, String) {
+    let base = format!("http://127.0.0.1:{port}/");
+    let idp = papi_auth::IdentityProviderConfig::new(
+        format!("{base}saml/idp"),
+        &format!("{base}saml/sso"),
+    )
+    .unwrap();
+    let sp = papi_auth::ServiceProvider::new("https://sp.example/saml", acs, idp).unwrap();
+    let redirect = sp.login_redirect(None, chrono::Utc::now()).unwrap();
+    let http = papi_core::tls::client_builder().build().unwrap();
+    let answer = http.get(redirect.url).send().await.unwrap();
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn beyond_loopback_the_identity_provider_answers_loopback_and_the_listed_origins_only() {
+    // Listening on every address, without --allowed-acs-origin: loopback only.
+    let (mut child, _out, url) = start_sandbox(&["--port", "0", "--host", "0.0.0.0"]);
+    let port = port_of(&url);
+    let (status, page) = sign_in_request(port, "https://evil.example/acs").await;
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains("does not answer to https://evil.example"),
+        "{page}"
+    );
+    let (status, page) = sign_in_request(port, "http://127.0.0.1:9/acs").await;
+    assert_eq!(status, 200, "{page}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // With the flag: that origin too, still not the others.
+    let (mut child, mut out, url) = start_sandbox(&[
+        "--port",
+        "0",
+        "--host",
+        "0.0.0.0",
+        "--allowed-acs-origin",
+        "https://sp.example",
+        "--site-origin",
+        "https://my.site.example",
+    ]);
+    let port = port_of(&url);
+    let mut banner = String::new();
+    while !banner.contains("stops it") {
+        let read = std::io::BufRead::read_line(&mut out, &mut banner).unwrap();
+        assert!(read > 0, "{banner}");
+    }
+    assert!(
+        banner.contains("answers services at: loopback, https://sp.example"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("send users back to: loopback, https://my.site.example"),
+        "{banner}"
+    );
+    assert_eq!(sign_in_request(port, "https://sp.example/acs").await.0, 200);
+    assert_eq!(
+        sign_in_request(port, "https://evil.example/acs").await.0,
+        400
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // What is not an origin is refused on the command line.
+    let out = papi()
+        .args(["sandbox", "--allowed-acs-origin", "https://sp.example/acs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more than an origin"), "{err}");
 }
 
 #[tokio::test]

@@ -247,7 +247,7 @@ async fn login(browser: &papi_core::reqwest::Client, base: &str) -> papi_core::U
 async fn sigterm_stops_the_sandbox_cleanly_and_keeps_its_data() {
     let (db, wal) = temp_db("sigterm");
     let db_arg = db.to_str().unwrap().to_owned();
-    let server = Server::start(&["--db", &db_arg], None);
+    let server = Server::start(&["--db", &db_arg, "--site-origin", "https://my.site"], None);
     let base = format!("http://{}/", server.addr);
     let browser = papi_core::tls::client_builder()
         .redirect(papi_core::reqwest::redirect::Policy::none())
@@ -266,10 +266,12 @@ async fn sigterm_stops_the_sandbox_cleanly_and_keeps_its_data() {
         .expect("a consent URL")
         .redirect_url("https://my.site/back")
         .unwrap();
-    papi_sandbox::user_agent::answer_consent(
+    papi_sandbox::user_agent::answer_consent_signing_in(
         &browser,
         &redirect,
         papi_sandbox::ConsentChoice::GrantPermanently,
+        "alice",
+        "alice-pw",
     )
     .await
     .unwrap();

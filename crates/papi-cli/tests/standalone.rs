@@ -130,7 +130,7 @@ async fn papi_auth_signs_in_through_the_metadata_and_consent_works_end_to_end() 
     let signed_in = sign_in_trusting(&browser, idp, &service, "alice", "alice-pw")
         .await
         .unwrap();
-    let token = signed_in.authenticated.token;
+    let (token, session) = (signed_in.authenticated.token, signed_in.session);
 
     // The first call needs consent; the user grants it on the page; the call succeeds.
     let contacts = sandbox.contacts();
@@ -138,9 +138,14 @@ async fn papi_auth_signs_in_through_the_metadata_and_consent_works_end_to_end() 
     let consent = err.consent().expect("a consent request").clone();
     let back = service.join("back").unwrap();
     let redirect = consent.redirect_url(back.as_str()).unwrap();
-    answer_consent(&browser, &redirect, ConsentChoice::GrantPermanently)
-        .await
-        .unwrap();
+    answer_consent(
+        &browser,
+        &session,
+        &redirect,
+        ConsentChoice::GrantPermanently,
+    )
+    .await
+    .unwrap();
     contacts.find_contact_list(&token, "a").await.unwrap();
     tokio::task::spawn_blocking(move || sandbox.stop())
         .await

@@ -70,12 +70,12 @@
 //! # tokio::spawn(async move { axum::serve(listener, app).await });
 //! # // The user's browser: opens the page, is sent to the consent page, grants, comes back.
 //! # use papi_core::reqwest;
-//! # let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+//! # let browser = papi_core::tls::client_builder().redirect(reqwest::redirect::Policy::none()).build()?;
 //! # let first = browser.get(format!("{site_url}/contacts")).send().await?;
 //! # assert_eq!(first.status(), 303);
 //! # let consent_page = papi_core::url::Url::parse(first.headers()["location"].to_str()?)?;
 //! # let choice = papi_sandbox::ConsentChoice::GrantPermanently;
-//! # let back = papi_sandbox::user_agent::answer_consent(&browser, &consent_page, choice).await?;
+//! # let back = papi_sandbox::user_agent::answer_consent_signing_in(&browser, &consent_page, choice, "alice", "alice-pw").await?;
 //! # assert_eq!(back, format!("{site_url}/contacts/back"));
 //! # let page = browser.get(back).send().await?.text().await?;
 //! # assert!(page.ends_with(" contacts"), "{page}");
@@ -209,9 +209,10 @@ impl ConsentFlow {
     /// # let config = papi_core::Config::custom(running.base_url().as_str(), sandbox.service_credentials())?;
     /// # let token = sandbox.issue_token("alice").ok_or("no such user")?;
     /// let contacts = papi_contacts::Client::new(&config)?;
-    /// // The user is played by the sandbox's user agent; a desktop app would open the
-    /// // URL in a browser and wait for the return URL to be hit.
-    /// let browser = papi_core::reqwest::Client::builder()
+    /// // The user is played by the sandbox's user agent, who signs in on the consent
+    /// // page; a desktop app would open the URL in a browser and wait for the return URL
+    /// // to be hit.
+    /// let browser = papi_core::tls::client_builder()
     ///     .redirect(papi_core::reqwest::redirect::Policy::none())
     ///     .build()?;
     /// let flow = ConsentFlow::new("http://127.0.0.1:1/back")?;
@@ -219,7 +220,14 @@ impl ConsentFlow {
     ///     .round_trip(
     ///         || contacts.find_contact_list(&token, "A"),
     ///         |url| async move {
-    ///             user_agent::answer_consent(&browser, &url, ConsentChoice::GrantOnce).await
+    ///             user_agent::answer_consent_signing_in(
+    ///                 &browser,
+    ///                 &url,
+    ///                 ConsentChoice::GrantOnce,
+    ///                 "alice",
+    ///                 "alice-pw",
+    ///             )
+    ///             .await
     ///         },
     ///     )
     ///     .await?;

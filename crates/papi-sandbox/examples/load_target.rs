@@ -15,21 +15,29 @@ use axum::routing::get;
 use papi_core::url::Url;
 use papi_core::{ConsentRequest, UserToken};
 
-/// Grants a refused consent permanently, as the user would on the consent page.
+/// Grants a refused consent permanently as the user `login` (with their `password`),
+/// through the decision form's shortcut for scripts (`papi_sandbox::decision_form`).
 async fn grant(
     browser: &papi_core::reqwest::Client,
     base: &Url,
     consent: Option<&ConsentRequest>,
+    user: &papi_sandbox::TestUser,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let consent = consent.ok_or("no consent URL")?;
     let redirect = consent.redirect_url(base.as_str())?;
-    papi_sandbox::user_agent::answer_consent(
-        browser,
+    let (action, fields) = papi_sandbox::decision_form(
         &redirect,
         papi_sandbox::ConsentChoice::GrantPermanently,
+        &user.login,
+        &user.password,
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .ok_or("not a consent URL of the sandbox")?;
+    let answer = papi_sandbox::user_agent::post_form(browser, action, &fields)
+        .send()
+        .await?;
+    if !answer.status().is_redirection() {
+        return Err(format!("the consent form answered HTTP {}", answer.status()).into());
+    }
     Ok(())
 }
 
@@ -53,12 +61,15 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let base = running.base_url().clone();
     let users = papi_sandbox::SandboxConfig::default().users;
-    let [reader_login, writer_login] = [0, 1].map(|i| users.get(i).map(|u| u.login.clone()));
+    let (reader_user, writer_user) = match users.as_slice() {
+        [first, second, ..] => (first, second),
+        _ => return Err("the sandbox has fewer than two test users".into()),
+    };
     let reader: UserToken = sandbox
-        .issue_token(&reader_login.ok_or("no first test user")?)
+        .issue_token(&reader_user.login)
         .ok_or("no token for the first test user")?;
     let writer: UserToken = sandbox
-        .issue_token(&writer_login.ok_or("no second test user")?)
+        .issue_token(&writer_user.login)
         .ok_or("no token for the second test user")?;
     let creds = sandbox.service_credentials();
     let config = papi_core::Config::custom(base.as_str(), creds.clone())?;
@@ -72,14 +83,14 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         if !e.is_privacy_denied() {
             return Err(e.into());
         }
-        grant(&browser, &base, e.consent()).await?;
+        grant(&browser, &base, e.consent(), reader_user).await?;
     }
     let warm = || papi_contacts::operation::AddContact::new().firstname("Warm");
     if let Err(e) = contacts.add_contact(&writer, warm()).await {
         if !e.is_privacy_denied() {
             return Err(e.into());
         }
-        grant(&browser, &base, e.consent()).await?;
+        grant(&browser, &base, e.consent(), writer_user).await?;
     }
     contacts.find_contact_list(&reader, "Orange").await?;
     contacts.add_contact(&writer, warm()).await?;

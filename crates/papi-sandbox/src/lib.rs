@@ -39,6 +39,9 @@
 //!   where an upload action is served). Any other path answers 404.
 //! - `GET` on the path of the documented privacy page: the consent page; `POST
 //!   /privacy/decision`: the user's decision (see *Privacy*).
+//! - Every HTML page is answered with `X-Frame-Options: DENY`, `X-Content-Type-Options:
+//!   nosniff` and a `Content-Security-Policy` that loads nothing, runs no script but the
+//!   answer page's own (by its hash) and forbids frames (`frame-ancestors 'none'`).
 //! - `POST /sandbox/login` (form `login`, `password`): `200 text/plain` with a fresh user
 //!   token, `401` otherwise. A developer shortcut that skips the SAML sign-in.
 //! - `GET /saml/sso` and `POST /saml/login`: the SAML identity provider (see *Signing in
@@ -60,18 +63,27 @@
 //! - `GET /saml/sso?SAMLRequest=…&RelayState=…`: the `AuthnRequest`, DEFLATE-compressed and
 //!   base64-encoded (HTTP-Redirect binding). The sandbox takes its `ID`, its `Issuer` (the
 //!   service's entity id) and its `AssertionConsumerServiceURL`, which must be an absolute
-//!   http(s) URL: the sandbox keeps no service metadata, so it answers any service at the
-//!   URL its request names. A `ProtocolBinding` other than HTTP-POST-SimpleSign, a missing
+//!   http(s) URL on this machine's loopback (`127.0.0.0/8`, `[::1]`, `localhost`, any
+//!   port) or on one of [`SandboxConfig::allowed_acs_origins`] (`papi sandbox
+//!   --allowed-acs-origin`): the sandbox keeps no service metadata, and would otherwise
+//!   post a user's token wherever a crafted request names. A `ProtocolBinding` other than
+//!   HTTP-POST-SimpleSign, a consumer URL elsewhere, a missing
 //!   value, a `RelayState` over 80 bytes, a document that is not a SAML 2.0 `AuthnRequest`
 //!   or is over the size limits (16 KiB encoded, 64 KiB inflated) answers an HTML page
 //!   saying why, with **HTTP 400**. Otherwise: the login page (login and password of a
 //!   [`TestUser`]: by default `alice` / `alice-pw` and `bob` / `bob-pw`). The request waits
 //!   server-side (15 minutes, under a random id in the form), so the page carries nothing
-//!   that could be tampered with. The request's signature (`SigAlg`, `Signature`), the
-//!   `NameIDPolicy` and `ForceAuthn`/`IsPassive` are ignored.
+//!   that could be tampered with. Anyone can start a sign-in, so they are bounded per
+//!   client address (the peer's; an IPv6 /64 counts as one): 32 waiting at most per
+//!   address (its oldest goes first), 1,024 in all (when full, the oldest of the address
+//!   holding the most goes), so a flood from one address never pushes out another's. The
+//!   request's signature (`SigAlg`, `Signature`), the `NameIDPolicy` and
+//!   `ForceAuthn`/`IsPassive` are ignored.
 //! - `POST /saml/login` (form fields `pending`, `login`, `password`): a wrong login or
-//!   password shows the login page again with **HTTP 401**; an unknown, expired or already
-//!   answered sign-in gives **HTTP 400**. The right ones issue a user token exactly like
+//!   password shows the login page again with **HTTP 401**; the fifth wrong one cancels
+//!   the sign-in (a page saying so, HTTP 401; the next try gets HTTP 400); an unknown,
+//!   expired or already answered sign-in gives **HTTP 400**. The right ones open the
+//!   user's browser session (see *Privacy*) and issue a user token exactly like
 //!   [`Sandbox::issue_token`] (random 256 bits, valid [`SandboxConfig::token_lifetime`])
 //!   and answer a page whose form posts itself (a button for browsers without JavaScript)
 //!   to the assertion consumer URL with `SAMLResponse`, `RelayState` (when given),
@@ -126,7 +138,29 @@
 //! sandbox's consent page (the documented page's path on the sandbox's own host, with the
 //! documented family, service id and attributes parameters, plus a sandbox-only `consent`
 //! id). That page offers *grant once*, *grant permanently* and *refuse*, then redirects
-//! (303) to the service's return URL when it is an absolute http(s) URL. A *once* grant is
+//! (303) to the service's return URL (`urlRetour`), or shows what was decided when there
+//! is none.
+//!
+//! Only the consent's own user decides it; the service's credentials and the consent id
+//! are never enough (**HTTP 403**):
+//!
+//! - **In the browser**, the user's session: signing in at the identity provider (or on
+//!   the consent page itself) sets the cookie `papi_sandbox_session` (a random 256-bit id
+//!   of a session kept server-side for one hour; `HttpOnly`, `SameSite=Lax`, `Path=/`).
+//!   In the consent's user's session the page's form carries the session's random form
+//!   token (`csrf`), which the decision must send back; a decision whose `Origin` (or,
+//!   without one, `Referer`) is not the sandbox's own host is refused. Without a session,
+//!   or in another user's, the page asks for the consent's user's login and password in
+//!   the same form, which also opens their session. Cookies are not kept apart by port:
+//!   another program on the sandbox's host name receives the cookie too.
+//! - **For scripts** (tests, CI), the same form with the user's own `login` and
+//!   `password` fields instead of a session: [`decision_form`] builds it. A wrong password
+//!   answers **HTTP 401**, another user's **HTTP 403**.
+//!
+//! The return URL must be an http(s) URL on loopback or on one of the service's web sites,
+//! [`SandboxConfig::site_origins`] (`papi sandbox --site-origin`); another one gets an
+//! error page (**HTTP 400**), on the consent page and on the decision, never a redirect,
+//! and nothing is decided. A *once* grant is
 //! consumed by exactly one call, even under concurrency (it is consumed by the privacy
 //! check, so even a call that then fails uses it up). A refusal makes the Messages and
 //! RichProfile answers come back with the refused items protected (their answer types
@@ -145,6 +179,10 @@
 //!   contact answer (nickname, job function, department) are kept but never returned; the
 //!   personal e-mail becomes an e-mail device. An unknown contact id answers
 //!   `invalid_parameter` (the spec's "data not found" code has no such role in the table).
+//!   So do a contact's device beyond [`SandboxConfig::max_devices_per_contact`] (100) and a
+//!   value of `adddevice` or `addcontact` longer than [`SandboxConfig::max_value_bytes`]
+//!   (1,024 bytes): sandbox limits (the API documents none) that keep any one contact, and
+//!   every write of it, small.
 //! - Messages: the counts the documented sample grants; the others are **sandbox data**:
 //!   3 e-mails, 1 unread SMS, and an empty list of last unread e-mails.
 //! - RichProfile: first name, last name and display name from the [`TestUser`] (the first
@@ -170,8 +208,9 @@
 //!   no place for; pictures (bytes, and the sniffed type); calendar events (parameters as
 //!   received); consent decisions (permanent, refused, and one-call grants, consumed in a
 //!   transaction before the call proceeds); issued tokens with their expiry (as SHA-256
-//!   hashes: the file holds no usable token); and each user's next id, so ids are never
-//!   given twice across restarts.
+//!   hashes: the file holds no usable token; indexed by hash and by expiry, so issuing a
+//!   token deletes the expired ones without reading the others); and each user's next id,
+//!   so ids are never given twice across restarts.
 //! - Every change is written to the file before it is answered (and before it is made in
 //!   memory, which stays the read path); a change the file refuses answers HTTP 500 with a
 //!   plain-text reason and is not made. Calls run on tokio's blocking threads.
@@ -179,8 +218,8 @@
 //!   [`SandboxConfig::users`]); a restart never adds the seeds again. The mailbox and the
 //!   RichProfile values are not stored: they are always the seed and [`TestUser`] data.
 //! - Not stored: consent requests still waiting for an answer on the consent page, SAML
-//!   sign-ins in progress, and the identity provider's signing key (a restarted sandbox
-//!   has a new certificate; tokens stay valid).
+//!   sign-ins in progress, browser sessions, and the identity provider's signing key (a
+//!   restarted sandbox has a new certificate; tokens stay valid).
 //! - [`Sandbox::open`] fails with a [`SandboxError`] naming the file when it cannot be
 //!   opened or written, is not a SQLite database or is corrupt, belongs to another program
 //!   or a newer sandbox, or holds data that cannot be read back.
@@ -206,10 +245,10 @@
 //! # Logging
 //!
 //! Each request is logged with `tracing` at INFO (target `papi_sandbox`): method, path,
-//! query with the token, any password and the consent id (whoever holds it can answer the
-//! consent page) shown as `***`, action, status and duration. The `Authorization` header
-//! and request bodies (login and consent forms) are never logged, nor are the SAML
-//! answers, which carry the token.
+//! query with the token, any password and the consent id (it names a user's pending
+//! consent request) shown as `***`, action, status and duration. The `Authorization`
+//! header, cookies (the browser session) and request bodies (login and consent forms, the
+//! form token) are never logged, nor are the SAML answers, which carry the token.
 
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -232,6 +271,7 @@ mod web;
 
 pub use domain::consent::{AutoConsent, ConsentChoice};
 pub use domain::faults::{Fault, FaultRule, Faults, MAX_LATENCY};
+pub use domain::origin::parse_origin;
 pub use domain::user::TestUser;
 pub use store::SandboxError;
 pub use web::consent::decision_form;
@@ -248,6 +288,8 @@ use url::Url;
 
 use crate::api::endpoint::endpoints;
 use crate::domain::faults::FaultInjector;
+use crate::domain::limits::ContactLimits;
+use crate::domain::origin::Origins;
 use crate::domain::seeds::Seeds;
 use crate::idp::provider::Idp;
 use crate::idp::signing::{generate_pem, key_file, Signing};
@@ -273,11 +315,25 @@ pub struct SandboxConfig {
     /// *Persistence* in the crate documentation); `None` (the default): in memory only.
     /// Open such a sandbox with [`Sandbox::open`].
     pub db: Option<PathBuf>,
-    /// Origins (`scheme://host:port`) the identity provider may post its signed answers
-    /// to. Empty (the default): any origin the service's request names, shown to the user
-    /// on the login page. A sandbox reachable by others should list its services here: a
-    /// crafted sign-in request could otherwise send a test user's token anywhere.
+    /// Origins (`scheme://host[:port]`) the identity provider may post its signed answers
+    /// to, besides this machine's loopback (`127.0.0.0/8`, `[::1]`, `localhost`, any port),
+    /// which is always allowed. Empty (the default): loopback only. A sign-in request
+    /// whose assertion consumer URL is elsewhere gets an error page (HTTP 400): a crafted
+    /// request could otherwise send a test user's token anywhere. `papi sandbox
+    /// --allowed-acs-origin`. Entries that are not origins are ignored (logged).
     pub allowed_acs_origins: Vec<String>,
+    /// The service's web sites (`scheme://host[:port]`): where the consent page may send
+    /// the user back to (`urlRetour`), besides loopback, which is always allowed. Empty
+    /// (the default): loopback only. Another return URL gets an error page, never a
+    /// redirect. `papi sandbox --site-origin`. Entries that are not origins are ignored
+    /// (logged).
+    pub site_origins: Vec<String>,
+    /// Devices one contact holds at most (`adddevice` beyond it answers
+    /// `invalid_parameter`). Default 100.
+    pub max_devices_per_contact: usize,
+    /// Bytes one value of a contact holds at most: a device's value, and each text
+    /// parameter of `addcontact` (longer answers `invalid_parameter`). Default 1,024.
+    pub max_value_bytes: usize,
     /// Privacy families whose calls count as already granted, for tests that are not about
     /// consent; [`AutoConsent::Off`] (the default): every call needs the user's consent.
     /// A family no action belongs to is refused by [`Sandbox::open`]
@@ -308,8 +364,10 @@ pub struct SandboxConfig {
 
 impl Default for SandboxConfig {
     /// Service `sandbox-service` / `sandbox-secret`; users `alice` / `alice-pw` and `bob` /
-    /// `bob-pw`; tokens valid for one hour; request heads within 10 s, kept-alive
-    /// connections idle for 5 s at most, 512 connections at most.
+    /// `bob-pw`; tokens valid for one hour; sign-in answers and consent return URLs on
+    /// loopback only; at most 100 devices per contact and 1,024 bytes per value; request
+    /// heads within 10 s, kept-alive connections idle for 5 s at most, 512 connections at
+    /// most.
     fn default() -> Self {
         Self {
             service_id: "sandbox-service".to_owned(),
@@ -329,6 +387,9 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(3600),
             db: None,
             allowed_acs_origins: Vec::new(),
+            site_origins: Vec::new(),
+            max_devices_per_contact: 100,
+            max_value_bytes: 1024,
             auto_consent: AutoConsent::Off,
             idp_key: None,
             faults: Faults::default(),
@@ -348,6 +409,9 @@ impl fmt::Debug for SandboxConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("db", &self.db)
             .field("allowed_acs_origins", &self.allowed_acs_origins)
+            .field("site_origins", &self.site_origins)
+            .field("max_devices_per_contact", &self.max_devices_per_contact)
+            .field("max_value_bytes", &self.max_value_bytes)
             .field("auto_consent", &self.auto_consent)
             .field("idp_key", &self.idp_key)
             .field("faults", &self.faults)
@@ -462,6 +526,11 @@ impl Sandbox {
             service_password: config.service_password.clone(),
             users: config.users.clone(),
             token_lifetime: config.token_lifetime,
+            site_origins: Origins::from_config(&config.site_origins, "site_origins"),
+            contact_limits: ContactLimits {
+                max_devices: config.max_devices_per_contact,
+                max_value_bytes: config.max_value_bytes,
+            },
             auto_consent: config.auto_consent.clone(),
         };
         let app = App {
@@ -471,7 +540,10 @@ impl Sandbox {
                 store,
                 FaultInjector::new(config.faults.clone()),
             )),
-            idp: Idp::new(signing, config.allowed_acs_origins.clone()),
+            idp: Idp::new(
+                signing,
+                Origins::from_config(&config.allowed_acs_origins, "allowed_acs_origins"),
+            ),
             endpoints: endpoints(),
         };
         Self {
@@ -492,6 +564,9 @@ impl Sandbox {
     }
 
     /// The HTTP routes of the sandbox (see the crate documentation), with request logging.
+    /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`, as
+    /// [`Sandbox::bind`] does: without the peers' addresses, every client counts as one
+    /// for the bounds on sign-ins in progress.
     pub fn router(&self) -> axum::Router {
         web::router::router(Arc::clone(&self.app))
     }

@@ -26,7 +26,8 @@ use orange_papi::core::consent_flow::{ConsentFlow, ConsentStep};
 use orange_papi::core::reqwest;
 use orange_papi::core::url::Url;
 use orange_papi::{Config, ServiceCredentials, UserToken};
-use papi_sandbox::{user_agent, ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
+use papi_sandbox::user_agent::{self, BrowserSession};
+use papi_sandbox::{ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
 
 /// The error type of the examples: whatever went wrong, with its message.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -39,6 +40,8 @@ pub struct Target {
     pub token: UserToken,
     sandbox: Option<(Sandbox, RunningSandbox)>,
     browser: reqwest::Client,
+    /// The signed-in user's browser session at the sandbox.
+    session: BrowserSession,
 }
 
 impl Target {
@@ -59,6 +62,7 @@ impl Target {
                 token,
                 sandbox: None,
                 browser,
+                session: BrowserSession::default(),
             });
         }
         let sandbox = Sandbox::new(SandboxConfig::default());
@@ -87,6 +91,7 @@ impl Target {
             token: signed_in.authenticated.token,
             sandbox: Some((sandbox, running)),
             browser,
+            session: signed_in.session,
         })
     }
 
@@ -112,12 +117,17 @@ impl Target {
             };
         };
         let flow = ConsentFlow::new(running.base_url().join("example/back")?.as_str())?;
-        let browser = &self.browser;
+        let (browser, session) = (&self.browser, &self.session);
         let answer = flow
             .round_trip(call, |redirect| async move {
                 println!("  refused with -3: the user grants access on {redirect}");
-                user_agent::answer_consent(browser, &redirect, ConsentChoice::GrantPermanently)
-                    .await
+                user_agent::answer_consent(
+                    browser,
+                    session,
+                    &redirect,
+                    ConsentChoice::GrantPermanently,
+                )
+                .await
             })
             .await?;
         Ok(answer)

@@ -7,10 +7,13 @@ use std::path::Path;
 
 use papi_core::reqwest;
 use papi_core::{ApiCode, Config, Error};
-use papi_sandbox::{decision_form, ConsentChoice, RunningSandbox, Sandbox, SandboxConfig};
+use papi_sandbox::{ConsentChoice, RunningSandbox, Sandbox, SandboxConfig, TestUser};
+use scraper::{Html, Selector};
 
 /// Where the consent page sends the browser back to.
 pub const RETURN_URL: &str = "https://my.service.example/back";
+/// The service's web site, registered with the sandbox (`SandboxConfig::site_origins`).
+pub const SITE_ORIGIN: &str = "https://my.service.example";
 
 /// A sandbox on a free loopback port and clients for it.
 pub struct Env {
@@ -18,10 +21,15 @@ pub struct Env {
     pub running: RunningSandbox,
     pub config: Config,
     pub http: reqwest::Client,
+    /// The test users, whose passwords the user types on the consent page.
+    pub users: Vec<TestUser>,
 }
 
 impl Env {
-    pub async fn open(config: SandboxConfig) -> Env {
+    /// A sandbox of `config`, with the service's site ([`SITE_ORIGIN`]) registered.
+    pub async fn open(mut config: SandboxConfig) -> Env {
+        config.site_origins.push(SITE_ORIGIN.to_owned());
+        let users = config.users.clone();
         let sandbox = Sandbox::open(config).expect("the database opens");
         let running = sandbox.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let config =
@@ -35,6 +43,7 @@ impl Env {
             running,
             config,
             http,
+            users,
         }
     }
 
@@ -60,19 +69,51 @@ impl Env {
         papi_contacts::Client::new(&self.config).unwrap()
     }
 
-    /// Answers a consent request as the user's browser would, through the consent page's
-    /// form (`decision_form`), and checks the redirect back to the service.
+    /// Answers a consent request as the user would in a browser without a session: opens
+    /// the consent page, types the password of the user it names into its form, presses
+    /// the button of `choice`, and checks the redirect back to the service.
     pub async fn decide<S: ApiCode + std::fmt::Debug>(&self, e: &Error<S>, choice: ConsentChoice) {
         let consent = e.consent().expect("a consent URL");
-        let page = consent.redirect_url(RETURN_URL).unwrap();
-        let (url, fields) =
-            decision_form(&page, choice).expect("one of this sandbox's consent URLs");
+        let page_url = consent.redirect_url(RETURN_URL).unwrap();
+        let page = self.http.get(page_url.clone()).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        let (action, mut fields) = {
+            let doc = Html::parse_document(&html);
+            let form = doc
+                .select(&Selector::parse("form").unwrap())
+                .next()
+                .expect("a form");
+            let action = page_url.join(form.value().attr("action").unwrap()).unwrap();
+            let inputs: Vec<(String, String)> = form
+                .select(&Selector::parse("input[name]").unwrap())
+                .map(|i| {
+                    let v = i.value();
+                    let value = v.attr("value").unwrap_or_default().to_owned();
+                    (v.attr("name").unwrap().to_owned(), value)
+                })
+                .collect();
+            (action, inputs)
+        };
+        // The login field names the consent's user; they type their password.
+        let login = fields
+            .iter()
+            .find(|(k, _)| k == "login")
+            .map(|(_, v)| v.clone())
+            .expect("the consent page asks who answers");
+        let user = self.users.iter().find(|u| u.login == login).unwrap();
+        for (name, value) in fields.iter_mut() {
+            if name == "password" {
+                value.clone_from(&user.password);
+            }
+        }
+        fields.push(("decision".to_owned(), choice.form_value().to_owned()));
         let body = papi_core::url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&fields)
             .finish();
         let answer = self
             .http
-            .post(url)
+            .post(action)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()

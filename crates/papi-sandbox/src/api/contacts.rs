@@ -13,7 +13,8 @@ use crate::api::answer::Answer;
 use crate::api::call::{clip, Call};
 use crate::domain::user::UserChange;
 use crate::generated::param_names::{
-    contacts_add_device, contacts_add_picture, contacts_get_contact, contacts_get_picture,
+    contacts_add_contact, contacts_add_device, contacts_add_picture, contacts_get_contact,
+    contacts_get_picture,
 };
 use crate::store::read_user;
 
@@ -100,6 +101,21 @@ pub(crate) fn get_contact(call: &Call<'_>, op: &GetContact) -> Answer {
 }
 
 pub(crate) fn add_contact(call: &Call<'_>, op: AddContact) -> Answer {
+    let limits = call.service.settings.contact_limits;
+    let values = [
+        (contacts_add_contact::LASTNAME, &op.lastname),
+        (contacts_add_contact::FIRSTNAME, &op.firstname),
+        (contacts_add_contact::NICKNAME, &op.nickname),
+        (contacts_add_contact::COMPANY, &op.company),
+        (contacts_add_contact::JOB_FUNCTION, &op.job_function),
+        (contacts_add_contact::DEPARTMENT, &op.department),
+        (contacts_add_contact::EMAIL_PERSO, &op.email_perso),
+    ];
+    for (name, value) in values {
+        if let Err(why) = limits.check_value(name, value.as_deref().unwrap_or_default()) {
+            return call.invalid(why);
+        }
+    }
     let template = call.service.seeds.contact.as_ref();
     let mut op = Some(op);
     let mut added = None;
@@ -147,8 +163,17 @@ pub(crate) fn add_contact(call: &Call<'_>, op: AddContact) -> Answer {
 
 pub(crate) fn add_device(call: &Call<'_>, op: AddDevice) -> Answer {
     let cid = op.contact_id.as_str();
+    let limits = call.service.settings.contact_limits;
+    if let Err(why) = limits.check_value(contacts_add_device::VALUE, &op.value) {
+        return call.invalid(why);
+    }
+    let mut full = None;
     let changed = call.store().change_user(call.login(), &mut |data| {
         let contact = data.contact(cid)?;
+        if let Err(why) = limits.check_room_for_device(contact) {
+            full = Some(why);
+            return None;
+        }
         let mut ids = data.ids();
         let mut device = Device::default()
             .with_id(ids.fresh())
@@ -170,14 +195,15 @@ pub(crate) fn add_device(call: &Call<'_>, op: AddDevice) -> Answer {
             next_id: ids.next(),
         })
     });
-    match changed {
-        Ok(true) => Answer::ok(papi_contacts::encode::add_device(&ack(call
+    match (changed, full) {
+        (Ok(false), Some(why)) => call.invalid(why),
+        (Ok(true), _) => Answer::ok(papi_contacts::encode::add_device(&ack(call
             .service
             .seeds
             .add_device
             .as_ref()))),
-        Ok(false) => call.unknown_contact(contacts_add_device::CONTACT_ID, cid),
-        Err(e) => Answer::not_stored(&e),
+        (Ok(false), None) => call.unknown_contact(contacts_add_device::CONTACT_ID, cid),
+        (Err(e), _) => Answer::not_stored(&e),
     }
 }
 

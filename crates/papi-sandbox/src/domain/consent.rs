@@ -259,6 +259,13 @@ pub enum ConsentChoice {
     Refuse,
 }
 
+impl ConsentChoice {
+    /// The value the consent page's button for this choice sends.
+    pub fn form_value(self) -> &'static str {
+        Decision::from(self).form_value()
+    }
+}
+
 impl From<ConsentChoice> for Decision {
     fn from(choice: ConsentChoice) -> Self {
         match choice {

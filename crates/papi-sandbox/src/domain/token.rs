@@ -1,6 +1,6 @@
 //! User tokens: how they are laid out, kept (by their SHA-256, never in clear) and expire.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -112,21 +112,37 @@ struct TokenEntry {
     expires: Instant,
 }
 
-/// The valid tokens, by [`token_hash`].
+/// The valid tokens, by [`token_hash`], and the same tokens in the order they expire: a
+/// lookup is one hash-map probe, and forgetting the expired tokens visits only those (and
+/// the first one still valid), never the valid ones.
 #[derive(Default)]
 pub(crate) struct Tokens {
     by_hash: HashMap<TokenHash, TokenEntry>,
+    by_expiry: BTreeSet<(Instant, TokenHash)>,
 }
 
 impl Tokens {
-    /// Forgets the tokens expired at `now`.
-    pub(crate) fn sweep(&mut self, now: Instant) {
-        self.by_hash.retain(|_, entry| entry.expires > now);
+    /// Forgets the tokens expired at `now`; returns how many tokens it looked at (those
+    /// forgotten, and the first one still valid if any).
+    pub(crate) fn sweep(&mut self, now: Instant) -> usize {
+        let mut visited = 0;
+        while let Some(&(expires, hash)) = self.by_expiry.first() {
+            visited += 1;
+            if expires > now {
+                break;
+            }
+            self.by_expiry.pop_first();
+            self.by_hash.remove(&hash);
+        }
+        visited
     }
 
-    /// Keeps a token.
+    /// Keeps a token (replacing one with the same hash).
     pub(crate) fn insert(&mut self, hash: TokenHash, login: String, expires: Instant) {
-        self.by_hash.insert(hash, TokenEntry { login, expires });
+        if let Some(old) = self.by_hash.insert(hash, TokenEntry { login, expires }) {
+            self.by_expiry.remove(&(old.expires, hash));
+        }
+        self.by_expiry.insert((expires, hash));
     }
 
     /// The login of the token's user at `now`; an expired token is forgotten (and
@@ -139,11 +155,19 @@ impl Tokens {
     ) -> Result<String, TokenProblem> {
         let entry = self.by_hash.get(hash).ok_or(TokenProblem::Unknown)?;
         if entry.expires <= now {
+            let expires = entry.expires;
             self.by_hash.remove(hash);
+            self.by_expiry.remove(&(expires, *hash));
             forget(hash);
             return Err(TokenProblem::Expired);
         }
         Ok(entry.login.clone())
+    }
+
+    /// How many tokens are kept.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.by_hash.len()
     }
 }
 
@@ -163,5 +187,43 @@ mod tests {
         assert_eq!(hash_from_hex(&format!("{stored}0")), None);
         assert_eq!(hash_from_hex(&stored.replacen('b', "g", 1)), None);
         assert_eq!(hash_from_hex(&"é".repeat(32)), None);
+    }
+
+    #[test]
+    fn a_sweep_visits_only_the_expired_tokens_and_forgets_them() {
+        let mut tokens = Tokens::default();
+        let t0 = Instant::now();
+        let hash = |i: u32| token_hash(&i.to_string());
+        // 100,000 valid tokens, and 3 that expire first.
+        for i in 0..100_000 {
+            tokens.insert(hash(i), "alice".into(), t0 + Duration::from_secs(3600));
+        }
+        for i in 100_000..100_003 {
+            tokens.insert(hash(i), "bob".into(), t0 + Duration::from_secs(1));
+        }
+        assert_eq!(tokens.len(), 100_003);
+        // Nothing expired yet: one token looked at, not 100,003.
+        assert_eq!(tokens.sweep(t0), 1);
+        // Three expired: those three and the first valid one.
+        let later = t0 + Duration::from_secs(2);
+        assert_eq!(tokens.sweep(later), 4);
+        assert_eq!(tokens.len(), 100_000);
+        assert_eq!(tokens.by_expiry.len(), 100_000);
+        let mut forgotten = None;
+        let e = tokens.login_of(&hash(100_001), later, |h| forgotten = Some(*h));
+        assert_eq!(e, Err(TokenProblem::Unknown), "gone after the sweep");
+        assert_eq!(forgotten, None);
+        assert_eq!(
+            tokens.login_of(&hash(7), later, |_| {}).as_deref(),
+            Ok("alice")
+        );
+        // A token found expired on use is forgotten in both maps.
+        tokens.insert(hash(1), "alice".into(), later);
+        assert_eq!(
+            tokens.login_of(&hash(1), later, |h| forgotten = Some(*h)),
+            Err(TokenProblem::Expired)
+        );
+        assert_eq!(forgotten, Some(hash(1)));
+        assert_eq!((tokens.len(), tokens.by_expiry.len()), (99_999, 99_999));
     }
 }

@@ -82,12 +82,13 @@ fn text_element(w: &mut Out, name: &str, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::origin::Origins;
     use crate::idp::signing::{generate_pem, Signing};
 
     #[test]
     fn papi_auth_trusts_the_metadata_it_reads() {
         let signing = Signing::from_pem(&generate_pem().unwrap());
-        let idp = Idp::new(signing, Vec::new());
+        let idp = Idp::new(signing, Origins::default());
         let base = Url::parse("http://127.0.0.1:8080/").unwrap();
         let xml = idp.metadata(&base).unwrap();
         let read =
@@ -97,7 +98,7 @@ mod tests {
 
     #[test]
     fn without_a_key_there_is_no_metadata() {
-        let idp = Idp::new(Err("no key".into()), Vec::new());
+        let idp = Idp::new(Err("no key".into()), Origins::default());
         let base = Url::parse("http://127.0.0.1:8080/").unwrap();
         assert_eq!(idp.metadata(&base).unwrap_err(), "no key");
     }

@@ -3,6 +3,7 @@
 
 use url::Url;
 
+use crate::domain::origin::Origins;
 use crate::idp::pending::PendingLogins;
 use crate::idp::response::name_id_format;
 use crate::idp::signing::Signing;
@@ -22,28 +23,27 @@ pub(crate) struct Idp {
     pub(crate) signing: Result<Signing, String>,
     /// The sign-ins waiting for the user's password.
     pub(crate) pending: PendingLogins,
-    /// Origins (`scheme://host:port`) the answers may be posted to; empty: any.
-    allowed_acs_origins: Vec<String>,
+    /// Where the answers may be posted: loopback, and the configured origins.
+    acs_origins: Origins,
 }
 
 impl Idp {
     /// The identity provider signing with `signing` (or without a key: why, logged);
-    /// answers the services at `allowed_acs_origins` (any when empty).
-    pub(crate) fn new(signing: Result<Signing, String>, allowed_acs_origins: Vec<String>) -> Self {
+    /// answers the services on loopback and at `acs_origins`.
+    pub(crate) fn new(signing: Result<Signing, String>, acs_origins: Origins) -> Self {
         if let Err(e) = &signing {
             tracing::error!(target: "papi_sandbox", error = %e, "no SAML signing key");
         }
         Self {
             signing,
             pending: PendingLogins::default(),
-            allowed_acs_origins,
+            acs_origins,
         }
     }
 
-    /// Whether the identity provider posts answers to `origin` (`scheme://host:port`).
-    pub(crate) fn answers_to(&self, origin: &str) -> bool {
-        let allowed = &self.allowed_acs_origins;
-        allowed.is_empty() || allowed.iter().any(|a| a.trim_end_matches('/') == origin)
+    /// Whether the identity provider posts answers to the assertion consumer URL `acs`.
+    pub(crate) fn answers_to(&self, acs: &Url) -> bool {
+        self.acs_origins.allow(acs)
     }
 
     /// The configuration papi-auth needs to trust the identity provider of the sandbox

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use url::{form_urlencoded, Url};
 
-use crate::idp::pending::PendingLogin;
+use crate::idp::pending::{Client, PendingLogin};
 use crate::idp::provider::{entity_id, Idp};
 use crate::idp::request::decode_redirect;
 use crate::idp::response::{persistent_name_id, simple_sign_fields, SamlResponse, RELAY_STATE};
@@ -35,9 +35,9 @@ pub(crate) struct Started {
     pub(crate) acs_url: Url,
 }
 
-/// Reads the query of `GET /saml/sso` (`SAMLRequest`, `RelayState`), checks the request
-/// and records the sign-in, waiting for the user's password.
-pub(crate) fn start(idp: &Idp, query: &str) -> Result<Started, NotStarted> {
+/// Reads the query of `GET /saml/sso` (`SAMLRequest`, `RelayState`) that `client` sent,
+/// checks the request and records the sign-in, waiting for the user's password.
+pub(crate) fn start(idp: &Idp, client: Client, query: &str) -> Result<Started, NotStarted> {
     let refused = |message: String| Err(NotStarted::Refused(message));
     let mut saml_request = None;
     let mut relay_state = None;
@@ -78,16 +78,16 @@ pub(crate) fn start(idp: &Idp, query: &str) -> Result<Started, NotStarted> {
             "The sandbox has no signing key (see its log).".to_owned(),
         ));
     }
-    let origin = request.acs_url.origin().ascii_serialization();
-    if !idp.answers_to(&origin) {
+    if !idp.answers_to(&request.acs_url) {
         return refused(format!(
-            "This sandbox does not answer to {origin}: it is not among the services it is \
-             configured for."
+            "This sandbox does not answer to {}: it is not among the services it is \
+             configured for (loopback, and the origins of `papi sandbox --allowed-acs-origin`).",
+            request.acs_url.origin().ascii_serialization()
         ));
     }
     let issuer = request.issuer.clone();
     let acs_url = request.acs_url.clone();
-    match idp.pending.start(request, relay_state) {
+    match idp.pending.start(client, request, relay_state) {
         Some(id) => Ok(Started {
             id,
             issuer,

@@ -1,5 +1,7 @@
 //! Consent: what a call needs, whether it has it, asking the user, and the user's decision.
 
+use url::Url;
+
 use crate::domain::consent::{family_of, Access, ConsentKey, Decision};
 use crate::generated::Api;
 use crate::service::state::Service;
@@ -41,13 +43,56 @@ impl Service {
         self.store().pending_consent(id)
     }
 
-    /// Applies the user's decision to the consent request `id`, stored first; `Ok(None)`
-    /// when there is no such request (unknown, expired or already answered).
+    /// Applies the decision of the user `login` to the consent request `id`, stored first:
+    /// only the request's own user decides it.
     pub(crate) fn decide_consent(
         &self,
+        login: &str,
         id: &str,
         decision: Decision,
-    ) -> Result<Option<ConsentKey>, StoreError> {
-        self.store().decide_consent(id, decision)
+    ) -> Result<Decided, StoreError> {
+        // A request's user never changes: checked here, it holds when deciding.
+        match self.pending_consent(id) {
+            None => return Ok(Decided::Unknown),
+            Some(key) if key.user != login => return Ok(Decided::OtherUser),
+            Some(_) => {}
+        }
+        Ok(match self.store().decide_consent(id, decision)? {
+            Some(key) => Decided::Made(key),
+            None => Decided::Unknown,
+        })
     }
+
+    /// Where a consent page may send the user back to: the return URL `raw` the service
+    /// gave, when it is an absolute http(s) URL on loopback or on one of the service's
+    /// registered sites; else why not (a sentence for the user).
+    pub(crate) fn return_url(&self, raw: &str) -> Result<Url, String> {
+        let url = Url::parse(raw).map_err(|_| {
+            "The service asked to send you back to a page whose address is not a URL.".to_owned()
+        })?;
+        if self.settings.site_origins.allow(&url) {
+            return Ok(url);
+        }
+        let origin = url.origin();
+        let shown = if origin.is_tuple() {
+            origin.ascii_serialization()
+        } else {
+            format!("a `{}:` address", url.scheme())
+        };
+        Err(format!(
+            "The service asked to send you back to {shown}, which is not one of its registered \
+             web sites: this sandbox does not send you there."
+        ))
+    }
+}
+
+/// What became of a user's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Decided {
+    /// Made (and stored): what it covers.
+    Made(ConsentKey),
+    /// No such request (unknown, expired or already answered).
+    Unknown,
+    /// The request is another user's: nothing changed.
+    OtherUser,
 }

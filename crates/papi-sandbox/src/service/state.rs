@@ -2,14 +2,17 @@
 //! URL the sandbox is reached at.
 
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use url::Url;
 
 use crate::domain::consent::AutoConsent;
 use crate::domain::faults::FaultInjector;
+use crate::domain::limits::ContactLimits;
+use crate::domain::origin::Origins;
 use crate::domain::seeds::Seeds;
+use crate::domain::session::Sessions;
 use crate::domain::user::TestUser;
 use crate::store::Store;
 
@@ -23,6 +26,11 @@ pub(crate) struct Settings {
     pub(crate) users: Vec<TestUser>,
     /// How long an issued token stays valid.
     pub(crate) token_lifetime: Duration,
+    /// The service's web sites: where a consent page may send the user back to (with
+    /// loopback).
+    pub(crate) site_origins: Origins,
+    /// How much one contact may hold.
+    pub(crate) contact_limits: ContactLimits,
     /// The families whose calls skip consent.
     pub(crate) auto_consent: AutoConsent,
 }
@@ -36,6 +44,8 @@ pub(crate) struct Service {
     users: HashMap<String, TestUser>,
     pub(crate) seeds: Seeds,
     store: Box<dyn Store>,
+    /// The users' browser sessions.
+    pub(super) sessions: Mutex<Sessions>,
     bound_base: RwLock<Option<Url>>,
     /// `Basic <base64 of id:password>`, as clients send it: most calls are checked by one
     /// comparison with it (see [`Service::is_service_authorization`]).
@@ -64,6 +74,7 @@ impl Service {
             users,
             seeds,
             store,
+            sessions: Mutex::new(Sessions::default()),
             bound_base: RwLock::new(None),
         }
     }

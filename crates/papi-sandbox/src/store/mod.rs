@@ -172,3 +172,28 @@ impl SandboxError {
         }
     }
 }
+
+/// Database files for the tests of the stores.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::{Path, PathBuf};
+
+    use crate::util::random::random_hex;
+
+    /// A fresh database path under the system's temporary directory.
+    pub(crate) fn temp_db(name: &str) -> PathBuf {
+        let unique = format!(
+            "papi-sandbox-{name}-{}-{}.db",
+            std::process::id(),
+            random_hex(8).unwrap()
+        );
+        std::env::temp_dir().join(unique)
+    }
+
+    /// Removes a database file and its write-ahead log.
+    pub(crate) fn remove(db: &Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+    }
+}

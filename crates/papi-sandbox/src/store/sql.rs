@@ -81,6 +81,18 @@ CREATE TABLE IF NOT EXISTS idp_key (
 );
 ";
 
+/// Indexes added after schema version 1, created when missing (like [`ADDED_TABLES`]): the
+/// expired tokens are found (and deleted at each issue) through `tokens_expiry`, a token by
+/// its hash through the primary key.
+const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens (expires_ms);
+";
+
+/// Forgets the tokens expired at `?1` (through the index `tokens_expiry`).
+const SWEEP_TOKENS: &str = "DELETE FROM tokens WHERE expires_ms <= ?1";
+/// Forgets the token of hash `?1` (through the primary key).
+const DELETE_TOKEN: &str = "DELETE FROM tokens WHERE hash = ?1";
+
 /// A user's data as stored.
 pub(crate) struct StoredUser {
     pub(crate) next_id: u64,
@@ -219,6 +231,7 @@ impl Db {
         }
         tx.execute_batch(ADDED_TABLES)
             .map_err(|e| self.open_error(e))?;
+        tx.execute_batch(INDEXES).map_err(|e| self.open_error(e))?;
         tx.commit().map_err(|e| self.open_error(e))
     }
 
@@ -322,6 +335,11 @@ impl Db {
         contacts: &[(&Contact, Hidden)],
         pictures: &HashMap<String, Vec<u8>>,
     ) -> Result<(), SandboxError> {
+        let contacts = contacts
+            .iter()
+            .map(|(contact, hidden)| EncodedContact::encode(contact, hidden))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.load_error(e))?;
         let mut conn = lock(&self.conn);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -331,8 +349,8 @@ impl Db {
             params![login, to_i64(next_id)],
         )
         .map_err(|e| self.load_error(e))?;
-        for (contact, hidden) in contacts {
-            insert_contact(&tx, login, contact, hidden).map_err(|e| self.load_error(e))?;
+        for contact in &contacts {
+            insert_contact(&tx, login, contact).map_err(|e| self.load_error(e))?;
         }
         for (cid, bytes) in pictures {
             insert_picture(&tx, login, cid, bytes).map_err(|e| self.load_error(e))?;
@@ -396,7 +414,9 @@ impl Db {
         }
     }
 
-    /// Stores a contact (new or changed) and the user's next id, in one transaction.
+    /// Stores a contact (new or changed) and the user's next id, in one transaction. The
+    /// contact is encoded first: the connection, which every user's writes share, is
+    /// locked only to write the text.
     fn save_contact(
         &self,
         login: &str,
@@ -404,11 +424,12 @@ impl Db {
         hidden: &[(String, String)],
         next_id: u64,
     ) -> Result<(), StoreError> {
+        let contact = EncodedContact::encode(contact, hidden).map_err(|e| self.write_error(e))?;
         let mut conn = lock(&self.conn);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.write_error(e))?;
-        insert_contact(&tx, login, contact, hidden).map_err(|e| self.write_error(e))?;
+        insert_contact(&tx, login, &contact).map_err(|e| self.write_error(e))?;
         tx.execute(
             "UPDATE users SET next_id = max(next_id, ?2) WHERE login = ?1",
             params![login, to_i64(next_id)],
@@ -425,8 +446,8 @@ impl Db {
 
     /// Stores a calendar event.
     fn add_event(&self, login: &str, event: &[(String, String)]) -> Result<(), StoreError> {
-        let conn = lock(&self.conn);
         let params_text = encode_pairs(event.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let conn = lock(&self.conn);
         conn.execute(
             "INSERT INTO events (login, params) VALUES (?1, ?2)",
             params![login, params_text],
@@ -447,7 +468,7 @@ impl Db {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.write_error(e))?;
-        tx.execute("DELETE FROM tokens WHERE expires_ms <= ?1", [now_ms])
+        tx.execute(SWEEP_TOKENS, [now_ms])
             .map_err(|e| self.write_error(e))?;
         tx.execute(
             "INSERT OR REPLACE INTO tokens (hash, login, expires_ms) VALUES (?1, ?2, ?3)",
@@ -460,7 +481,7 @@ impl Db {
     /// Forgets a token (expired).
     pub(crate) fn delete_token(&self, hash: &str) -> Result<(), StoreError> {
         let conn = lock(&self.conn);
-        conn.execute("DELETE FROM tokens WHERE hash = ?1", [hash])
+        conn.execute(DELETE_TOKEN, [hash])
             .map(drop)
             .map_err(|e| self.write_error(e))
     }
@@ -516,20 +537,32 @@ impl Db {
     }
 }
 
-fn insert_contact(
-    conn: &Connection,
-    login: &str,
-    contact: &Contact,
-    hidden: &[(String, String)],
-) -> Result<(), String> {
-    let document = papi_contacts::encode::get_contact(contact)
-        .map_err(|e| format!("cannot encode the contact `{}`: {e}", contact.id))?;
-    let hidden = encode_pairs(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+/// A contact as stored: its id, its document (the sandbox's own `getcontact` answer) and its
+/// hidden fields, encoded before the connection's lock is taken.
+struct EncodedContact {
+    id: String,
+    document: String,
+    hidden: String,
+}
+
+impl EncodedContact {
+    fn encode(contact: &Contact, hidden: &[(String, String)]) -> Result<Self, String> {
+        let document = papi_contacts::encode::get_contact(contact)
+            .map_err(|e| format!("cannot encode the contact `{}`: {e}", contact.id))?;
+        Ok(Self {
+            id: contact.id.clone(),
+            document,
+            hidden: encode_pairs(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        })
+    }
+}
+
+fn insert_contact(conn: &Connection, login: &str, contact: &EncodedContact) -> Result<(), String> {
     conn.execute(
         "INSERT INTO contacts (login, id, document, hidden) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (login, id) DO UPDATE SET document = excluded.document, \
          hidden = excluded.hidden",
-        params![login, contact.id, document, hidden],
+        params![login, contact.id, contact.document, contact.hidden],
     )
     .map(drop)
     .map_err(|e| e.to_string())
@@ -549,4 +582,52 @@ fn insert_picture(
     )
     .map(drop)
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{remove, temp_db};
+
+    /// How SQLite runs `sql` with the parameter `param`: its query plan, one step a line.
+    fn plan(db: &Db, sql: &str, param: &dyn rusqlite::ToSql) -> String {
+        let conn = lock(&db.conn);
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps = stmt
+            .query_map([param], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    fn assert_indexed(db: &Db) {
+        for (sql, param) in [
+            (SWEEP_TOKENS, &0i64 as &dyn rusqlite::ToSql),
+            (DELETE_TOKEN, &"ab" as &dyn rusqlite::ToSql),
+        ] {
+            let plan = plan(db, sql, param);
+            assert!(
+                plan.contains("USING") && plan.contains("INDEX") && !plan.contains("SCAN"),
+                "{sql}: {plan}"
+            );
+        }
+    }
+
+    #[test]
+    fn tokens_are_found_and_swept_through_indexes_in_new_and_older_files() {
+        let path = temp_db("token-index");
+        let db = Db::open(&path).unwrap();
+        assert_indexed(&db);
+        // A file written before the index existed gets it when opened.
+        lock(&db.conn)
+            .execute_batch("DROP INDEX tokens_expiry")
+            .unwrap();
+        assert!(plan(&db, SWEEP_TOKENS, &0i64).contains("SCAN"));
+        drop(db);
+        let db = Db::open(&path).unwrap();
+        assert_indexed(&db);
+        drop(db);
+        remove(&path);
+    }
 }

@@ -148,24 +148,8 @@ mod tests {
     use crate::domain::consent::family_of;
     use crate::generated::APIS;
     use crate::store::read_user;
-    use crate::util::random::random_hex;
+    use crate::store::testing::{remove, temp_db};
     use papi_contacts::types::Contact;
-
-    /// A fresh database path under the system's temporary directory.
-    fn temp_db(name: &str) -> std::path::PathBuf {
-        let unique = format!(
-            "papi-sandbox-{name}-{}-{}.db",
-            std::process::id(),
-            random_hex(8).unwrap()
-        );
-        std::env::temp_dir().join(unique)
-    }
-
-    fn remove(db: &Path) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-        }
-    }
 
     const LOGINS: [&str; 2] = ["alice", "bob"];
 

@@ -1,24 +1,43 @@
 //! The consent page (`GET` on the documented privacy page's path) and the user's decision
-//! (`POST /privacy/decision`); and the form a program playing the user's browser posts.
+//! (`POST /privacy/decision`); and the form a program posts for the user.
+//!
+//! Only the consent's own user decides it, signed in one of two ways:
+//!
+//! - a browser session ([`crate::web::session`]) of that user, opened by the identity
+//!   provider's login page or by this page's own login form; the decision then carries the
+//!   session's form token (`csrf`), and must come from the sandbox's own page (`Origin`,
+//!   else `Referer`, when the browser sends them);
+//! - or the user's login and password in the decision itself: the consent page's login
+//!   form, and the shortcut for scripts ([`decision_form`]). This also opens a session.
+//!
+//! The service's credentials and the consent id are never enough. The page sends the user
+//! back (`urlRetour`) only to loopback or to one of the service's registered sites
+//! ([`crate::SandboxConfig::site_origins`]); another return URL gets an error page, before
+//! and after the decision, never a redirect.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use papi_core::general::CONSENT_URL;
 use url::{form_urlencoded, Url};
 
-use crate::domain::consent::{ConsentChoice, Decision};
+use crate::domain::consent::{ConsentChoice, ConsentKey, Decision};
 use crate::domain::consent_url::CONSENT_ID_PARAM;
+use crate::service::consent::Decided;
+use crate::util::secret::constant_time_eq;
 use crate::web::app::App;
 use crate::web::pages::{
-    consent_page, consent_problem_page, decided_page, html, DECISION_FIELD, DECISION_PATH,
+    consent_page, consent_problem_page, decided_page, no_store_html, Answering, CSRF_FIELD,
+    DECISION_FIELD, DECISION_PATH, LOGIN_FIELD, PASSWORD_FIELD,
 };
+use crate::web::session::{same_origin, session_id, set_session_cookie};
 
 const UNKNOWN: &str = "This consent request is unknown or has already been answered.";
+const OTHER_USER: &str = "This consent request is another user's: only they can answer it.";
 
 fn query_value(uri: &Uri, name: &str) -> Option<String> {
     form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
@@ -26,72 +45,204 @@ fn query_value(uri: &Uri, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// `GET` on the consent page.
-pub(crate) async fn page(State(app): State<Arc<App>>, uri: Uri) -> Response {
+/// A page of the consent flow saying what went wrong.
+fn problem(status: StatusCode, message: &str) -> Response {
+    no_store_html(status, consent_problem_page(message))
+}
+
+/// `GET` on the consent page: the decision form for the consent's signed-in user, else a
+/// form that asks for their login and password too.
+pub(crate) async fn page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
     let id = query_value(&uri, CONSENT_ID_PARAM).unwrap_or_default();
-    let return_url = query_value(&uri, CONSENT_URL.return_url);
-    match app.service.pending_consent(&id) {
-        Some(key) => html(
-            StatusCode::OK,
-            consent_page(&id, &key, return_url.as_deref()),
-        ),
-        None => html(StatusCode::NOT_FOUND, consent_problem_page(UNKNOWN)),
+    let return_url = query_value(&uri, CONSENT_URL.return_url).filter(|r| !r.is_empty());
+    let Some(key) = app.service.pending_consent(&id) else {
+        return problem(StatusCode::NOT_FOUND, UNKNOWN);
+    };
+    if let Some(Err(why)) = return_url.as_deref().map(|r| app.service.return_url(r)) {
+        return problem(StatusCode::BAD_REQUEST, &why);
     }
+    let session = session_id(&headers).and_then(|s| app.service.session(&s));
+    let other;
+    let answering = match &session {
+        Some(s) if s.login == key.user => Answering::Session { csrf: &s.csrf },
+        Some(s) => {
+            other = format!(
+                "You are signed in as {}; this request is for {}.",
+                s.login, key.user
+            );
+            Answering::SignIn { note: Some(&other) }
+        }
+        None => Answering::SignIn { note: None },
+    };
+    no_store_html(
+        StatusCode::OK,
+        consent_page(&id, &key, return_url.as_deref(), answering),
+    )
+}
+
+/// Who answers a decision, once signed in.
+struct Answerer {
+    login: String,
+    /// The `Set-Cookie` of a session opened by this answer (signed in by password).
+    new_session: Option<HeaderValue>,
 }
 
 /// `POST` of the consent page's form.
-pub(crate) async fn decision(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
-    let Some(decision) = form
-        .get(DECISION_FIELD)
-        .and_then(|d| Decision::from_form(d))
-    else {
-        return html(
-            StatusCode::BAD_REQUEST,
-            consent_problem_page("Choose one of the three answers."),
+pub(crate) async fn decision(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !same_origin(&headers) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "This answer was sent from another site: answer on the consent page itself.",
         );
+    }
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    let Some(decision) = field(DECISION_FIELD).and_then(Decision::from_form) else {
+        return problem(StatusCode::BAD_REQUEST, "Choose one of the three answers.");
     };
-    let id = form
-        .get(CONSENT_ID_PARAM)
-        .map(String::as_str)
-        .unwrap_or_default();
-    let id = id.to_owned();
+    let id = field(CONSENT_ID_PARAM).unwrap_or_default().to_owned();
+    let return_url = match field(CONSENT_URL.return_url).map(|r| app.service.return_url(r)) {
+        None => None,
+        Some(Ok(url)) => Some(url),
+        Some(Err(why)) => return problem(StatusCode::BAD_REQUEST, &why),
+    };
+    let answerer = match field(LOGIN_FIELD) {
+        Some(login) => by_password(&app, login, field(PASSWORD_FIELD)),
+        None => by_session(&app, &headers, field(CSRF_FIELD)),
+    };
+    let answerer = match answerer {
+        Ok(answerer) => answerer,
+        Err(not) => return not.answer(&app, &id, return_url.as_ref()),
+    };
     let service = Arc::clone(&app.service);
-    let decided = tokio::task::spawn_blocking(move || service.decide_consent(&id, decision))
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()));
-    let key = match decided {
-        Ok(Some(key)) => key,
-        Ok(None) => return html(StatusCode::NOT_FOUND, consent_problem_page(UNKNOWN)),
+    let login = answerer.login.clone();
+    let decided =
+        tokio::task::spawn_blocking(move || service.decide_consent(&login, &id, decision))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+    let mut response = match decided {
+        Ok(Decided::Made(key)) => after_decision(&key, decision, return_url),
+        Ok(Decided::Unknown) => problem(StatusCode::NOT_FOUND, UNKNOWN),
+        Ok(Decided::OtherUser) => problem(StatusCode::FORBIDDEN, OTHER_USER),
         Err(e) => {
             tracing::error!(target: "papi_sandbox", error = %e, "cannot store a consent decision");
-            return html(
+            problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                consent_problem_page("The sandbox cannot store this decision (see its log)."),
-            );
+                "The sandbox cannot store this decision (see its log).",
+            )
         }
     };
-    let back = usable_return_url(form.get(CONSENT_URL.return_url).map(String::as_str));
-    match back.and_then(|u| HeaderValue::from_str(u.as_str()).ok()) {
+    if let Some(cookie) = answerer.new_session {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The answer to a decision made: back to the service, or a page saying what was decided.
+fn after_decision(key: &ConsentKey, decision: Decision, return_url: Option<Url>) -> Response {
+    match return_url.and_then(|u| HeaderValue::from_str(u.as_str()).ok()) {
         Some(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
-        None => html(StatusCode::OK, decided_page(&key, decision)),
+        None => no_store_html(StatusCode::OK, decided_page(key, decision)),
     }
 }
 
-/// The return URL, if it is an absolute http(s) URL.
-fn usable_return_url(raw: Option<&str>) -> Option<Url> {
-    let url = Url::parse(raw?).ok()?;
-    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
+/// Why a decision is refused before it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotAnswerer {
+    /// A wrong login or password.
+    WrongPassword,
+    /// No session, or an expired one.
+    NotSignedIn,
+    /// The form token is not the session's: not the consent page's own form.
+    NotFromThePage,
 }
 
-/// The form the consent page posts for `choice`, for programs that act as the user's
-/// browser (demos, tests): the decision URL and its form fields. `consent_redirect` is the
-/// URL the service sent the browser to (the `-3` URL with `urlRetour` appended); `None` when
-/// it is not one of this sandbox's consent URLs.
+impl NotAnswerer {
+    /// The answer: the consent page again after a wrong password (if the request is
+    /// known), else a page saying why.
+    fn answer(self, app: &App, id: &str, return_url: Option<&Url>) -> Response {
+        match self {
+            Self::WrongPassword => match app.service.pending_consent(id) {
+                Some(key) => {
+                    let page = consent_page(
+                        id,
+                        &key,
+                        return_url.map(Url::as_str),
+                        Answering::SignIn {
+                            note: Some("Wrong login or password."),
+                        },
+                    );
+                    no_store_html(StatusCode::UNAUTHORIZED, page)
+                }
+                None => problem(StatusCode::NOT_FOUND, UNKNOWN),
+            },
+            Self::NotSignedIn => problem(
+                StatusCode::FORBIDDEN,
+                "You are not signed in (or your session has expired): open the consent page \
+                 again and sign in.",
+            ),
+            Self::NotFromThePage => problem(
+                StatusCode::FORBIDDEN,
+                "This answer does not come from the consent page: open it again and answer \
+                 there.",
+            ),
+        }
+    }
+}
+
+/// The answerer of a decision made with a login and password: the user, signed in by it.
+fn by_password(app: &App, login: &str, password: Option<&str>) -> Result<Answerer, NotAnswerer> {
+    if !app
+        .service
+        .check_password(login, password.unwrap_or_default())
+    {
+        return Err(NotAnswerer::WrongPassword);
+    }
+    let new_session = app
+        .service
+        .open_session(login)
+        .and_then(|id| set_session_cookie(&id));
+    Ok(Answerer {
+        login: login.to_owned(),
+        new_session,
+    })
+}
+
+/// The answerer of a decision made in a browser session: its user, when the form carries
+/// the session's form token.
+fn by_session(app: &App, headers: &HeaderMap, csrf: Option<&str>) -> Result<Answerer, NotAnswerer> {
+    let session = session_id(headers)
+        .and_then(|s| app.service.session(&s))
+        .ok_or(NotAnswerer::NotSignedIn)?;
+    let sent = csrf.unwrap_or_default();
+    if !constant_time_eq(sent.as_bytes(), session.csrf.as_bytes()) {
+        return Err(NotAnswerer::NotFromThePage);
+    }
+    Ok(Answerer {
+        login: session.login,
+        new_session: None,
+    })
+}
+
+/// The form that answers a consent request with `choice` as the user `login` (with their
+/// `password`), for programs that act as the user (demos, tests, scripts): the decision
+/// URL and its form fields, to post as `application/x-www-form-urlencoded`.
+/// `consent_redirect` is the URL the service sent the browser to (the `-3` URL with
+/// `urlRetour` appended); `None` when it is not one of this sandbox's consent URLs.
+///
+/// This is the documented shortcut past the browser session: it takes the user's own
+/// login and password, never the service's credentials. The answer is a redirect (303) to
+/// the return URL when there is one.
 pub fn decision_form(
     consent_redirect: &Url,
     choice: ConsentChoice,
+    login: &str,
+    password: &str,
 ) -> Option<(Url, Vec<(&'static str, String)>)> {
     let pairs: HashMap<String, String> = consent_redirect.query_pairs().into_owned().collect();
     let id = pairs.get(CONSENT_ID_PARAM)?.clone();
@@ -99,23 +250,12 @@ pub fn decision_form(
     let mut fields = vec![
         (CONSENT_ID_PARAM, id),
         (DECISION_FIELD, decision.form_value().to_owned()),
+        (LOGIN_FIELD, login.to_owned()),
+        (PASSWORD_FIELD, password.to_owned()),
     ];
     if let Some(back) = pairs.get(CONSENT_URL.return_url) {
         fields.push((CONSENT_URL.return_url, back.clone()));
     }
     let url = consent_redirect.join(DECISION_PATH).ok()?;
     Some((url, fields))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_absolute_web_return_urls_are_followed() {
-        assert!(usable_return_url(Some("https://my.site/back?x=1")).is_some());
-        for bad in ["/back", "javascript:alert(1)", "ftp://x/", ""] {
-            assert!(usable_return_url(Some(bad)).is_none(), "{bad}");
-        }
-    }
 }

@@ -15,7 +15,8 @@ use crate::domain::consent_url::CONSENT_ID_PARAM;
 use crate::web::pages::PASSWORD_FIELD;
 
 /// The query parameters whose values are never logged: the user token, a password, and
-/// the consent id (whoever holds it can answer the consent page for the user).
+/// the consent id (it names a user's pending consent request; before decisions were bound
+/// to the user's session, whoever held it could answer for the user).
 const SECRET_PARAMS: [&str; 3] = [TOKEN_PARAM, PASSWORD_FIELD, CONSENT_ID_PARAM];
 
 /// The query with the values of [`SECRET_PARAMS`] shown as `***`.

@@ -1,7 +1,7 @@
 //! The web: the router ([`router`]) over the API pipeline, the consent page, the identity
 //! provider's pages and the login shortcut; the request log ([`log`]); every HTML page
-//! ([`pages`]); and serving on a socket ([`serve`]) within limits on the connections
-//! ([`connections`]).
+//! ([`pages`]); the browser session's cookie ([`session`]); and serving on a socket
+//! ([`serve`]) within limits on the connections ([`connections`]).
 
 pub(crate) mod app;
 pub(crate) mod connections;
@@ -12,3 +12,4 @@ pub(crate) mod pages;
 pub(crate) mod router;
 pub(crate) mod saml;
 pub(crate) mod serve;
+pub(crate) mod session;

@@ -1,10 +1,15 @@
 //! Every HTML page of the sandbox, with the forms they post and the fields of those forms:
 //! the consent page and what follows a decision, the identity provider's login page and
-//! the page that posts its answer to the service. Everything shown is escaped.
+//! the page that posts its answer to the service. Everything shown is escaped, and every
+//! page is answered with the same security headers ([`html`], [`no_store_html`]).
+
+use std::sync::OnceLock;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use base64::Engine as _;
 use papi_core::general::CONSENT_URL;
+use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::domain::consent::{ConsentKey, Decision};
@@ -15,6 +20,8 @@ use crate::domain::user::TestUser;
 pub(crate) const DECISION_FIELD: &str = "decision";
 /// Where the consent page's form posts.
 pub(crate) const DECISION_PATH: &str = "/privacy/decision";
+/// Form field of the consent page: the session's form token.
+pub(crate) const CSRF_FIELD: &str = "csrf";
 
 /// Where the login page's form posts.
 pub(crate) const SAML_LOGIN_PATH: &str = "/saml/login";
@@ -23,9 +30,42 @@ pub(crate) const PENDING_FIELD: &str = "pending";
 pub(crate) const LOGIN_FIELD: &str = "login";
 pub(crate) const PASSWORD_FIELD: &str = "password";
 
-/// An HTML answer.
+/// The script of the page that posts the answer to the service, the only script of the
+/// sandbox's pages (allowed by its hash).
+const AUTO_POST_SCRIPT: &str = "document.getElementById(\"saml-answer\").submit();";
+
+/// The `Content-Security-Policy` of every page: nothing loaded from anywhere, no script but
+/// [`AUTO_POST_SCRIPT`], never shown in a frame. Forms may post elsewhere: the answer page
+/// posts to the service.
+fn content_security_policy() -> &'static HeaderValue {
+    static POLICY: OnceLock<HeaderValue> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(AUTO_POST_SCRIPT.as_bytes()));
+        let policy = format!(
+            "default-src 'none'; script-src 'sha256-{hash}'; frame-ancestors 'none'; base-uri 'none'"
+        );
+        HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+    })
+}
+
+/// An HTML answer, with the headers of every page: never in a frame (`X-Frame-Options`,
+/// `frame-ancestors`), the content security policy, no type sniffing.
 pub(crate) fn html(status: StatusCode, page: String) -> Response {
-    (status, Html(page)).into_response()
+    let mut response = (status, Html(page)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        content_security_policy().clone(),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -54,8 +94,23 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// How the consent page asks who answers it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Answering<'a> {
+    /// The consent's user is signed in: the form carries the session's form token.
+    Session { csrf: &'a str },
+    /// Nobody, or another user, is signed in: the form asks for the consent's user's login
+    /// and password (which also sign them in), with a note saying why, if any.
+    SignIn { note: Option<&'a str> },
+}
+
 /// The consent page of a pending request.
-pub(crate) fn consent_page(id: &str, key: &ConsentKey, return_url: Option<&str>) -> String {
+pub(crate) fn consent_page(
+    id: &str,
+    key: &ConsentKey,
+    return_url: Option<&str>,
+    answering: Answering<'_>,
+) -> String {
     let what = match key.attribute {
         Some(attribute) => format!(
             "the <strong>{}</strong> data of the <strong>{}</strong> family",
@@ -67,22 +122,39 @@ pub(crate) fn consent_page(id: &str, key: &ConsentKey, return_url: Option<&str>)
             escape(key.family)
         ),
     };
+    let hidden = |name: &str, value: &str| {
+        format!(
+            // tidy: not the API's wire format: HTML of the sandbox's own pages
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+            escape(name),
+            escape(value)
+        )
+    };
     let return_field = return_url
-        .map(|r| {
-            format!(
-                // tidy: not the API's wire format: HTML of the sandbox's own pages
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
-                escape(CONSENT_URL.return_url),
-                escape(r)
-            )
-        })
+        .map(|r| hidden(CONSENT_URL.return_url, r))
         .unwrap_or_default();
+    let who = match answering {
+        Answering::Session { csrf } => hidden(CSRF_FIELD, csrf),
+        Answering::SignIn { note } => format!(
+            // tidy: not the API's wire format: HTML of the sandbox's own pages
+            "{note}<p>Sign in as <strong>{user}</strong> to answer.</p>\n\
+             <p><label>Login <input name=\"{login_field}\" value=\"{user}\" autocomplete=\"username\" required></label></p>\n\
+             <p><label>Password <input type=\"password\" name=\"{password_field}\" autocomplete=\"current-password\" required></label></p>\n",
+            note = note
+                .map(|n| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(n)))
+                .unwrap_or_default(),
+            user = escape(&key.user),
+            login_field = escape(LOGIN_FIELD),
+            password_field = escape(PASSWORD_FIELD),
+        ),
+    };
     let body = format!(
         // tidy: not the API's wire format: HTML of the sandbox's own pages
         "<p>Sandbox user <strong>{user}</strong>: the service <strong>{service}</strong> asks to access {what}.</p>\n\
          <form method=\"post\" action=\"{action}\">\n\
-         <input type=\"hidden\" name=\"{id_field}\" value=\"{id}\">\n\
+         {id_field}\
          {return_field}\
+         {who}\
          <button type=\"submit\" name=\"{decision}\" value=\"once\">Grant once</button>\n\
          <button type=\"submit\" name=\"{decision}\" value=\"permanent\">Grant permanently</button>\n\
          <button type=\"submit\" name=\"{decision}\" value=\"refuse\">Refuse</button>\n\
@@ -90,8 +162,7 @@ pub(crate) fn consent_page(id: &str, key: &ConsentKey, return_url: Option<&str>)
         user = escape(&key.user),
         service = escape(&key.service),
         action = escape(DECISION_PATH),
-        id_field = escape(CONSENT_ID_PARAM),
-        id = escape(id),
+        id_field = hidden(CONSENT_ID_PARAM, id),
         decision = escape(DECISION_FIELD),
     );
     page("Privacy consent (papi sandbox)", &body)
@@ -183,7 +254,7 @@ pub(crate) fn auto_post_page(acs_url: &Url, fields: &[(&'static str, String)]) -
          {inputs}\
          <button type=\"submit\">Continue to the service</button>\n\
          </form>\n\
-         <script>document.getElementById(\"saml-answer\").submit();</script>",
+         <script>{AUTO_POST_SCRIPT}</script>",
         action = escape(acs_url.as_str()),
     );
     page("Signing in (papi sandbox)", &body)
@@ -197,9 +268,10 @@ pub(crate) fn sign_in_problem_page(message: &str) -> String {
     )
 }
 
-/// An HTML answer that no cache keeps (it may carry a token).
+/// An HTML answer that no cache keeps (it may carry a token), with the headers of every
+/// page ([`html`]).
 pub(crate) fn no_store_html(status: StatusCode, body: String) -> Response {
-    let mut response = (status, Html(body)).into_response();
+    let mut response = html(status, body);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -218,11 +290,19 @@ mod tests {
             family: "contact",
             attribute: Some("see"),
         };
-        let page = consent_page("i\"d", &k, Some("http://x/?a=1&b=\"<"));
-        assert!(!page.contains("<script>"), "{page}");
-        assert!(page.contains("&lt;script&gt;"));
-        assert!(page.contains("i&quot;d"));
-        assert!(page.contains("a=1&amp;b=&quot;&lt;"));
+        for answering in [
+            Answering::Session { csrf: "<c>" },
+            Answering::SignIn {
+                note: Some("<note>"),
+            },
+        ] {
+            let page = consent_page("i\"d", &k, Some("http://x/?a=1&b=\"<"), answering);
+            assert!(!page.contains("<script>"), "{page}");
+            assert!(page.contains("&lt;script&gt;"));
+            assert!(page.contains("i&quot;d"));
+            assert!(page.contains("a=1&amp;b=&quot;&lt;"));
+            assert!(!page.contains("<c>") && !page.contains("<note>"), "{page}");
+        }
     }
 
     #[test]

@@ -1,26 +1,36 @@
 //! The identity provider's routes: `GET /saml/sso` shows the login page of a sign-in
 //! request, `POST /saml/login` checks the password and answers the service with a page
-//! that posts the signed answer to it.
+//! that posts the signed answer to it, and opens the user's browser session (its cookie).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use url::form_urlencoded;
 
+use crate::idp::pending::{Client, NoAttempt};
 use crate::idp::sign_in::{self, NotStarted};
 use crate::web::app::{host, App};
 use crate::web::pages::{
     auto_post_page, login_page, no_store_html, sign_in_problem_page, LOGIN_FIELD, PASSWORD_FIELD,
     PENDING_FIELD,
 };
+use crate::web::session::set_session_cookie;
 
-/// `GET /saml/sso`: reads the `AuthnRequest` and shows the login page.
-pub(crate) async fn sso(State(app): State<Arc<App>>, uri: Uri) -> Response {
-    match sign_in::start(&app.idp, uri.query().unwrap_or_default()) {
+/// `GET /saml/sso`: reads the `AuthnRequest` and shows the login page. The sign-in counts
+/// against the client's address (the peer's, when the server was given it: see
+/// [`crate::web::serve`]).
+pub(crate) async fn sso(State(app): State<Arc<App>>, req: Request) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let query = req.uri().query().unwrap_or_default();
+    match sign_in::start(&app.idp, Client::of(peer), query) {
         Ok(started) => no_store_html(
             StatusCode::OK,
             login_page(
@@ -76,14 +86,25 @@ pub(crate) async fn login(
 ) -> Response {
     const GONE: &str = "This sign-in request is unknown, expired or already answered: start \
                         again from the service.";
+    const TOO_MANY: &str = "Too many wrong passwords: this sign-in request is cancelled. \
+                            Start again from the service.";
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let pending_id = field(PENDING_FIELD);
-    let Some(request) = app.idp.pending.pending(pending_id) else {
-        return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(GONE));
+    let request = match app.idp.pending.attempt(pending_id) {
+        Ok(request) => request,
+        Err(NoAttempt::Gone) => {
+            return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(GONE))
+        }
+        Err(NoAttempt::TooMany) => {
+            return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(TOO_MANY))
+        }
     };
     let login = field(LOGIN_FIELD);
     if !app.service.check_password(login, field(PASSWORD_FIELD)) {
+        if app.idp.pending.attempts_left(pending_id) == 0 {
+            return no_store_html(StatusCode::UNAUTHORIZED, sign_in_problem_page(TOO_MANY));
+        }
         return no_store_html(
             StatusCode::UNAUTHORIZED,
             login_page(
@@ -101,6 +122,10 @@ pub(crate) async fn login(
     // Off the async workers: issuing the token may write to the database, and signing
     // takes a while. The bound address wins, so the entity id matches
     // `RunningSandbox::identity_provider`; else the one the client reached.
+    let cookie = app
+        .service
+        .open_session(login)
+        .and_then(|id| set_session_cookie(&id));
     let worker = Arc::clone(&app);
     let login = login.to_owned();
     let host = host(&headers).map(str::to_owned);
@@ -115,7 +140,13 @@ pub(crate) async fn login(
     .await
     .unwrap_or_else(|e| Err(format!("the sign-in task failed: {e}")));
     match answered {
-        Ok(page) => no_store_html(StatusCode::OK, page),
+        Ok(page) => {
+            let mut response = no_store_html(StatusCode::OK, page);
+            if let Some(cookie) = cookie {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
         Err(e) => {
             tracing::error!(target: "papi_sandbox", error = %e, "cannot answer a SAML sign-in");
             no_store_html(

@@ -1,16 +1,19 @@
 //! Serving the router on a socket: a tokio accept loop handing each connection to hyper's
 //! HTTP/1.1 server, with a time limit on request heads, an idle limit on kept-alive
 //! connections and a cap on connections; until told to stop, then the requests in
-//! progress finish.
+//! progress finish. Each request carries its peer's address (`ConnectInfo<SocketAddr>`):
+//! the identity provider bounds the sign-ins each client address starts.
 
 use std::convert::Infallible;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
@@ -62,9 +65,9 @@ pub(crate) async fn serve(
                 registry.close_idle(limits.idle_timeout);
             }
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => match registry.admit() {
+                Ok((stream, peer)) => match registry.admit() {
                     Ok(admitted) => {
-                        let task = connection(stream, router.clone(), admitted, limits);
+                        let task = connection(stream, peer, router.clone(), admitted, limits);
                         let running = running.clone();
                         tokio::spawn(async move {
                             task.await;
@@ -126,8 +129,15 @@ fn is_connection_error(e: &io::Error) -> bool {
 
 /// Serves one connection until it ends, or until it is told to close: at once when no
 /// request is being answered, else after the answer in progress.
-/// The connection is forgotten when `admitted` is dropped, at the end.
-async fn connection(stream: TcpStream, router: Router, admitted: Admitted, limits: Limits) {
+/// The connection is forgotten when `admitted` is dropped, at the end. Its requests carry
+/// `peer`, the client's address.
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    admitted: Admitted,
+    limits: Limits,
+) {
     let this = Arc::clone(admitted.connection());
     let for_requests = Arc::clone(&this);
     let tower = TowerToHyperService::new(router);
@@ -135,7 +145,9 @@ async fn connection(stream: TcpStream, router: Router, admitted: Admitted, limit
         // Busy from the request's head read until its answer is sent (the body, with the
         // mark, dropped).
         let busy = for_requests.busy();
-        let answer = hyper::service::Service::call(&tower, req.map(Body::new));
+        let mut req = req.map(Body::new);
+        req.extensions_mut().insert(ConnectInfo(peer));
+        let answer = hyper::service::Service::call(&tower, req);
         async move {
             let answer = answer.await?;
             Ok::<_, Infallible>(answer.map(|body| Answering { body, _busy: busy }))

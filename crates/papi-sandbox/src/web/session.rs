@@ -1,0 +1,124 @@
+//! The browser's side of a session: the cookie that carries its id, and the check that a
+//! form was posted from the sandbox's own pages (`Origin`, else `Referer`, when sent).
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use cookie::{Cookie, SameSite};
+use url::Url;
+
+use crate::domain::session::SESSION_TTL;
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "papi_sandbox_session";
+
+/// The `Set-Cookie` value of a session `id`: sent back only to the sandbox (its host, any
+/// path), never readable by scripts, never sent along with another site's forms
+/// (`SameSite=Lax`), gone when the session expires.
+pub(crate) fn set_session_cookie(id: &str) -> Option<HeaderValue> {
+    let max_age =
+        cookie::time::Duration::seconds(i64::try_from(SESSION_TTL.as_secs()).unwrap_or(i64::MAX));
+    let cookie = Cookie::build((SESSION_COOKIE, id))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(max_age)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).ok()
+}
+
+/// The session id the browser sent (its `Cookie` headers), if any.
+pub(crate) fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+/// Whether a form was posted from the sandbox's own pages, as far as the browser tells:
+/// its `Origin`, or without one its `Referer`, names the host the request was sent to
+/// (`Host`). A request with neither (a script) passes; `Origin: null` does not.
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let sender = match (headers.get(header::ORIGIN), headers.get(header::REFERER)) {
+        (Some(origin), _) => origin,
+        (None, Some(referer)) => referer,
+        (None, None) => return true,
+    };
+    let Some(url) = sender.to_str().ok().and_then(|s| Url::parse(s).ok()) else {
+        return false;
+    };
+    let authority = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        (None, _) => return false,
+    };
+    matches!(url.scheme(), "http" | "https") && authority.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.append(name.clone(), HeaderValue::from_str(value).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_lax_and_expires_with_the_session() {
+        let set = set_session_cookie("abc").unwrap();
+        let set = set.to_str().unwrap();
+        let secs = SESSION_TTL.as_secs();
+        for part in [
+            "papi_sandbox_session=abc",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/",
+            &format!("Max-Age={secs}"),
+        ] {
+            assert!(set.contains(part), "{set} lacks {part}");
+        }
+        let sent = headers(&[(header::COOKIE, "a=1; papi_sandbox_session=xyz; b=2")]);
+        assert_eq!(session_id(&sent).as_deref(), Some("xyz"));
+        assert_eq!(session_id(&headers(&[(header::COOKIE, "a=1")])), None);
+    }
+
+    #[test]
+    fn only_forms_of_the_sandbox_itself_pass() {
+        let host = (header::HOST, "127.0.0.1:8080");
+        let ok = [
+            vec![host.clone()],
+            vec![host.clone(), (header::ORIGIN, "http://127.0.0.1:8080")],
+            vec![
+                host.clone(),
+                (header::REFERER, "http://127.0.0.1:8080/privacy/x?consent=1"),
+            ],
+        ];
+        for h in ok {
+            assert!(same_origin(&headers(&h)), "{h:?}");
+        }
+        let refused = [
+            vec![host.clone(), (header::ORIGIN, "https://evil.example")],
+            vec![host.clone(), (header::ORIGIN, "null")],
+            vec![host.clone(), (header::ORIGIN, "http://127.0.0.1:9090")],
+            vec![host.clone(), (header::REFERER, "https://evil.example/x")],
+            vec![
+                host.clone(),
+                (header::ORIGIN, "https://evil.example"),
+                (header::REFERER, "http://127.0.0.1:8080/"),
+            ],
+            vec![(header::ORIGIN, "http://127.0.0.1:8080")],
+        ];
+        for h in refused {
+            assert!(!same_origin(&headers(&h)), "{h:?}");
+        }
+    }
+}
