@@ -218,7 +218,7 @@ pub(crate) fn report(
     client_section(&mut r, m, client, &rounds);
     let _ = writeln!(
         r,
-        "\n## Reproduce\n\n```sh\ncargo xtask bench            # full run, rewrites this region of BENCHMARKS.md\ncargo xtask bench --quick    # CI smoke: short run, report in a temporary folder\ncargo xtask bench --sandbox  # sections 4 and 5's sandbox table only, printed (nothing written)\ncargo build --release -p papi-bench --example profile_decode   # decode driver for profilers\ncargo build --release -p papi-bench --example profile_client   # client-call driver for profilers\n```\n"
+        "\n## Reproduce\n\n```sh\ncargo xtask bench            # full run, rewrites this region of BENCHMARKS.md\ncargo xtask bench --quick    # CI smoke: short run, report in a temporary folder\ncargo xtask bench --sandbox  # sections 4 and 5's sandbox table only, printed (nothing written)\ncargo xtask bench --downstream  # section 3's clean builds of a program on papi against bare reqwest, printed\ncargo build --release -p papi-bench --example profile_decode   # decode driver for profilers\ncargo build --release -p papi-bench --example profile_client   # client-call driver for profilers\n```\n"
     );
     r
 }
