@@ -276,6 +276,12 @@ pub use domain::consent::{AutoConsent, ConsentChoice};
 pub use domain::faults::{Fault, FaultRule, Faults, MAX_LATENCY};
 pub use domain::origin::parse_origin;
 pub use domain::user::TestUser;
+/// A fresh PostgreSQL database per test (`PAPI_TEST_POSTGRES`), for this workspace's tests;
+/// not part of the API.
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+pub use store::postgres::testing as postgres_testing;
+pub use store::postgres_url::{PostgresUrl, PostgresUrlError};
 pub use store::SandboxError;
 pub use web::consent::decision_form;
 
@@ -318,6 +324,13 @@ pub struct SandboxConfig {
     /// *Persistence* in the crate documentation); `None` (the default): in memory only.
     /// Open such a sandbox with [`Sandbox::open`].
     pub db: Option<PathBuf>,
+    /// A PostgreSQL database that keeps the data (its tables in the schema `papi_sandbox`,
+    /// created in a database that has none), shared by every sandbox process given it:
+    /// they behave as one sandbox (see *Persistence* in the crate documentation). Needs the
+    /// crate's `postgres` feature (`papi sandbox` has it); `None` (the default): see
+    /// [`SandboxConfig::db`]. Setting both is refused ([`SandboxError::TwoDatabases`]).
+    /// Open such a sandbox with [`Sandbox::open`].
+    pub postgres: Option<PostgresUrl>,
     /// Origins (`scheme://host[:port]`) the identity provider may post its signed answers
     /// to, besides this machine's loopback (`127.0.0.0/8`, `[::1]`, `localhost`, any port),
     /// which is always allowed. Empty (the default): loopback only. A sign-in request
@@ -389,6 +402,7 @@ impl Default for SandboxConfig {
             ],
             token_lifetime: Duration::from_secs(3600),
             db: None,
+            postgres: None,
             allowed_acs_origins: Vec::new(),
             site_origins: Vec::new(),
             max_devices_per_contact: 100,
@@ -411,6 +425,7 @@ impl fmt::Debug for SandboxConfig {
             .field("users", &self.users)
             .field("token_lifetime", &self.token_lifetime)
             .field("db", &self.db)
+            .field("postgres", &self.postgres)
             .field("allowed_acs_origins", &self.allowed_acs_origins)
             .field("site_origins", &self.site_origins)
             .field("max_devices_per_contact", &self.max_devices_per_contact)
@@ -466,7 +481,7 @@ impl Sandbox {
             );
             config.faults = Faults::default();
         }
-        if config.db.is_some() {
+        if config.db.is_some() || config.postgres.is_some() {
             match Self::open(config.clone()) {
                 Ok(sandbox) => return sandbox,
                 Err(e) => tracing::error!(
@@ -501,19 +516,26 @@ impl Sandbox {
                 known: AutoConsent::families().join(", "),
             });
         }
-        let Some(path) = config.db.clone() else {
-            return Ok(Self::new(config));
-        };
         let seeds = Seeds::load();
-        let store = SqliteStore::open(&path, logins(&config), &seeds)?;
-        let signing = signing(&config, &store);
+        let store: Box<dyn Store> = match (&config.db, &config.postgres) {
+            (None, None) => return Ok(Self::new(config)),
+            (Some(path), Some(url)) => {
+                return Err(SandboxError::TwoDatabases {
+                    path: path.clone(),
+                    url: url.to_string(),
+                })
+            }
+            (Some(path), None) => Box::new(SqliteStore::open(path, logins(&config), &seeds)?),
+            (None, Some(url)) => open_postgres(url, logins(&config), &seeds)?,
+        };
+        let signing = signing(&config, store.as_ref());
         if let (Err(cause), Some(key)) = (&signing, &config.idp_key) {
             return Err(SandboxError::IdpKey {
                 path: key.clone(),
                 cause: cause.clone(),
             });
         }
-        Ok(Self::assemble(config, seeds, Box::new(store), signing))
+        Ok(Self::assemble(config, seeds, store, signing))
     }
 
     /// The sandbox of `config`, its data in `store`, its identity provider signing with
@@ -555,15 +577,31 @@ impl Sandbox {
         }
     }
 
-    /// The database file the data is kept in; `None` when it is in memory only.
+    /// The database file the data is kept in; `None` when it is in memory only, or in
+    /// PostgreSQL ([`Sandbox::postgres`]).
     pub fn db_path(&self) -> Option<&Path> {
         self.app.service.store().path()
     }
 
-    /// How many calendar events the user `login` has stored; `None` for an unknown user.
-    /// For tests and tooling: the API has no action that reads events back.
+    /// The PostgreSQL database the data is kept in; `None` when it is in a file
+    /// ([`Sandbox::db_path`]) or in memory.
+    pub fn postgres(&self) -> Option<&PostgresUrl> {
+        self.app
+            .service
+            .store()
+            .in_postgres()
+            .then_some(self.config.postgres.as_ref())
+            .flatten()
+    }
+
+    /// How many calendar events the user `login` has stored; `None` for an unknown user,
+    /// or when the store cannot be read (logged at ERROR level). For tests and tooling:
+    /// the API has no action that reads events back.
     pub fn event_count(&self, login: &str) -> Option<usize> {
-        read_user(self.app.service.store(), login, |d| d.events.len())
+        read_user(self.app.service.store(), login, |d| d.events.len()).unwrap_or_else(|e| {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot count the user's events");
+            None
+        })
     }
 
     /// The HTTP routes of the sandbox (see the crate documentation), with request logging.
@@ -653,6 +691,31 @@ fn signing(config: &SandboxConfig, store: &dyn Store) -> Result<Signing, String>
             .map_err(|e| e.to_string())?,
     };
     Signing::from_pem(&pem)
+}
+
+/// The store in the PostgreSQL database at `url`.
+#[cfg(feature = "postgres")]
+fn open_postgres<'a>(
+    url: &PostgresUrl,
+    logins: impl IntoIterator<Item = &'a str>,
+    seeds: &Seeds,
+) -> Result<Box<dyn Store>, SandboxError> {
+    Ok(Box::new(store::postgres::PgStore::open(
+        url, logins, seeds,
+    )?))
+}
+
+/// Without the `postgres` feature, a PostgreSQL database is refused.
+#[cfg(not(feature = "postgres"))]
+fn open_postgres<'a>(
+    url: &PostgresUrl,
+    _logins: impl IntoIterator<Item = &'a str>,
+    _seeds: &Seeds,
+) -> Result<Box<dyn Store>, SandboxError> {
+    Err(SandboxError::Postgres {
+        url: url.to_string(),
+        cause: "this papi-sandbox is built without its `postgres` feature".to_owned(),
+    })
 }
 
 /// The configured logins.

@@ -17,7 +17,6 @@ use crate::api::call::Call;
 use crate::api::contacts;
 use crate::domain::user::UserChange;
 use crate::generated::{unknown_answer, Input};
-use crate::store::read_user;
 
 /// Runs the action, given its parameters as its operation read them.
 pub(crate) fn run(call: &Call<'_>, input: Input) -> Answer {
@@ -61,8 +60,9 @@ fn add_event(call: &Call<'_>, op: AddEvent) -> Answer {
 }
 
 fn get_personal_messages(call: &Call<'_>, op: &GetPersonalMessages) -> Answer {
-    let Some(mailbox) = read_user(call.store(), call.login(), |d| d.mailbox.clone()) else {
-        return call.user_gone();
+    let mailbox = match call.read(|d| d.mailbox.clone()) {
+        Ok(mailbox) => mailbox,
+        Err(answer) => return answer,
     };
     let mut answer = PersonalMessages::default();
     answer.privacy_dashboard_url = mailbox.dashboard.clone();
@@ -89,8 +89,9 @@ const PNS_STATUS: &str = "OK";
 /// and the e-mail overview, whatever `infos` asks, as the captured answers hold them all
 /// (the sandbox has no MMS count, so that one is left out).
 fn get_pns(call: &Call<'_>) -> Answer {
-    let Some(mailbox) = read_user(call.store(), call.login(), |d| d.mailbox.clone()) else {
-        return call.user_gone();
+    let mailbox = match call.read(|d| d.mailbox.clone()) {
+        Ok(mailbox) => mailbox,
+        Err(answer) => return answer,
     };
     let mails = mailbox.last_unread.messages;
     let unseen = mails.as_ref().map_or(0, |m| m.items.len());

@@ -55,6 +55,18 @@ impl Answer {
         }
     }
 
+    /// Data that could not be read (HTTP 500, plain text; logged): the sandbox's own
+    /// failure, not an answer of the API.
+    pub(crate) fn not_read(e: &StoreError) -> Self {
+        tracing::error!(target: "papi_sandbox", error = %e, "cannot read the user's data");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            // The cause (the database's words) goes to the log, not to the caller.
+            body: Body::Failure("the sandbox cannot read its data; see its log\n".to_owned()),
+            challenge: false,
+        }
+    }
+
     /// HTTP 405 for an action sent with another method than its own, named in `Allow`.
     pub(crate) fn wrong_method(allow: &'static str) -> Self {
         Self {

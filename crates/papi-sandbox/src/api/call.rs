@@ -5,9 +5,10 @@ use papi_core::Consented;
 use crate::api::answer::Answer;
 use crate::api::endpoint::Endpoint;
 use crate::domain::user::TestUser;
+use crate::domain::user::UserData;
 use crate::generated::{Api, INVALID_TOKEN};
 use crate::service::state::Service;
-use crate::store::Store;
+use crate::store::{read_user, Store};
 
 /// One call being answered.
 pub(crate) struct Call<'a> {
@@ -42,6 +43,16 @@ impl Call<'_> {
     /// The user's login.
     pub(crate) fn login(&self) -> &str {
         &self.user.login
+    }
+
+    /// Reads the user's data with `read`; else the answer to give: the user is unknown
+    /// (removed since the token was checked), or the store cannot be read.
+    pub(crate) fn read<T>(&self, read: impl FnOnce(&UserData) -> T) -> Result<T, Answer> {
+        match read_user(self.store(), self.login(), read) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(self.user_gone()),
+            Err(e) => Err(Answer::not_read(&e)),
+        }
     }
 
     /// The store of the user's data.

@@ -16,7 +16,6 @@ use crate::generated::param_names::{
     contacts_add_contact, contacts_add_device, contacts_add_picture, contacts_get_contact,
     contacts_get_picture,
 };
-use crate::store::read_user;
 
 fn ack(template: Option<&CommandAck>) -> CommandAck {
     template.cloned().unwrap_or_default()
@@ -48,7 +47,7 @@ pub(crate) fn find_contact_list(call: &Call<'_>, op: &FindContactList) -> Answer
         s.as_deref()
             .is_some_and(|s| starts_lowercase(&[s], &needle))
     };
-    let entries = read_user(call.store(), call.login(), |data| {
+    let entries = call.read(|data| {
         data.contacts()
             .iter()
             .filter(|c| {
@@ -69,8 +68,9 @@ pub(crate) fn find_contact_list(call: &Call<'_>, op: &FindContactList) -> Answer
             })
             .collect::<Vec<_>>()
     });
-    let Some(entries) = entries else {
-        return call.user_gone();
+    let entries = match entries {
+        Ok(entries) => entries,
+        Err(answer) => return answer,
     };
     let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
     // The documented answer's attributes, with the matches as its list.
@@ -90,13 +90,11 @@ pub(crate) fn find_contact_list(call: &Call<'_>, op: &FindContactList) -> Answer
 
 pub(crate) fn get_contact(call: &Call<'_>, op: &GetContact) -> Answer {
     let cid = op.contact_id.as_str();
-    let encoded = read_user(call.store(), call.login(), |data| {
-        data.contact(cid).map(papi_contacts::encode::get_contact)
-    });
+    let encoded = call.read(|data| data.contact(cid).map(papi_contacts::encode::get_contact));
     match encoded {
-        Some(Some(xml)) => Answer::ok(xml),
-        Some(None) => call.unknown_contact(contacts_get_contact::CONTACT_ID, cid),
-        None => call.user_gone(),
+        Ok(Some(xml)) => Answer::ok(xml),
+        Ok(None) => call.unknown_contact(contacts_get_contact::CONTACT_ID, cid),
+        Err(answer) => answer,
     }
 }
 
@@ -229,21 +227,21 @@ pub(crate) fn add_picture(call: &Call<'_>, op: &AddPicture) -> Answer {
 
 pub(crate) fn get_picture(call: &Call<'_>, op: &GetPicture) -> Answer {
     let cid = op.contact_id.as_str();
-    let found = read_user(call.store(), call.login(), |data| {
+    let found = call.read(|data| {
         data.has_contact(cid)
             .then(|| data.pictures.get(cid).cloned())
     });
     let bytes = match found {
-        Some(Some(Some(bytes))) => bytes,
-        Some(Some(None)) => {
+        Ok(Some(Some(bytes))) => bytes,
+        Ok(Some(None)) => {
             return call.invalid(format!(
                 "the contact named by the parameter `{}` (`{}`) has no picture",
                 contacts_get_picture::CONTACT_ID,
                 clip(cid)
             ))
         }
-        Some(None) => return call.unknown_contact(contacts_get_picture::CONTACT_ID, cid),
-        None => return call.user_gone(),
+        Ok(None) => return call.unknown_contact(contacts_get_picture::CONTACT_ID, cid),
+        Err(answer) => return answer,
     };
     // The documented picture's file attributes, with the stored bytes as its content.
     let template = call.service.seeds.picture.as_ref().map(|p| &p.file);

@@ -19,6 +19,7 @@ use crate::api::faults;
 use crate::api::params::{Params, Violation};
 use crate::api::privacy::consent;
 use crate::domain::faults::Drawn;
+use crate::domain::token::TokenProblem;
 use crate::generated::{self, ACCESS, INVALID_CREDENTIALS, INVALID_REQUEST, INVALID_TOKEN};
 use crate::service::state::Service;
 
@@ -113,6 +114,9 @@ fn handle(
 ) -> Answer {
     let user = match service.authorize(params.get(TOKEN_PARAM)) {
         Ok(user) => user,
+        Err(TokenProblem::Unchecked) => {
+            return Answer::failure(format!("{}\n", TokenProblem::Unchecked.explain()))
+        }
         Err(problem) => return Answer::general(INVALID_TOKEN, problem.explain(), None),
     };
     let api = endpoint.api;

@@ -36,8 +36,10 @@ fn privacy_denied(service: &Service, key: &ConsentKey, base: Option<&Url>) -> An
     let Some(base) = base else {
         return cannot_ask();
     };
-    let Some(id) = service.ask_consent(key) else {
-        return cannot_ask();
+    let id = match service.ask_consent(key) {
+        Ok(Some(id)) => id,
+        Ok(None) => return cannot_ask(),
+        Err(e) => return Answer::not_stored(&e),
     };
     let url = consent_url(base, key, &id);
     let detail = match key.attribute {

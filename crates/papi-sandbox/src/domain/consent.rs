@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use crate::generated::{Api, APIS};
 
 /// How long an unanswered consent request is kept.
-const PENDING_TTL: Duration = Duration::from_secs(3600);
+pub(crate) const PENDING_TTL: Duration = Duration::from_secs(3600);
 /// Consent requests kept at most; the oldest are dropped first.
-const MAX_PENDING: usize = 10_000;
+pub(crate) const MAX_PENDING: usize = 10_000;
 
 /// The privacy family of an API; for an API whose family is undocumented, its spec id
 /// (a sandbox-only family name).
@@ -25,6 +25,42 @@ pub(crate) struct ConsentKey {
     pub(crate) family: &'static str,
     /// `None`: the whole family.
     pub(crate) attribute: Option<&'static str>,
+}
+
+impl ConsentKey {
+    /// The keys whose decisions a call needing this key follows, first to last: its own,
+    /// then (for an attribute) its whole family's. A decision on the attribute wins.
+    pub(crate) fn followed(&self) -> Vec<ConsentKey> {
+        let mut keys = vec![self.clone()];
+        if self.attribute.is_some() {
+            keys.push(ConsentKey {
+                attribute: None,
+                ..self.clone()
+            });
+        }
+        keys
+    }
+
+    /// The key a stored decision or request names; `None` when its family or attribute is
+    /// not the spec's (the spec changed since it was stored).
+    pub(crate) fn from_stored(
+        user: String,
+        service: String,
+        family: &str,
+        attribute: Option<&str>,
+    ) -> Option<Self> {
+        let family = known_family(family)?;
+        let attribute = match attribute {
+            None => None,
+            Some(a) => Some(known_attribute(a)?),
+        };
+        Some(Self {
+            user,
+            service,
+            family,
+            attribute,
+        })
+    }
 }
 
 /// The user's decision.
@@ -94,22 +130,11 @@ impl Consents {
     pub(crate) fn restored(stored: Vec<StoredDecision>) -> Self {
         let mut consents = Self::default();
         for d in stored {
-            let family = known_family(&d.family);
-            let attribute = match d.attribute.as_deref() {
-                None => Some(None),
-                Some(a) => known_attribute(a).map(Some),
-            };
-            match (family, attribute, Decision::from_form(&d.decision)) {
-                (Some(family), Some(attribute), Some(decision)) => {
-                    consents.decisions.insert(
-                        ConsentKey {
-                            user: d.login,
-                            service: d.service,
-                            family,
-                            attribute,
-                        },
-                        decision,
-                    );
+            let key =
+                ConsentKey::from_stored(d.login, d.service, &d.family, d.attribute.as_deref());
+            match (key, Decision::from_form(&d.decision)) {
+                (Some(key), Some(decision)) => {
+                    consents.decisions.insert(key, decision);
                 }
                 _ => tracing::warn!(
                     target: "papi_sandbox",
@@ -141,21 +166,12 @@ impl Consents {
         key: &ConsentKey,
         consume: impl FnOnce(&ConsentKey, Decision) -> Result<(), E>,
     ) -> Result<Access, E> {
-        let family = ConsentKey {
-            attribute: None,
-            ..key.clone()
-        };
-        let keys: &[&ConsentKey] = if key.attribute.is_some() {
-            &[key, &family]
-        } else {
-            &[key]
-        };
-        for k in keys {
-            match self.decisions.get(*k) {
+        for k in &key.followed() {
+            match self.decisions.get(k) {
                 Some(Decision::Permanent) => return Ok(Access::Granted),
                 Some(Decision::Once) => {
                     consume(k, Decision::Once)?;
-                    self.decisions.remove(*k);
+                    self.decisions.remove(k);
                     return Ok(Access::Granted);
                 }
                 Some(Decision::Refused) => return Ok(Access::Refused),

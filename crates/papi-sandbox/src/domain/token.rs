@@ -85,6 +85,10 @@ pub(crate) enum TokenProblem {
     Missing,
     Unknown,
     Expired,
+    /// The store cannot tell now (it failed; logged where it failed). Only a store that
+    /// looks tokens up in a database shared with other processes says so.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    Unchecked,
 }
 
 impl TokenProblem {
@@ -93,6 +97,9 @@ impl TokenProblem {
             TokenProblem::Missing => "no user token was sent",
             TokenProblem::Unknown => "the user token is unknown",
             TokenProblem::Expired => "the user token has expired",
+            TokenProblem::Unchecked => {
+                "the sandbox cannot check the user token now: its store failed (see its log)"
+            }
         }
     }
 }

@@ -31,15 +31,17 @@ impl Service {
     }
 
     /// Asks the user for `key`: records a consent request and returns its id (random,
-    /// 128 bits); `None` when there is no randomness.
-    pub(crate) fn ask_consent(&self, key: &ConsentKey) -> Option<String> {
-        let id = random_hex(16)?;
-        self.store().ask_consent(key.clone(), id.clone());
-        Some(id)
+    /// 128 bits); `Ok(None)` when there is no randomness.
+    pub(crate) fn ask_consent(&self, key: &ConsentKey) -> Result<Option<String>, StoreError> {
+        let Some(id) = random_hex(16) else {
+            return Ok(None);
+        };
+        self.store().ask_consent(key.clone(), id.clone())?;
+        Ok(Some(id))
     }
 
     /// The consent request waiting under `id`.
-    pub(crate) fn pending_consent(&self, id: &str) -> Option<ConsentKey> {
+    pub(crate) fn pending_consent(&self, id: &str) -> Result<Option<ConsentKey>, StoreError> {
         self.store().pending_consent(id)
     }
 
@@ -52,7 +54,7 @@ impl Service {
         decision: Decision,
     ) -> Result<Decided, StoreError> {
         // A request's user never changes: checked here, it holds when deciding.
-        match self.pending_consent(id) {
+        match self.pending_consent(id)? {
             None => return Ok(Decided::Unknown),
             Some(key) if key.user != login => return Ok(Decided::OtherUser),
             Some(_) => {}

@@ -121,12 +121,12 @@ impl Store for MemoryStore {
         false
     }
 
-    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> bool {
+    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> Result<bool, StoreError> {
         let Some(user) = self.users.get(login) else {
-            return false;
+            return Ok(false);
         };
         read(&lock(user));
-        true
+        Ok(true)
     }
 
     fn change_user(
@@ -149,12 +149,13 @@ impl Store for MemoryStore {
         self.check_consent_with(key, |_, _| Ok(()))
     }
 
-    fn ask_consent(&self, key: ConsentKey, id: String) {
+    fn ask_consent(&self, key: ConsentKey, id: String) -> Result<(), StoreError> {
         lock(&self.consents).ask(key, id);
+        Ok(())
     }
 
-    fn pending_consent(&self, id: &str) -> Option<ConsentKey> {
-        lock(&self.consents).pending(id).cloned()
+    fn pending_consent(&self, id: &str) -> Result<Option<ConsentKey>, StoreError> {
+        Ok(lock(&self.consents).pending(id).cloned())
     }
 
     fn decide_consent(

@@ -1,6 +1,7 @@
 //! Where the sandbox keeps its data: the [`Store`] trait, the seam between the service and
-//! its storage, with an implementation in memory ([`memory`]) and one that writes through
-//! to a SQLite file ([`sqlite`], its SQL in [`sql`]).
+//! its storage, with an implementation in memory ([`memory`]), one that writes through
+//! to a SQLite file ([`sqlite`], its SQL in [`sql`]), and (feature `postgres`) one in a
+//! PostgreSQL database that several processes share (`postgres`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,9 @@ use crate::domain::token::{IssuedToken, TokenHash, TokenProblem};
 use crate::domain::user::{UserChange, UserData};
 
 pub(crate) mod memory;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+pub(crate) mod postgres_url;
 pub(crate) mod sql;
 pub(crate) mod sqlite;
 
@@ -24,11 +28,17 @@ pub(crate) trait Store: Send + Sync {
     /// The file the data is kept in; `None` when it is in memory only.
     fn path(&self) -> Option<&Path>;
 
+    /// Whether the data is in a PostgreSQL database.
+    fn in_postgres(&self) -> bool {
+        false
+    }
+
     /// Whether the methods may wait on I/O (and are then called on blocking threads).
     fn waits(&self) -> bool;
 
-    /// Reads a user's data; `false` for a login the store does not know.
-    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> bool;
+    /// Reads a user's data (as every change stored so far left it); `Ok(false)` for a
+    /// login the store does not know.
+    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> Result<bool, StoreError>;
 
     /// Changes a user's data: `plan` works out the change from the data as it is (`None`:
     /// nothing to change), then the change is kept and made, with the data locked all
@@ -50,10 +60,10 @@ pub(crate) trait Store: Send + Sync {
     fn check_consent(&self, key: &ConsentKey) -> Result<Access, StoreError>;
 
     /// Records a consent request waiting for the user's answer, under `id`.
-    fn ask_consent(&self, key: ConsentKey, id: String);
+    fn ask_consent(&self, key: ConsentKey, id: String) -> Result<(), StoreError>;
 
     /// The consent request waiting under `id`, unless it has expired.
-    fn pending_consent(&self, id: &str) -> Option<ConsentKey>;
+    fn pending_consent(&self, id: &str) -> Result<Option<ConsentKey>, StoreError>;
 
     /// Applies the user's decision to the consent request `id` (which is then answered);
     /// `Ok(None)` when there is no such request.
@@ -75,18 +85,18 @@ pub(crate) trait Store: Send + Sync {
 /// store) signs with the same key.
 pub(crate) type GenerateKey<'a> = &'a mut dyn FnMut() -> Result<String, String>;
 
-/// Reads a user's data with `read`; `None` for a login the store does not know.
+/// Reads a user's data with `read`; `Ok(None)` for a login the store does not know.
 pub(crate) fn read_user<T>(
     store: &dyn Store,
     login: &str,
     read: impl FnOnce(&UserData) -> T,
-) -> Option<T> {
+) -> Result<Option<T>, StoreError> {
     let mut read = Some(read);
     let mut out = None;
     store.read_user(login, &mut |data| {
         out = read.take().map(|read| read(data));
-    });
-    out
+    })?;
+    Ok(out)
 }
 
 /// A write the store refused; the change was not made.
@@ -150,6 +160,26 @@ pub enum SandboxError {
         /// The families the sandbox's actions belong to.
         known: String,
     },
+    /// The PostgreSQL database ([`crate::SandboxConfig::postgres`]) cannot be used: no
+    /// connection, refused credentials, a schema `papi_sandbox` of another program or of a
+    /// newer sandbox, data that cannot be read back, or a sandbox built without its
+    /// `postgres` feature.
+    #[error("cannot use the sandbox database {url}: {cause}")]
+    Postgres {
+        /// The database's URL, its password hidden.
+        url: String,
+        /// What went wrong.
+        cause: String,
+    },
+    /// Both [`crate::SandboxConfig::db`] and [`crate::SandboxConfig::postgres`] are set:
+    /// the data is kept in one place.
+    #[error("both a SQLite file ({}) and a PostgreSQL database ({url}) are given: choose one", path.display())]
+    TwoDatabases {
+        /// The SQLite file.
+        path: PathBuf,
+        /// The PostgreSQL database's URL, its password hidden.
+        url: String,
+    },
     /// The stored data cannot be read back (or the seed data cannot be stored).
     #[error("cannot load the sandbox database {}: {cause}", path.display())]
     Load {
@@ -167,8 +197,9 @@ impl SandboxError {
             Self::Open { path, .. }
             | Self::Version { path, .. }
             | Self::Load { path, .. }
-            | Self::IdpKey { path, .. } => Some(path),
-            Self::UnknownFamily { .. } | Self::Faults { .. } => None,
+            | Self::IdpKey { path, .. }
+            | Self::TwoDatabases { path, .. } => Some(path),
+            Self::UnknownFamily { .. } | Self::Faults { .. } | Self::Postgres { .. } => None,
         }
     }
 }

@@ -83,7 +83,7 @@ impl Store for SqliteStore {
         true
     }
 
-    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> bool {
+    fn read_user(&self, login: &str, read: &mut dyn FnMut(&UserData)) -> Result<bool, StoreError> {
         self.memory.read_user(login, read)
     }
 
@@ -118,12 +118,12 @@ impl Store for SqliteStore {
             .check_consent_with(key, |k, d| self.db.consume_decision(k, d.form_value()))
     }
 
-    fn ask_consent(&self, key: ConsentKey, id: String) {
+    fn ask_consent(&self, key: ConsentKey, id: String) -> Result<(), StoreError> {
         // Waiting requests are not stored: they live as long as the process.
-        self.memory.ask_consent(key, id);
+        self.memory.ask_consent(key, id)
     }
 
-    fn pending_consent(&self, id: &str) -> Option<ConsentKey> {
+    fn pending_consent(&self, id: &str) -> Result<Option<ConsentKey>, StoreError> {
         self.memory.pending_consent(id)
     }
 
@@ -154,7 +154,9 @@ mod tests {
     const LOGINS: [&str; 2] = ["alice", "bob"];
 
     fn contacts(store: &dyn Store, login: &str) -> Vec<Contact> {
-        read_user(store, login, |d| d.contacts().to_vec()).unwrap()
+        read_user(store, login, |d| d.contacts().to_vec())
+            .unwrap()
+            .unwrap()
     }
 
     #[test]
@@ -168,9 +170,13 @@ mod tests {
             // Every field of every seeded contact (addresses, devices…) comes back.
             assert_eq!(contacts(&second, login), contacts(&memory, login));
             assert_eq!(contacts(&first, login), contacts(&memory, login));
-            let pictures = |s: &dyn Store| read_user(s, login, |d| d.pictures.clone()).unwrap();
+            let pictures = |s: &dyn Store| {
+                read_user(s, login, |d| d.pictures.clone())
+                    .unwrap()
+                    .unwrap()
+            };
             assert_eq!(pictures(&second), pictures(&memory));
-            let next_id = |s: &dyn Store| read_user(s, login, |d| d.next_id).unwrap();
+            let next_id = |s: &dyn Store| read_user(s, login, |d| d.next_id).unwrap().unwrap();
             assert_eq!(next_id(&second), next_id(&memory));
         }
         drop((first, second));
@@ -188,7 +194,7 @@ mod tests {
             attribute: None,
         };
         let store = SqliteStore::open(&db, LOGINS, &seeds).unwrap();
-        store.ask_consent(key.clone(), "id".into());
+        store.ask_consent(key.clone(), "id".into()).unwrap();
         assert_eq!(
             store.decide_consent("id", Decision::Once).unwrap(),
             Some(key.clone())

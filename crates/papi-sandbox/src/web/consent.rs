@@ -55,8 +55,10 @@ fn problem(status: StatusCode, message: &str) -> Response {
 pub(crate) async fn page(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri) -> Response {
     let id = query_value(&uri, CONSENT_ID_PARAM).unwrap_or_default();
     let return_url = query_value(&uri, CONSENT_URL.return_url).filter(|r| !r.is_empty());
-    let Some(key) = app.service.pending_consent(&id) else {
-        return problem(StatusCode::NOT_FOUND, UNKNOWN);
+    let key = match pending(&app, &id).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return problem(StatusCode::NOT_FOUND, UNKNOWN),
+        Err(page) => return page,
     };
     if let Some(Err(why)) = return_url.as_deref().map(|r| app.service.return_url(r)) {
         return problem(StatusCode::BAD_REQUEST, &why);
@@ -116,7 +118,7 @@ pub(crate) async fn decision(
     };
     let answerer = match answerer {
         Ok(answerer) => answerer,
-        Err(not) => return not.answer(&app, &id, return_url.as_ref()),
+        Err(not) => return not.answer(&app, &id, return_url.as_ref()).await,
     };
     let service = Arc::clone(&app.service);
     let login = answerer.login.clone();
@@ -143,6 +145,28 @@ pub(crate) async fn decision(
     response
 }
 
+/// The consent request waiting under `id` (read off the async workers when the store waits
+/// on I/O); else the page saying that the store cannot be read.
+async fn pending(app: &App, id: &str) -> Result<Option<ConsentKey>, Response> {
+    let read = if app.service.store().waits() {
+        let service = Arc::clone(&app.service);
+        let id = id.to_owned();
+        tokio::task::spawn_blocking(move || service.pending_consent(&id))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+    } else {
+        app.service.pending_consent(id).map_err(|e| e.to_string())
+    };
+    read.map_err(|e| {
+        tracing::error!(target: "papi_sandbox", error = %e, "cannot read a consent request");
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The sandbox cannot read this consent request (see its log).",
+        )
+    })
+}
+
 /// The answer to a decision made: back to the service, or a page saying what was decided.
 fn after_decision(key: &ConsentKey, decision: Decision, return_url: Option<Url>) -> Response {
     match return_url.and_then(|u| HeaderValue::from_str(u.as_str()).ok()) {
@@ -165,10 +189,10 @@ enum NotAnswerer {
 impl NotAnswerer {
     /// The answer: the consent page again after a wrong password (if the request is
     /// known), else a page saying why.
-    fn answer(self, app: &App, id: &str, return_url: Option<&Url>) -> Response {
+    async fn answer(self, app: &App, id: &str, return_url: Option<&Url>) -> Response {
         match self {
-            Self::WrongPassword => match app.service.pending_consent(id) {
-                Some(key) => {
+            Self::WrongPassword => match pending(app, id).await {
+                Ok(Some(key)) => {
                     let page = consent_page(
                         id,
                         &key,
@@ -179,7 +203,8 @@ impl NotAnswerer {
                     );
                     no_store_html(StatusCode::UNAUTHORIZED, page)
                 }
-                None => problem(StatusCode::NOT_FOUND, UNKNOWN),
+                Ok(None) => problem(StatusCode::NOT_FOUND, UNKNOWN),
+                Err(page) => page,
             },
             Self::NotSignedIn => problem(
                 StatusCode::FORBIDDEN,

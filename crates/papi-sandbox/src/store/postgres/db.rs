@@ -1,0 +1,843 @@
+//! The PostgreSQL database of the [`PgStore`](super::PgStore): its schema and every
+//! statement, on tokio-postgres with a deadpool pool. The only module that speaks SQL to
+//! PostgreSQL or knows its driver.
+//!
+//! The driver is asynchronous; the store's interface is not (the sandbox calls a store that
+//! waits on I/O from its blocking threads). The connections run on a runtime of the
+//! store's own (one worker thread), and [`Db::run`] waits for one piece of work on the
+//! calling thread, bounded by [`WORK_TIMEOUT`].
+//!
+//! Every table is in the schema `papi_sandbox`. Each user row has a `version`, raised by
+//! each change of the user's data; the rows a change writes (a contact, a picture, an
+//! event) carry the version they were written at, so a process brings its copy of the data
+//! up to date by reading the rows above the version it has (see [`Delta`]).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use deadpool_postgres::GenericClient;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime as PoolRuntime};
+use papi_contacts::types::Contact;
+use papi_core::ImageType;
+use tokio::runtime::Runtime;
+use tokio_postgres::{IsolationLevel, NoTls};
+use url::form_urlencoded;
+
+use crate::domain::consent::{ConsentKey, StoredDecision};
+use crate::domain::user::UserChange;
+use crate::store::postgres_url::PostgresUrl;
+use crate::store::{SandboxError, StoreError};
+
+/// The schema version this code writes (`papi_sandbox.meta.schema_version`).
+pub(crate) const SCHEMA_VERSION: i32 = 1;
+
+/// Connections kept open at most by one sandbox process.
+const POOL_SIZE: usize = 16;
+
+/// How long one piece of work may take, waiting for a connection included; beyond it the
+/// work fails (and a transaction left open is rolled back by the server when its
+/// connection is dropped).
+const WORK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a caller waits for a free connection, or for a new one to be made.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A lock number for `pg_advisory_xact_lock`, taken while the schema is checked or
+/// created, so that processes starting at once do it one at a time.
+const MIGRATION_LOCK: i64 = 0x7061_7069_5f73_6278; // "papi_sbx"
+
+/// Schema version 1, created in one transaction under [`MIGRATION_LOCK`].
+const SCHEMA: &str = "
+CREATE SCHEMA papi_sandbox;
+CREATE TABLE papi_sandbox.meta (
+    id             integer PRIMARY KEY CHECK (id = 1),  -- one row
+    schema_version integer NOT NULL,
+    idp_key        text                                 -- the identity provider's RSA key, PKCS#8 PEM
+);
+CREATE TABLE papi_sandbox.users (
+    login   text PRIMARY KEY,
+    next_id bigint NOT NULL,   -- the next number tried as a contact or device id
+    version bigint NOT NULL    -- raised by each change of the user's data
+);
+CREATE TABLE papi_sandbox.contacts (
+    seq      bigserial PRIMARY KEY,  -- insertion order
+    login    text NOT NULL REFERENCES papi_sandbox.users,
+    id       text NOT NULL,
+    document text NOT NULL,          -- the contact as the sandbox answers it (XML)
+    version  bigint NOT NULL,        -- the user's version that wrote it last
+    UNIQUE (login, id)
+);
+CREATE INDEX contacts_changes ON papi_sandbox.contacts (login, version);
+CREATE TABLE papi_sandbox.pictures (
+    login      text NOT NULL REFERENCES papi_sandbox.users,
+    contact_id text NOT NULL,
+    bytes      bytea NOT NULL,
+    image_type text,                 -- sniffed from the bytes (informative)
+    version    bigint NOT NULL,
+    PRIMARY KEY (login, contact_id)
+);
+CREATE INDEX pictures_changes ON papi_sandbox.pictures (login, version);
+CREATE TABLE papi_sandbox.events (
+    seq     bigserial PRIMARY KEY,
+    login   text NOT NULL REFERENCES papi_sandbox.users,
+    params  text NOT NULL,           -- the parameters as received (form-urlencoded)
+    version bigint NOT NULL
+);
+CREATE INDEX events_changes ON papi_sandbox.events (login, version);
+CREATE TABLE papi_sandbox.tokens (
+    hash       text PRIMARY KEY,     -- SHA-256 of the token (hex); the token itself is not stored
+    login      text NOT NULL,
+    expires_ms bigint NOT NULL       -- Unix time in milliseconds
+);
+CREATE INDEX tokens_expiry ON papi_sandbox.tokens (expires_ms);
+CREATE TABLE papi_sandbox.consents (
+    login     text NOT NULL,
+    service   text NOT NULL,
+    family    text NOT NULL,
+    attribute text NOT NULL,         -- '' for the whole family
+    decision  text NOT NULL,         -- once, permanent or refuse
+    PRIMARY KEY (login, service, family, attribute)
+);
+CREATE TABLE papi_sandbox.pending_consents (
+    id         text PRIMARY KEY,     -- the id in the consent URL
+    login      text NOT NULL,
+    service    text NOT NULL,
+    family     text NOT NULL,
+    attribute  text NOT NULL,
+    created_ms bigint NOT NULL
+);
+CREATE INDEX pending_consents_age ON papi_sandbox.pending_consents (created_ms);
+INSERT INTO papi_sandbox.meta (id, schema_version) VALUES (1, 1);
+";
+
+/// What changed in a user's data above a version: the rows written since, in the order
+/// they were first written, and the user's version and next id as they are now.
+#[derive(Default)]
+pub(crate) struct Delta {
+    pub(crate) version: i64,
+    pub(crate) next_id: u64,
+    /// Contacts added or changed, in insertion order.
+    pub(crate) contacts: Vec<Contact>,
+    pub(crate) pictures: Vec<(String, Vec<u8>)>,
+    pub(crate) events: Vec<Vec<(String, String)>>,
+}
+
+/// A stored token.
+pub(crate) struct StoredToken {
+    pub(crate) login: String,
+    pub(crate) expires_ms: i64,
+}
+
+/// A consent request waiting for the user, as stored.
+pub(crate) struct StoredPending {
+    pub(crate) login: String,
+    pub(crate) service: String,
+    pub(crate) family: String,
+    pub(crate) attribute: String,
+}
+
+/// The database: a pool of connections, run on the store's own runtime.
+pub(crate) struct Db {
+    /// Where, with the password hidden (for messages).
+    shown: String,
+    pool: Pool,
+    /// Dropped with `shutdown_background` (see the `Drop` impl): a runtime dropped on an
+    /// async worker would panic.
+    runtime: Option<Runtime>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.pool.close();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn encode_pairs(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish()
+}
+
+fn decode_pairs(text: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// A contact as stored: its document, the sandbox's own `getcontact` answer.
+fn encode_contact(contact: &Contact) -> Result<String, String> {
+    papi_contacts::encode::get_contact(contact)
+        .map_err(|e| format!("cannot encode the contact `{}`: {e}", contact.id))
+}
+
+fn decode_contact(login: &str, id: &str, document: &str) -> Result<Contact, String> {
+    let contact = papi_contacts::decode::get_contact(200, document.as_bytes())
+        .map_err(|e| format!("contact `{id}` of `{login}`: {e}"))?;
+    if contact.id != id {
+        return Err(format!(
+            "contact `{id}` of `{login}` holds the id `{}`",
+            contact.id
+        ));
+    }
+    Ok(contact)
+}
+
+impl Db {
+    /// Connects to the database at `url` and checks its schema (creating it in an empty
+    /// database).
+    pub(crate) fn open(url: &PostgresUrl) -> Result<Self, SandboxError> {
+        let shown = url.to_string();
+        let fail = |cause: String| SandboxError::Postgres {
+            url: shown.clone(),
+            cause,
+        };
+        let config: tokio_postgres::Config = url
+            .expose()
+            .parse()
+            // The driver's message names the option, never the password.
+            .map_err(|e: tokio_postgres::Error| fail(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("papi-sandbox-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| fail(format!("cannot start the database runtime: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(PoolRuntime::Tokio1)
+            .wait_timeout(Some(CONNECT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        let db = Self {
+            shown: shown.clone(),
+            pool,
+            runtime: Some(runtime),
+        };
+        db.migrate().map_err(fail)?;
+        Ok(db)
+    }
+
+    /// Where the database is, with the password hidden.
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// Runs `work` to its end on the calling thread (the connections' I/O runs on the
+    /// store's runtime), within [`WORK_TIMEOUT`].
+    fn run<T>(&self, work: impl Future<Output = Result<T, String>>) -> Result<T, String> {
+        let Some(runtime) = &self.runtime else {
+            return Err("the database is closed".to_owned());
+        };
+        let _entered = runtime.enter();
+        futures_executor::block_on(async {
+            tokio::time::timeout(WORK_TIMEOUT, work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(format!(
+                        "no answer from the database within {} s",
+                        WORK_TIMEOUT.as_secs()
+                    ))
+                })
+        })
+    }
+
+    /// A write the database refused, as the store reports it.
+    fn write_error(&self, cause: impl std::fmt::Display) -> StoreError {
+        StoreError(format!(
+            "cannot write to the sandbox database {}: {cause}",
+            self.shown
+        ))
+    }
+
+    /// A read the database refused, as the store reports it.
+    fn read_error(&self, cause: impl std::fmt::Display) -> StoreError {
+        StoreError(format!(
+            "cannot read the sandbox database {}: {cause}",
+            self.shown
+        ))
+    }
+
+    /// Creates the schema in a database that has none; checks the version of one that has.
+    fn migrate(&self) -> Result<(), String> {
+        self.run(async {
+            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                .await
+                .map_err(|e| e.to_string())?;
+            let schema: Option<String> = tx
+                .query_one("SELECT to_regnamespace('papi_sandbox')::text", &[])
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| e.to_string())?;
+            if schema.is_none() {
+                tx.batch_execute(SCHEMA).await.map_err(|e| e.to_string())?;
+                return tx.commit().await.map_err(|e| e.to_string());
+            }
+            let meta: Option<String> = tx
+                .query_one("SELECT to_regclass('papi_sandbox.meta')::text", &[])
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| e.to_string())?;
+            if meta.is_none() {
+                return Err(
+                    "its schema `papi_sandbox` is not a papi sandbox's (no table `meta`)"
+                        .to_owned(),
+                );
+            }
+            let version: i32 = tx
+                .query_one(
+                    "SELECT schema_version FROM papi_sandbox.meta WHERE id = 1",
+                    &[],
+                )
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(|e| e.to_string())?;
+            if version != SCHEMA_VERSION {
+                return Err(format!(
+                    "its schema version is {version}, this sandbox knows {SCHEMA_VERSION}"
+                ));
+            }
+            tx.commit().await.map_err(|e| e.to_string())
+        })
+    }
+
+    /// The identity provider's key: the stored one, or `generate`'s, stored unless another
+    /// process stored one first (then that one is returned).
+    pub(crate) fn signing_key(
+        &self,
+        generate: &mut dyn FnMut() -> Result<String, String>,
+    ) -> Result<String, StoreError> {
+        let stored = |db: &Self| {
+            db.run(async {
+                let client = db.pool.get().await.map_err(|e| e.to_string())?;
+                client
+                    .query_one("SELECT idp_key FROM papi_sandbox.meta WHERE id = 1", &[])
+                    .await
+                    .and_then(|r| r.try_get::<_, Option<String>>(0))
+                    .map_err(|e| e.to_string())
+            })
+        };
+        if let Some(pem) = stored(self).map_err(|e| self.read_error(e))? {
+            return Ok(pem);
+        }
+        let pem = generate().map_err(StoreError)?;
+        self.run(async {
+            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            client
+                .execute(
+                    "UPDATE papi_sandbox.meta SET idp_key = $1 WHERE id = 1 AND idp_key IS NULL",
+                    &[&pem],
+                )
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.write_error(e))?;
+        stored(self)
+            .map_err(|e| self.read_error(e))?
+            .ok_or_else(|| self.read_error("the identity provider's key was not kept"))
+    }
+
+    /// Stores a user's initial (seed) data, unless the user is stored already (by this
+    /// process before, or by another one): `Ok(false)` then, and nothing is written.
+    pub(crate) fn seed_user(
+        &self,
+        login: &str,
+        next_id: u64,
+        contacts: &[&Contact],
+        pictures: &HashMap<String, Vec<u8>>,
+    ) -> Result<bool, String> {
+        let documents = contacts
+            .iter()
+            .map(|c| Ok((c.id.as_str(), encode_contact(c)?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        self.run(async {
+            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO papi_sandbox.users (login, next_id, version) VALUES ($1, $2, 1) \
+                     ON CONFLICT (login) DO NOTHING",
+                    &[&login, &to_i64(next_id)],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if inserted == 0 {
+                return Ok(false);
+            }
+            for (id, document) in &documents {
+                insert_contact(&tx, login, id, document, 1).await?;
+            }
+            for (cid, bytes) in pictures {
+                insert_picture(&tx, login, cid, bytes, 1).await?;
+            }
+            tx.commit().await.map_err(|e| e.to_string())?;
+            Ok(true)
+        })
+    }
+
+    /// The user's version now (one query); `None` for a user not stored.
+    pub(crate) fn version(&self, login: &str) -> Result<Option<i64>, StoreError> {
+        self.run(async {
+            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let row = client
+                .query_opt(
+                    "SELECT version FROM papi_sandbox.users WHERE login = $1",
+                    &[&login],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            row.map(|r| r.try_get(0))
+                .transpose()
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.read_error(e))
+    }
+
+    /// What changed in the user's data above version `since`, read in one snapshot;
+    /// `None` for a user not stored.
+    pub(crate) fn delta(&self, login: &str, since: i64) -> Result<Option<Delta>, StoreError> {
+        self.run(async {
+            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(|e| e.to_string())?;
+            let delta = read_delta(&tx, login, since, false).await?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            Ok(delta)
+        })
+        .map_err(|e| self.read_error(e))
+    }
+
+    /// Changes a user's data, with the user's row locked throughout: `plan` gets what
+    /// changed above version `since` (to bring its copy up to date) and works out the
+    /// change, which is stored at the next version and returned with that version.
+    /// `Ok(None)` when there is no change (nothing is written) or no such user.
+    pub(crate) fn change_user(
+        &self,
+        login: &str,
+        since: i64,
+        plan: &mut dyn FnMut(Delta) -> Option<UserChange>,
+    ) -> Result<Option<(UserChange, i64)>, StoreError> {
+        self.run(async {
+            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let Some(delta) = read_delta(&tx, login, since, true).await? else {
+                return Ok(None);
+            };
+            let version = delta.version + 1;
+            let Some(change) = plan(delta) else {
+                return Ok(None);
+            };
+            let next_id = match &change {
+                UserChange::Contact {
+                    contact, next_id, ..
+                } => {
+                    let document = encode_contact(contact)?;
+                    insert_contact(&tx, login, &contact.id, &document, version).await?;
+                    to_i64(*next_id)
+                }
+                UserChange::Picture { contact_id, bytes } => {
+                    insert_picture(&tx, login, contact_id, bytes, version).await?;
+                    0
+                }
+                UserChange::Event(event) => {
+                    tx.execute(
+                        "INSERT INTO papi_sandbox.events (login, params, version) \
+                         VALUES ($1, $2, $3)",
+                        &[&login, &encode_pairs(event), &version],
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    0
+                }
+            };
+            tx.execute(
+                "UPDATE papi_sandbox.users SET version = $2, next_id = GREATEST(next_id, $3) \
+                 WHERE login = $1",
+                &[&login, &version, &next_id],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            Ok(Some((change, version)))
+        })
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// Stores an issued token (by its hash) and forgets the tokens expired at `now_ms`.
+    pub(crate) fn save_token(
+        &self,
+        hash: &str,
+        login: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.run(async {
+            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            tx.execute(
+                "DELETE FROM papi_sandbox.tokens WHERE expires_ms <= $1",
+                &[&now_ms],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.execute(
+                "INSERT INTO papi_sandbox.tokens (hash, login, expires_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (hash) DO UPDATE SET login = excluded.login, \
+                 expires_ms = excluded.expires_ms",
+                &[&hash, &login, &expires_ms],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// The stored token of that hash.
+    pub(crate) fn token(&self, hash: &str) -> Result<Option<StoredToken>, StoreError> {
+        self.run(async {
+            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let row = client
+                .query_opt(
+                    "SELECT login, expires_ms FROM papi_sandbox.tokens WHERE hash = $1",
+                    &[&hash],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            row.map(|r| {
+                Ok(StoredToken {
+                    login: r.try_get(0)?,
+                    expires_ms: r.try_get(1)?,
+                })
+            })
+            .transpose()
+            .map_err(|e: tokio_postgres::Error| e.to_string())
+        })
+        .map_err(|e| self.read_error(e))
+    }
+
+    /// Forgets a token (expired).
+    pub(crate) fn delete_token(&self, hash: &str) -> Result<(), StoreError> {
+        self.run(async {
+            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            client
+                .execute("DELETE FROM papi_sandbox.tokens WHERE hash = $1", &[&hash])
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// The decisions stored on `key` and on its whole family, as (attribute, decision),
+    /// with `''` as the family's attribute.
+    pub(crate) fn decisions(&self, key: &ConsentKey) -> Result<Vec<(String, String)>, StoreError> {
+        let attribute = key.attribute.unwrap_or_default();
+        self.run(async {
+            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let rows = client
+                .query(
+                    "SELECT attribute, decision FROM papi_sandbox.consents \
+                     WHERE login = $1 AND service = $2 AND family = $3 \
+                     AND (attribute = $4 OR attribute = '')",
+                    &[&key.user, &key.service, &key.family, &attribute],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.read_error(e))
+    }
+
+    /// Consumes the decision `decision` on `key` (a one-call grant): whether this call
+    /// removed it (another one may have, in this process or another).
+    pub(crate) fn consume_decision(
+        &self,
+        key: &ConsentKey,
+        decision: &str,
+    ) -> Result<bool, StoreError> {
+        self.run(async {
+            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            client
+                .execute(
+                    "DELETE FROM papi_sandbox.consents WHERE login = $1 AND service = $2 \
+                     AND family = $3 AND attribute = $4 AND decision = $5",
+                    &[
+                        &key.user,
+                        &key.service,
+                        &key.family,
+                        &key.attribute.unwrap_or_default(),
+                        &decision,
+                    ],
+                )
+                .await
+                .map(|deleted| deleted == 1)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// Records a consent request under `id`, forgetting those created at or before
+    /// `expired_ms` and, beyond `max` requests, the oldest.
+    pub(crate) fn ask_consent(
+        &self,
+        key: &ConsentKey,
+        id: &str,
+        now_ms: i64,
+        expired_ms: i64,
+        max: usize,
+    ) -> Result<(), StoreError> {
+        let keep = i64::try_from(max.saturating_sub(1)).unwrap_or(i64::MAX);
+        self.run(async {
+            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            tx.execute(
+                "DELETE FROM papi_sandbox.pending_consents WHERE created_ms <= $1",
+                &[&expired_ms],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.execute(
+                "DELETE FROM papi_sandbox.pending_consents WHERE id IN (SELECT id FROM \
+                 papi_sandbox.pending_consents ORDER BY created_ms DESC OFFSET $1)",
+                &[&keep],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.execute(
+                "INSERT INTO papi_sandbox.pending_consents \
+                 (id, login, service, family, attribute, created_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &id,
+                    &key.user,
+                    &key.service,
+                    &key.family,
+                    &key.attribute.unwrap_or_default(),
+                    &now_ms,
+                ],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// The consent request `id`, unless created at or before `expired_ms`.
+    pub(crate) fn pending_consent(
+        &self,
+        id: &str,
+        expired_ms: i64,
+    ) -> Result<Option<StoredPending>, StoreError> {
+        self.run(async {
+            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let row = client
+                .query_opt(
+                    "SELECT login, service, family, attribute FROM papi_sandbox.pending_consents \
+                     WHERE id = $1 AND created_ms > $2",
+                    &[&id, &expired_ms],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            row.map(|r| pending_from_row(&r))
+                .transpose()
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| self.read_error(e))
+    }
+
+    /// Answers the consent request `id` (unless created at or before `expired_ms`): removes
+    /// it, and stores `decide`'s decision (form value) on the key it returns, in one
+    /// transaction. `Ok(None)` when there is no such request (or `decide` declines it).
+    pub(crate) fn decide_consent<K>(
+        &self,
+        id: &str,
+        expired_ms: i64,
+        decide: impl FnOnce(StoredPending) -> Option<(K, StoredDecision)>,
+    ) -> Result<Option<K>, StoreError> {
+        self.run(async {
+            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let row = tx
+                .query_opt(
+                    "DELETE FROM papi_sandbox.pending_consents WHERE id = $1 AND created_ms > $2 \
+                     RETURNING login, service, family, attribute",
+                    &[&id, &expired_ms],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let pending = pending_from_row(&row).map_err(|e| e.to_string())?;
+            let Some((key, d)) = decide(pending) else {
+                return Ok(None);
+            };
+            tx.execute(
+                "INSERT INTO papi_sandbox.consents (login, service, family, attribute, decision) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (login, service, family, attribute) \
+                 DO UPDATE SET decision = excluded.decision",
+                &[
+                    &d.login,
+                    &d.service,
+                    &d.family,
+                    &d.attribute.unwrap_or_default(),
+                    &d.decision,
+                ],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            Ok(Some(key))
+        })
+        .map_err(|e| self.write_error(e))
+    }
+}
+
+fn pending_from_row(r: &tokio_postgres::Row) -> Result<StoredPending, tokio_postgres::Error> {
+    Ok(StoredPending {
+        login: r.try_get(0)?,
+        service: r.try_get(1)?,
+        family: r.try_get(2)?,
+        attribute: r.try_get(3)?,
+    })
+}
+
+/// What changed in `login`'s data above `since` (all of it for 0), through `client`; with
+/// `lock`, the user's row is locked until the transaction ends (`FOR UPDATE`).
+async fn read_delta(
+    client: &impl GenericClient,
+    login: &str,
+    since: i64,
+    lock: bool,
+) -> Result<Option<Delta>, String> {
+    let head = if lock {
+        "SELECT version, next_id FROM papi_sandbox.users WHERE login = $1 FOR UPDATE"
+    } else {
+        "SELECT version, next_id FROM papi_sandbox.users WHERE login = $1"
+    };
+    let Some(user) = client
+        .query_opt(head, &[&login])
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let version: i64 = user.try_get(0).map_err(|e| e.to_string())?;
+    let next_id: i64 = user.try_get(1).map_err(|e| e.to_string())?;
+    let mut delta = Delta {
+        version,
+        next_id: u64::try_from(next_id).unwrap_or(1),
+        ..Delta::default()
+    };
+    if version <= since {
+        return Ok(Some(delta));
+    }
+    for row in client
+        .query(
+            "SELECT id, document FROM papi_sandbox.contacts \
+             WHERE login = $1 AND version > $2 ORDER BY seq",
+            &[&login, &since],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let id: String = row.try_get(0).map_err(|e| e.to_string())?;
+        let document: String = row.try_get(1).map_err(|e| e.to_string())?;
+        delta.contacts.push(decode_contact(login, &id, &document)?);
+    }
+    for row in client
+        .query(
+            "SELECT contact_id, bytes FROM papi_sandbox.pictures \
+             WHERE login = $1 AND version > $2",
+            &[&login, &since],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        delta.pictures.push((
+            row.try_get(0).map_err(|e| e.to_string())?,
+            row.try_get(1).map_err(|e| e.to_string())?,
+        ));
+    }
+    for row in client
+        .query(
+            "SELECT params FROM papi_sandbox.events WHERE login = $1 AND version > $2 \
+             ORDER BY seq",
+            &[&login, &since],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let params: String = row.try_get(0).map_err(|e| e.to_string())?;
+        delta.events.push(decode_pairs(&params));
+    }
+    Ok(Some(delta))
+}
+
+async fn insert_contact(
+    client: &impl GenericClient,
+    login: &str,
+    id: &str,
+    document: &str,
+    version: i64,
+) -> Result<(), String> {
+    client
+        .execute(
+            "INSERT INTO papi_sandbox.contacts (login, id, document, version) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (login, id) \
+             DO UPDATE SET document = excluded.document, version = excluded.version",
+            &[&login, &id, &document, &version],
+        )
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+async fn insert_picture(
+    client: &impl GenericClient,
+    login: &str,
+    contact_id: &str,
+    bytes: &[u8],
+    version: i64,
+) -> Result<(), String> {
+    let image_type = ImageType::sniff(bytes).map(|t| t.to_string());
+    client
+        .execute(
+            "INSERT INTO papi_sandbox.pictures (login, contact_id, bytes, image_type, version) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (login, contact_id) \
+             DO UPDATE SET bytes = excluded.bytes, image_type = excluded.image_type, \
+             version = excluded.version",
+            &[&login, &contact_id, &bytes, &image_type, &version],
+        )
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,267 @@
+//! Two stores on one database behave as one store: what one writes, the other reads; ids,
+//! one-call grants and the signing key are shared. Each store stands for a sandbox process
+//! (its own connections and its own copy of the data); the multi-process figures are in
+//! papi-cli's `sandbox_postgres` test.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use papi_contacts::types::Contact;
+
+use super::testing::TestDatabase;
+use super::PgStore;
+use crate::domain::consent::{family_of, Access, ConsentKey, Decision};
+use crate::domain::seeds::Seeds;
+use crate::domain::token::{unix_ms, IssuedToken, TokenProblem};
+use crate::domain::user::{UserChange, UserData};
+use crate::generated::APIS;
+use crate::store::postgres_url::PostgresUrl;
+use crate::store::{read_user, SandboxError, Store};
+
+const LOGINS: [&str; 2] = ["alice", "bob"];
+
+fn open(db: &TestDatabase) -> PgStore {
+    PgStore::open(db.url(), LOGINS, &Seeds::load()).unwrap()
+}
+
+/// Adds a contact with a fresh id; returns the id.
+fn add_contact(store: &dyn Store, login: &str, firstname: &str) -> String {
+    let mut added = None;
+    let changed = store
+        .change_user(login, &mut |data: &UserData| {
+            let mut ids = data.ids();
+            let id = ids.fresh();
+            added = Some(id.clone());
+            let mut contact = Contact::default().with_id(id);
+            contact.firstname = Some(firstname.to_owned());
+            Some(UserChange::Contact {
+                contact: Box::new(contact),
+                hidden: Vec::new(),
+                next_id: ids.next(),
+            })
+        })
+        .unwrap();
+    assert!(changed);
+    added.unwrap()
+}
+
+fn contacts(store: &dyn Store, login: &str) -> Vec<Contact> {
+    read_user(store, login, |d| d.contacts().to_vec())
+        .unwrap()
+        .unwrap()
+}
+
+fn key() -> ConsentKey {
+    ConsentKey {
+        user: "alice".into(),
+        service: "sandbox-service".into(),
+        family: family_of(APIS[0]),
+        attribute: None,
+    }
+}
+
+#[test]
+fn what_one_store_writes_the_other_reads() {
+    let Some(db) = TestDatabase::create("pg_store_shared") else {
+        return;
+    };
+    let (a, b) = (open(&db), open(&db));
+    // The seed data is stored once, however many processes start.
+    let seeded = UserData::seeded(&Seeds::load()).contacts().to_vec();
+    assert_eq!(contacts(&a, "alice"), seeded);
+    assert_eq!(
+        db.count("SELECT count(*) FROM papi_sandbox.contacts WHERE login = 'alice'"),
+        i64::try_from(seeded.len()).unwrap()
+    );
+    // Contacts, pictures and events.
+    let id = add_contact(&a, "alice", "Zoé");
+    let back = contacts(&b, "alice");
+    assert_eq!(back.last().map(|c| c.id.as_str()), Some(id.as_str()));
+    assert_eq!(back, contacts(&a, "alice"));
+    b.change_user("alice", &mut |_| {
+        Some(UserChange::Picture {
+            contact_id: id.clone(),
+            bytes: vec![1, 2, 3],
+        })
+    })
+    .unwrap();
+    a.change_user("alice", &mut |_| {
+        Some(UserChange::Event(vec![("summary".into(), "été".into())]))
+    })
+    .unwrap();
+    let seen = |s: &dyn Store| {
+        read_user(s, "alice", |d| {
+            (d.pictures.get(&id).cloned(), d.events.clone())
+        })
+        .unwrap()
+        .unwrap()
+    };
+    assert_eq!(seen(&a), seen(&b));
+    assert_eq!(seen(&a).0, Some(vec![1, 2, 3]));
+    // A changed contact replaces the one with its id, everywhere.
+    let mut changed = back.last().unwrap().clone();
+    changed.lastname = Some("Martin".into());
+    let new = changed.clone();
+    a.change_user("alice", &mut |data| {
+        Some(UserChange::Contact {
+            contact: Box::new(new.clone()),
+            hidden: Vec::new(),
+            next_id: data.next_id,
+        })
+    })
+    .unwrap();
+    assert_eq!(contacts(&b, "alice").last(), Some(&changed));
+    assert_eq!(contacts(&b, "alice").len(), back.len());
+    // Bob's data is his own.
+    assert_eq!(contacts(&b, "bob"), seeded);
+    // A store opened later starts from everything stored.
+    assert_eq!(contacts(&open(&db), "alice"), contacts(&a, "alice"));
+}
+
+#[test]
+fn tokens_consents_and_the_signing_key_are_shared() {
+    let Some(db) = TestDatabase::create("pg_store_auth") else {
+        return;
+    };
+    let (a, b) = (open(&db), open(&db));
+    let hash = [7u8; 32];
+    let expires_ms = unix_ms(SystemTime::now()) + 60_000;
+    a.save_token(IssuedToken {
+        hash,
+        login: "alice".into(),
+        expires: Instant::now() + Duration::from_secs(60),
+        expires_ms,
+    })
+    .unwrap();
+    assert_eq!(b.token_user(&hash).unwrap(), "alice");
+    assert_eq!(b.token_user(&[8u8; 32]), Err(TokenProblem::Unknown));
+    // An expired token, issued elsewhere, is refused and forgotten.
+    let old = [9u8; 32];
+    a.save_token(IssuedToken {
+        hash: old,
+        login: "bob".into(),
+        expires: Instant::now(),
+        expires_ms: unix_ms(SystemTime::now()) - 1,
+    })
+    .unwrap();
+    assert_eq!(b.token_user(&old), Err(TokenProblem::Expired));
+    // A consent asked through one process is decided through the other.
+    let key = key();
+    a.ask_consent(key.clone(), "req-1".into()).unwrap();
+    assert_eq!(b.pending_consent("req-1").unwrap(), Some(key.clone()));
+    assert_eq!(
+        b.decide_consent("req-1", Decision::Permanent).unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(a.pending_consent("req-1").unwrap(), None, "answered");
+    assert_eq!(a.decide_consent("req-1", Decision::Once).unwrap(), None);
+    assert_eq!(a.check_consent(&key).unwrap(), Access::Granted);
+    // A later refusal, through the other process, wins everywhere.
+    b.ask_consent(key.clone(), "req-2".into()).unwrap();
+    a.decide_consent("req-2", Decision::Refused).unwrap();
+    assert_eq!(b.check_consent(&key).unwrap(), Access::Refused);
+    // One key: the first process's.
+    let first = a.signing_key(&mut || Ok("FIRST".to_owned())).unwrap();
+    let second = b.signing_key(&mut || Ok("SECOND".to_owned())).unwrap();
+    assert_eq!((first.as_str(), second.as_str()), ("FIRST", "FIRST"));
+}
+
+#[test]
+fn ids_stay_unique_and_a_one_call_grant_is_consumed_once_under_concurrency() {
+    let Some(db) = TestDatabase::create("pg_store_race") else {
+        return;
+    };
+    let stores = [open(&db), open(&db)];
+    const THREADS: usize = 8;
+    const ADDS: usize = 25;
+    let before = contacts(&stores[0], "alice").len();
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let store = &stores[t % 2];
+                scope.spawn(move || {
+                    (0..ADDS)
+                        .map(|i| add_contact(store, "alice", &format!("t{t}-{i}")))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    assert_eq!(ids.len(), THREADS * ADDS);
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        ids.len(),
+        "an id given twice"
+    );
+    for store in &stores {
+        let all = contacts(store, "alice");
+        assert_eq!(all.len(), before + THREADS * ADDS);
+        assert_eq!(
+            all.iter().map(|c| &c.id).collect::<HashSet<_>>().len(),
+            all.len()
+        );
+    }
+    // One one-call grant, raced by calls through both stores: exactly one gets it.
+    let key = key();
+    stores[1].ask_consent(key.clone(), "once".into()).unwrap();
+    stores[0].decide_consent("once", Decision::Once).unwrap();
+    let granted = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..16 {
+            let (store, key, granted) = (&stores[t % 2], &key, &granted);
+            scope.spawn(move || {
+                if store.check_consent(key).unwrap() == Access::Granted {
+                    granted.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(granted.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_schema_of_another_program_or_a_newer_sandbox_is_refused() {
+    let Some(db) = TestDatabase::create("pg_store_schema") else {
+        return;
+    };
+    db.query("CREATE SCHEMA papi_sandbox; CREATE TABLE papi_sandbox.other (x int)");
+    let refused = PgStore::open(db.url(), LOGINS, &Seeds::load())
+        .err()
+        .unwrap();
+    assert!(
+        refused.to_string().contains("not a papi sandbox's"),
+        "{refused}"
+    );
+    db.query("DROP SCHEMA papi_sandbox CASCADE");
+    drop(open(&db));
+    db.query("UPDATE papi_sandbox.meta SET schema_version = 99");
+    let refused = PgStore::open(db.url(), LOGINS, &Seeds::load())
+        .err()
+        .unwrap();
+    assert!(
+        refused.to_string().contains("schema version is 99"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_a_typed_error_that_hides_the_password() {
+    // Port 1 on loopback: nothing listens there.
+    let url: PostgresUrl = "postgres://papi:hunter2-secret@127.0.0.1:1/sandbox"
+        .parse()
+        .unwrap();
+    let refused = PgStore::open(&url, LOGINS, &Seeds::load()).err().unwrap();
+    assert!(
+        matches!(refused, SandboxError::Postgres { .. }),
+        "{refused:?}"
+    );
+    for shown in [refused.to_string(), format!("{refused:?}")] {
+        assert!(!shown.contains("hunter2-secret"), "{shown}");
+        assert!(shown.contains("127.0.0.1:1"), "{shown}");
+    }
+}
