@@ -1,7 +1,9 @@
 //! What `papi sandbox` prints when it starts: enough to use it without reading the source.
 
 use papi_core::url::Url;
-use papi_sandbox::{AutoConsent, Faults, Sandbox, SandboxConfig};
+use std::path::PathBuf;
+
+use papi_sandbox::{AutoConsent, Faults, PostgresUrl, Sandbox, SandboxConfig};
 
 /// `--auto-consent` as the sandbox takes it: absent, off; `all` (or the flag alone), every
 /// family; else the families listed.
@@ -16,6 +18,27 @@ pub(crate) fn auto_consent(flag: Option<Vec<String>>) -> AutoConsent {
                 .filter(|f| !f.is_empty())
                 .collect(),
         ),
+    }
+}
+
+/// Where `--db` keeps the data.
+#[derive(Debug, Clone)]
+pub(crate) enum Database {
+    /// A SQLite file.
+    File(PathBuf),
+    /// A PostgreSQL database.
+    Postgres(PostgresUrl),
+}
+
+/// `--db`: a `postgres://` (or `postgresql://`) URL names a PostgreSQL database; anything
+/// else is a SQLite file's path.
+pub(crate) fn parse_db(text: &str) -> Result<Database, String> {
+    if PostgresUrl::is_postgres_url(text) {
+        text.parse()
+            .map(Database::Postgres)
+            .map_err(|e: papi_sandbox::PostgresUrlError| e.to_string())
+    } else {
+        Ok(Database::File(PathBuf::from(text)))
     }
 }
 
@@ -56,17 +79,24 @@ pub(crate) fn banner(config: &SandboxConfig, sandbox: &Sandbox, base: &Url) -> S
     out.push_str(&format!(
         "  SAML identity provider: entity id {base}saml/idp, sign-in {base}saml/sso\n  SAML metadata (trust it with papi-auth's IdentityProviderConfig::fetch_metadata): {base}saml/metadata\n"
     ));
-    out.push_str(&match sandbox.db_path() {
-        Some(path) => format!(
+    out.push_str(&match (sandbox.db_path(), sandbox.postgres()) {
+        (Some(path), _) => format!(
             "  data: stored in {} (kept across restarts)\n",
             path.display()
         ),
-        None => "  data: in memory (lost when the sandbox stops; --db FILE keeps it)\n".to_owned(),
-    });
-    out.push_str(&match (&config.idp_key, sandbox.db_path()) {
-        (Some(path), _) => format!("  signing key: kept in {}\n", path.display()),
-        (None, Some(_)) => "  signing key: kept in the database\n".to_owned(),
+        (None, Some(url)) => format!(
+            "  data: stored in PostgreSQL at {url} (kept across restarts, shared by every sandbox given it)\n"
+        ),
         (None, None) => {
+            "  data: in memory (lost when the sandbox stops; --db FILE or --db postgres://… keeps it)\n"
+                .to_owned()
+        }
+    });
+    let stored = sandbox.db_path().is_some() || sandbox.postgres().is_some();
+    out.push_str(&match (&config.idp_key, stored) {
+        (Some(path), _) => format!("  signing key: kept in {}\n", path.display()),
+        (None, true) => "  signing key: kept in the database\n".to_owned(),
+        (None, false) => {
             "  signing key: new at each start (--idp-key FILE or --db keeps it)\n".to_owned()
         }
     });

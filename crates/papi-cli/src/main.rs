@@ -41,9 +41,12 @@ enum Command {
         #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
         host: IpAddr,
         /// Keep the data in this SQLite file (created if absent), so it survives a
-        /// restart; without it, the data is in memory and lost when the sandbox stops.
-        #[arg(long, value_name = "FILE")]
-        db: Option<PathBuf>,
+        /// restart; or, given a `postgres://user:password@host/database` URL, in that
+        /// PostgreSQL database, which several sandbox processes can share (they behave as
+        /// one). Without it, the data is in memory and lost when the sandbox stops. From
+        /// the environment, the URL's password stays out of the process list.
+        #[arg(long, value_name = "FILE|URL", env = "PAPI_SANDBOX_DB", hide_env_values = true, value_parser = banner::parse_db)]
+        db: Option<banner::Database>,
         /// Count privacy families as already granted, for tests that are not about consent:
         /// alone, every family; or a comma-separated list (`contact,messages`). Without it,
         /// every call needs the user's consent, as with the real APIs.
@@ -161,9 +164,15 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            let (db, postgres) = match db {
+                None => (None, None),
+                Some(banner::Database::File(path)) => (Some(path), None),
+                Some(banner::Database::Postgres(url)) => (None, Some(url)),
+            };
             let config = papi_sandbox::SandboxConfig {
                 faults,
                 db,
+                postgres,
                 auto_consent: banner::auto_consent(auto_consent),
                 idp_key,
                 header_read_timeout: Duration::from_secs(header_read_timeout),

@@ -3,11 +3,11 @@
 //! consent page works, the signing key survives a restart with `--db`, and
 //! `--auto-consent` skips consent.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime};
+use std::process::Command;
 
-use papi_auth::IdentityProviderConfig;
+mod support;
+use support::Standalone;
+
 use papi_core::reqwest;
 use papi_core::url::Url;
 use papi_core::{Config, ServiceCredentials};
@@ -16,85 +16,6 @@ use papi_sandbox::ConsentChoice;
 
 /// The service's own site (loopback: a sandbox accepts it as a return URL by default).
 const SERVICE: &str = "http://127.0.0.1:9/";
-
-struct Standalone {
-    child: Child,
-    base: Url,
-    banner: String,
-}
-
-impl Standalone {
-    /// Starts `papi sandbox --port 0 ARGS` and reads its banner.
-    fn start(args: &[&str]) -> Standalone {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_papi"))
-            .args(["sandbox", "--port", "0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut banner = String::new();
-        loop {
-            let mut line = String::new();
-            assert!(
-                stdout.read_line(&mut line).unwrap() > 0,
-                "banner cut: {banner}"
-            );
-            banner.push_str(&line);
-            if line.starts_with("Ctrl-C") {
-                break;
-            }
-        }
-        // Keep draining stdout so the process never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        let url = banner
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("papi sandbox listening on "))
-            .unwrap_or_else(|| panic!("unexpected banner: {banner}"));
-        let base = Url::parse(url.trim()).unwrap();
-        Standalone {
-            child,
-            base,
-            banner,
-        }
-    }
-
-    async fn identity_provider(&self) -> IdentityProviderConfig {
-        let url = self.base.join("saml/metadata").unwrap();
-        IdentityProviderConfig::fetch_metadata(
-            &papi_core::tls::client_builder().build().unwrap(),
-            url.as_str(),
-            SystemTime::now().into(),
-        )
-        .await
-        .unwrap()
-    }
-
-    fn contacts(&self) -> papi_contacts::Client {
-        let creds = ServiceCredentials::new("sandbox-service", "sandbox-secret");
-        papi_contacts::Client::new(&Config::custom(self.base.as_str(), creds).unwrap()).unwrap()
-    }
-
-    /// Stops it with Ctrl-C (SIGINT) and waits.
-    fn stop(mut self) {
-        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
-        // SAFETY: kill(2) only sends a signal to our own child process.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(std::time::Instant::now() < deadline, "did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Standalone {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 fn browser() -> reqwest::Client {
     papi_core::tls::client_builder()

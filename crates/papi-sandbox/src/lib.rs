@@ -227,6 +227,38 @@
 //!   opened or written, is not a SQLite database or is corrupt, belongs to another program
 //!   or a newer sandbox, or holds data that cannot be read back.
 //!
+//! ## Shared by several processes: PostgreSQL
+//!
+//! With [`SandboxConfig::postgres`] (feature `postgres`; `papi sandbox --db
+//! postgres://…`), the data is kept in a PostgreSQL database (tables in the schema
+//! `papi_sandbox`, created in a database that has none, under an advisory lock so that
+//! processes starting at once create it once), on tokio-postgres with a pool of 16
+//! connections per process. Every sandbox process given the same database behaves as one
+//! sandbox, so a team can run several behind a load balancer, or share one between CI
+//! runners:
+//!
+//! - The same data is stored as with SQLite, and the seed data once, by whichever process
+//!   gets there first.
+//! - Each process keeps a copy of each user's data; a read first asks for the user's
+//!   version (one query) and reads only the rows written since its copy. A change locks
+//!   the user's row, catches up, works out the change (ids included: they are unique
+//!   across processes), writes it and commits before it is answered.
+//! - A token issued by one process is accepted by every other; consent decisions and
+//!   consent requests waiting for the user are in the database (a request made through
+//!   one process is answered on another's consent page); a one-call grant goes to exactly
+//!   one call, whichever process it reaches.
+//! - The identity provider's signing key is the first process's: every process signs with
+//!   it and publishes it in its metadata.
+//! - Per process still: browser sessions and SAML sign-ins in progress. A load balancer in
+//!   front of the identity provider's and consent pages keeps a browser on one process
+//!   (sticky sessions); a consent page reached without the session asks for the user's
+//!   password.
+//! - A database that fails answers HTTP 500 (logged), never data from before; a database
+//!   that cannot be reached, or holds another program's schema `papi_sandbox` or a newer
+//!   sandbox's, makes [`Sandbox::open`] fail with [`SandboxError::Postgres`]. The URL's
+//!   password never appears in messages ([`PostgresUrl`]). The connection is not
+//!   encrypted (no TLS): use the database on loopback or a private network.
+//!
 //! # Connections
 //!
 //! [`Sandbox::bind`] serves HTTP/1.1 (hyper), within limits that keep a flood of

@@ -16,21 +16,23 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
-use deadpool_postgres::GenericClient;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime as PoolRuntime};
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime as PoolRuntime,
+};
 use papi_contacts::types::Contact;
 use papi_core::ImageType;
 use tokio::runtime::Runtime;
 use tokio_postgres::{IsolationLevel, NoTls};
 use url::form_urlencoded;
 
-use crate::domain::consent::{ConsentKey, StoredDecision};
 use crate::domain::user::UserChange;
+use crate::store::postgres::cached::Cached;
+use crate::store::postgres::schema::{
+    CHANGED_ROWS, CHANGE_CONTACT, CHANGE_EVENT, CHANGE_PICTURE, MIGRATION_LOCK, SCHEMA,
+    SCHEMA_VERSION, UPSERT_CONTACT, UPSERT_PICTURE,
+};
 use crate::store::postgres_url::PostgresUrl;
 use crate::store::{SandboxError, StoreError};
-
-/// The schema version this code writes (`papi_sandbox.meta.schema_version`).
-pub(crate) const SCHEMA_VERSION: i32 = 1;
 
 /// Connections kept open at most by one sandbox process.
 const POOL_SIZE: usize = 16;
@@ -42,74 +44,6 @@ const WORK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a caller waits for a free connection, or for a new one to be made.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A lock number for `pg_advisory_xact_lock`, taken while the schema is checked or
-/// created, so that processes starting at once do it one at a time.
-const MIGRATION_LOCK: i64 = 0x7061_7069_5f73_6278; // "papi_sbx"
-
-/// Schema version 1, created in one transaction under [`MIGRATION_LOCK`].
-const SCHEMA: &str = "
-CREATE SCHEMA papi_sandbox;
-CREATE TABLE papi_sandbox.meta (
-    id             integer PRIMARY KEY CHECK (id = 1),  -- one row
-    schema_version integer NOT NULL,
-    idp_key        text                                 -- the identity provider's RSA key, PKCS#8 PEM
-);
-CREATE TABLE papi_sandbox.users (
-    login   text PRIMARY KEY,
-    next_id bigint NOT NULL,   -- the next number tried as a contact or device id
-    version bigint NOT NULL    -- raised by each change of the user's data
-);
-CREATE TABLE papi_sandbox.contacts (
-    seq      bigserial PRIMARY KEY,  -- insertion order
-    login    text NOT NULL REFERENCES papi_sandbox.users,
-    id       text NOT NULL,
-    document text NOT NULL,          -- the contact as the sandbox answers it (XML)
-    version  bigint NOT NULL,        -- the user's version that wrote it last
-    UNIQUE (login, id)
-);
-CREATE INDEX contacts_changes ON papi_sandbox.contacts (login, version);
-CREATE TABLE papi_sandbox.pictures (
-    login      text NOT NULL REFERENCES papi_sandbox.users,
-    contact_id text NOT NULL,
-    bytes      bytea NOT NULL,
-    image_type text,                 -- sniffed from the bytes (informative)
-    version    bigint NOT NULL,
-    PRIMARY KEY (login, contact_id)
-);
-CREATE INDEX pictures_changes ON papi_sandbox.pictures (login, version);
-CREATE TABLE papi_sandbox.events (
-    seq     bigserial PRIMARY KEY,
-    login   text NOT NULL REFERENCES papi_sandbox.users,
-    params  text NOT NULL,           -- the parameters as received (form-urlencoded)
-    version bigint NOT NULL
-);
-CREATE INDEX events_changes ON papi_sandbox.events (login, version);
-CREATE TABLE papi_sandbox.tokens (
-    hash       text PRIMARY KEY,     -- SHA-256 of the token (hex); the token itself is not stored
-    login      text NOT NULL,
-    expires_ms bigint NOT NULL       -- Unix time in milliseconds
-);
-CREATE INDEX tokens_expiry ON papi_sandbox.tokens (expires_ms);
-CREATE TABLE papi_sandbox.consents (
-    login     text NOT NULL,
-    service   text NOT NULL,
-    family    text NOT NULL,
-    attribute text NOT NULL,         -- '' for the whole family
-    decision  text NOT NULL,         -- once, permanent or refuse
-    PRIMARY KEY (login, service, family, attribute)
-);
-CREATE TABLE papi_sandbox.pending_consents (
-    id         text PRIMARY KEY,     -- the id in the consent URL
-    login      text NOT NULL,
-    service    text NOT NULL,
-    family     text NOT NULL,
-    attribute  text NOT NULL,
-    created_ms bigint NOT NULL
-);
-CREATE INDEX pending_consents_age ON papi_sandbox.pending_consents (created_ms);
-INSERT INTO papi_sandbox.meta (id, schema_version) VALUES (1, 1);
-";
 
 /// What changed in a user's data above a version: the rows written since, in the order
 /// they were first written, and the user's version and next id as they are now.
@@ -141,7 +75,7 @@ pub(crate) struct StoredPending {
 pub(crate) struct Db {
     /// Where, with the password hidden (for messages).
     shown: String,
-    pool: Pool,
+    pub(super) pool: Pool,
     /// Dropped with `shutdown_background` (see the `Drop` impl): a runtime dropped on an
     /// async worker would panic.
     runtime: Option<Runtime>,
@@ -241,7 +175,10 @@ impl Db {
 
     /// Runs `work` to its end on the calling thread (the connections' I/O runs on the
     /// store's runtime), within [`WORK_TIMEOUT`].
-    fn run<T>(&self, work: impl Future<Output = Result<T, String>>) -> Result<T, String> {
+    pub(super) fn run<T>(
+        &self,
+        work: impl Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
         let Some(runtime) = &self.runtime else {
             return Err("the database is closed".to_owned());
         };
@@ -259,7 +196,7 @@ impl Db {
     }
 
     /// A write the database refused, as the store reports it.
-    fn write_error(&self, cause: impl std::fmt::Display) -> StoreError {
+    pub(super) fn write_error(&self, cause: impl std::fmt::Display) -> StoreError {
         StoreError(format!(
             "cannot write to the sandbox database {}: {cause}",
             self.shown
@@ -267,7 +204,7 @@ impl Db {
     }
 
     /// A read the database refused, as the store reports it.
-    fn read_error(&self, cause: impl std::fmt::Display) -> StoreError {
+    pub(super) fn read_error(&self, cause: impl std::fmt::Display) -> StoreError {
         StoreError(format!(
             "cannot read the sandbox database {}: {cause}",
             self.shown
@@ -279,11 +216,11 @@ impl Db {
         self.run(async {
             let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            tx.exec_cached("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                 .await
                 .map_err(|e| e.to_string())?;
             let schema: Option<String> = tx
-                .query_one("SELECT to_regnamespace('papi_sandbox')::text", &[])
+                .one_cached("SELECT to_regnamespace('papi_sandbox')::text", &[])
                 .await
                 .and_then(|r| r.try_get(0))
                 .map_err(|e| e.to_string())?;
@@ -292,7 +229,7 @@ impl Db {
                 return tx.commit().await.map_err(|e| e.to_string());
             }
             let meta: Option<String> = tx
-                .query_one("SELECT to_regclass('papi_sandbox.meta')::text", &[])
+                .one_cached("SELECT to_regclass('papi_sandbox.meta')::text", &[])
                 .await
                 .and_then(|r| r.try_get(0))
                 .map_err(|e| e.to_string())?;
@@ -303,7 +240,7 @@ impl Db {
                 );
             }
             let version: i32 = tx
-                .query_one(
+                .one_cached(
                     "SELECT schema_version FROM papi_sandbox.meta WHERE id = 1",
                     &[],
                 )
@@ -329,7 +266,7 @@ impl Db {
             db.run(async {
                 let client = db.pool.get().await.map_err(|e| e.to_string())?;
                 client
-                    .query_one("SELECT idp_key FROM papi_sandbox.meta WHERE id = 1", &[])
+                    .one_cached("SELECT idp_key FROM papi_sandbox.meta WHERE id = 1", &[])
                     .await
                     .and_then(|r| r.try_get::<_, Option<String>>(0))
                     .map_err(|e| e.to_string())
@@ -342,7 +279,7 @@ impl Db {
         self.run(async {
             let client = self.pool.get().await.map_err(|e| e.to_string())?;
             client
-                .execute(
+                .exec_cached(
                     "UPDATE papi_sandbox.meta SET idp_key = $1 WHERE id = 1 AND idp_key IS NULL",
                     &[&pem],
                 )
@@ -372,7 +309,7 @@ impl Db {
             let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
             let inserted = tx
-                .execute(
+                .exec_cached(
                     "INSERT INTO papi_sandbox.users (login, next_id, version) VALUES ($1, $2, 1) \
                      ON CONFLICT (login) DO NOTHING",
                     &[&login, &to_i64(next_id)],
@@ -398,7 +335,7 @@ impl Db {
         self.run(async {
             let client = self.pool.get().await.map_err(|e| e.to_string())?;
             let row = client
-                .query_opt(
+                .opt_cached(
                     "SELECT version FROM papi_sandbox.users WHERE login = $1",
                     &[&login],
                 )
@@ -450,284 +387,12 @@ impl Db {
             let Some(change) = plan(delta) else {
                 return Ok(None);
             };
-            let next_id = match &change {
-                UserChange::Contact {
-                    contact, next_id, ..
-                } => {
-                    let document = encode_contact(contact)?;
-                    insert_contact(&tx, login, &contact.id, &document, version).await?;
-                    to_i64(*next_id)
-                }
-                UserChange::Picture { contact_id, bytes } => {
-                    insert_picture(&tx, login, contact_id, bytes, version).await?;
-                    0
-                }
-                UserChange::Event(event) => {
-                    tx.execute(
-                        "INSERT INTO papi_sandbox.events (login, params, version) \
-                         VALUES ($1, $2, $3)",
-                        &[&login, &encode_pairs(event), &version],
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                    0
-                }
-            };
-            tx.execute(
-                "UPDATE papi_sandbox.users SET version = $2, next_id = GREATEST(next_id, $3) \
-                 WHERE login = $1",
-                &[&login, &version, &next_id],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            write_change(&tx, login, &change, version).await?;
             tx.commit().await.map_err(|e| e.to_string())?;
             Ok(Some((change, version)))
         })
         .map_err(|e| self.write_error(e))
     }
-
-    /// Stores an issued token (by its hash) and forgets the tokens expired at `now_ms`.
-    pub(crate) fn save_token(
-        &self,
-        hash: &str,
-        login: &str,
-        expires_ms: i64,
-        now_ms: i64,
-    ) -> Result<(), StoreError> {
-        self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
-            tx.execute(
-                "DELETE FROM papi_sandbox.tokens WHERE expires_ms <= $1",
-                &[&now_ms],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.execute(
-                "INSERT INTO papi_sandbox.tokens (hash, login, expires_ms) VALUES ($1, $2, $3) \
-                 ON CONFLICT (hash) DO UPDATE SET login = excluded.login, \
-                 expires_ms = excluded.expires_ms",
-                &[&hash, &login, &expires_ms],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())
-        })
-        .map_err(|e| self.write_error(e))
-    }
-
-    /// The stored token of that hash.
-    pub(crate) fn token(&self, hash: &str) -> Result<Option<StoredToken>, StoreError> {
-        self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
-            let row = client
-                .query_opt(
-                    "SELECT login, expires_ms FROM papi_sandbox.tokens WHERE hash = $1",
-                    &[&hash],
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            row.map(|r| {
-                Ok(StoredToken {
-                    login: r.try_get(0)?,
-                    expires_ms: r.try_get(1)?,
-                })
-            })
-            .transpose()
-            .map_err(|e: tokio_postgres::Error| e.to_string())
-        })
-        .map_err(|e| self.read_error(e))
-    }
-
-    /// Forgets a token (expired).
-    pub(crate) fn delete_token(&self, hash: &str) -> Result<(), StoreError> {
-        self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
-            client
-                .execute("DELETE FROM papi_sandbox.tokens WHERE hash = $1", &[&hash])
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|e| self.write_error(e))
-    }
-
-    /// The decisions stored on `key` and on its whole family, as (attribute, decision),
-    /// with `''` as the family's attribute.
-    pub(crate) fn decisions(&self, key: &ConsentKey) -> Result<Vec<(String, String)>, StoreError> {
-        let attribute = key.attribute.unwrap_or_default();
-        self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
-            let rows = client
-                .query(
-                    "SELECT attribute, decision FROM papi_sandbox.consents \
-                     WHERE login = $1 AND service = $2 AND family = $3 \
-                     AND (attribute = $4 OR attribute = '')",
-                    &[&key.user, &key.service, &key.family, &attribute],
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect::<Result<Vec<_>, tokio_postgres::Error>>()
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|e| self.read_error(e))
-    }
-
-    /// Consumes the decision `decision` on `key` (a one-call grant): whether this call
-    /// removed it (another one may have, in this process or another).
-    pub(crate) fn consume_decision(
-        &self,
-        key: &ConsentKey,
-        decision: &str,
-    ) -> Result<bool, StoreError> {
-        self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
-            client
-                .execute(
-                    "DELETE FROM papi_sandbox.consents WHERE login = $1 AND service = $2 \
-                     AND family = $3 AND attribute = $4 AND decision = $5",
-                    &[
-                        &key.user,
-                        &key.service,
-                        &key.family,
-                        &key.attribute.unwrap_or_default(),
-                        &decision,
-                    ],
-                )
-                .await
-                .map(|deleted| deleted == 1)
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|e| self.write_error(e))
-    }
-
-    /// Records a consent request under `id`, forgetting those created at or before
-    /// `expired_ms` and, beyond `max` requests, the oldest.
-    pub(crate) fn ask_consent(
-        &self,
-        key: &ConsentKey,
-        id: &str,
-        now_ms: i64,
-        expired_ms: i64,
-        max: usize,
-    ) -> Result<(), StoreError> {
-        let keep = i64::try_from(max.saturating_sub(1)).unwrap_or(i64::MAX);
-        self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
-            tx.execute(
-                "DELETE FROM papi_sandbox.pending_consents WHERE created_ms <= $1",
-                &[&expired_ms],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.execute(
-                "DELETE FROM papi_sandbox.pending_consents WHERE id IN (SELECT id FROM \
-                 papi_sandbox.pending_consents ORDER BY created_ms DESC OFFSET $1)",
-                &[&keep],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.execute(
-                "INSERT INTO papi_sandbox.pending_consents \
-                 (id, login, service, family, attribute, created_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    &id,
-                    &key.user,
-                    &key.service,
-                    &key.family,
-                    &key.attribute.unwrap_or_default(),
-                    &now_ms,
-                ],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())
-        })
-        .map_err(|e| self.write_error(e))
-    }
-
-    /// The consent request `id`, unless created at or before `expired_ms`.
-    pub(crate) fn pending_consent(
-        &self,
-        id: &str,
-        expired_ms: i64,
-    ) -> Result<Option<StoredPending>, StoreError> {
-        self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
-            let row = client
-                .query_opt(
-                    "SELECT login, service, family, attribute FROM papi_sandbox.pending_consents \
-                     WHERE id = $1 AND created_ms > $2",
-                    &[&id, &expired_ms],
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            row.map(|r| pending_from_row(&r))
-                .transpose()
-                .map_err(|e| e.to_string())
-        })
-        .map_err(|e| self.read_error(e))
-    }
-
-    /// Answers the consent request `id` (unless created at or before `expired_ms`): removes
-    /// it, and stores `decide`'s decision (form value) on the key it returns, in one
-    /// transaction. `Ok(None)` when there is no such request (or `decide` declines it).
-    pub(crate) fn decide_consent<K>(
-        &self,
-        id: &str,
-        expired_ms: i64,
-        decide: impl FnOnce(StoredPending) -> Option<(K, StoredDecision)>,
-    ) -> Result<Option<K>, StoreError> {
-        self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
-            let row = tx
-                .query_opt(
-                    "DELETE FROM papi_sandbox.pending_consents WHERE id = $1 AND created_ms > $2 \
-                     RETURNING login, service, family, attribute",
-                    &[&id, &expired_ms],
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            let pending = pending_from_row(&row).map_err(|e| e.to_string())?;
-            let Some((key, d)) = decide(pending) else {
-                return Ok(None);
-            };
-            tx.execute(
-                "INSERT INTO papi_sandbox.consents (login, service, family, attribute, decision) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (login, service, family, attribute) \
-                 DO UPDATE SET decision = excluded.decision",
-                &[
-                    &d.login,
-                    &d.service,
-                    &d.family,
-                    &d.attribute.unwrap_or_default(),
-                    &d.decision,
-                ],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())?;
-            Ok(Some(key))
-        })
-        .map_err(|e| self.write_error(e))
-    }
-}
-
-fn pending_from_row(r: &tokio_postgres::Row) -> Result<StoredPending, tokio_postgres::Error> {
-    Ok(StoredPending {
-        login: r.try_get(0)?,
-        service: r.try_get(1)?,
-        family: r.try_get(2)?,
-        attribute: r.try_get(3)?,
-    })
 }
 
 /// What changed in `login`'s data above `since` (all of it for 0), through `client`; with
@@ -744,7 +409,7 @@ async fn read_delta(
         "SELECT version, next_id FROM papi_sandbox.users WHERE login = $1"
     };
     let Some(user) = client
-        .query_opt(head, &[&login])
+        .opt_cached(head, &[&login])
         .await
         .map_err(|e| e.to_string())?
     else {
@@ -761,45 +426,66 @@ async fn read_delta(
         return Ok(Some(delta));
     }
     for row in client
-        .query(
-            "SELECT id, document FROM papi_sandbox.contacts \
-             WHERE login = $1 AND version > $2 ORDER BY seq",
-            &[&login, &since],
-        )
+        .query_cached(CHANGED_ROWS, &[&login, &since])
         .await
         .map_err(|e| e.to_string())?
     {
-        let id: String = row.try_get(0).map_err(|e| e.to_string())?;
-        let document: String = row.try_get(1).map_err(|e| e.to_string())?;
-        delta.contacts.push(decode_contact(login, &id, &document)?);
-    }
-    for row in client
-        .query(
-            "SELECT contact_id, bytes FROM papi_sandbox.pictures \
-             WHERE login = $1 AND version > $2",
-            &[&login, &since],
-        )
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        delta.pictures.push((
-            row.try_get(0).map_err(|e| e.to_string())?,
-            row.try_get(1).map_err(|e| e.to_string())?,
-        ));
-    }
-    for row in client
-        .query(
-            "SELECT params FROM papi_sandbox.events WHERE login = $1 AND version > $2 \
-             ORDER BY seq",
-            &[&login, &since],
-        )
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        let params: String = row.try_get(0).map_err(|e| e.to_string())?;
-        delta.events.push(decode_pairs(&params));
+        let kind: i32 = row.try_get(0).map_err(|e| e.to_string())?;
+        let key: Option<String> = row.try_get(2).map_err(|e| e.to_string())?;
+        let text: Option<String> = row.try_get(3).map_err(|e| e.to_string())?;
+        let bytes: Option<Vec<u8>> = row.try_get(4).map_err(|e| e.to_string())?;
+        match (kind, key, text, bytes) {
+            (0, Some(id), Some(document), _) => {
+                delta.contacts.push(decode_contact(login, &id, &document)?);
+            }
+            (1, Some(contact_id), _, Some(bytes)) => delta.pictures.push((contact_id, bytes)),
+            (2, _, Some(params), _) => delta.events.push(decode_pairs(&params)),
+            (kind, ..) => return Err(format!("unexpected changed row of kind {kind}")),
+        }
     }
     Ok(Some(delta))
+}
+
+/// Writes `change` (of the user `login`) at `version`, and raises the user's version (and
+/// next id) to it: one statement.
+async fn write_change(
+    client: &impl GenericClient,
+    login: &str,
+    change: &UserChange,
+    version: i64,
+) -> Result<(), String> {
+    let users = match change {
+        UserChange::Contact {
+            contact, next_id, ..
+        } => {
+            let document = encode_contact(contact)?;
+            client
+                .exec_cached(
+                    CHANGE_CONTACT,
+                    &[&login, &contact.id, &document, &version, &to_i64(*next_id)],
+                )
+                .await
+        }
+        UserChange::Picture { contact_id, bytes } => {
+            let image_type = ImageType::sniff(bytes).map(|t| t.to_string());
+            client
+                .exec_cached(
+                    CHANGE_PICTURE,
+                    &[&login, contact_id, bytes, &image_type, &version],
+                )
+                .await
+        }
+        UserChange::Event(event) => {
+            client
+                .exec_cached(CHANGE_EVENT, &[&login, &encode_pairs(event), &version])
+                .await
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    match users {
+        1 => Ok(()),
+        n => Err(format!("{n} users changed instead of one")),
+    }
 }
 
 async fn insert_contact(
@@ -810,12 +496,7 @@ async fn insert_contact(
     version: i64,
 ) -> Result<(), String> {
     client
-        .execute(
-            "INSERT INTO papi_sandbox.contacts (login, id, document, version) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (login, id) \
-             DO UPDATE SET document = excluded.document, version = excluded.version",
-            &[&login, &id, &document, &version],
-        )
+        .exec_cached(UPSERT_CONTACT, &[&login, &id, &document, &version])
         .await
         .map(drop)
         .map_err(|e| e.to_string())
@@ -830,11 +511,8 @@ async fn insert_picture(
 ) -> Result<(), String> {
     let image_type = ImageType::sniff(bytes).map(|t| t.to_string());
     client
-        .execute(
-            "INSERT INTO papi_sandbox.pictures (login, contact_id, bytes, image_type, version) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (login, contact_id) \
-             DO UPDATE SET bytes = excluded.bytes, image_type = excluded.image_type, \
-             version = excluded.version",
+        .exec_cached(
+            UPSERT_PICTURE,
             &[&login, &contact_id, &bytes, &image_type, &version],
         )
         .await

@@ -32,7 +32,10 @@ use crate::store::postgres_url::PostgresUrl;
 use crate::store::{GenerateKey, SandboxError, Store, StoreError};
 use crate::util::sync::lock;
 
+mod cached;
+mod consents;
 mod db;
+mod schema;
 pub mod testing;
 #[cfg(test)]
 mod tests;
