@@ -1,6 +1,7 @@
 //! The Messages V1 action `getPNS`, served on its own endpoint (`/PersonalMessages/V1`).
 
 use papi_core::{Config, ConfigError, Error, InferredAnswer, ServiceCredentials, UserToken};
+use papi_messages::types::PnsStatus;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -131,13 +132,27 @@ const INFERRED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </getPNSReturn>
 "#;
 
+/// Only `OK` was recovered: another status is kept as received, and the answer with it.
+#[test]
+fn an_unrecovered_get_pns_status_keeps_the_answer() {
+    let other = INFERRED.replace("<Status>OK</Status>", "<Status>KO</Status>");
+    let answer = papi_messages::decode::get_pns(200, other.as_bytes()).unwrap();
+    let InferredAnswer::Typed(pns) = answer else {
+        panic!("not decoded: {answer:?}");
+    };
+    assert_eq!(pns.process.status, PnsStatus::Other("KO".to_owned()));
+    assert!(!pns.process.status.is_known());
+    let s = pns.data.syndication_data.as_ref().unwrap();
+    assert_eq!(s.no_sms, Some(2));
+}
+
 #[test]
 fn the_inferred_get_pns_shape_is_decoded() {
     let answer = papi_messages::decode::get_pns(200, INFERRED.as_bytes()).unwrap();
     let InferredAnswer::Typed(pns) = answer else {
         panic!("not decoded: {answer:?}");
     };
-    assert_eq!(pns.process.status, "OK");
+    assert_eq!(pns.process.status, PnsStatus::Ok);
     let s = pns.data.syndication_data.as_ref().unwrap();
     assert_eq!(
         (s.no_mms, s.no_sms, s.no_unread_mails),

@@ -11,6 +11,7 @@ use papi_core::{
     ApiCode, ApiErrorKind, Config, ConsentRequest, Consented, Error, GeneralError, ImageType,
     Upload, UserToken,
 };
+use papi_messages::types::PnsStatus;
 use papi_sandbox::{RunningSandbox, Sandbox, SandboxConfig, TestUser};
 
 const RETURN_URL: &str = "https://my.service.example/back?step=2&x=a b";
@@ -325,7 +326,7 @@ async fn every_action_of_every_client_succeeds() {
     let pns = pns
         .typed()
         .expect("the sandbox answers getPNS in its inferred shape");
-    assert_eq!(pns.process.status, "OK");
+    assert_eq!(pns.process.status, PnsStatus::Ok);
     let syndication = pns.data.syndication_data.as_ref().unwrap();
     assert_eq!(
         (

@@ -821,20 +821,10 @@ fn import_circles(edges: &BTreeMap<&str, BTreeMap<&str, String>>) -> Vec<String>
         .collect()
 }
 
-/// The `.rs` files under `dir`, as (path under `dir`, text).
+/// The `.rs` files under `dir` (as [`rust_files`] finds them), as (path under `dir`, text).
 fn crate_sources(dir: &Path) -> Vec<(String, String)> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
     let mut paths = Vec::new();
-    walk(dir, &mut paths);
+    rust_files(dir, &mut paths);
     paths.sort();
     paths
         .into_iter()

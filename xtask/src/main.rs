@@ -17,6 +17,7 @@ mod fuzz;
 mod msrv;
 mod package;
 mod spec_diff;
+mod target;
 
 const USAGE: &str = "usage: cargo xtask <task>
 

@@ -16,10 +16,12 @@
 //! commit; CI runs it on a clean clone.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use serde_json::Value;
+
+use crate::target::target_dir;
 
 /// `cargo xtask package`.
 pub fn run() -> ExitCode {
@@ -55,10 +57,7 @@ fn run_inner(root: &Path) -> Result<(), String> {
         cmd.args(["-p", c]);
     }
     status(&mut cmd, "cargo package")?;
-    // Cargo's target directory: `CARGO_TARGET_DIR`, else `<root>/target`.
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), PathBuf::from)
-        .join("package");
+    let dir = target_dir(root).join("package");
     let verify = dir.join("verify");
     if verify.exists() {
         std::fs::remove_dir_all(&verify).map_err(|e| format!("{}: {e}", verify.display()))?;

@@ -40,6 +40,8 @@ struct GeneralCodes {
     invalid_credentials: TokenStream,
     access: TokenStream,
     privacy: TokenStream,
+    /// Every general code, in the spec's order.
+    all: TokenStream,
 }
 
 impl GeneralCodes {
@@ -65,6 +67,10 @@ impl GeneralCodes {
                 .find(|e| e.consent)
                 .map(|e| code_lit(e.code))
                 .unwrap_or_else(|| quote!(0)),
+            all: {
+                let all = c.errors.iter().map(|e| code_lit(e.code));
+                quote!(&[#(#all),*])
+            },
         })
     }
 
@@ -76,6 +82,7 @@ impl GeneralCodes {
             invalid_credentials,
             access,
             privacy,
+            all,
         } = self;
         quote! {
             /// General code answering an unknown or expired token.
@@ -88,6 +95,8 @@ impl GeneralCodes {
             pub const ACCESS: i64 = #access;
             /// General code answering a call without consent (it carries the consent URL).
             pub const PRIVACY_DENIED: i64 = #privacy;
+            /// Every general code of the suite's table, in the spec's order.
+            pub const GENERAL_CODES: &[i64] = #all;
         }
     }
 }

@@ -1,9 +1,8 @@
 //! What `papi sandbox` prints when it starts: enough to use it without reading the source.
 
-use papi_core::url::Url;
 use std::path::PathBuf;
 
-use papi_sandbox::{AutoConsent, Faults, PostgresUrl, Sandbox, SandboxConfig};
+use papi_sandbox::{AutoConsent, Faults, PostgresUrl, RunningSandbox, Sandbox, SandboxConfig};
 
 /// `--auto-consent` as the sandbox takes it: absent, off; `all` (or the flag alone), every
 /// family; else the families listed.
@@ -61,7 +60,12 @@ pub(crate) fn faults(file: Option<&std::path::Path>, seed: Option<u64>) -> Resul
 /// where the data is, and the switches in force. The credentials are the sandbox's own
 /// test values (the sandbox is for development), printed so that nobody has to look
 /// them up.
-pub(crate) fn banner(config: &SandboxConfig, sandbox: &Sandbox, base: &Url) -> String {
+pub(crate) fn banner(
+    config: &SandboxConfig,
+    sandbox: &Sandbox,
+    running: &RunningSandbox,
+) -> String {
+    let base = running.base_url();
     let mut out = format!("papi sandbox listening on {base}\n");
     out.push_str(&format!(
         "  service (HTTP Basic): id {} / password {}\n",
@@ -77,7 +81,10 @@ pub(crate) fn banner(config: &SandboxConfig, sandbox: &Sandbox, base: &Url) -> S
         users.join(", ")
     ));
     out.push_str(&format!(
-        "  SAML identity provider: entity id {base}saml/idp, sign-in {base}saml/sso\n  SAML metadata (trust it with papi-auth's IdentityProviderConfig::fetch_metadata): {base}saml/metadata\n"
+        "  SAML identity provider: entity id {}, sign-in {}\n  SAML metadata (trust it with papi-auth's IdentityProviderConfig::fetch_metadata): {}\n",
+        running.idp_entity_id(),
+        running.login_url(),
+        running.metadata_url()
     ));
     out.push_str(&match (sandbox.db_path(), sandbox.postgres()) {
         (Some(path), _) => format!(

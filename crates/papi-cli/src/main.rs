@@ -256,7 +256,7 @@ async fn run_sandbox(addr: SocketAddr, config: papi_sandbox::SandboxConfig) -> E
             return ExitCode::FAILURE;
         }
     };
-    print!("{}", banner::banner(&config, &sandbox, running.base_url()));
+    print!("{}", banner::banner(&config, &sandbox, &running));
     if !addr.ip().is_loopback() {
         eprintln!(
             "WARNING: listening beyond loopback: the sandbox's credentials and test users are public defaults"

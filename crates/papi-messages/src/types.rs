@@ -87,6 +87,74 @@ impl papi_core::encode::XmlText for MessagesInfo {
         papi_core::encode::escape(out, self.wire(), place)
     }
 }
+/// Processing status of a `getPNS` answer (`Process/Status`, inferred shape): `OK` in the
+/// captures; other values were not recovered and are kept as received.
+///
+/// Source: `third-party-mod-dup-2014` (see `api-spec/common.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PnsStatus {
+    /// The request was processed (the only value in the captures). (`OK` on the wire)
+    Ok,
+    /// A value the spec does not list, kept as received. Refused as a parameter.
+    Other(String),
+}
+impl PnsStatus {
+    /// Every documented value, as on the wire.
+    pub const WIRE_VALUES: &'static [&'static str] = &["OK"];
+    /// The value as on the wire.
+    pub fn wire(&self) -> &str {
+        match self {
+            Self::Ok => "OK",
+            Self::Other(value) => value,
+        }
+    }
+    /// The variant for a wire value ([`Self::Other`] when undocumented).
+    pub fn from_wire(value: &str) -> Self {
+        match value.trim() {
+            "OK" => Self::Ok,
+            other => Self::Other(other.to_string()),
+        }
+    }
+    /// Whether the value is documented.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Other(_))
+    }
+}
+impl std::fmt::Display for PnsStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.wire())
+    }
+}
+/// As its wire value, a string.
+#[cfg(feature = "serde")]
+impl papi_core::serde::Serialize for PnsStatus {
+    fn serialize<S: papi_core::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.wire())
+    }
+}
+/// From its wire value, a string: exactly a documented value gives its variant, any
+/// other string [`Self::Other`] as given (untrimmed, so that it round-trips).
+#[cfg(feature = "serde")]
+impl<'de> papi_core::serde::Deserialize<'de> for PnsStatus {
+    fn deserialize<D: papi_core::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = <String as papi_core::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        let known = Self::from_wire(&value);
+        Ok(if known.wire() == value { known } else { Self::Other(value) })
+    }
+}
+impl papi_core::encode::XmlText for PnsStatus {
+    fn write_text(&self, out: &mut String, place: papi_core::encode::Place) {
+        papi_core::encode::escape(out, self.wire(), place)
+    }
+}
 /// Mailbox information; each item is granted with its value, protected, or not returned.
 ///
 /// Source: `seed-002` (see `api-spec/common.yaml`).
@@ -929,7 +997,7 @@ impl papi_core::encode::ToXml for PnsReturn {
 /// list or consented value reads as empty. An enumeration is its wire value, a string; a
 /// consented value is `{"status": "granted", "value": …}` or `{"status":
 /// "protected"}` (see [`papi_core::Consented`]).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
     derive(papi_core::serde::Serialize, papi_core::serde::Deserialize)
@@ -940,15 +1008,22 @@ pub struct PnsProcess {
     /// Processing status; `OK` in the captures, other values not recovered.
     ///
     /// Wire: element `<Status>`.
-    pub status: String,
+    pub status: PnsStatus,
 }
 impl PnsProcess {
     /// Sets [`Self::status`] and returns the value, for chaining.
     ///
     /// Processing status; `OK` in the captures, other values not recovered.
-    pub fn with_status(mut self, value: impl Into<String>) -> Self {
+    pub fn with_status(mut self, value: impl Into<PnsStatus>) -> Self {
         self.status = value.into();
         self
+    }
+}
+impl Default for PnsProcess {
+    fn default() -> Self {
+        Self {
+            status: PnsStatus::Other(String::new()),
+        }
     }
 }
 impl papi_core::de::FromXml for PnsProcess {
@@ -958,16 +1033,17 @@ impl papi_core::de::FromXml for PnsProcess {
         empty: bool,
     ) -> Result<Self, papi_core::de::DeError> {
         let _ = start;
-        let mut f_status: Option<String> = None;
+        let mut f_status: Option<PnsStatus> = None;
         if !empty {
             while let Some((child, child_empty)) = x.child()? {
                 match child.local_name().as_ref() {
                     "Status" => {
-                        papi_core::de::text_child(
+                        papi_core::de::text_child_with(
                             &mut f_status,
                             "Status",
                             x,
                             child_empty,
+                            |t| Ok(PnsStatus::from_wire(&t)),
                         )?
                     }
                     _ => x.skip(child_empty)?,

@@ -17,6 +17,8 @@ pub const INVALID_CREDENTIALS: i64 = -8;
 pub const ACCESS: i64 = -10;
 /// General code answering a call without consent (it carries the consent URL).
 pub const PRIVACY_DENIED: i64 = -3;
+/// Every general code of the suite's table, in the spec's order.
+pub const GENERAL_CODES: &[i64] = &[-1, -2, -3, -4, -5, -6, -7, -8, -9, -10];
 /// Every action of every client API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActionId {

@@ -332,7 +332,7 @@ use crate::domain::faults::FaultInjector;
 use crate::domain::limits::ContactLimits;
 use crate::domain::origin::Origins;
 use crate::domain::seeds::Seeds;
-use crate::idp::provider::Idp;
+use crate::idp::provider::{self, Idp};
 use crate::idp::signing::{generate_pem, key_file, Signing};
 use crate::service::state::{Service, Settings};
 use crate::store::memory::MemoryStore;
@@ -768,6 +768,24 @@ impl RunningSandbox {
     /// The base URL (`http://127.0.0.1:PORT/`), to give to `papi_core::Config::custom`.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// The identity provider's entity id, `{base}saml/idp` (the `Issuer` of its answers).
+    pub fn idp_entity_id(&self) -> String {
+        provider::entity_id(&self.base_url)
+    }
+
+    /// The identity provider's single sign-on URL, `{base}saml/sso`: where a service sends
+    /// the user's browser with its AuthnRequest (HTTP-Redirect binding) to sign in.
+    pub fn login_url(&self) -> String {
+        provider::sso_url(&self.base_url)
+    }
+
+    /// The identity provider's SAML 2.0 metadata, `{base}saml/metadata`: what a service
+    /// reads to trust it (papi-auth's
+    /// [`papi_auth::IdentityProviderConfig::fetch_metadata`]).
+    pub fn metadata_url(&self) -> String {
+        provider::metadata_url(&self.base_url)
     }
 
     /// The sandbox's SAML identity provider as papi-auth sees it: entity id

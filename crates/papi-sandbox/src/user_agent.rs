@@ -14,6 +14,7 @@ use papi_core::reqwest;
 use papi_core::url::{form_urlencoded, Url};
 use scraper::{Html, Selector};
 
+use crate::web::pages::{LOGIN_FIELD, PASSWORD_FIELD};
 use crate::{ConsentChoice, RunningSandbox};
 
 /// What went wrong while acting as the user's browser.
@@ -135,7 +136,7 @@ async fn answer_page(
     }
     let html = page.text().await?;
     let (action, mut fields) = read_form(redirect, &html)?;
-    if fields.iter().any(|(name, _)| name == "password") {
+    if fields.iter().any(|(name, _)| name == PASSWORD_FIELD) {
         let Some((login, password)) = credentials else {
             return Err(
                 "the consent page asks for a password: the browser session is not \
@@ -183,13 +184,13 @@ fn clicked(html: &str, choice: ConsentChoice) -> Result<(String, String), Browse
     Ok(found.ok_or("the consent page has no button for this choice")?)
 }
 
-/// Types `login` and `password` into a form's fields of those names.
+/// Types `login` and `password` into a form's login and password fields.
 fn fill_in(fields: &mut [(String, String)], login: &str, password: &str) {
     for (name, value) in fields.iter_mut() {
-        match name.as_str() {
-            "login" => *value = login.to_owned(),
-            "password" => *value = password.to_owned(),
-            _ => {}
+        if name == LOGIN_FIELD {
+            *value = login.to_owned();
+        } else if name == PASSWORD_FIELD {
+            *value = password.to_owned();
         }
     }
 }

@@ -16,6 +16,8 @@ mod wrk;
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
+use crate::target::target_dir;
+
 /// Start and end of the region of `BENCHMARKS.md` this task writes; the text around it
 /// (what was changed, profiles, what is left) is kept as written.
 const START: &str = "<!-- bench:start (written by `cargo xtask bench`; do not edit) -->";
@@ -29,14 +31,14 @@ pub fn run(quick: bool) -> ExitCode {
 /// `cargo xtask bench --instructions [--quick]`: the callgrind section alone, printed.
 pub fn instructions(quick: bool) -> ExitCode {
     let root = papi_codegen::workspace_root();
-    let target = shared::target_dir(&root);
+    let target = target_dir(&root);
     exit(callgrind::section(&root, &target, &target.join("papi-bench"), quick).map(Some))
 }
 
 /// `cargo xtask bench --downstream [--quick]`: the downstream build section alone, printed.
 pub fn downstream(quick: bool) -> ExitCode {
     let root = papi_codegen::workspace_root();
-    let target = shared::target_dir(&root);
+    let target = target_dir(&root);
     exit(downstream::section(&root, &target.join("papi-bench"), quick).map(Some))
 }
 
@@ -44,7 +46,7 @@ pub fn downstream(quick: bool) -> ExitCode {
 /// instruction counts), printed; `BENCHMARKS.md` is not touched.
 pub fn sandbox() -> ExitCode {
     let root = papi_codegen::workspace_root();
-    let target = shared::target_dir(&root);
+    let target = target_dir(&root);
     let counted = || {
         let wrk = wrk::run(&root, &target, false)?;
         let counts = callgrind::sandbox_section(&root, &target, &target.join("papi-bench"))?;
@@ -71,7 +73,7 @@ fn exit(outcome: Result<Option<String>, String>) -> ExitCode {
 
 fn run_inner(quick: bool) -> Result<(), String> {
     let root = papi_codegen::workspace_root();
-    let target = shared::target_dir(&root);
+    let target = target_dir(&root);
     // Quick mode never touches the full results nor the committed report.
     let out = if quick {
         std::env::temp_dir().join(format!("papi-bench-quick-{}", std::process::id()))

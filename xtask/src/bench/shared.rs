@@ -1,8 +1,8 @@
 //! What every section of `cargo xtask bench` shares: the targets, the verdict and median
-//! helpers, the target directory and the release build of the profiling drivers. A leaf:
-//! it imports no other bench module.
+//! helpers and the release build of the profiling drivers. A leaf: it imports no other
+//! bench module.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -34,13 +34,6 @@ pub(crate) fn met(ok: bool) -> &'static str {
     } else {
         "**not met**"
     }
-}
-
-/// Cargo's target directory: `CARGO_TARGET_DIR`, else `<root>/target`.
-pub(crate) fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
 }
 
 /// Builds each `(package, example)` in release mode.

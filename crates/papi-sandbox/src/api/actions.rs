@@ -7,7 +7,7 @@ use papi_core::Operation as _;
 use papi_messages::operation::GetPersonalMessages;
 use papi_messages::types::{
     MessagesInfo, PersonalMessages, PnsData, PnsExtension, PnsMailSummary, PnsProcess, PnsReturn,
-    PnsSyndicationData,
+    PnsStatus, PnsSyndicationData,
 };
 use papi_rich_profile::operation::GetPersonalRichProfile;
 use papi_rich_profile::types::{RichProfile, RichProfileInfo};
@@ -82,12 +82,10 @@ fn get_personal_messages(call: &Call<'_>, op: &GetPersonalMessages) -> Answer {
     Answer::ok(papi_messages::encode::get_personal_messages(&answer))
 }
 
-/// `Process/Status` of the captured `getPNS` answers (the only value recovered).
-const PNS_STATUS: &str = "OK";
-
 /// Answers in the shape inferred for `getPNS` (see the spec): every count the sandbox holds
 /// and the e-mail overview, whatever `infos` asks, as the captured answers hold them all
-/// (the sandbox has no MMS count, so that one is left out).
+/// (the sandbox has no MMS count, so that one is left out), with the status they hold
+/// (`OK`, the only one recovered).
 fn get_pns(call: &Call<'_>) -> Answer {
     let mailbox = match call.read(|d| d.mailbox.clone()) {
         Ok(mailbox) => mailbox,
@@ -111,7 +109,7 @@ fn get_pns(call: &Call<'_>) -> Answer {
         .with_syndication_data(syndication)
         .with_extension(PnsExtension::default().with_no_emails(mailbox.no_emails));
     let answer = PnsReturn::default()
-        .with_process(PnsProcess::default().with_status(PNS_STATUS))
+        .with_process(PnsProcess::default().with_status(PnsStatus::Ok))
         .with_data(data);
     Answer::ok(papi_messages::encode::get_pns(&answer))
 }

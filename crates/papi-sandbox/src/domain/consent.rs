@@ -75,14 +75,12 @@ pub(crate) enum Decision {
 }
 
 impl Decision {
-    /// The decision named by the consent page's form.
+    /// Every decision.
+    const ALL: [Self; 3] = [Self::Once, Self::Permanent, Self::Refused];
+
+    /// The decision named by the consent page's form ([`Self::form_value`]).
     pub(crate) fn from_form(value: &str) -> Option<Self> {
-        match value {
-            "once" => Some(Self::Once),
-            "permanent" => Some(Self::Permanent),
-            "refuse" => Some(Self::Refused),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|d| d.form_value() == value)
     }
 
     /// The form value naming the decision.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
-use crate::generated::{Api, APIS};
+use crate::generated::{Api, APIS, GENERAL_CODES};
 use crate::util::sync::lock;
 
 /// Longest latency a rule may inject.
@@ -107,8 +107,8 @@ impl FaultRule {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Fault {
-    /// A general error document (`-1` … `-10`, the suite's table), with the status the
-    /// sandbox answers it with unless `status` says another.
+    /// A general error document (a code of the suite's general table), with the status
+    /// the sandbox answers it with unless `status` says another.
     General {
         /// The general code.
         code: i64,
@@ -177,7 +177,7 @@ impl FaultRule {
             Some(Fault::General { code, status }) => {
                 if papi_core::GeneralError::from_code(code).is_none() {
                     return Err(format!(
-                        "{code} is not a general code of the spec (-1 to -10)"
+                        "{code} is not a general code of the spec ({GENERAL_CODES:?})"
                     ));
                 }
                 status

@@ -12,10 +12,8 @@ use crate::idp::signing::Signing;
 pub(crate) const SSO_PATH: &str = "/saml/sso";
 /// `GET`: the identity provider's SAML 2.0 metadata.
 pub(crate) const METADATA_PATH: &str = "/saml/metadata";
-/// The entity id's path, relative to the sandbox's base URL.
-const ENTITY_REL: &str = "saml/idp";
-/// The SSO URL's path, relative to the sandbox's base URL.
-const SSO_REL: &str = "saml/sso";
+/// The identity provider's entity id: this path on the sandbox's base URL (not a route).
+const ENTITY_PATH: &str = "/saml/idp";
 
 /// The identity provider's state.
 pub(crate) struct Idp {
@@ -62,14 +60,24 @@ impl Idp {
     }
 }
 
+/// `path` (as routed, from `/`) on the sandbox at `base`, kept under `base`'s own path.
+fn at(base: &Url, path: &str) -> String {
+    let relative = path.trim_start_matches('/');
+    base.join(relative)
+        .map_or_else(|_| format!("{base}{relative}"), |u| u.to_string())
+}
+
 /// The identity provider's entity id for a sandbox at `base` (`{base}saml/idp`).
 pub(crate) fn entity_id(base: &Url) -> String {
-    base.join(ENTITY_REL)
-        .map_or_else(|_| format!("{base}{ENTITY_REL}"), |u| u.to_string())
+    at(base, ENTITY_PATH)
 }
 
 /// The single sign-on URL for a sandbox at `base` (`{base}saml/sso`).
 pub(crate) fn sso_url(base: &Url) -> String {
-    base.join(SSO_REL)
-        .map_or_else(|_| format!("{base}{SSO_REL}"), |u| u.to_string())
+    at(base, SSO_PATH)
+}
+
+/// The metadata URL for a sandbox at `base` (`{base}saml/metadata`).
+pub(crate) fn metadata_url(base: &Url) -> String {
+    at(base, METADATA_PATH)
 }

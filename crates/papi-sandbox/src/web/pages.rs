@@ -94,6 +94,54 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// A hidden form field.
+fn hidden(name: &str, value: &str) -> String {
+    format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+        escape(name),
+        escape(value)
+    )
+}
+
+/// The note saying what went wrong, above a form; nothing without one.
+fn alert(note: Option<&str>) -> String {
+    note.map(|n| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(n)))
+        .unwrap_or_default()
+}
+
+/// The login and password fields of a form, the login filled in with `login` if given.
+fn credential_fields(login: Option<&str>) -> String {
+    let value = login
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        .map(|l| format!(" value=\"{}\"", escape(l)))
+        .unwrap_or_default();
+    format!(
+        // tidy: not the API's wire format: HTML of the sandbox's own pages
+        "<p><label>Login <input name=\"{login_field}\"{value} autocomplete=\"username\" required></label></p>\n\
+         <p><label>Password <input type=\"password\" name=\"{password_field}\" autocomplete=\"current-password\" required></label></p>\n",
+        login_field = escape(LOGIN_FIELD),
+        password_field = escape(PASSWORD_FIELD),
+    )
+}
+
+/// A page titled `title` saying only `message`.
+fn message_page(title: &str, message: &str) -> String {
+    page(title, &format!("<p>{}</p>", escape(message)))
+}
+
+/// Title of the consent page and of its problem pages.
+const CONSENT_TITLE: &str = "Privacy consent (papi sandbox)";
+/// Title of the login page and of the sign-in's problem pages.
+const SIGN_IN_TITLE: &str = "Sign in (papi sandbox)";
+
+/// The consent page's buttons, in the order shown, with their labels.
+const DECISION_BUTTONS: [(Decision, &str); 3] = [
+    (Decision::Once, "Grant once"),
+    (Decision::Permanent, "Grant permanently"),
+    (Decision::Refused, "Refuse"),
+];
+
 /// How the consent page asks who answers it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Answering<'a> {
@@ -122,32 +170,30 @@ pub(crate) fn consent_page(
             escape(key.family)
         ),
     };
-    let hidden = |name: &str, value: &str| {
-        format!(
-            // tidy: not the API's wire format: HTML of the sandbox's own pages
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
-            escape(name),
-            escape(value)
-        )
-    };
     let return_field = return_url
         .map(|r| hidden(CONSENT_URL.return_url, r))
         .unwrap_or_default();
     let who = match answering {
         Answering::Session { csrf } => hidden(CSRF_FIELD, csrf),
         Answering::SignIn { note } => format!(
-            // tidy: not the API's wire format: HTML of the sandbox's own pages
-            "{note}<p>Sign in as <strong>{user}</strong> to answer.</p>\n\
-             <p><label>Login <input name=\"{login_field}\" value=\"{user}\" autocomplete=\"username\" required></label></p>\n\
-             <p><label>Password <input type=\"password\" name=\"{password_field}\" autocomplete=\"current-password\" required></label></p>\n",
-            note = note
-                .map(|n| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(n)))
-                .unwrap_or_default(),
-            user = escape(&key.user),
-            login_field = escape(LOGIN_FIELD),
-            password_field = escape(PASSWORD_FIELD),
+            "{}<p>Sign in as <strong>{}</strong> to answer.</p>\n{}",
+            alert(note),
+            escape(&key.user),
+            credential_fields(Some(&key.user)),
         ),
     };
+    let buttons: String = DECISION_BUTTONS
+        .iter()
+        .map(|(decision, label)| {
+            format!(
+                // tidy: not the API's wire format: HTML of the sandbox's own pages
+                "<button type=\"submit\" name=\"{}\" value=\"{}\">{}</button>\n",
+                escape(DECISION_FIELD),
+                escape(decision.form_value()),
+                escape(label)
+            )
+        })
+        .collect();
     let body = format!(
         // tidy: not the API's wire format: HTML of the sandbox's own pages
         "<p>Sandbox user <strong>{user}</strong>: the service <strong>{service}</strong> asks to access {what}.</p>\n\
@@ -155,17 +201,14 @@ pub(crate) fn consent_page(
          {id_field}\
          {return_field}\
          {who}\
-         <button type=\"submit\" name=\"{decision}\" value=\"once\">Grant once</button>\n\
-         <button type=\"submit\" name=\"{decision}\" value=\"permanent\">Grant permanently</button>\n\
-         <button type=\"submit\" name=\"{decision}\" value=\"refuse\">Refuse</button>\n\
+         {buttons}\
          </form>",
         user = escape(&key.user),
         service = escape(&key.service),
         action = escape(DECISION_PATH),
         id_field = hidden(CONSENT_ID_PARAM, id),
-        decision = escape(DECISION_FIELD),
     );
-    page("Privacy consent (papi sandbox)", &body)
+    page(CONSENT_TITLE, &body)
 }
 
 /// The page shown after a decision when there is no usable return URL.
@@ -184,10 +227,7 @@ pub(crate) fn decided_page(key: &ConsentKey, decision: Decision) -> String {
 
 /// A page of the consent page's flow saying what went wrong.
 pub(crate) fn consent_problem_page(message: &str) -> String {
-    page(
-        "Privacy consent (papi sandbox)",
-        &format!("<p>{}</p>", escape(message)),
-    )
+    message_page(CONSENT_TITLE, message)
 }
 
 /// The login page of a sign-in in progress.
@@ -206,9 +246,6 @@ pub(crate) fn login_page(
         .map(|l| format!("<code>{}</code>", escape(l)))
         .collect::<Vec<_>>()
         .join(", ");
-    let error = error
-        .map(|e| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(e)))
-        .unwrap_or_default();
     let body = format!(
         // tidy: not the API's wire format: HTML of the sandbox's own pages
         "<p>The service <strong>{issuer}</strong> asks you to sign in; your sign-in will be \
@@ -217,20 +254,18 @@ pub(crate) fn login_page(
          in the <code>papi-sandbox</code> documentation).</p>\n\
          {error}\
          <form method=\"post\" action=\"{action}\">\n\
-         <input type=\"hidden\" name=\"{pending_field}\" value=\"{pending}\">\n\
-         <p><label>Login <input name=\"{login_field}\" autocomplete=\"username\" required></label></p>\n\
-         <p><label>Password <input type=\"password\" name=\"{password_field}\" autocomplete=\"current-password\" required></label></p>\n\
+         {pending}\
+         {credentials}\
          <p><button type=\"submit\">Sign in</button></p>\n\
          </form>",
         issuer = escape(issuer),
         acs = escape(&acs.origin().ascii_serialization()),
+        error = alert(error),
         action = escape(SAML_LOGIN_PATH),
-        pending_field = escape(PENDING_FIELD),
-        pending = escape(pending_id),
-        login_field = escape(LOGIN_FIELD),
-        password_field = escape(PASSWORD_FIELD),
+        pending = hidden(PENDING_FIELD, pending_id),
+        credentials = credential_fields(None),
     );
-    page("Sign in (papi sandbox)", &body)
+    page(SIGN_IN_TITLE, &body)
 }
 
 /// The page that posts the answer to the service: submitted by script, or by the visible
@@ -238,14 +273,7 @@ pub(crate) fn login_page(
 pub(crate) fn auto_post_page(acs_url: &Url, fields: &[(&'static str, String)]) -> String {
     let inputs: String = fields
         .iter()
-        .map(|(name, value)| {
-            format!(
-                // tidy: not the API's wire format: HTML of the sandbox's own pages
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
-                escape(name),
-                escape(value)
-            )
-        })
+        .map(|(name, value)| hidden(name, value))
         .collect();
     let body = format!(
         // tidy: not the API's wire format: HTML of the sandbox's own pages
@@ -262,10 +290,7 @@ pub(crate) fn auto_post_page(acs_url: &Url, fields: &[(&'static str, String)]) -
 
 /// A page of the sign-in flow saying what went wrong.
 pub(crate) fn sign_in_problem_page(message: &str) -> String {
-    page(
-        "Sign in (papi sandbox)",
-        &format!("<p>{}</p>", escape(message)),
-    )
+    message_page(SIGN_IN_TITLE, message)
 }
 
 /// An HTML answer that no cache keeps (it may carry a token), with the headers of every
@@ -302,6 +327,22 @@ mod tests {
             assert!(page.contains("i&quot;d"));
             assert!(page.contains("a=1&amp;b=&quot;&lt;"));
             assert!(!page.contains("<c>") && !page.contains("<note>"), "{page}");
+        }
+    }
+
+    #[test]
+    fn each_consent_button_sends_the_value_its_decision_is_read_from() {
+        let k = ConsentKey {
+            user: "alice".into(),
+            service: "svc".into(),
+            family: "contact",
+            attribute: None,
+        };
+        let page = consent_page("id", &k, None, Answering::Session { csrf: "c" });
+        for (decision, _) in DECISION_BUTTONS {
+            let value = decision.form_value();
+            assert!(page.contains(&format!("value=\"{value}\"")), "{page}");
+            assert_eq!(Decision::from_form(value), Some(decision));
         }
     }
 
