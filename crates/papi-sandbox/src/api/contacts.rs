@@ -143,8 +143,6 @@ pub(crate) fn add_contact(call: &Call<'_>, op: AddContact) -> Answer {
         added = Some(id);
         Some(UserChange::Contact {
             contact: Box::new(contact),
-            // Every value the action takes has its place in the answer now.
-            hidden: Vec::new(),
             next_id: ids.next(),
         })
     });
@@ -189,7 +187,6 @@ pub(crate) fn add_device(call: &Call<'_>, op: AddDevice) -> Answer {
             .push(device);
         Some(UserChange::Contact {
             contact: Box::new(changed),
-            hidden: data.hidden.get(cid).cloned().unwrap_or_default(),
             next_id: ids.next(),
         })
     });

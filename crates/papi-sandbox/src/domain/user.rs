@@ -1,5 +1,5 @@
-//! A test user and their data: contacts (with pictures and the fields the answers have no
-//! place for), calendar events, the mailbox; and the changes a call makes to them.
+//! A test user and their data: contacts (with pictures), calendar events, the mailbox; and
+//! the changes a call makes to them.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -30,7 +30,8 @@ impl fmt::Debug for TestUser {
     }
 }
 
-/// Added contacts' fields that the contact answer has no place for: (wire name, value).
+/// Fields an older sandbox kept beside a contact, by wire name: (wire name, value). The
+/// contact answer has a place for each of them now; read from older files only.
 pub(crate) type Hidden = Vec<(String, String)>;
 
 /// One user's data.
@@ -41,8 +42,6 @@ pub(crate) struct UserData {
     /// Position in `contacts` of the first contact with each id: id lookups (and so
     /// [`Ids::fresh`]) stay constant-time however many contacts are added.
     index: HashMap<String, usize>,
-    /// Added contacts' fields that the contact answer has no place for, by contact id.
-    pub(crate) hidden: HashMap<String, Hidden>,
     /// Pictures by contact id.
     pub(crate) pictures: HashMap<String, Vec<u8>>,
     pub(crate) mailbox: Mailbox,
@@ -104,13 +103,9 @@ fn contact_from_summary(s: &ContactSummary, deep: Option<&Contact>) -> Contact {
 /// it first, then [`UserData::apply`] makes it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum UserChange {
-    /// A contact added, or changed (the one with its id), with its hidden fields, and the
-    /// user's next id once its ids (and its devices') are taken.
-    Contact {
-        contact: Box<Contact>,
-        hidden: Hidden,
-        next_id: u64,
-    },
+    /// A contact added, or changed (the one with its id), and the user's next id once its
+    /// ids (and its devices') are taken.
+    Contact { contact: Box<Contact>, next_id: u64 },
     /// A contact's picture, added or replaced.
     Picture { contact_id: String, bytes: Vec<u8> },
     /// A calendar event: its parameters as received (wire name, value).
@@ -173,7 +168,8 @@ impl UserData {
     }
 
     /// Stored data (the mailbox is not stored: it is seed data): the next id, the contacts
-    /// in insertion order with their hidden fields, the pictures and the events.
+    /// in insertion order with the fields an older sandbox kept beside them, the pictures
+    /// and the events.
     pub(crate) fn restored(
         seeds: &Seeds,
         next_id: u64,
@@ -184,16 +180,22 @@ impl UserData {
         let mut data = Self {
             contacts: Vec::with_capacity(contacts.len()),
             index: HashMap::with_capacity(contacts.len()),
-            hidden: HashMap::new(),
             pictures,
             mailbox: Mailbox::seeded(seeds),
             events,
             next_id: next_id.max(1),
         };
         for (mut contact, fields) in contacts {
-            let fields = into_contact(&mut contact, fields);
-            if !fields.is_empty() {
-                data.hidden.insert(contact.id.clone(), fields);
+            let unknown = into_contact(&mut contact, fields);
+            if !unknown.is_empty() {
+                // Left where they are stored (a later write of the contact keeps them).
+                let names: Vec<&str> = unknown.iter().map(|(name, _)| name.as_str()).collect();
+                tracing::warn!(
+                    target: "papi_sandbox",
+                    contact = %contact.id,
+                    fields = ?names,
+                    "stored contact fields that no answer has a place for are not shown"
+                );
             }
             data.push_contact(contact);
         }
@@ -203,13 +205,6 @@ impl UserData {
     /// The contacts, in the order added.
     pub(crate) fn contacts(&self) -> &[Contact] {
         &self.contacts
-    }
-
-    /// The contacts with their hidden fields, in the order added.
-    pub(crate) fn contacts_with_hidden(&self) -> impl Iterator<Item = (&Contact, Hidden)> + '_ {
-        self.contacts
-            .iter()
-            .map(|c| (c, self.hidden.get(&c.id).cloned().unwrap_or_default()))
     }
 
     /// Adds a contact (after the others).
@@ -241,15 +236,8 @@ impl UserData {
     /// first one with that id, another is added after the others.
     pub(crate) fn apply(&mut self, change: UserChange) {
         match change {
-            UserChange::Contact {
-                contact,
-                hidden,
-                next_id,
-            } => {
+            UserChange::Contact { contact, next_id } => {
                 self.next_id = self.next_id.max(next_id);
-                if !hidden.is_empty() {
-                    self.hidden.insert(contact.id.clone(), hidden);
-                }
                 match self.index.get(&contact.id) {
                     Some(&i) => self.contacts[i] = *contact,
                     None => self.push_contact(*contact),
@@ -264,7 +252,7 @@ impl UserData {
 }
 
 /// Moves into `contact` the fields an older sandbox kept beside it by their wire names (the
-/// answer had no place for them then); returns those it still has no place for.
+/// answer had no place for them then); returns any it still has no place for.
 fn into_contact(contact: &mut Contact, fields: Hidden) -> Hidden {
     use crate::generated::param_names::contacts_add_contact::{DEPARTMENT, JOB_FUNCTION, NICKNAME};
     let mut rest = Vec::new();
@@ -307,10 +295,6 @@ mod tests {
         assert_eq!(back.nickname.as_deref(), Some("Bob"));
         assert_eq!(back.department.as_deref(), Some("R&D"));
         assert_eq!(back.job_function, None);
-        assert_eq!(
-            data.hidden["c1"],
-            [("unknown".to_owned(), "kept".to_owned())]
-        );
     }
 
     #[test]
@@ -325,7 +309,6 @@ mod tests {
         let added = Contact::default().with_id(first.clone());
         data.apply(UserChange::Contact {
             contact: Box::new(added.clone()),
-            hidden: vec![("k".into(), "v".into())],
             next_id,
         });
         assert_eq!(data.contacts().len(), before + 1);
@@ -338,12 +321,10 @@ mod tests {
         changed.firstname = Some("Changed".into());
         data.apply(UserChange::Contact {
             contact: Box::new(changed.clone()),
-            hidden: Vec::new(),
             next_id: 1,
         });
         assert_eq!(data.contacts().len(), before + 1);
         assert_eq!(data.contact(&first), Some(&changed));
         assert_eq!(data.next_id, next_id, "the next id never goes back");
-        assert_eq!(data.hidden[&first], [("k".to_owned(), "v".to_owned())]);
     }
 }

@@ -42,7 +42,7 @@ CREATE TABLE contacts (
     login    TEXT NOT NULL,
     id       TEXT NOT NULL,
     document TEXT NOT NULL,           -- the contact as the sandbox answers it (XML)
-    hidden   TEXT NOT NULL,           -- added fields the answer has no place for (form-urlencoded)
+    hidden   TEXT NOT NULL,           -- fields kept beside the contact by older sandboxes (form-urlencoded); '' now
     UNIQUE (login, id)
 );
 CREATE TABLE pictures (
@@ -96,7 +96,7 @@ const DELETE_TOKEN: &str = "DELETE FROM tokens WHERE hash = ?1";
 /// A user's data as stored.
 pub(crate) struct StoredUser {
     pub(crate) next_id: u64,
-    /// Contacts in insertion order, with their hidden fields.
+    /// Contacts in insertion order, with the fields an older sandbox kept beside them.
     pub(crate) contacts: Vec<(Contact, Hidden)>,
     pub(crate) pictures: HashMap<String, Vec<u8>>,
     pub(crate) events: Vec<Vec<(String, String)>>,
@@ -332,12 +332,12 @@ impl Db {
         &self,
         login: &str,
         next_id: u64,
-        contacts: &[(&Contact, Hidden)],
+        contacts: &[&Contact],
         pictures: &HashMap<String, Vec<u8>>,
     ) -> Result<(), SandboxError> {
         let contacts = contacts
             .iter()
-            .map(|(contact, hidden)| EncodedContact::encode(contact, hidden))
+            .map(|contact| EncodedContact::encode(contact))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.load_error(e))?;
         let mut conn = lock(&self.conn);
@@ -402,11 +402,7 @@ impl Db {
     /// Stores a change of a user's data.
     pub(crate) fn keep_change(&self, login: &str, change: &UserChange) -> Result<(), StoreError> {
         match change {
-            UserChange::Contact {
-                contact,
-                hidden,
-                next_id,
-            } => self.save_contact(login, contact, hidden, *next_id),
+            UserChange::Contact { contact, next_id } => self.save_contact(login, contact, *next_id),
             UserChange::Picture { contact_id, bytes } => {
                 self.save_picture(login, contact_id, bytes)
             }
@@ -417,14 +413,8 @@ impl Db {
     /// Stores a contact (new or changed) and the user's next id, in one transaction. The
     /// contact is encoded first: the connection, which every user's writes share, is
     /// locked only to write the text.
-    fn save_contact(
-        &self,
-        login: &str,
-        contact: &Contact,
-        hidden: &[(String, String)],
-        next_id: u64,
-    ) -> Result<(), StoreError> {
-        let contact = EncodedContact::encode(contact, hidden).map_err(|e| self.write_error(e))?;
+    fn save_contact(&self, login: &str, contact: &Contact, next_id: u64) -> Result<(), StoreError> {
+        let contact = EncodedContact::encode(contact).map_err(|e| self.write_error(e))?;
         let mut conn = lock(&self.conn);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -537,32 +527,31 @@ impl Db {
     }
 }
 
-/// A contact as stored: its id, its document (the sandbox's own `getcontact` answer) and its
-/// hidden fields, encoded before the connection's lock is taken.
+/// A contact as stored: its id and its document (the sandbox's own `getcontact` answer),
+/// encoded before the connection's lock is taken.
 struct EncodedContact {
     id: String,
     document: String,
-    hidden: String,
 }
 
 impl EncodedContact {
-    fn encode(contact: &Contact, hidden: &[(String, String)]) -> Result<Self, String> {
+    fn encode(contact: &Contact) -> Result<Self, String> {
         let document = papi_contacts::encode::get_contact(contact)
             .map_err(|e| format!("cannot encode the contact `{}`: {e}", contact.id))?;
         Ok(Self {
             id: contact.id.clone(),
             document,
-            hidden: encode_pairs(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         })
     }
 }
 
 fn insert_contact(conn: &Connection, login: &str, contact: &EncodedContact) -> Result<(), String> {
     conn.execute(
-        "INSERT INTO contacts (login, id, document, hidden) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (login, id) DO UPDATE SET document = excluded.document, \
-         hidden = excluded.hidden",
-        params![login, contact.id, contact.document, contact.hidden],
+        // A changed contact keeps what an older sandbox kept beside it (read back into
+        // the contact, or left alone when no answer has a place for it).
+        "INSERT INTO contacts (login, id, document, hidden) VALUES (?1, ?2, ?3, '') \
+         ON CONFLICT (login, id) DO UPDATE SET document = excluded.document",
+        params![login, contact.id, contact.document],
     )
     .map(drop)
     .map_err(|e| e.to_string())

@@ -48,7 +48,7 @@ impl SqliteStore {
                 ),
                 None => {
                     let data = UserData::seeded(seeds);
-                    let contacts: Vec<_> = data.contacts_with_hidden().collect();
+                    let contacts: Vec<_> = data.contacts().iter().collect();
                     db.seed_user(login, data.next_id, &contacts, &data.pictures)?;
                     data
                 }

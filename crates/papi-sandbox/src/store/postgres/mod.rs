@@ -61,7 +61,6 @@ impl Replica {
         for contact in delta.contacts {
             self.data.apply(UserChange::Contact {
                 contact: Box::new(contact),
-                hidden: Vec::new(),
                 next_id: delta.next_id,
             });
         }

@@ -37,7 +37,6 @@ fn add_contact(store: &dyn Store, login: &str, firstname: &str) -> String {
             contact.firstname = Some(firstname.to_owned());
             Some(UserChange::Contact {
                 contact: Box::new(contact),
-                hidden: Vec::new(),
                 next_id: ids.next(),
             })
         })
@@ -106,7 +105,6 @@ fn what_one_store_writes_the_other_reads() {
     a.change_user("alice", &mut |data| {
         Some(UserChange::Contact {
             contact: Box::new(new.clone()),
-            hidden: Vec::new(),
             next_id: data.next_id,
         })
     })
