@@ -46,23 +46,22 @@ impl Answer {
     /// A change that could not be stored (HTTP 500, plain text; logged): the sandbox's own
     /// failure, not an answer of the API.
     pub(crate) fn not_stored(e: &StoreError) -> Self {
-        tracing::error!(target: "papi_sandbox", error = %e, "cannot store a change");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            // The cause (file paths, SQLite's words) goes to the log, not to the caller.
-            body: Body::Failure("the sandbox cannot store this change; see its log\n".to_owned()),
-            challenge: false,
-        }
+        Self::store_failed(e, "cannot store a change", "store this change")
     }
 
     /// Data that could not be read (HTTP 500, plain text; logged): the sandbox's own
     /// failure, not an answer of the API.
     pub(crate) fn not_read(e: &StoreError) -> Self {
-        tracing::error!(target: "papi_sandbox", error = %e, "cannot read the user's data");
+        Self::store_failed(e, "cannot read the user's data", "read its data")
+    }
+
+    /// The store failed: the cause (file paths, the database's words) goes to the log as
+    /// `logged`, the caller reads that the sandbox cannot `what`.
+    fn store_failed(e: &StoreError, logged: &str, what: &str) -> Self {
+        tracing::error!(target: "papi_sandbox", error = %e, "{logged}");
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
-            // The cause (the database's words) goes to the log, not to the caller.
-            body: Body::Failure("the sandbox cannot read its data; see its log\n".to_owned()),
+            body: Body::Failure(format!("the sandbox cannot {what}; see its log\n")),
             challenge: false,
         }
     }

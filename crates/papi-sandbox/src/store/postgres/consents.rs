@@ -16,7 +16,7 @@ impl Db {
         now_ms: i64,
     ) -> Result<(), StoreError> {
         self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
             tx.exec_cached(
                 "DELETE FROM papi_sandbox.tokens WHERE expires_ms <= $1",
@@ -40,7 +40,7 @@ impl Db {
     /// The stored token of that hash.
     pub(crate) fn token(&self, hash: &str) -> Result<Option<StoredToken>, StoreError> {
         self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let client = self.client().await?;
             let row = client
                 .opt_cached(
                     "SELECT login, expires_ms FROM papi_sandbox.tokens WHERE hash = $1",
@@ -63,7 +63,7 @@ impl Db {
     /// Forgets a token (expired).
     pub(crate) fn delete_token(&self, hash: &str) -> Result<(), StoreError> {
         self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let client = self.client().await?;
             client
                 .exec_cached("DELETE FROM papi_sandbox.tokens WHERE hash = $1", &[&hash])
                 .await
@@ -78,7 +78,7 @@ impl Db {
     pub(crate) fn decisions(&self, key: &ConsentKey) -> Result<Vec<(String, String)>, StoreError> {
         let attribute = key.attribute.unwrap_or_default();
         self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let client = self.client().await?;
             let rows = client
                 .query_cached(
                     "SELECT attribute, decision FROM papi_sandbox.consents \
@@ -104,7 +104,7 @@ impl Db {
         decision: &str,
     ) -> Result<bool, StoreError> {
         self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let client = self.client().await?;
             client
                 .exec_cached(
                     "DELETE FROM papi_sandbox.consents WHERE login = $1 AND service = $2 \
@@ -136,7 +136,7 @@ impl Db {
     ) -> Result<(), StoreError> {
         let keep = i64::try_from(max.saturating_sub(1)).unwrap_or(i64::MAX);
         self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
             tx.exec_cached(
                 "DELETE FROM papi_sandbox.pending_consents WHERE created_ms <= $1",
@@ -178,7 +178,7 @@ impl Db {
         expired_ms: i64,
     ) -> Result<Option<StoredPending>, StoreError> {
         self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let client = self.client().await?;
             let row = client
                 .opt_cached(
                     "SELECT login, service, family, attribute FROM papi_sandbox.pending_consents \
@@ -204,7 +204,7 @@ impl Db {
         decide: impl FnOnce(StoredPending) -> Option<(K, StoredDecision)>,
     ) -> Result<Option<K>, StoreError> {
         self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
             let row = tx
                 .opt_cached(

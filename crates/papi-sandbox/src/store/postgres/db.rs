@@ -75,7 +75,7 @@ pub(crate) struct StoredPending {
 pub(crate) struct Db {
     /// Where, with the password hidden (for messages).
     shown: String,
-    pub(super) pool: Pool,
+    pool: Pool,
     /// Dropped with `shutdown_background` (see the `Drop` impl): a runtime dropped on an
     /// async worker would panic.
     runtime: Option<Runtime>,
@@ -168,6 +168,11 @@ impl Db {
         Ok(db)
     }
 
+    /// A connection of the pool (waiting at most [`CONNECT_TIMEOUT`] for one).
+    pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, String> {
+        self.pool.get().await.map_err(|e| e.to_string())
+    }
+
     /// Where the database is, with the password hidden.
     pub(crate) fn shown(&self) -> &str {
         &self.shown
@@ -214,7 +219,7 @@ impl Db {
     /// Creates the schema in a database that has none; checks the version of one that has.
     fn migrate(&self) -> Result<(), String> {
         self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
             tx.exec_cached("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                 .await
@@ -264,7 +269,7 @@ impl Db {
     ) -> Result<String, StoreError> {
         let stored = |db: &Self| {
             db.run(async {
-                let client = db.pool.get().await.map_err(|e| e.to_string())?;
+                let client = db.client().await?;
                 client
                     .one_cached("SELECT idp_key FROM papi_sandbox.meta WHERE id = 1", &[])
                     .await
@@ -277,7 +282,7 @@ impl Db {
         }
         let pem = generate().map_err(StoreError)?;
         self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let client = self.client().await?;
             client
                 .exec_cached(
                     "UPDATE papi_sandbox.meta SET idp_key = $1 WHERE id = 1 AND idp_key IS NULL",
@@ -306,7 +311,7 @@ impl Db {
             .map(|c| Ok((c.id.as_str(), encode_contact(c)?)))
             .collect::<Result<Vec<_>, String>>()?;
         self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
             let inserted = tx
                 .exec_cached(
@@ -333,7 +338,7 @@ impl Db {
     /// The user's version now (one query); `None` for a user not stored.
     pub(crate) fn version(&self, login: &str) -> Result<Option<i64>, StoreError> {
         self.run(async {
-            let client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let client = self.client().await?;
             let row = client
                 .opt_cached(
                     "SELECT version FROM papi_sandbox.users WHERE login = $1",
@@ -352,7 +357,7 @@ impl Db {
     /// `None` for a user not stored.
     pub(crate) fn delta(&self, login: &str, since: i64) -> Result<Option<Delta>, StoreError> {
         self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let mut client = self.client().await?;
             let tx = client
                 .build_transaction()
                 .isolation_level(IsolationLevel::RepeatableRead)
@@ -378,7 +383,7 @@ impl Db {
         plan: &mut dyn FnMut(Delta) -> Option<UserChange>,
     ) -> Result<Option<(UserChange, i64)>, StoreError> {
         self.run(async {
-            let mut client = self.pool.get().await.map_err(|e| e.to_string())?;
+            let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(|e| e.to_string())?;
             let Some(delta) = read_delta(&tx, login, since, true).await? else {
                 return Ok(None);
