@@ -32,6 +32,7 @@ const USAGE: &str = "usage: cargo xtask <task>
                    only the clean build of a program on papi against bare reqwest, per TLS backend
                    (--quick: counts the crates, builds nothing); prints it, writes nothing
   bench --sandbox  only the sandbox sections (wrk rounds, then the sandbox's instruction counts); prints them, writes nothing
+  bench --stores   the sandbox's throughput in memory, SQLite and PostgreSQL (needs PAPI_TEST_POSTGRES: .ci/postgres); prints it
   spec-diff <rev>  what changed in api-spec/ since a git revision, per API: breaking or not, semver advice
   fuzz --time N [--target T]
                    seed and run the fuzz targets (cargo-fuzz) N seconds each; print executions
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         ["bench", "--downstream"] => bench::downstream(false),
         ["bench", "--downstream", "--quick"] => bench::downstream(true),
         ["bench", "--sandbox"] => bench::sandbox(),
+        ["bench", "--stores"] => bench::stores(),
         ["spec-diff", rev] => spec_diff::run(rev),
         ["fuzz", rest @ ..] => fuzz::run(rest),
         ["faults"] => faults::run(),

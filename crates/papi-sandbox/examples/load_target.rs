@@ -7,6 +7,11 @@
 //! same handler is also served by plain `axum::serve` (`AXUM_SERVE_*`, not a target of the
 //! bench) to compare the two serving paths. Prints `KEY=VALUE` lines for its driver, then
 //! serves until its standard input closes.
+//!
+//! `PAPI_BENCH_STORE` chooses where the sandbox keeps its data (`cargo xtask bench
+//! --stores`): `memory` (the default), `sqlite` (a new temporary file, removed at the end)
+//! or `postgres` (a new database on the server `PAPI_TEST_POSTGRES` names, dropped at the
+//! end; needs the crate's `postgres` feature).
 
 use std::io::BufRead;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -54,8 +59,57 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.enable_all().build()?.block_on(serve())
 }
 
+/// Where the sandbox keeps its data, and what to remove at the end.
+enum Store {
+    Memory,
+    Sqlite(std::path::PathBuf),
+    #[cfg(feature = "postgres")]
+    Postgres(papi_sandbox::postgres_testing::TestDatabase),
+}
+
+impl Store {
+    fn from_env() -> Result<Self, Box<dyn std::error::Error>> {
+        match std::env::var("PAPI_BENCH_STORE").as_deref() {
+            Err(_) | Ok("memory") => Ok(Self::Memory),
+            Ok("sqlite") => Ok(Self::Sqlite(
+                std::env::temp_dir().join(format!("papi-load-target-{}.db", std::process::id())),
+            )),
+            #[cfg(feature = "postgres")]
+            Ok("postgres") => papi_sandbox::postgres_testing::TestDatabase::create("load_target")
+                .map(Self::Postgres)
+                .ok_or_else(|| "PAPI_BENCH_STORE=postgres needs PAPI_TEST_POSTGRES".into()),
+            Ok(other) => Err(format!(
+                "PAPI_BENCH_STORE={other}: memory, sqlite or postgres (with the `postgres` feature)"
+            )
+            .into()),
+        }
+    }
+
+    fn config(&self) -> papi_sandbox::SandboxConfig {
+        let mut config = papi_sandbox::SandboxConfig::default();
+        match self {
+            Self::Memory => {}
+            Self::Sqlite(path) => config.db = Some(path.clone()),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(db) => config.postgres = Some(db.url().clone()),
+        }
+        config
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Self::Sqlite(path) = self {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let sandbox = papi_sandbox::Sandbox::new(papi_sandbox::SandboxConfig::default());
+    let store = Store::from_env()?;
+    let sandbox = papi_sandbox::Sandbox::open(store.config())?;
     let running = sandbox
         .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await?;
@@ -181,6 +235,8 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     running.shutdown().await;
+    drop(sandbox);
+    drop(store);
     Ok(())
 }
 

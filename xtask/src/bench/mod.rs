@@ -4,13 +4,15 @@
 //! One module a section, importing only `shared` (and `callgrind` the `wrk` server it
 //! drives): `compile` (generator against compiler), `downstream` (the clean build of a
 //! program on a client against bare reqwest), `criterion` (decoding, memory, client call),
-//! `wrk` (sandbox throughput), `callgrind` (instruction counts).
+//! `wrk` (sandbox throughput), `stores` (the same by store, with the `wrk` server and
+//! runner), `callgrind` (instruction counts).
 
 mod callgrind;
 mod compile;
 mod criterion;
 mod downstream;
 mod shared;
+mod stores;
 mod wrk;
 
 use std::path::Path;
@@ -53,6 +55,14 @@ pub fn sandbox() -> ExitCode {
         Ok(format!("{wrk}{counts}"))
     };
     exit(counted().map(Some))
+}
+
+/// `cargo xtask bench --stores`: the sandbox's throughput with its data in memory, in
+/// SQLite and in PostgreSQL, printed; `BENCHMARKS.md` is not touched.
+pub fn stores() -> ExitCode {
+    let root = papi_codegen::workspace_root();
+    let target = target_dir(&root);
+    exit(stores::run(&root, &target).map(Some))
 }
 
 /// Prints what there is to print and turns the outcome into an exit code.

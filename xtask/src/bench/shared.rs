@@ -38,12 +38,26 @@ pub(crate) fn met(ok: bool) -> &'static str {
 
 /// Builds each `(package, example)` in release mode.
 pub(crate) fn build(root: &Path, examples: &[(&str, &str)]) -> Result<(), String> {
+    build_with(root, examples, &[])
+}
+
+/// [`build`], with these features of the packages on.
+pub(crate) fn build_with(
+    root: &Path,
+    examples: &[(&str, &str)],
+    features: &[&str],
+) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let features = features.join(",");
     for (package, example) in examples {
-        let shown = format!("cargo build --release -p {package} --example {example}");
+        let mut args = vec!["build", "--release", "-p", package, "--example", example];
+        if !features.is_empty() {
+            args.extend(["--features", features.as_str()]);
+        }
+        let shown = format!("cargo {}", args.join(" "));
         println!("== {shown}");
         let status = Command::new(&cargo)
-            .args(["build", "--release", "-p", package, "--example", example])
+            .args(&args)
             .current_dir(root)
             .status()
             .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -21,7 +21,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use super::shared::{build, median, met, SANDBOX_TARGET as TARGET};
 
 /// How `wrk` is installed (Debian package).
-const INSTALL: &str = "apt-get install -y wrk";
+pub(crate) const INSTALL: &str = "apt-get install -y wrk";
 
 /// How the measurement runs.
 struct Plan {
@@ -89,24 +89,24 @@ impl Target {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct WrkRun {
     pub(crate) requests: u64,
-    requests_per_s: f64,
+    pub(crate) requests_per_s: f64,
     p50_us: f64,
-    p99_us: f64,
+    pub(crate) p99_us: f64,
     pub(crate) non_2xx: u64,
     pub(crate) socket_errors: u64,
 }
 
 /// One run, with the server's CPU time over it.
 #[derive(Debug, Clone)]
-struct Run {
-    wrk: WrkRun,
+pub(crate) struct Run {
+    pub(crate) wrk: WrkRun,
     /// CPU seconds (user + system) of the load target during the run, if readable.
     cpu_s: Option<f64>,
 }
 
 impl Run {
     /// Server CPU µs per request.
-    fn cpu_us_per_request(&self) -> Option<f64> {
+    pub(crate) fn cpu_us_per_request(&self) -> Option<f64> {
         let cpu = self.cpu_s?;
         (self.wrk.requests > 0).then(|| cpu * 1e6 / self.wrk.requests as f64)
     }
@@ -258,7 +258,7 @@ fn clock_ticks() -> Option<f64> {
 }
 
 /// The 1-minute load average.
-fn load_average() -> Option<f64> {
+pub(crate) fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
         .ok()?
         .split_whitespace()
@@ -268,30 +268,39 @@ fn load_average() -> Option<f64> {
 }
 
 /// Every run: (round, target, run).
-fn measure(server: &Server, plan: &Plan) -> Result<Vec<(usize, Target, Run)>, String> {
-    let auth = server.value("AUTH")?;
-    let mut urls = HashMap::new();
-    for t in Target::ALL {
-        urls.insert(t.key(), server.value(t.key())?.to_owned());
-    }
-    let wrk = |t: Target, seconds: u32| -> Result<Run, String> {
+/// One `wrk` run's settings.
+pub(crate) struct Load {
+    pub(crate) threads: u32,
+    pub(crate) connections: u32,
+    pub(crate) seconds: u32,
+}
+
+impl Load {
+    /// `wrk` on `url` (with the `Authorization` value `auth`) of the load target `server`,
+    /// named `label` in errors; with the server's CPU time over the run.
+    pub(crate) fn run(
+        &self,
+        server: &Server,
+        url: &str,
+        auth: &str,
+        label: &str,
+    ) -> Result<Run, String> {
         let before = server.cpu_seconds();
         let out = Command::new("wrk")
-            .arg(format!("-t{}", plan.threads))
-            .arg(format!("-c{}", plan.connections))
-            .arg(format!("-d{seconds}s"))
+            .arg(format!("-t{}", self.threads))
+            .arg(format!("-c{}", self.connections))
+            .arg(format!("-d{}s", self.seconds))
             .arg("--latency")
             .arg("-H")
             .arg(format!("Authorization: {auth}"))
-            .arg(&urls[t.key()])
+            .arg(url)
             .output()
             .map_err(|e| format!("cannot run wrk: {e}"))?;
         let after = server.cpu_seconds();
         let text = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             return Err(format!(
-                "wrk failed on {} ({}): {}{}",
-                t.label(),
+                "wrk failed on {label} ({}): {}{}",
                 out.status,
                 text,
                 String::from_utf8_lossy(&out.stderr)
@@ -302,6 +311,22 @@ fn measure(server: &Server, plan: &Plan) -> Result<Vec<(usize, Target, Run)>, St
             wrk,
             cpu_s: before.zip(after).map(|(b, a)| a - b),
         })
+    }
+}
+
+fn measure(server: &Server, plan: &Plan) -> Result<Vec<(usize, Target, Run)>, String> {
+    let auth = server.value("AUTH")?;
+    let mut urls = HashMap::new();
+    for t in Target::ALL {
+        urls.insert(t.key(), server.value(t.key())?.to_owned());
+    }
+    let wrk = |t: Target, seconds: u32| {
+        let load = Load {
+            threads: plan.threads,
+            connections: plan.connections,
+            seconds,
+        };
+        load.run(server, &urls[t.key()], auth, t.label())
     };
     if plan.warm_up {
         println!("== wrk warm-up (1 s per target)");
@@ -402,21 +427,21 @@ pub(crate) fn parse_wrk(text: &str) -> Result<WrkRun, String> {
     })
 }
 
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+pub(crate) fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v.retain(|x| x.is_finite());
     v.sort_by(f64::total_cmp);
     v
 }
 
 /// `min / median / max` of sorted values, each formatted by `f`.
-fn spread(v: &[f64], f: impl Fn(f64) -> String) -> String {
+pub(crate) fn spread(v: &[f64], f: impl Fn(f64) -> String) -> String {
     match (v.first(), v.last()) {
         (Some(&lo), Some(&hi)) => format!("{} / {} / {}", f(lo), f(median(v)), f(hi)),
         _ => "–".into(),
     }
 }
 
-fn latency(us: f64) -> String {
+pub(crate) fn latency(us: f64) -> String {
     if us >= 1e3 {
         format!("{:.2} ms", us / 1e3)
     } else {
