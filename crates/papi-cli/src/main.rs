@@ -45,8 +45,15 @@ enum Command {
         /// PostgreSQL database, which several sandbox processes can share (they behave as
         /// one). Without it, the data is in memory and lost when the sandbox stops. From
         /// the environment, the URL's password stays out of the process list.
-        #[arg(long, value_name = "FILE|URL", env = "PAPI_SANDBOX_DB", hide_env_values = true, value_parser = banner::parse_db)]
-        db: Option<banner::Database>,
+        // Checked after parsing (`banner::parse_db`): clap's own error would print the value,
+        // password and all.
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "PAPI_SANDBOX_DB",
+            hide_env_values = true
+        )]
+        db: Option<String>,
         /// Count privacy families as already granted, for tests that are not about consent:
         /// alone, every family; or a comma-separated list (`contact,messages`). Without it,
         /// every call needs the user's consent, as with the real APIs.
@@ -164,10 +171,14 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let (db, postgres) = match db {
-                None => (None, None),
-                Some(banner::Database::File(path)) => (Some(path), None),
-                Some(banner::Database::Postgres(url)) => (None, Some(url)),
+            let (db, postgres) = match db.as_deref().map(banner::parse_db).transpose() {
+                Ok(None) => (None, None),
+                Ok(Some(banner::Database::File(path))) => (Some(path), None),
+                Ok(Some(banner::Database::Postgres(url))) => (None, Some(url)),
+                Err(e) => {
+                    eprintln!("error: --db: {e}");
+                    return ExitCode::FAILURE;
+                }
             };
             let config = papi_sandbox::SandboxConfig {
                 faults,

@@ -149,3 +149,51 @@ fn an_unknown_auto_consent_family_is_refused_with_the_known_ones() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_malformed_database_url_is_refused_without_printing_its_password() {
+    // From the flag and from the environment: neither error shows the password.
+    let flag = Command::new(env!("CARGO_BIN_EXE_papi"))
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--db",
+            "postgres://u:hunter2@[bad/db",
+        ])
+        .output()
+        .unwrap();
+    let env = Command::new(env!("CARGO_BIN_EXE_papi"))
+        .args(["sandbox", "--port", "0"])
+        .env("PAPI_SANDBOX_DB", "postgresql:no-host?password=hunter2")
+        .output()
+        .unwrap();
+    for out in [flag, env] {
+        assert!(!out.status.success());
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(printed.contains("not a PostgreSQL URL"), "{printed}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
+}
+
+#[test]
+fn a_database_file_name_of_any_characters_is_a_file() {
+    let dir = std::env::temp_dir().join(format!("papi-db-ü-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("données-é.db");
+    let sandbox = Standalone::start(&["--db", file.to_str().unwrap()]);
+    assert!(
+        sandbox
+            .banner
+            .contains("données-é.db (kept across restarts)"),
+        "{}",
+        sandbox.banner
+    );
+    sandbox.stop();
+    assert!(file.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

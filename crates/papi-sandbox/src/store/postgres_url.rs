@@ -15,6 +15,9 @@ use url::Url;
 #[derive(Clone, PartialEq, Eq)]
 pub struct PostgresUrl(Url);
 
+/// The driver's query option holding a password.
+const PASSWORD_OPTION: &str = "password";
+
 /// Why a text is not a [`PostgresUrl`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -30,20 +33,39 @@ impl PostgresUrl {
         self.0.as_str()
     }
 
-    /// The URL with the password replaced by `***`.
+    /// The URL with the password replaced by `***`: the one before the host, and the
+    /// value of any `password` option in the query (which the driver also takes).
     fn redacted(&self) -> Url {
         let mut shown = self.0.clone();
         if shown.password().is_some() {
             // A URL with a password has a host, so it can hold a password: never fails.
             let _ = shown.set_password(Some("***"));
         }
+        if shown.query_pairs().any(|(k, _)| k == PASSWORD_OPTION) {
+            let pairs: Vec<(String, String)> = shown
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k == PASSWORD_OPTION {
+                        "***".into()
+                    } else {
+                        v
+                    };
+                    (k.into_owned(), v.into_owned())
+                })
+                .collect();
+            shown.query_pairs_mut().clear().extend_pairs(pairs);
+        }
         shown
     }
 
-    /// Whether `text` names a PostgreSQL database rather than a file (its scheme).
+    /// Whether `text` is meant as a PostgreSQL database rather than a file: it starts with
+    /// the scheme `postgres:` or `postgresql:` (a malformed URL is then refused, not taken
+    /// for a file name).
     pub fn is_postgres_url(text: &str) -> bool {
-        ["postgres://", "postgresql://"].iter().any(|scheme| {
-            text.len() >= scheme.len() && text[..scheme.len()].eq_ignore_ascii_case(scheme)
+        ["postgres:", "postgresql:"].iter().any(|scheme| {
+            text.as_bytes()
+                .get(..scheme.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(scheme.as_bytes()))
         })
     }
 }
@@ -103,6 +125,14 @@ mod tests {
             );
         }
         assert!(url.expose().contains("s3cret"));
+        // The driver also takes a password as a query option.
+        let url: PostgresUrl = "postgres://papi@db.example/sandbox?sslmode=disable&password=qu3ry"
+            .parse()
+            .unwrap();
+        for shown in [url.to_string(), format!("{url:?}")] {
+            assert!(!shown.contains("qu3ry"), "{shown}");
+            assert!(shown.contains("sslmode=disable&password=***"), "{shown}");
+        }
     }
 
     #[test]
@@ -116,9 +146,15 @@ mod tests {
             "mysql://h/db",
             "postgres:///db",
             "postgres://",
+            "postgres:host/db",
         ] {
             assert!(bad.parse::<PostgresUrl>().is_err(), "{bad}");
         }
+        // A file name is not a URL, whatever its characters (none of it is sliced).
+        for file in ["/tmp/xàéè.db", "é", "p", "postgre"] {
+            assert!(!PostgresUrl::is_postgres_url(file), "{file}");
+        }
+        assert!(PostgresUrl::is_postgres_url("PostgreSQL:typo"));
         // An unparsable URL's error does not quote it (it may hold a password).
         let e = "postgres://u:pw@[bad/db"
             .parse::<PostgresUrl>()

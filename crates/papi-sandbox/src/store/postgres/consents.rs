@@ -4,6 +4,7 @@
 use crate::domain::consent::{ConsentKey, StoredDecision};
 use crate::store::postgres::cached::Cached;
 use crate::store::postgres::db::{Db, StoredPending, StoredToken};
+use crate::store::postgres::error::describe;
 use crate::store::StoreError;
 
 impl Db {
@@ -17,13 +18,13 @@ impl Db {
     ) -> Result<(), StoreError> {
         self.run(async {
             let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(describe)?;
             tx.exec_cached(
                 "DELETE FROM papi_sandbox.tokens WHERE expires_ms <= $1",
                 &[&now_ms],
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(describe)?;
             tx.exec_cached(
                 "INSERT INTO papi_sandbox.tokens (hash, login, expires_ms) VALUES ($1, $2, $3) \
                  ON CONFLICT (hash) DO UPDATE SET login = excluded.login, \
@@ -31,8 +32,8 @@ impl Db {
                 &[&hash, &login, &expires_ms],
             )
             .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())
+            .map_err(describe)?;
+            tx.commit().await.map_err(describe)
         })
         .map_err(|e| self.write_error(e))
     }
@@ -47,7 +48,7 @@ impl Db {
                     &[&hash],
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             row.map(|r| {
                 Ok(StoredToken {
                     login: r.try_get(0)?,
@@ -55,7 +56,7 @@ impl Db {
                 })
             })
             .transpose()
-            .map_err(|e: tokio_postgres::Error| e.to_string())
+            .map_err(describe::<tokio_postgres::Error>)
         })
         .map_err(|e| self.read_error(e))
     }
@@ -68,7 +69,7 @@ impl Db {
                 .exec_cached("DELETE FROM papi_sandbox.tokens WHERE hash = $1", &[&hash])
                 .await
                 .map(drop)
-                .map_err(|e| e.to_string())
+                .map_err(describe)
         })
         .map_err(|e| self.write_error(e))
     }
@@ -87,11 +88,11 @@ impl Db {
                     &[&key.user, &key.service, &key.family, &attribute],
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             rows.iter()
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                 .collect::<Result<Vec<_>, tokio_postgres::Error>>()
-                .map_err(|e| e.to_string())
+                .map_err(describe)
         })
         .map_err(|e| self.read_error(e))
     }
@@ -119,7 +120,7 @@ impl Db {
                 )
                 .await
                 .map(|deleted| deleted == 1)
-                .map_err(|e| e.to_string())
+                .map_err(describe)
         })
         .map_err(|e| self.write_error(e))
     }
@@ -137,20 +138,20 @@ impl Db {
         let keep = i64::try_from(max.saturating_sub(1)).unwrap_or(i64::MAX);
         self.run(async {
             let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(describe)?;
             tx.exec_cached(
                 "DELETE FROM papi_sandbox.pending_consents WHERE created_ms <= $1",
                 &[&expired_ms],
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(describe)?;
             tx.exec_cached(
                 "DELETE FROM papi_sandbox.pending_consents WHERE id IN (SELECT id FROM \
                  papi_sandbox.pending_consents ORDER BY created_ms DESC OFFSET $1)",
                 &[&keep],
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(describe)?;
             tx.exec_cached(
                 "INSERT INTO papi_sandbox.pending_consents \
                  (id, login, service, family, attribute, created_ms) \
@@ -165,8 +166,8 @@ impl Db {
                 ],
             )
             .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())
+            .map_err(describe)?;
+            tx.commit().await.map_err(describe)
         })
         .map_err(|e| self.write_error(e))
     }
@@ -186,10 +187,10 @@ impl Db {
                     &[&id, &expired_ms],
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             row.map(|r| pending_from_row(&r))
                 .transpose()
-                .map_err(|e| e.to_string())
+                .map_err(describe)
         })
         .map_err(|e| self.read_error(e))
     }
@@ -205,7 +206,7 @@ impl Db {
     ) -> Result<Option<K>, StoreError> {
         self.run(async {
             let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(describe)?;
             let row = tx
                 .opt_cached(
                     "DELETE FROM papi_sandbox.pending_consents WHERE id = $1 AND created_ms > $2 \
@@ -213,11 +214,11 @@ impl Db {
                     &[&id, &expired_ms],
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             let Some(row) = row else {
                 return Ok(None);
             };
-            let pending = pending_from_row(&row).map_err(|e| e.to_string())?;
+            let pending = pending_from_row(&row).map_err(describe)?;
             let Some((key, d)) = decide(pending) else {
                 return Ok(None);
             };
@@ -234,8 +235,8 @@ impl Db {
                 ],
             )
             .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())?;
+            .map_err(describe)?;
+            tx.commit().await.map_err(describe)?;
             Ok(Some(key))
         })
         .map_err(|e| self.write_error(e))

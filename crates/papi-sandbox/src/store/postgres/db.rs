@@ -27,6 +27,7 @@ use url::form_urlencoded;
 
 use crate::domain::user::UserChange;
 use crate::store::postgres::cached::Cached;
+use crate::store::postgres::error::describe;
 use crate::store::postgres::schema::{
     CHANGED_ROWS, CHANGE_CONTACT, CHANGE_EVENT, CHANGE_PICTURE, MIGRATION_LOCK, SCHEMA,
     SCHEMA_VERSION, UPSERT_CONTACT, UPSERT_PICTURE,
@@ -38,9 +39,16 @@ use crate::store::{SandboxError, StoreError};
 const POOL_SIZE: usize = 16;
 
 /// How long one piece of work may take, waiting for a connection included; beyond it the
-/// work fails (and a transaction left open is rolled back by the server when its
-/// connection is dropped).
+/// work fails here. The server bounds its side below it ([`SERVER_LIMITS`]), so that a
+/// statement or transaction this side gave up on ends there too, and its connection is
+/// not given out again while it is still busy.
 const WORK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Set on every connection: a statement waits at most 10 s for a lock (another process
+/// holding a user's row) and runs at most 20 s; a transaction left open 20 s is ended by
+/// the server, with its session (the pool then drops the closed connection).
+const SERVER_LIMITS: &str = "-c lock_timeout=10000 -c statement_timeout=20000 \
+     -c idle_in_transaction_session_timeout=20000";
 
 /// How long a caller waits for a free connection, or for a new one to be made.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -133,11 +141,16 @@ impl Db {
             url: shown.clone(),
             cause,
         };
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .expose()
             .parse()
-            // The driver's message names the option, never the password.
-            .map_err(|e: tokio_postgres::Error| fail(e.to_string()))?;
+            // The driver's message says the text is invalid, never what it holds.
+            .map_err(|e: tokio_postgres::Error| fail(describe(e)))?;
+        let options = match config.get_options() {
+            Some(given) => format!("{given} {SERVER_LIMITS}"),
+            None => SERVER_LIMITS.to_owned(),
+        };
+        config.options(&options);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("papi-sandbox-postgres")
@@ -158,7 +171,7 @@ impl Db {
             .create_timeout(Some(CONNECT_TIMEOUT))
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| fail(describe(e)))?;
         let db = Self {
             shown: shown.clone(),
             pool,
@@ -170,7 +183,7 @@ impl Db {
 
     /// A connection of the pool (waiting at most [`CONNECT_TIMEOUT`] for one).
     pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, String> {
-        self.pool.get().await.map_err(|e| e.to_string())
+        self.pool.get().await.map_err(describe)
     }
 
     /// Where the database is, with the password hidden.
@@ -220,24 +233,24 @@ impl Db {
     fn migrate(&self) -> Result<(), String> {
         self.run(async {
             let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(describe)?;
             tx.exec_cached("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             let schema: Option<String> = tx
                 .one_cached("SELECT to_regnamespace('papi_sandbox')::text", &[])
                 .await
                 .and_then(|r| r.try_get(0))
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             if schema.is_none() {
-                tx.batch_execute(SCHEMA).await.map_err(|e| e.to_string())?;
-                return tx.commit().await.map_err(|e| e.to_string());
+                tx.batch_execute(SCHEMA).await.map_err(describe)?;
+                return tx.commit().await.map_err(describe);
             }
             let meta: Option<String> = tx
                 .one_cached("SELECT to_regclass('papi_sandbox.meta')::text", &[])
                 .await
                 .and_then(|r| r.try_get(0))
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             if meta.is_none() {
                 return Err(
                     "its schema `papi_sandbox` is not a papi sandbox's (no table `meta`)"
@@ -251,13 +264,13 @@ impl Db {
                 )
                 .await
                 .and_then(|r| r.try_get(0))
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             if version != SCHEMA_VERSION {
                 return Err(format!(
                     "its schema version is {version}, this sandbox knows {SCHEMA_VERSION}"
                 ));
             }
-            tx.commit().await.map_err(|e| e.to_string())
+            tx.commit().await.map_err(describe)
         })
     }
 
@@ -274,7 +287,7 @@ impl Db {
                     .one_cached("SELECT idp_key FROM papi_sandbox.meta WHERE id = 1", &[])
                     .await
                     .and_then(|r| r.try_get::<_, Option<String>>(0))
-                    .map_err(|e| e.to_string())
+                    .map_err(describe)
             })
         };
         if let Some(pem) = stored(self).map_err(|e| self.read_error(e))? {
@@ -289,7 +302,7 @@ impl Db {
                     &[&pem],
                 )
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(describe)
         })
         .map_err(|e| self.write_error(e))?;
         stored(self)
@@ -312,7 +325,7 @@ impl Db {
             .collect::<Result<Vec<_>, String>>()?;
         self.run(async {
             let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(describe)?;
             let inserted = tx
                 .exec_cached(
                     "INSERT INTO papi_sandbox.users (login, next_id, version) VALUES ($1, $2, 1) \
@@ -320,7 +333,7 @@ impl Db {
                     &[&login, &to_i64(next_id)],
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             if inserted == 0 {
                 return Ok(false);
             }
@@ -330,7 +343,7 @@ impl Db {
             for (cid, bytes) in pictures {
                 insert_picture(&tx, login, cid, bytes, 1).await?;
             }
-            tx.commit().await.map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(describe)?;
             Ok(true)
         })
     }
@@ -345,10 +358,8 @@ impl Db {
                     &[&login],
                 )
                 .await
-                .map_err(|e| e.to_string())?;
-            row.map(|r| r.try_get(0))
-                .transpose()
-                .map_err(|e| e.to_string())
+                .map_err(describe)?;
+            row.map(|r| r.try_get(0)).transpose().map_err(describe)
         })
         .map_err(|e| self.read_error(e))
     }
@@ -364,9 +375,9 @@ impl Db {
                 .read_only(true)
                 .start()
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(describe)?;
             let delta = read_delta(&tx, login, since, false).await?;
-            tx.commit().await.map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(describe)?;
             Ok(delta)
         })
         .map_err(|e| self.read_error(e))
@@ -384,7 +395,7 @@ impl Db {
     ) -> Result<Option<(UserChange, i64)>, StoreError> {
         self.run(async {
             let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(|e| e.to_string())?;
+            let tx = client.transaction().await.map_err(describe)?;
             let Some(delta) = read_delta(&tx, login, since, true).await? else {
                 return Ok(None);
             };
@@ -393,7 +404,7 @@ impl Db {
                 return Ok(None);
             };
             write_change(&tx, login, &change, version).await?;
-            tx.commit().await.map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(describe)?;
             Ok(Some((change, version)))
         })
         .map_err(|e| self.write_error(e))
@@ -413,15 +424,11 @@ async fn read_delta(
     } else {
         "SELECT version, next_id FROM papi_sandbox.users WHERE login = $1"
     };
-    let Some(user) = client
-        .opt_cached(head, &[&login])
-        .await
-        .map_err(|e| e.to_string())?
-    else {
+    let Some(user) = client.opt_cached(head, &[&login]).await.map_err(describe)? else {
         return Ok(None);
     };
-    let version: i64 = user.try_get(0).map_err(|e| e.to_string())?;
-    let next_id: i64 = user.try_get(1).map_err(|e| e.to_string())?;
+    let version: i64 = user.try_get(0).map_err(describe)?;
+    let next_id: i64 = user.try_get(1).map_err(describe)?;
     let mut delta = Delta {
         version,
         next_id: u64::try_from(next_id).unwrap_or(1),
@@ -433,12 +440,12 @@ async fn read_delta(
     for row in client
         .query_cached(CHANGED_ROWS, &[&login, &since])
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(describe)?
     {
-        let kind: i32 = row.try_get(0).map_err(|e| e.to_string())?;
-        let key: Option<String> = row.try_get(2).map_err(|e| e.to_string())?;
-        let text: Option<String> = row.try_get(3).map_err(|e| e.to_string())?;
-        let bytes: Option<Vec<u8>> = row.try_get(4).map_err(|e| e.to_string())?;
+        let kind: i32 = row.try_get(0).map_err(describe)?;
+        let key: Option<String> = row.try_get(2).map_err(describe)?;
+        let text: Option<String> = row.try_get(3).map_err(describe)?;
+        let bytes: Option<Vec<u8>> = row.try_get(4).map_err(describe)?;
         match (kind, key, text, bytes) {
             (0, Some(id), Some(document), _) => {
                 delta.contacts.push(decode_contact(login, &id, &document)?);
@@ -486,7 +493,7 @@ async fn write_change(
                 .await
         }
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(describe)?;
     match users {
         1 => Ok(()),
         n => Err(format!("{n} users changed instead of one")),
@@ -504,7 +511,7 @@ async fn insert_contact(
         .exec_cached(UPSERT_CONTACT, &[&login, &id, &document, &version])
         .await
         .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(describe)
 }
 
 async fn insert_picture(
@@ -522,5 +529,5 @@ async fn insert_picture(
         )
         .await
         .map(drop)
-        .map_err(|e| e.to_string())
+        .map_err(describe)
 }

@@ -35,6 +35,7 @@ use crate::util::sync::lock;
 mod cached;
 mod consents;
 mod db;
+mod error;
 mod schema;
 pub mod testing;
 #[cfg(test)]
@@ -152,7 +153,9 @@ impl PgStore {
             return Err(TokenProblem::Expired);
         }
         let expires = instant_after(now, Duration::from_millis(left_ms.unsigned_abs()));
-        lock(&self.tokens).insert(*hash, stored.login.clone(), expires);
+        let mut tokens = lock(&self.tokens);
+        tokens.sweep(now);
+        tokens.insert(*hash, stored.login.clone(), expires);
         Ok(stored.login)
     }
 
@@ -272,7 +275,11 @@ impl Store for PgStore {
             }
             return Ok(Access::Denied);
         }
-        Ok(Access::Denied)
+        // Every attempt lost its one-call grant to another call, and found a new one: say
+        // so rather than ask the user for consent they gave.
+        Err(StoreError(format!(
+            "the consent decisions changed under {CONSENT_ATTEMPTS} checks in a row"
+        )))
     }
 
     fn ask_consent(&self, key: ConsentKey, id: String) -> Result<(), StoreError> {

@@ -144,6 +144,11 @@ fn tokens_consents_and_the_signing_key_are_shared() {
     })
     .unwrap();
     assert_eq!(b.token_user(&old), Err(TokenProblem::Expired));
+    assert_eq!(
+        db.count("SELECT count(*) FROM papi_sandbox.tokens WHERE login = 'bob'"),
+        0,
+        "the expired token is forgotten in the database too"
+    );
     // A consent asked through one process is decided through the other.
     let key = key();
     a.ask_consent(key.clone(), "req-1".into()).unwrap();
@@ -261,5 +266,96 @@ fn an_unreachable_server_is_a_typed_error_that_hides_the_password() {
     for shown in [refused.to_string(), format!("{refused:?}")] {
         assert!(!shown.contains("hunter2-secret"), "{shown}");
         assert!(shown.contains("127.0.0.1:1"), "{shown}");
+        // The cause is said, not only its kind.
+        assert!(shown.to_lowercase().contains("refused"), "{shown}");
     }
+}
+
+#[test]
+fn a_database_that_does_not_exist_is_named_by_the_servers_own_words() {
+    let Some(db) = TestDatabase::create("pg_store_missing") else {
+        return;
+    };
+    let mut url = url::Url::parse(db.url().expose()).unwrap();
+    url.set_path("papi_no_such_database");
+    let url: PostgresUrl = url.as_str().parse().unwrap();
+    let refused = PgStore::open(&url, LOGINS, &Seeds::load()).err().unwrap();
+    let shown = refused.to_string();
+    assert!(
+        shown.contains("3D000") && shown.contains("does not exist"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_attribute_decision_wins_over_the_familys_across_processes() {
+    let Some(db) = TestDatabase::create("pg_store_attribute") else {
+        return;
+    };
+    let (a, b) = (open(&db), open(&db));
+    let family = key();
+    let attribute = APIS
+        .iter()
+        .flat_map(|api| api.actions.iter().map(move |action| (api, action)))
+        .find_map(|(api, action)| {
+            (family_of(api) == family.family)
+                .then_some(action.privacy_attribute)
+                .flatten()
+        })
+        .expect("an attribute of the family");
+    let on_attribute = ConsentKey {
+        attribute: Some(attribute),
+        ..family.clone()
+    };
+    // The family granted for good, the attribute refused: the attribute's call is refused,
+    // another of the family granted.
+    a.ask_consent(family.clone(), "fam".into()).unwrap();
+    b.decide_consent("fam", Decision::Permanent).unwrap();
+    b.ask_consent(on_attribute.clone(), "attr".into()).unwrap();
+    a.decide_consent("attr", Decision::Refused).unwrap();
+    assert_eq!(b.check_consent(&on_attribute).unwrap(), Access::Refused);
+    assert_eq!(a.check_consent(&family).unwrap(), Access::Granted);
+    // A one-call grant on the attribute is used first, then the family's decision holds.
+    a.ask_consent(on_attribute.clone(), "attr-once".into())
+        .unwrap();
+    b.decide_consent("attr-once", Decision::Once).unwrap();
+    assert_eq!(a.check_consent(&on_attribute).unwrap(), Access::Granted);
+    assert_eq!(
+        b.check_consent(&on_attribute).unwrap(),
+        Access::Granted,
+        "the family's"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM papi_sandbox.consents WHERE attribute <> ''"),
+        0,
+        "the one-call grant is consumed"
+    );
+}
+
+#[test]
+fn a_change_in_the_middle_is_caught_up_with_the_contacts_added_after_it() {
+    let Some(db) = TestDatabase::create("pg_store_middle") else {
+        return;
+    };
+    let (a, b) = (open(&db), open(&db));
+    let first = add_contact(&a, "alice", "first");
+    contacts(&b, "alice");
+    // B's copy is now behind by: a new contact, a change of an older one, another new one.
+    add_contact(&a, "alice", "second");
+    let mut changed = contacts(&a, "alice")
+        .into_iter()
+        .find(|c| c.id == first)
+        .unwrap();
+    changed.lastname = Some("Changed".into());
+    let new = changed.clone();
+    a.change_user("alice", &mut |data| {
+        Some(UserChange::Contact {
+            contact: Box::new(new.clone()),
+            next_id: data.next_id,
+        })
+    })
+    .unwrap();
+    add_contact(&a, "alice", "third");
+    assert_eq!(contacts(&b, "alice"), contacts(&a, "alice"));
+    assert!(contacts(&b, "alice").contains(&changed));
 }
