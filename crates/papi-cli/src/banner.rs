@@ -67,6 +67,12 @@ pub(crate) fn banner(
 ) -> String {
     let base = running.base_url();
     let mut out = format!("papi sandbox listening on {base}\n");
+    if running.public_url() != base {
+        out.push_str(&format!(
+            "  public URL (load balancer or proxy; in consent URLs and the identity provider's endpoints): {}\n",
+            running.public_url()
+        ));
+    }
     out.push_str(&format!(
         "  service (HTTP Basic): id {} / password {}\n",
         config.service_id, config.service_password

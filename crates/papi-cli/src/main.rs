@@ -54,6 +54,11 @@ enum Command {
             hide_env_values = true
         )]
         db: Option<String>,
+        /// The URL the sandbox is reached at when a load balancer or a proxy stands in front
+        /// of it (`https://sandbox.example/`): consent URLs and the identity provider's
+        /// endpoints are written with it. Without it, the address it listens on.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<papi_core::url::Url>,
         /// Count privacy families as already granted, for tests that are not about consent:
         /// alone, every family; or a comma-separated list (`contact,messages`). Without it,
         /// every call needs the user's consent, as with the real APIs.
@@ -153,6 +158,7 @@ async fn main() -> ExitCode {
             port,
             host,
             db,
+            public_url,
             auto_consent,
             idp_key,
             faults,
@@ -184,6 +190,7 @@ async fn main() -> ExitCode {
                 faults,
                 db,
                 postgres,
+                public_url,
                 auto_consent: banner::auto_consent(auto_consent),
                 idp_key,
                 header_read_timeout: Duration::from_secs(header_read_timeout),

@@ -249,6 +249,9 @@
 //!   one call, whichever process it reaches.
 //! - The identity provider's signing key is the first process's: every process signs with
 //!   it and publishes it in its metadata.
+//! - Behind a load balancer, give every process its URL
+//!   ([`SandboxConfig::public_url`]): consent URLs and the identity provider's endpoints
+//!   are written with it.
 //! - Per process still: browser sessions and SAML sign-ins in progress. A load balancer in
 //!   front of the identity provider's and consent pages keeps a browser on one process
 //!   (sticky sessions); a consent page reached without the session asks for the user's
@@ -363,6 +366,14 @@ pub struct SandboxConfig {
     /// [`SandboxConfig::db`]. Setting both is refused ([`SandboxError::TwoDatabases`]).
     /// Open such a sandbox with [`Sandbox::open`].
     pub postgres: Option<PostgresUrl>,
+    /// The URL the sandbox is reached at from outside, when a load balancer or a proxy
+    /// stands in front of it (`https://sandbox.example/`): consent URLs, the identity
+    /// provider's entity id, sign-in URL and metadata are written with it, so that a
+    /// browser sent there reaches the sandbox through the same front. `None` (the default):
+    /// the address [`Sandbox::bind`] listens on. An `http` or `https` URL with the path
+    /// `/` and no user, query or fragment; another is refused by [`Sandbox::open`]
+    /// ([`SandboxError::PublicUrl`]). `papi sandbox --public-url`.
+    pub public_url: Option<Url>,
     /// Origins (`scheme://host[:port]`) the identity provider may post its signed answers
     /// to, besides this machine's loopback (`127.0.0.0/8`, `[::1]`, `localhost`, any port),
     /// which is always allowed. Empty (the default): loopback only. A sign-in request
@@ -435,6 +446,7 @@ impl Default for SandboxConfig {
             token_lifetime: Duration::from_secs(3600),
             db: None,
             postgres: None,
+            public_url: None,
             allowed_acs_origins: Vec::new(),
             site_origins: Vec::new(),
             max_devices_per_contact: 100,
@@ -458,6 +470,10 @@ impl fmt::Debug for SandboxConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("db", &self.db)
             .field("postgres", &self.postgres)
+            .field(
+                "public_url",
+                &self.public_url.as_ref().map(without_credentials),
+            )
             .field("allowed_acs_origins", &self.allowed_acs_origins)
             .field("site_origins", &self.site_origins)
             .field("max_devices_per_contact", &self.max_devices_per_contact)
@@ -505,6 +521,14 @@ impl Sandbox {
             );
             config.auto_consent = AutoConsent::Off;
         }
+        if let Some(Err(reason)) = config.public_url.as_ref().map(check_public_url) {
+            tracing::error!(
+                target: "papi_sandbox",
+                reason,
+                "Sandbox::new: the public URL is refused; the bound address is used (use Sandbox::open to handle this)"
+            );
+            config.public_url = None;
+        }
         if let Err(e) = config.faults.check() {
             tracing::error!(
                 target: "papi_sandbox",
@@ -542,6 +566,12 @@ impl Sandbox {
             .faults
             .check()
             .map_err(|message| SandboxError::Faults { message })?;
+        if let Some(url) = &config.public_url {
+            check_public_url(url).map_err(|reason| SandboxError::PublicUrl {
+                url: without_credentials(url),
+                reason,
+            })?;
+        }
         if let Some(family) = config.auto_consent.unknown_family() {
             return Err(SandboxError::UnknownFamily {
                 family: family.to_owned(),
@@ -653,12 +683,18 @@ impl Sandbox {
         let local = listener.local_addr()?;
         let base_url = Url::parse(&format!("http://{local}/"))
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        self.app.service.set_bound_base(base_url.clone());
+        let public_url = self
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| base_url.clone());
+        self.app.service.set_bound_base(public_url.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve_router(listener, self.router(), &self.config, stopped));
         Ok(RunningSandbox {
             sandbox: self.clone(),
             base_url,
+            public_url,
             stop: Some(stop),
             task,
         })
@@ -725,6 +761,34 @@ fn signing(config: &SandboxConfig, store: &dyn Store) -> Result<Signing, String>
     Signing::from_pem(&pem)
 }
 
+/// `url` as text, without the user and password it may name.
+fn without_credentials(url: &Url) -> String {
+    let mut shown = url.clone();
+    // Fails only for URLs that cannot hold credentials, which then have none.
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("");
+    shown.to_string()
+}
+
+/// Why `url` cannot be the sandbox's public URL ([`SandboxConfig::public_url`]).
+fn check_public_url(url: &Url) -> Result<(), &'static str> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("its scheme is not http or https");
+    }
+    if url.host_str().is_none() {
+        return Err("it names no host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("it names a user");
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(
+            "the sandbox serves at the root: give the URL without a path, query or fragment",
+        );
+    }
+    Ok(())
+}
+
 /// The store in the PostgreSQL database at `url`.
 #[cfg(feature = "postgres")]
 fn open_postgres<'a>(
@@ -760,6 +824,7 @@ fn logins(config: &SandboxConfig) -> impl Iterator<Item = &str> {
 pub struct RunningSandbox {
     sandbox: Sandbox,
     base_url: Url,
+    public_url: Url,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -770,22 +835,28 @@ impl RunningSandbox {
         &self.base_url
     }
 
+    /// The URL the sandbox writes into its consent URLs and identity provider endpoints:
+    /// [`SandboxConfig::public_url`] when given, else [`RunningSandbox::base_url`].
+    pub fn public_url(&self) -> &Url {
+        &self.public_url
+    }
+
     /// The identity provider's entity id, `{base}saml/idp` (the `Issuer` of its answers).
     pub fn idp_entity_id(&self) -> String {
-        provider::entity_id(&self.base_url)
+        provider::entity_id(&self.public_url)
     }
 
     /// The identity provider's single sign-on URL, `{base}saml/sso`: where a service sends
     /// the user's browser with its AuthnRequest (HTTP-Redirect binding) to sign in.
     pub fn login_url(&self) -> String {
-        provider::sso_url(&self.base_url)
+        provider::sso_url(&self.public_url)
     }
 
     /// The identity provider's SAML 2.0 metadata, `{base}saml/metadata`: what a service
     /// reads to trust it (papi-auth's
     /// [`papi_auth::IdentityProviderConfig::fetch_metadata`]).
     pub fn metadata_url(&self) -> String {
-        provider::metadata_url(&self.base_url)
+        provider::metadata_url(&self.public_url)
     }
 
     /// The sandbox's SAML identity provider as papi-auth sees it: entity id
@@ -798,7 +869,7 @@ impl RunningSandbox {
     pub fn identity_provider(
         &self,
     ) -> Result<papi_auth::IdentityProviderConfig, papi_auth::AuthError> {
-        self.sandbox.app.idp.identity_provider(&self.base_url)
+        self.sandbox.app.idp.identity_provider(&self.public_url)
     }
 
     /// Stops accepting connections, lets the requests in progress finish, and returns when

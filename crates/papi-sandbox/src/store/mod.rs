@@ -171,6 +171,14 @@ pub enum SandboxError {
         /// What went wrong.
         cause: String,
     },
+    /// [`crate::SandboxConfig::public_url`] is not a URL the sandbox can be reached at.
+    #[error("the public URL {url} is refused: {reason}")]
+    PublicUrl {
+        /// The URL given.
+        url: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// Both [`crate::SandboxConfig::db`] and [`crate::SandboxConfig::postgres`] are set:
     /// the data is kept in one place.
     #[error("both a SQLite file ({}) and a PostgreSQL database ({url}) are given: choose one", path.display())]
@@ -199,7 +207,10 @@ impl SandboxError {
             | Self::Load { path, .. }
             | Self::IdpKey { path, .. }
             | Self::TwoDatabases { path, .. } => Some(path),
-            Self::UnknownFamily { .. } | Self::Faults { .. } | Self::Postgres { .. } => None,
+            Self::UnknownFamily { .. }
+            | Self::Faults { .. }
+            | Self::Postgres { .. }
+            | Self::PublicUrl { .. } => None,
         }
     }
 }
