@@ -252,10 +252,11 @@
 //! - Behind a load balancer, give every process its URL
 //!   ([`SandboxConfig::public_url`]): consent URLs and the identity provider's endpoints
 //!   are written with it.
-//! - Per process still: browser sessions and SAML sign-ins in progress. A load balancer in
-//!   front of the identity provider's and consent pages keeps a browser on one process
-//!   (sticky sessions); a consent page reached without the session asks for the user's
-//!   password.
+//! - Browser sessions are shared too (by the SHA-256 of their ids): a user who signed in
+//!   through one process is signed in on every process's consent page.
+//! - Per process still: SAML sign-ins in progress, from the login page to the answer of
+//!   its form (with their attempt counts and per-client bounds). A load balancer keeps a
+//!   browser on one process for the identity provider's pages (sticky sessions).
 //! - A database that fails answers HTTP 500 (logged), never data from before; a database
 //!   that cannot be reached, or holds another program's schema `papi_sandbox` or a newer
 //!   sandbox's, makes [`Sandbox::open`] fail with [`SandboxError::Postgres`]. The URL's

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 /// How long a session lasts after it is opened.
 pub(crate) const SESSION_TTL: Duration = Duration::from_secs(3600);
 /// Sessions kept at most; beyond it the oldest goes.
-const MAX_SESSIONS: usize = 10_000;
+pub(crate) const MAX_SESSIONS: usize = 10_000;
 
 /// A signed-in user's session.
 #[derive(Clone, PartialEq, Eq)]
@@ -28,6 +28,18 @@ impl fmt::Debug for Session {
             .field("login", &self.login)
             .field("csrf", &format_args!("***"))
             .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session of `login` with the form token `csrf`, ending at `expires` (read back from
+    /// a store that keeps sessions elsewhere).
+    pub(crate) fn restored(login: String, csrf: String, expires: Instant) -> Self {
+        Self {
+            login,
+            csrf,
+            expires,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! URL the sandbox is reached at.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use url::Url;
@@ -12,7 +12,6 @@ use crate::domain::faults::FaultInjector;
 use crate::domain::limits::ContactLimits;
 use crate::domain::origin::Origins;
 use crate::domain::seeds::Seeds;
-use crate::domain::session::Sessions;
 use crate::domain::user::TestUser;
 use crate::store::Store;
 
@@ -44,8 +43,6 @@ pub(crate) struct Service {
     users: HashMap<String, TestUser>,
     pub(crate) seeds: Seeds,
     store: Box<dyn Store>,
-    /// The users' browser sessions.
-    pub(super) sessions: Mutex<Sessions>,
     bound_base: RwLock<Option<Url>>,
     /// `Basic <base64 of id:password>`, as clients send it: most calls are checked by one
     /// comparison with it (see [`Service::is_service_authorization`]).
@@ -74,7 +71,6 @@ impl Service {
             users,
             seeds,
             store,
-            sessions: Mutex::new(Sessions::default()),
             bound_base: RwLock::new(None),
         }
     }

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::domain::consent::{Access, ConsentKey, Consents, Decision};
 use crate::domain::seeds::Seeds;
+use crate::domain::session::{Session, Sessions};
 use crate::domain::token::{IssuedToken, TokenHash, TokenProblem, Tokens};
 use crate::domain::user::{UserChange, UserData};
 use crate::store::{GenerateKey, Store, StoreError};
@@ -19,6 +20,7 @@ pub(crate) struct MemoryStore {
     users: HashMap<String, Mutex<UserData>>,
     tokens: Mutex<Tokens>,
     consents: Mutex<Consents>,
+    sessions: Mutex<Sessions>,
     signing_key: Mutex<Option<String>>,
 }
 
@@ -45,6 +47,7 @@ impl MemoryStore {
                 .collect(),
             tokens: Mutex::new(tokens),
             consents: Mutex::new(consents),
+            sessions: Mutex::new(Sessions::default()),
             signing_key: Mutex::new(None),
         }
     }
@@ -164,6 +167,20 @@ impl Store for MemoryStore {
         decision: Decision,
     ) -> Result<Option<ConsentKey>, StoreError> {
         self.decide_consent_with(id, decision, |_, _| Ok(()))
+    }
+
+    fn open_session(&self, id: &str, login: &str, csrf: &str) -> Result<(), StoreError> {
+        lock(&self.sessions).open(
+            id.to_owned(),
+            login.to_owned(),
+            csrf.to_owned(),
+            Instant::now(),
+        );
+        Ok(())
+    }
+
+    fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        Ok(lock(&self.sessions).get(id, Instant::now()).cloned())
     }
 
     fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {

@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::domain::consent::{Access, ConsentKey, Decision};
+use crate::domain::session::Session;
 use crate::domain::token::{IssuedToken, TokenHash, TokenProblem};
 use crate::domain::user::{UserChange, UserData};
 
@@ -72,6 +73,13 @@ pub(crate) trait Store: Send + Sync {
         id: &str,
         decision: Decision,
     ) -> Result<Option<ConsentKey>, StoreError>;
+
+    /// Opens a browser session of `login` under `id` (a bearer secret) with the form token
+    /// `csrf`, for [`SESSION_TTL`](crate::domain::session::SESSION_TTL).
+    fn open_session(&self, id: &str, login: &str, csrf: &str) -> Result<(), StoreError>;
+
+    /// The browser session `id`, unless unknown or expired.
+    fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
 
     /// The identity provider's signing key: the one kept, else `generate`'s, kept first
     /// (exactly one is kept, even when several processes start at once on one database).

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::domain::consent::{Access, ConsentKey, Consents, Decision};
 use crate::domain::seeds::Seeds;
+use crate::domain::session::Session;
 use crate::domain::token::{
     hash_from_hex, hash_hex, instant_after, unix_ms, IssuedToken, TokenHash, TokenProblem, Tokens,
 };
@@ -135,6 +136,15 @@ impl Store for SqliteStore {
         self.memory.decide_consent_with(id, decision, |k, d| {
             self.db.save_decision(k, d.form_value())
         })
+    }
+
+    fn open_session(&self, id: &str, login: &str, csrf: &str) -> Result<(), StoreError> {
+        // Browser sessions are not stored: they live as long as the process.
+        self.memory.open_session(id, login, csrf)
+    }
+
+    fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        self.memory.session(id)
     }
 
     fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {

@@ -13,6 +13,22 @@ pub(crate) struct App {
     pub(crate) endpoints: Endpoints,
 }
 
+/// Runs `work` on the service: off the async workers (on tokio's blocking threads) when its
+/// store waits on I/O, else here. `Err` when the blocking task failed.
+pub(crate) async fn with_service<T: Send + 'static>(
+    service: &Arc<Service>,
+    work: impl FnOnce(&Service) -> T + Send + 'static,
+) -> Result<T, String> {
+    if service.store().waits() {
+        let service = Arc::clone(service);
+        tokio::task::spawn_blocking(move || work(&service))
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        Ok(work(service))
+    }
+}
+
 /// The `Host` header of a request, as text.
 pub(crate) fn host(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers

@@ -27,14 +27,16 @@ use url::{form_urlencoded, Url};
 
 use crate::domain::consent::{ConsentChoice, ConsentKey, Decision};
 use crate::domain::consent_url::CONSENT_ID_PARAM;
+use crate::domain::session::Session;
 use crate::service::consent::Decided;
 use crate::util::secret::constant_time_eq;
+use crate::web::app::with_service;
 use crate::web::app::App;
 use crate::web::pages::{
     consent_page, consent_problem_page, decided_page, no_store_html, Answering, CSRF_FIELD,
     DECISION_FIELD, DECISION_PATH, LOGIN_FIELD, PASSWORD_FIELD,
 };
-use crate::web::session::{same_origin, session_id, set_session_cookie};
+use crate::web::session::{open_session, same_origin, session_id};
 
 const UNKNOWN: &str = "This consent request is unknown or has already been answered.";
 const OTHER_USER: &str = "This consent request is another user's: only they can answer it.";
@@ -63,7 +65,7 @@ pub(crate) async fn page(State(app): State<Arc<App>>, headers: HeaderMap, uri: U
     if let Some(Err(why)) = return_url.as_deref().map(|r| app.service.return_url(r)) {
         return problem(StatusCode::BAD_REQUEST, &why);
     }
-    let session = session_id(&headers).and_then(|s| app.service.session(&s));
+    let session = session(&app, &headers).await;
     let other;
     let answering = match &session {
         Some(s) if s.login == key.user => Answering::Session { csrf: &s.csrf },
@@ -113,8 +115,8 @@ pub(crate) async fn decision(
         Some(Err(why)) => return problem(StatusCode::BAD_REQUEST, &why),
     };
     let answerer = match field(LOGIN_FIELD) {
-        Some(login) => by_password(&app, login, field(PASSWORD_FIELD)),
-        None => by_session(&app, &headers, field(CSRF_FIELD)),
+        Some(login) => by_password(&app, login, field(PASSWORD_FIELD)).await,
+        None => by_session(&app, &headers, field(CSRF_FIELD)).await,
     };
     let answerer = match answerer {
         Ok(answerer) => answerer,
@@ -148,16 +150,12 @@ pub(crate) async fn decision(
 /// The consent request waiting under `id` (read off the async workers when the store waits
 /// on I/O); else the page saying that the store cannot be read.
 async fn pending(app: &App, id: &str) -> Result<Option<ConsentKey>, Response> {
-    let read = if app.service.store().waits() {
-        let service = Arc::clone(&app.service);
-        let id = id.to_owned();
-        tokio::task::spawn_blocking(move || service.pending_consent(&id))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|r| r.map_err(|e| e.to_string()))
-    } else {
-        app.service.pending_consent(id).map_err(|e| e.to_string())
-    };
+    let id = id.to_owned();
+    let read = with_service(&app.service, move |service| {
+        service.pending_consent(&id).map_err(|e| e.to_string())
+    })
+    .await
+    .and_then(|read| read);
     read.map_err(|e| {
         tracing::error!(target: "papi_sandbox", error = %e, "cannot read a consent request");
         problem(
@@ -165,6 +163,16 @@ async fn pending(app: &App, id: &str) -> Result<Option<ConsentKey>, Response> {
             "The sandbox cannot read this consent request (see its log).",
         )
     })
+}
+
+/// The browser session the request's cookie names, if open (read off the async workers
+/// when the store waits on I/O).
+async fn session(app: &App, headers: &HeaderMap) -> Option<Session> {
+    let id = session_id(headers)?;
+    with_service(&app.service, move |service| service.session(&id))
+        .await
+        .ok()
+        .flatten()
 }
 
 /// The answer to a decision made: back to the service, or a page saying what was decided.
@@ -221,17 +229,18 @@ impl NotAnswerer {
 }
 
 /// The answerer of a decision made with a login and password: the user, signed in by it.
-fn by_password(app: &App, login: &str, password: Option<&str>) -> Result<Answerer, NotAnswerer> {
+async fn by_password(
+    app: &App,
+    login: &str,
+    password: Option<&str>,
+) -> Result<Answerer, NotAnswerer> {
     if !app
         .service
         .check_password(login, password.unwrap_or_default())
     {
         return Err(NotAnswerer::WrongPassword);
     }
-    let new_session = app
-        .service
-        .open_session(login)
-        .and_then(|id| set_session_cookie(&id));
+    let new_session = open_session(app, login).await;
     Ok(Answerer {
         login: login.to_owned(),
         new_session,
@@ -240,9 +249,13 @@ fn by_password(app: &App, login: &str, password: Option<&str>) -> Result<Answere
 
 /// The answerer of a decision made in a browser session: its user, when the form carries
 /// the session's form token.
-fn by_session(app: &App, headers: &HeaderMap, csrf: Option<&str>) -> Result<Answerer, NotAnswerer> {
-    let session = session_id(headers)
-        .and_then(|s| app.service.session(&s))
+async fn by_session(
+    app: &App,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+) -> Result<Answerer, NotAnswerer> {
+    let session = session(app, headers)
+        .await
         .ok_or(NotAnswerer::NotSignedIn)?;
     let sent = csrf.unwrap_or_default();
     if !constant_time_eq(sent.as_bytes(), session.csrf.as_bytes()) {

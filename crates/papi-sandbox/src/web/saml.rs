@@ -19,7 +19,7 @@ use crate::web::pages::{
     auto_post_page, login_page, no_store_html, sign_in_problem_page, LOGIN_FIELD, PASSWORD_FIELD,
     PENDING_FIELD,
 };
-use crate::web::session::set_session_cookie;
+use crate::web::session::open_session;
 
 /// `GET /saml/sso`: reads the `AuthnRequest` and shows the login page. The sign-in counts
 /// against the client's address (the peer's, when the server was given it: see
@@ -122,10 +122,7 @@ pub(crate) async fn login(
     // Off the async workers: issuing the token may write to the database, and signing
     // takes a while. The bound address wins, so the entity id matches
     // `RunningSandbox::identity_provider`; else the one the client reached.
-    let cookie = app
-        .service
-        .open_session(login)
-        .and_then(|id| set_session_cookie(&id));
+    let cookie = open_session(&app, login).await;
     let worker = Arc::clone(&app);
     let login = login.to_owned();
     let host = host(&headers).map(str::to_owned);

@@ -6,6 +6,7 @@ use cookie::{Cookie, SameSite};
 use url::Url;
 
 use crate::domain::session::SESSION_TTL;
+use crate::web::app::{with_service, App};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "papi_sandbox_session";
@@ -13,6 +14,17 @@ pub(crate) const SESSION_COOKIE: &str = "papi_sandbox_session";
 /// The `Set-Cookie` value of a session `id`: sent back only to the sandbox (its host, any
 /// path), never readable by scripts, never sent along with another site's forms
 /// (`SameSite=Lax`), gone when the session expires.
+/// Opens a browser session for `login` (off the async workers when the store waits on
+/// I/O): the `Set-Cookie` that carries it; `None` when it cannot be opened (logged).
+pub(crate) async fn open_session(app: &App, login: &str) -> Option<HeaderValue> {
+    let login = login.to_owned();
+    with_service(&app.service, move |service| service.open_session(&login))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|id| set_session_cookie(&id))
+}
+
 pub(crate) fn set_session_cookie(id: &str) -> Option<HeaderValue> {
     let max_age =
         cookie::time::Duration::seconds(i64::try_from(SESSION_TTL.as_secs()).unwrap_or(i64::MAX));

@@ -1,5 +1,5 @@
-//! The tokens and the consents in the PostgreSQL database: what every process reads at
-//! each use.
+//! The tokens, the consents and the browser sessions in the PostgreSQL database: what
+//! every process reads at each use.
 
 use crate::domain::consent::{ConsentKey, StoredDecision};
 use crate::store::postgres::cached::Cached;
@@ -240,6 +240,70 @@ impl Db {
             Ok(Some(key))
         })
         .map_err(|e| self.write_error(e))
+    }
+
+    /// Opens a session (by the hash of its id), forgetting the sessions expired at
+    /// `now_ms` and, beyond `max`, the oldest.
+    pub(crate) fn open_session(
+        &self,
+        id_hash: &str,
+        login: &str,
+        csrf: &str,
+        now_ms: i64,
+        expires_ms: i64,
+        max: usize,
+    ) -> Result<(), StoreError> {
+        let keep = i64::try_from(max.saturating_sub(1)).unwrap_or(i64::MAX);
+        self.run(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(describe)?;
+            tx.exec_cached(
+                "DELETE FROM papi_sandbox.sessions WHERE expires_ms <= $1",
+                &[&now_ms],
+            )
+            .await
+            .map_err(describe)?;
+            tx.exec_cached(
+                "DELETE FROM papi_sandbox.sessions WHERE id_hash IN (SELECT id_hash FROM \
+                 papi_sandbox.sessions ORDER BY expires_ms DESC OFFSET $1)",
+                &[&keep],
+            )
+            .await
+            .map_err(describe)?;
+            tx.exec_cached(
+                "INSERT INTO papi_sandbox.sessions (id_hash, login, csrf, expires_ms) \
+                 VALUES ($1, $2, $3, $4)",
+                &[&id_hash, &login, &csrf, &expires_ms],
+            )
+            .await
+            .map_err(describe)?;
+            tx.commit().await.map_err(describe)
+        })
+        .map_err(|e| self.write_error(e))
+    }
+
+    /// The session of that id hash, unless expired at `now_ms`: (login, form token,
+    /// expiry in Unix milliseconds).
+    pub(crate) fn session(
+        &self,
+        id_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, String, i64)>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .opt_cached(
+                    "SELECT login, csrf, expires_ms FROM papi_sandbox.sessions \
+                     WHERE id_hash = $1 AND expires_ms > $2",
+                    &[&id_hash, &now_ms],
+                )
+                .await
+                .map_err(describe)?;
+            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .transpose()
+                .map_err(describe::<tokio_postgres::Error>)
+        })
+        .map_err(|e| self.read_error(e))
     }
 }
 

@@ -12,6 +12,8 @@
 //!   (a token does not change until it expires, so a process keeps those it has seen).
 //! - **Consents**: decisions and waiting requests are read from the database at each use;
 //!   a one-call grant is consumed by a `DELETE` that exactly one caller wins.
+//! - **Browser sessions** (by the SHA-256 of their ids) are in the database: a user signed
+//!   in through one process's pages is signed in on every process's consent page.
 //! - **The identity provider's key**: the first process to start stores its own; every
 //!   other one signs with that.
 
@@ -24,8 +26,9 @@ use crate::domain::consent::{
     Access, ConsentKey, Decision, StoredDecision, MAX_PENDING, PENDING_TTL,
 };
 use crate::domain::seeds::Seeds;
+use crate::domain::session::{Session, MAX_SESSIONS, SESSION_TTL};
 use crate::domain::token::{
-    hash_hex, instant_after, unix_ms, IssuedToken, TokenHash, TokenProblem, Tokens,
+    hash_hex, instant_after, token_hash, unix_ms, IssuedToken, TokenHash, TokenProblem, Tokens,
 };
 use crate::domain::user::{UserChange, UserData};
 use crate::store::postgres_url::PostgresUrl;
@@ -311,6 +314,28 @@ impl Store for PgStore {
             };
             Some((key, stored))
         })
+    }
+
+    fn open_session(&self, id: &str, login: &str, csrf: &str) -> Result<(), StoreError> {
+        let now_ms = unix_ms(SystemTime::now());
+        let ttl = i64::try_from(SESSION_TTL.as_millis()).unwrap_or(i64::MAX);
+        self.db.open_session(
+            &hash_hex(&token_hash(id)),
+            login,
+            csrf,
+            now_ms,
+            now_ms.saturating_add(ttl),
+            MAX_SESSIONS,
+        )
+    }
+
+    fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let now_ms = unix_ms(SystemTime::now());
+        let stored = self.db.session(&hash_hex(&token_hash(id)), now_ms)?;
+        Ok(stored.map(|(login, csrf, expires_ms)| {
+            let left = Duration::from_millis(expires_ms.saturating_sub(now_ms).unsigned_abs());
+            Session::restored(login, csrf, instant_after(Instant::now(), left))
+        }))
     }
 
     fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {

@@ -69,6 +69,13 @@ CREATE TABLE papi_sandbox.pending_consents (
     created_ms bigint NOT NULL
 );
 CREATE INDEX pending_consents_age ON papi_sandbox.pending_consents (created_ms);
+CREATE TABLE papi_sandbox.sessions (
+    id_hash    text PRIMARY KEY,     -- SHA-256 of the session id (hex); the id itself is not stored
+    login      text NOT NULL,
+    csrf       text NOT NULL,        -- the form token of the session's pages
+    expires_ms bigint NOT NULL
+);
+CREATE INDEX sessions_expiry ON papi_sandbox.sessions (expires_ms);
 INSERT INTO papi_sandbox.meta (id, schema_version) VALUES (1, 1);
 ";
 

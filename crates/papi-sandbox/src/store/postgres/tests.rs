@@ -164,6 +164,21 @@ fn tokens_consents_and_the_signing_key_are_shared() {
     b.ask_consent(key.clone(), "req-2".into()).unwrap();
     a.decide_consent("req-2", Decision::Refused).unwrap();
     assert_eq!(b.check_consent(&key).unwrap(), Access::Refused);
+    // A browser session opened through one process is open on the other, by its id only
+    // (the database keeps a hash of it).
+    a.open_session("session-id-1", "alice", "form-token")
+        .unwrap();
+    let session = b.session("session-id-1").unwrap().expect("shared");
+    assert_eq!(
+        (session.login.as_str(), session.csrf.as_str()),
+        ("alice", "form-token")
+    );
+    assert_eq!(b.session("session-id-2").unwrap(), None);
+    assert_eq!(
+        db.count("SELECT count(*) FROM papi_sandbox.sessions WHERE id_hash LIKE '%session-id%'"),
+        0,
+        "the session id is not stored"
+    );
     // One key: the first process's.
     let first = a.signing_key(&mut || Ok("FIRST".to_owned())).unwrap();
     let second = b.signing_key(&mut || Ok("SECOND".to_owned())).unwrap();
