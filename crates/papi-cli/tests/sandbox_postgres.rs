@@ -260,3 +260,92 @@ async fn sigkill_loses_no_acknowledged_write(
     let contact = contacts(a).get_contact(token, last).await.unwrap();
     assert_eq!(&contact.id, last);
 }
+
+/// A round-robin load balancer in front of `backends`: each new connection goes to the
+/// next one, so a browser that opens a connection per request meets them all in turn.
+async fn round_robin(listener: tokio::net::TcpListener, backends: Vec<std::net::SocketAddr>) {
+    let mut next = 0;
+    while let Ok((mut inbound, _)) = listener.accept().await {
+        let backend = backends[next % backends.len()];
+        next += 1;
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(backend).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+fn addr_of(sandbox: &Standalone) -> std::net::SocketAddr {
+    let host = sandbox.base.host_str().unwrap();
+    format!("{host}:{}", sandbox.base.port().unwrap())
+        .parse()
+        .unwrap()
+}
+
+/// Behind a load balancer with no sticky sessions, every request of a browser goes to the
+/// other process: papi-auth signs in (metadata, login page and its form answered by
+/// different processes), the user grants consent (the page and the decision on different
+/// processes, with the session the sign-in opened), and the call goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_round_robin_load_balancer_a_browser_needs_no_sticky_session() {
+    let Some(db) = TestDatabase::create("load_balancer") else {
+        return;
+    };
+    let balancer = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public = format!("http://{}/", balancer.local_addr().unwrap());
+    let (a, b) = {
+        let (url, public) = (db.url().expose().to_owned(), public.clone());
+        tokio::task::spawn_blocking(move || {
+            let start = || Standalone::start(&["--db", &url, "--public-url", &public]);
+            (start(), start())
+        })
+        .await
+        .unwrap()
+    };
+    assert!(a.banner.contains(&public), "{}", a.banner);
+    tokio::spawn(round_robin(balancer, vec![addr_of(&a), addr_of(&b)]));
+    // A browser that opens a new connection for every request.
+    let browser = papi_core::tls::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let idp = papi_auth::IdentityProviderConfig::fetch_metadata(
+        &browser,
+        &format!("{public}saml/metadata"),
+        std::time::SystemTime::now().into(),
+    )
+    .await
+    .unwrap();
+    let service = papi_core::url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let signed_in =
+        papi_sandbox::user_agent::sign_in_trusting(&browser, idp, &service, "alice", "alice-pw")
+            .await
+            .unwrap();
+    let token = signed_in.authenticated.token;
+    let creds = papi_core::ServiceCredentials::new("sandbox-service", "sandbox-secret");
+    let config = papi_core::Config::custom(&public, creds)
+        .unwrap()
+        .with_retry(RetryPolicy::none());
+    let contacts = papi_contacts::Client::new(&config).unwrap();
+    let err = contacts.find_contact_list(&token, "a").await.unwrap_err();
+    let consent = err
+        .consent()
+        .expect("a consent request on the public URL")
+        .clone();
+    let redirect = consent
+        .redirect_url(service.join("back").unwrap().as_str())
+        .unwrap();
+    papi_sandbox::user_agent::answer_consent(
+        &browser,
+        &signed_in.session,
+        &redirect,
+        ConsentChoice::GrantPermanently,
+    )
+    .await
+    .unwrap();
+    for _ in 0..4 {
+        contacts.find_contact_list(&token, "a").await.unwrap();
+    }
+}

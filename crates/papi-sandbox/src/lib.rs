@@ -252,11 +252,10 @@
 //! - Behind a load balancer, give every process its URL
 //!   ([`SandboxConfig::public_url`]): consent URLs and the identity provider's endpoints
 //!   are written with it.
-//! - Browser sessions are shared too (by the SHA-256 of their ids): a user who signed in
-//!   through one process is signed in on every process's consent page.
-//! - Per process still: SAML sign-ins in progress, from the login page to the answer of
-//!   its form (with their attempt counts and per-client bounds). A load balancer keeps a
-//!   browser on one process for the identity provider's pages (sticky sessions).
+//! - Browser sessions (by the SHA-256 of their ids) and SAML sign-ins in progress (with
+//!   their attempt counts and per-client bounds) are shared too: a load balancer needs no
+//!   sticky sessions; the login page of one process is answered by another, and a user who
+//!   signed in through one is signed in on every consent page.
 //! - A database that fails answers HTTP 500 (logged), never data from before; a database
 //!   that cannot be reached, or holds another program's schema `papi_sandbox` or a newer
 //!   sandbox's, makes [`Sandbox::open`] fail with [`SandboxError::Postgres`]. The URL's

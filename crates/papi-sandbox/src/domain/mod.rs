@@ -9,5 +9,6 @@ pub(crate) mod limits;
 pub(crate) mod origin;
 pub(crate) mod seeds;
 pub(crate) mod session;
+pub(crate) mod sign_in;
 pub(crate) mod token;
 pub(crate) mod user;

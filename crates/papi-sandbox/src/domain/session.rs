@@ -34,6 +34,7 @@ impl fmt::Debug for Session {
 impl Session {
     /// A session of `login` with the form token `csrf`, ending at `expires` (read back from
     /// a store that keeps sessions elsewhere).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))] // Only the shared store reads back.
     pub(crate) fn restored(login: String, csrf: String, expires: Instant) -> Self {
         Self {
             login,

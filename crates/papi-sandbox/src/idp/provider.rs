@@ -1,10 +1,10 @@
 //! The identity provider: its signing key, its entity id and single sign-on URL on the
-//! sandbox's base URL, the services it answers, and the sign-ins in progress.
+//! sandbox's base URL, and the services it answers (the sign-ins in progress are the
+//! store's: [`crate::domain::sign_in`]).
 
 use url::Url;
 
 use crate::domain::origin::Origins;
-use crate::idp::pending::PendingLogins;
 use crate::idp::response::name_id_format;
 use crate::idp::signing::Signing;
 
@@ -19,8 +19,6 @@ const ENTITY_PATH: &str = "/saml/idp";
 pub(crate) struct Idp {
     /// The signing key, or why there is none (the SAML routes then answer 500).
     pub(crate) signing: Result<Signing, String>,
-    /// The sign-ins waiting for the user's password.
-    pub(crate) pending: PendingLogins,
     /// Where the answers may be posted: loopback, and the configured origins.
     acs_origins: Origins,
 }
@@ -34,7 +32,6 @@ impl Idp {
         }
         Self {
             signing,
-            pending: PendingLogins::default(),
             acs_origins,
         }
     }

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::io::Read as _;
 
+use crate::domain::sign_in::AuthnRequest;
+
 use base64::Engine as _;
 use papi_auth::idp::RESPONSE_BINDING;
 use quick_xml::escape::resolve_predefined_entity;
@@ -25,17 +27,6 @@ const MAX_DEPTH: usize = 16;
 const MAX_VALUE: usize = 1024;
 /// Longest assertion consumer URL accepted, in bytes.
 const MAX_ACS_URL: usize = 2048;
-
-/// What the sandbox takes from an `AuthnRequest`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AuthnRequest {
-    /// `ID`, echoed as `InResponseTo`.
-    pub(crate) id: String,
-    /// `Issuer`: the service provider's entity id, the assertion's audience.
-    pub(crate) issuer: String,
-    /// `AssertionConsumerServiceURL`: where the answer is posted.
-    pub(crate) acs_url: Url,
-}
 
 /// Why a `SAMLRequest` is refused (shown to the user, so never a copy of the document).
 #[derive(Debug, Clone, PartialEq, Eq)]

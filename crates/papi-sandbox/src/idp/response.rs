@@ -14,7 +14,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use sha2::{Digest, Sha256};
 
-use crate::idp::request::AuthnRequest;
+use crate::domain::sign_in::AuthnRequest;
 use crate::idp::signing::Signing;
 
 /// How long the assertion may be presented to the service.

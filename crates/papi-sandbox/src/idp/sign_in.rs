@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use url::{form_urlencoded, Url};
 
-use crate::idp::pending::{Client, PendingLogin};
+use crate::domain::sign_in::{Client, PendingLogin};
 use crate::idp::provider::{entity_id, Idp};
 use crate::idp::request::decode_redirect;
 use crate::idp::response::{persistent_name_id, simple_sign_fields, SamlResponse, RELAY_STATE};
@@ -36,8 +36,14 @@ pub(crate) struct Started {
 }
 
 /// Reads the query of `GET /saml/sso` (`SAMLRequest`, `RelayState`) that `client` sent,
-/// checks the request and records the sign-in, waiting for the user's password.
-pub(crate) fn start(idp: &Idp, client: Client, query: &str) -> Result<Started, NotStarted> {
+/// checks the request and records the sign-in in the store, waiting for the user's
+/// password. The store may wait on I/O: call it off the async workers.
+pub(crate) fn start(
+    service: &Service,
+    idp: &Idp,
+    client: Client,
+    query: &str,
+) -> Result<Started, NotStarted> {
     let refused = |message: String| Err(NotStarted::Refused(message));
     let mut saml_request = None;
     let mut relay_state = None;
@@ -87,15 +93,21 @@ pub(crate) fn start(idp: &Idp, client: Client, query: &str) -> Result<Started, N
     }
     let issuer = request.issuer.clone();
     let acs_url = request.acs_url.clone();
-    match idp.pending.start(client, request, relay_state) {
-        Some(id) => Ok(Started {
+    match service.store().start_sign_in(client, request, relay_state) {
+        Ok(Some(id)) => Ok(Started {
             id,
             issuer,
             acs_url,
         }),
-        None => Err(NotStarted::Unavailable(
+        Ok(None) => Err(NotStarted::Unavailable(
             "The sandbox cannot make a random id.".to_owned(),
         )),
+        Err(e) => {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot record a sign-in");
+            Err(NotStarted::Unavailable(
+                "The sandbox cannot record this sign-in (see its log).".to_owned(),
+            ))
+        }
     }
 }
 

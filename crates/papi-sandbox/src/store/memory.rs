@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::domain::consent::{Access, ConsentKey, Consents, Decision};
 use crate::domain::seeds::Seeds;
 use crate::domain::session::{Session, Sessions};
+use crate::domain::sign_in::{AuthnRequest, Client, NoAttempt, PendingLogin, PendingLogins};
 use crate::domain::token::{IssuedToken, TokenHash, TokenProblem, Tokens};
 use crate::domain::user::{UserChange, UserData};
 use crate::store::{GenerateKey, Store, StoreError};
@@ -21,6 +22,7 @@ pub(crate) struct MemoryStore {
     tokens: Mutex<Tokens>,
     consents: Mutex<Consents>,
     sessions: Mutex<Sessions>,
+    sign_ins: PendingLogins,
     signing_key: Mutex<Option<String>>,
 }
 
@@ -48,6 +50,7 @@ impl MemoryStore {
             tokens: Mutex::new(tokens),
             consents: Mutex::new(consents),
             sessions: Mutex::new(Sessions::default()),
+            sign_ins: PendingLogins::default(),
             signing_key: Mutex::new(None),
         }
     }
@@ -181,6 +184,27 @@ impl Store for MemoryStore {
 
     fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
         Ok(lock(&self.sessions).get(id, Instant::now()).cloned())
+    }
+
+    fn start_sign_in(
+        &self,
+        client: Client,
+        request: AuthnRequest,
+        relay_state: Option<String>,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self.sign_ins.start(client, request, relay_state))
+    }
+
+    fn attempt_sign_in(&self, id: &str) -> Result<Result<AuthnRequest, NoAttempt>, StoreError> {
+        Ok(self.sign_ins.attempt(id))
+    }
+
+    fn sign_in_attempts_left(&self, id: &str) -> Result<u32, StoreError> {
+        Ok(self.sign_ins.attempts_left(id))
+    }
+
+    fn finish_sign_in(&self, id: &str) -> Result<Option<PendingLogin>, StoreError> {
+        Ok(self.sign_ins.finish(id))
     }
 
     fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {

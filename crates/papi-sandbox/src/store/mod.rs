@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::consent::{Access, ConsentKey, Decision};
 use crate::domain::session::Session;
+use crate::domain::sign_in::{AuthnRequest, Client, NoAttempt, PendingLogin};
 use crate::domain::token::{IssuedToken, TokenHash, TokenProblem};
 use crate::domain::user::{UserChange, UserData};
 
@@ -80,6 +81,27 @@ pub(crate) trait Store: Send + Sync {
 
     /// The browser session `id`, unless unknown or expired.
     fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
+
+    /// Records a SAML sign-in of `client` waiting for the user's password, within the
+    /// bounds of [`crate::domain::sign_in`]; its id (random), `Ok(None)` without
+    /// randomness.
+    fn start_sign_in(
+        &self,
+        client: Client,
+        request: AuthnRequest,
+        relay_state: Option<String>,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Counts one more password tried on the sign-in `id`, before it is checked, and gives
+    /// its request; with its passwords used up, the sign-in is dropped.
+    fn attempt_sign_in(&self, id: &str) -> Result<Result<AuthnRequest, NoAttempt>, StoreError>;
+
+    /// After a wrong password on the sign-in `id`: how many passwords it still takes; at
+    /// none left it is dropped.
+    fn sign_in_attempts_left(&self, id: &str) -> Result<u32, StoreError>;
+
+    /// Ends the sign-in `id` (each is answered at most once), unless expired.
+    fn finish_sign_in(&self, id: &str) -> Result<Option<PendingLogin>, StoreError>;
 
     /// The identity provider's signing key: the one kept, else `generate`'s, kept first
     /// (exactly one is kept, even when several processes start at once on one database).

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::domain::consent::{Access, ConsentKey, Consents, Decision};
 use crate::domain::seeds::Seeds;
 use crate::domain::session::Session;
+use crate::domain::sign_in::{AuthnRequest, Client, NoAttempt, PendingLogin};
 use crate::domain::token::{
     hash_from_hex, hash_hex, instant_after, unix_ms, IssuedToken, TokenHash, TokenProblem, Tokens,
 };
@@ -145,6 +146,28 @@ impl Store for SqliteStore {
 
     fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
         self.memory.session(id)
+    }
+
+    fn start_sign_in(
+        &self,
+        client: Client,
+        request: AuthnRequest,
+        relay_state: Option<String>,
+    ) -> Result<Option<String>, StoreError> {
+        // Sign-ins in progress are not stored: they live as long as the process.
+        self.memory.start_sign_in(client, request, relay_state)
+    }
+
+    fn attempt_sign_in(&self, id: &str) -> Result<Result<AuthnRequest, NoAttempt>, StoreError> {
+        self.memory.attempt_sign_in(id)
+    }
+
+    fn sign_in_attempts_left(&self, id: &str) -> Result<u32, StoreError> {
+        self.memory.sign_in_attempts_left(id)
+    }
+
+    fn finish_sign_in(&self, id: &str) -> Result<Option<PendingLogin>, StoreError> {
+        self.memory.finish_sign_in(id)
     }
 
     fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {

@@ -13,19 +13,19 @@ pub(crate) struct App {
     pub(crate) endpoints: Endpoints,
 }
 
-/// Runs `work` on the service: off the async workers (on tokio's blocking threads) when its
+/// Runs `work` on the app: off the async workers (on tokio's blocking threads) when its
 /// store waits on I/O, else here. `Err` when the blocking task failed.
-pub(crate) async fn with_service<T: Send + 'static>(
-    service: &Arc<Service>,
-    work: impl FnOnce(&Service) -> T + Send + 'static,
+pub(crate) async fn off_workers<T: Send + 'static>(
+    app: &Arc<App>,
+    work: impl FnOnce(&App) -> T + Send + 'static,
 ) -> Result<T, String> {
-    if service.store().waits() {
-        let service = Arc::clone(service);
-        tokio::task::spawn_blocking(move || work(&service))
+    if app.service.store().waits() {
+        let app = Arc::clone(app);
+        tokio::task::spawn_blocking(move || work(&app))
             .await
             .map_err(|e| e.to_string())
     } else {
-        Ok(work(service))
+        Ok(work(app))
     }
 }
 

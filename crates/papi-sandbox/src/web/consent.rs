@@ -30,7 +30,7 @@ use crate::domain::consent_url::CONSENT_ID_PARAM;
 use crate::domain::session::Session;
 use crate::service::consent::Decided;
 use crate::util::secret::constant_time_eq;
-use crate::web::app::with_service;
+use crate::web::app::off_workers;
 use crate::web::app::App;
 use crate::web::pages::{
     consent_page, consent_problem_page, decided_page, no_store_html, Answering, CSRF_FIELD,
@@ -149,10 +149,10 @@ pub(crate) async fn decision(
 
 /// The consent request waiting under `id` (read off the async workers when the store waits
 /// on I/O); else the page saying that the store cannot be read.
-async fn pending(app: &App, id: &str) -> Result<Option<ConsentKey>, Response> {
+async fn pending(app: &Arc<App>, id: &str) -> Result<Option<ConsentKey>, Response> {
     let id = id.to_owned();
-    let read = with_service(&app.service, move |service| {
-        service.pending_consent(&id).map_err(|e| e.to_string())
+    let read = off_workers(app, move |app| {
+        app.service.pending_consent(&id).map_err(|e| e.to_string())
     })
     .await
     .and_then(|read| read);
@@ -167,9 +167,9 @@ async fn pending(app: &App, id: &str) -> Result<Option<ConsentKey>, Response> {
 
 /// The browser session the request's cookie names, if open (read off the async workers
 /// when the store waits on I/O).
-async fn session(app: &App, headers: &HeaderMap) -> Option<Session> {
+async fn session(app: &Arc<App>, headers: &HeaderMap) -> Option<Session> {
     let id = session_id(headers)?;
-    with_service(&app.service, move |service| service.session(&id))
+    off_workers(app, move |app| app.service.session(&id))
         .await
         .ok()
         .flatten()
@@ -197,7 +197,7 @@ enum NotAnswerer {
 impl NotAnswerer {
     /// The answer: the consent page again after a wrong password (if the request is
     /// known), else a page saying why.
-    async fn answer(self, app: &App, id: &str, return_url: Option<&Url>) -> Response {
+    async fn answer(self, app: &Arc<App>, id: &str, return_url: Option<&Url>) -> Response {
         match self {
             Self::WrongPassword => match pending(app, id).await {
                 Ok(Some(key)) => {
@@ -230,7 +230,7 @@ impl NotAnswerer {
 
 /// The answerer of a decision made with a login and password: the user, signed in by it.
 async fn by_password(
-    app: &App,
+    app: &Arc<App>,
     login: &str,
     password: Option<&str>,
 ) -> Result<Answerer, NotAnswerer> {
@@ -250,7 +250,7 @@ async fn by_password(
 /// The answerer of a decision made in a browser session: its user, when the form carries
 /// the session's form token.
 async fn by_session(
-    app: &App,
+    app: &Arc<App>,
     headers: &HeaderMap,
     csrf: Option<&str>,
 ) -> Result<Answerer, NotAnswerer> {

@@ -12,9 +12,10 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use url::form_urlencoded;
 
-use crate::idp::pending::{Client, NoAttempt};
+use crate::domain::sign_in::{Client, NoAttempt};
 use crate::idp::sign_in::{self, NotStarted};
-use crate::web::app::{host, App};
+use crate::store::StoreError;
+use crate::web::app::{host, off_workers, App};
 use crate::web::pages::{
     auto_post_page, login_page, no_store_html, sign_in_problem_page, LOGIN_FIELD, PASSWORD_FIELD,
     PENDING_FIELD,
@@ -29,8 +30,13 @@ pub(crate) async fn sso(State(app): State<Arc<App>>, req: Request) -> Response {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let query = req.uri().query().unwrap_or_default();
-    match sign_in::start(&app.idp, Client::of(peer), query) {
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let started = off_workers(&app, move |app| {
+        sign_in::start(&app.service, &app.idp, Client::of(peer), &query)
+    })
+    .await
+    .unwrap_or_else(|e| Err(NotStarted::Unavailable(format!("The sign-in failed: {e}."))));
+    match started {
         Ok(started) => no_store_html(
             StatusCode::OK,
             login_page(
@@ -78,6 +84,17 @@ pub(crate) async fn metadata(State(app): State<Arc<App>>, headers: HeaderMap) ->
     }
 }
 
+/// The store's answer; `None` when the store (or the task that asked it) failed, logged.
+fn logged<T>(answer: Result<Result<T, StoreError>, String>) -> Option<T> {
+    match answer.and_then(|r| r.map_err(|e| e.to_string())) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot read or change a sign-in");
+            None
+        }
+    }
+}
+
 /// `POST /saml/login`: checks the password, then answers the service.
 pub(crate) async fn login(
     State(app): State<Arc<App>>,
@@ -91,18 +108,36 @@ pub(crate) async fn login(
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let pending_id = field(PENDING_FIELD);
-    let request = match app.idp.pending.attempt(pending_id) {
-        Ok(request) => request,
-        Err(NoAttempt::Gone) => {
+    let store_failed = || {
+        no_store_html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            sign_in_problem_page("The sandbox cannot read this sign-in (see its log)."),
+        )
+    };
+    let attempt = {
+        let id = pending_id.to_owned();
+        off_workers(&app, move |app| app.service.store().attempt_sign_in(&id)).await
+    };
+    let request = match logged(attempt) {
+        None => return store_failed(),
+        Some(Ok(request)) => request,
+        Some(Err(NoAttempt::Gone)) => {
             return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(GONE))
         }
-        Err(NoAttempt::TooMany) => {
+        Some(Err(NoAttempt::TooMany)) => {
             return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(TOO_MANY))
         }
     };
     let login = field(LOGIN_FIELD);
     if !app.service.check_password(login, field(PASSWORD_FIELD)) {
-        if app.idp.pending.attempts_left(pending_id) == 0 {
+        let left = {
+            let id = pending_id.to_owned();
+            off_workers(&app, move |app| {
+                app.service.store().sign_in_attempts_left(&id)
+            })
+            .await
+        };
+        if logged(left).unwrap_or(0) == 0 {
             return no_store_html(StatusCode::UNAUTHORIZED, sign_in_problem_page(TOO_MANY));
         }
         return no_store_html(
@@ -116,8 +151,14 @@ pub(crate) async fn login(
             ),
         );
     }
-    let Some(pending) = app.idp.pending.finish(pending_id) else {
-        return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(GONE));
+    let finished = {
+        let id = pending_id.to_owned();
+        off_workers(&app, move |app| app.service.store().finish_sign_in(&id)).await
+    };
+    let pending = match logged(finished) {
+        None => return store_failed(),
+        Some(None) => return no_store_html(StatusCode::BAD_REQUEST, sign_in_problem_page(GONE)),
+        Some(Some(pending)) => pending,
     };
     // Off the async workers: issuing the token may write to the database, and signing
     // takes a while. The bound address wins, so the entity id matches

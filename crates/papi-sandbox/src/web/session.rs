@@ -1,12 +1,14 @@
 //! The browser's side of a session: the cookie that carries its id, and the check that a
 //! form was posted from the sandbox's own pages (`Origin`, else `Referer`, when sent).
 
+use std::sync::Arc;
+
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
 use url::Url;
 
 use crate::domain::session::SESSION_TTL;
-use crate::web::app::{with_service, App};
+use crate::web::app::{off_workers, App};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "papi_sandbox_session";
@@ -16,9 +18,9 @@ pub(crate) const SESSION_COOKIE: &str = "papi_sandbox_session";
 /// (`SameSite=Lax`), gone when the session expires.
 /// Opens a browser session for `login` (off the async workers when the store waits on
 /// I/O): the `Set-Cookie` that carries it; `None` when it cannot be opened (logged).
-pub(crate) async fn open_session(app: &App, login: &str) -> Option<HeaderValue> {
+pub(crate) async fn open_session(app: &Arc<App>, login: &str) -> Option<HeaderValue> {
     let login = login.to_owned();
-    with_service(&app.service, move |service| service.open_session(&login))
+    off_workers(app, move |app| app.service.open_session(&login))
         .await
         .ok()
         .flatten()

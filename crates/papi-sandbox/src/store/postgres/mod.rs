@@ -14,6 +14,8 @@
 //!   a one-call grant is consumed by a `DELETE` that exactly one caller wins.
 //! - **Browser sessions** (by the SHA-256 of their ids) are in the database: a user signed
 //!   in through one process's pages is signed in on every process's consent page.
+//! - **SAML sign-ins in progress** are in the database: the login page of one process is
+//!   answered on any, within the same bounds per client and attempts per sign-in.
 //! - **The identity provider's key**: the first process to start stores its own; every
 //!   other one signs with that.
 
@@ -27,12 +29,17 @@ use crate::domain::consent::{
 };
 use crate::domain::seeds::Seeds;
 use crate::domain::session::{Session, MAX_SESSIONS, SESSION_TTL};
+use crate::domain::sign_in::{
+    AuthnRequest, Client, NoAttempt, PendingLogin, MAX_ATTEMPTS, MAX_PENDING as MAX_SIGN_INS,
+    MAX_PENDING_PER_CLIENT, PENDING_TTL as SIGN_IN_TTL,
+};
 use crate::domain::token::{
     hash_hex, instant_after, token_hash, unix_ms, IssuedToken, TokenHash, TokenProblem, Tokens,
 };
 use crate::domain::user::{UserChange, UserData};
 use crate::store::postgres_url::PostgresUrl;
 use crate::store::{GenerateKey, SandboxError, Store, StoreError};
+use crate::util::random::random_hex;
 use crate::util::sync::lock;
 
 mod cached;
@@ -40,11 +47,13 @@ mod consents;
 mod db;
 mod error;
 mod schema;
+mod sign_ins;
 pub mod testing;
 #[cfg(test)]
 mod tests;
 
 use db::{Db, Delta, StoredPending};
+use sign_ins::{Bounds, NewSignIn};
 
 /// How many times a consent check reads the decisions again after another call consumed
 /// the one-call grant it was about to consume.
@@ -168,6 +177,12 @@ impl PgStore {
             tracing::warn!(target: "papi_sandbox", error = %e, "cannot forget an expired token");
         }
     }
+}
+
+/// The oldest creation time (Unix milliseconds) of a sign-in still waiting.
+fn sign_in_expired_ms() -> i64 {
+    let ttl = i64::try_from(SIGN_IN_TTL.as_millis()).unwrap_or(i64::MAX);
+    unix_ms(SystemTime::now()).saturating_sub(ttl)
 }
 
 /// The oldest creation time (Unix milliseconds) of a consent request still waiting.
@@ -336,6 +351,47 @@ impl Store for PgStore {
             let left = Duration::from_millis(expires_ms.saturating_sub(now_ms).unsigned_abs());
             Session::restored(login, csrf, instant_after(Instant::now(), left))
         }))
+    }
+
+    fn start_sign_in(
+        &self,
+        client: Client,
+        request: AuthnRequest,
+        relay_state: Option<String>,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(id) = random_hex(16) else {
+            return Ok(None);
+        };
+        let new = NewSignIn {
+            id: &id,
+            client: &client.key(),
+            request: &request,
+            relay_state: relay_state.as_deref(),
+            now_ms: unix_ms(SystemTime::now()),
+        };
+        let bounds = Bounds {
+            expired_ms: sign_in_expired_ms(),
+            per_client: MAX_PENDING_PER_CLIENT,
+            all: MAX_SIGN_INS,
+        };
+        self.db.start_sign_in(&new, &bounds)?;
+        Ok(Some(id))
+    }
+
+    fn attempt_sign_in(&self, id: &str) -> Result<Result<AuthnRequest, NoAttempt>, StoreError> {
+        self.db
+            .attempt_sign_in(id, sign_in_expired_ms(), MAX_ATTEMPTS)
+    }
+
+    fn sign_in_attempts_left(&self, id: &str) -> Result<u32, StoreError> {
+        self.db.sign_in_attempts_left(id, MAX_ATTEMPTS)
+    }
+
+    fn finish_sign_in(&self, id: &str) -> Result<Option<PendingLogin>, StoreError> {
+        Ok(self
+            .db
+            .finish_sign_in(id, sign_in_expired_ms())?
+            .map(|(request, relay_state)| PendingLogin::restored(request, relay_state)))
     }
 
     fn signing_key(&self, generate: GenerateKey<'_>) -> Result<String, StoreError> {

@@ -8,6 +8,10 @@ pub(super) const SCHEMA_VERSION: i32 = 1;
 /// created, so that processes starting at once do it one at a time.
 pub(super) const MIGRATION_LOCK: i64 = 0x7061_7069_5f73_6278; // "papi_sbx"
 
+/// A lock number for `pg_advisory_xact_lock`, taken while a sign-in is recorded, so that
+/// the bounds on sign-ins hold across processes.
+pub(super) const SIGN_IN_LOCK: i64 = 0x7061_7069_5f73_6967; // "papi_sig"
+
 /// Schema version 1, created in one transaction under [`MIGRATION_LOCK`].
 pub(super) const SCHEMA: &str = "
 CREATE SCHEMA papi_sandbox;
@@ -76,6 +80,18 @@ CREATE TABLE papi_sandbox.sessions (
     expires_ms bigint NOT NULL
 );
 CREATE INDEX sessions_expiry ON papi_sandbox.sessions (expires_ms);
+CREATE TABLE papi_sandbox.sign_ins (
+    id          text PRIMARY KEY,    -- the id in the login form
+    client      text NOT NULL,       -- the address (IPv6: the /64) that started it, '-' unknown
+    request_id  text NOT NULL,       -- the AuthnRequest's ID, Issuer and consumer URL
+    issuer      text NOT NULL,
+    acs_url     text NOT NULL,
+    relay_state text,
+    created_ms  bigint NOT NULL,
+    attempts    integer NOT NULL     -- passwords tried
+);
+CREATE INDEX sign_ins_client ON papi_sandbox.sign_ins (client, created_ms);
+CREATE INDEX sign_ins_age ON papi_sandbox.sign_ins (created_ms);
 INSERT INTO papi_sandbox.meta (id, schema_version) VALUES (1, 1);
 ";
 

@@ -374,3 +374,60 @@ fn a_change_in_the_middle_is_caught_up_with_the_contacts_added_after_it() {
     assert_eq!(contacts(&b, "alice"), contacts(&a, "alice"));
     assert!(contacts(&b, "alice").contains(&changed));
 }
+
+#[test]
+fn a_sign_in_started_on_one_process_is_answered_on_another_within_its_bounds() {
+    use crate::domain::sign_in::{
+        AuthnRequest, Client, NoAttempt, MAX_ATTEMPTS, MAX_PENDING_PER_CLIENT,
+    };
+    let Some(db) = TestDatabase::create("pg_store_sign_in") else {
+        return;
+    };
+    let (a, b) = (open(&db), open(&db));
+    let request = AuthnRequest {
+        id: "_req".into(),
+        issuer: "https://sp.example/saml".into(),
+        acs_url: url::Url::parse("http://127.0.0.1:9/acs").unwrap(),
+    };
+    let client = |ip: &str| Client::of(Some(ip.parse().unwrap()));
+    let id = a
+        .start_sign_in(client("192.0.2.1"), request.clone(), Some("state".into()))
+        .unwrap()
+        .unwrap();
+    // A wrong password through B, then the right one through A.
+    assert_eq!(b.attempt_sign_in(&id).unwrap(), Ok(request.clone()));
+    assert_eq!(b.sign_in_attempts_left(&id).unwrap(), MAX_ATTEMPTS - 1);
+    assert_eq!(a.attempt_sign_in(&id).unwrap(), Ok(request.clone()));
+    let finished = b.finish_sign_in(&id).unwrap().expect("pending");
+    assert_eq!(finished.request, request);
+    assert_eq!(finished.relay_state.as_deref(), Some("state"));
+    assert!(a.finish_sign_in(&id).unwrap().is_none(), "answered once");
+    assert_eq!(a.attempt_sign_in(&id).unwrap(), Err(NoAttempt::Gone));
+    // Passwords are counted across processes.
+    let id = a
+        .start_sign_in(client("192.0.2.1"), request.clone(), None)
+        .unwrap()
+        .unwrap();
+    for n in 0..MAX_ATTEMPTS {
+        let store: &dyn Store = if n % 2 == 0 { &a } else { &b };
+        assert!(store.attempt_sign_in(&id).unwrap().is_ok());
+    }
+    assert_eq!(b.attempt_sign_in(&id).unwrap(), Err(NoAttempt::TooMany));
+    assert_eq!(a.attempt_sign_in(&id).unwrap(), Err(NoAttempt::Gone));
+    // A flood from one address, through both processes, pushes out only its own sign-ins.
+    let victim = a
+        .start_sign_in(client("192.0.2.9"), request.clone(), None)
+        .unwrap()
+        .unwrap();
+    for n in 0..MAX_PENDING_PER_CLIENT + 8 {
+        let store: &dyn Store = if n % 2 == 0 { &a } else { &b };
+        store
+            .start_sign_in(client("198.51.100.7"), request.clone(), None)
+            .unwrap();
+    }
+    assert_eq!(
+        db.count("SELECT count(*) FROM papi_sandbox.sign_ins WHERE client = '198.51.100.7'"),
+        i64::try_from(MAX_PENDING_PER_CLIENT).unwrap()
+    );
+    assert!(b.attempt_sign_in(&victim).unwrap().is_ok());
+}

@@ -1,5 +1,7 @@
-//! The sign-ins waiting for the user's password, kept server-side under a random id (the
-//! login page carries only that id, so nothing in it can be tampered with).
+//! The SAML sign-ins waiting for the user's password, kept server-side under a random id
+//! (the login page carries only that id, so nothing in it can be tampered with): what the
+//! sandbox takes from a service's `AuthnRequest`, and the bounds on what one client starts.
+//! Kept by the store (shared by the processes of a PostgreSQL store).
 //!
 //! Anyone can start a sign-in, so what one client starts is bounded: each client address
 //! keeps at most [`MAX_PENDING_PER_CLIENT`] sign-ins (its oldest goes first), and when all
@@ -12,24 +14,44 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::idp::request::AuthnRequest;
+use url::Url;
+
 use crate::util::random::random_hex;
 use crate::util::sync::lock;
 
+/// What the sandbox takes from an `AuthnRequest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuthnRequest {
+    /// `ID`, echoed as `InResponseTo`.
+    pub(crate) id: String,
+    /// `Issuer`: the service provider's entity id, the assertion's audience.
+    pub(crate) issuer: String,
+    /// `AssertionConsumerServiceURL`: where the answer is posted.
+    pub(crate) acs_url: Url,
+}
+
 /// Sign-ins waiting for the user's password.
-const MAX_PENDING: usize = 1024;
+pub(crate) const MAX_PENDING: usize = 1024;
 /// Sign-ins waiting for the password that one client address keeps at most.
 pub(crate) const MAX_PENDING_PER_CLIENT: usize = 32;
 /// Passwords tried at most on one sign-in.
 pub(crate) const MAX_ATTEMPTS: u32 = 5;
 /// How long a sign-in waits for the user's password.
-const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
+pub(crate) const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// Who started a sign-in: the client's IPv4 address, or the /64 network of its IPv6
 /// address (one host usually holds a whole /64); `None` when the sandbox is served
 /// without the peer's address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Client(Option<IpAddr>);
+
+impl Client {
+    /// As stored: the address (or network), `-` when unknown.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))] // Only the shared store reads back.
+    pub(crate) fn key(self) -> String {
+        self.0.map_or_else(|| "-".to_owned(), |ip| ip.to_string())
+    }
+}
 
 impl Client {
     /// The client at `addr` (`None`: unknown, all such clients count as one).
@@ -55,6 +77,18 @@ pub(crate) struct PendingLogin {
 }
 
 impl PendingLogin {
+    /// A sign-in read back from a store that keeps them elsewhere, to be answered.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))] // Only the shared store reads back.
+    pub(crate) fn restored(request: AuthnRequest, relay_state: Option<String>) -> Self {
+        Self {
+            request,
+            relay_state,
+            client: Client(None),
+            created: Instant::now(),
+            attempts: 0,
+        }
+    }
+
     fn expired(&self, now: Instant) -> bool {
         now.duration_since(self.created) >= PENDING_TTL
     }
@@ -176,7 +210,7 @@ mod tests {
         AuthnRequest {
             id: "_a".into(),
             issuer: "https://sp.example/saml".into(),
-            acs_url: url::Url::parse("http://127.0.0.1:9/acs").unwrap(),
+            acs_url: Url::parse("http://127.0.0.1:9/acs").unwrap(),
         }
     }
 
