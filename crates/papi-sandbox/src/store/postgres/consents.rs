@@ -1,11 +1,41 @@
 //! The tokens, the consents and the browser sessions in the PostgreSQL database: what
 //! every process reads at each use.
 
+use tokio_postgres::types::ToSql;
+
 use crate::domain::consent::{ConsentKey, StoredDecision};
 use crate::store::postgres::cached::Cached;
 use crate::store::postgres::db::{Db, StoredPending, StoredToken};
 use crate::store::postgres::error::describe;
 use crate::store::StoreError;
+
+/// A table of rows that expire and are bounded in number: how its expired rows go (`$1`
+/// the expiry), how all but the newest `$1` go, and how a row is added.
+struct Bounded {
+    sweep: &'static str,
+    trim: &'static str,
+    insert: &'static str,
+}
+
+/// Consent requests waiting for the user (`$1` id, `$2` login, `$3` service, `$4` family,
+/// `$5` attribute, `$6` creation time).
+const PENDING_CONSENTS: Bounded = Bounded {
+    sweep: "DELETE FROM papi_sandbox.pending_consents WHERE created_ms <= $1",
+    trim: "DELETE FROM papi_sandbox.pending_consents WHERE id IN (SELECT id FROM \
+           papi_sandbox.pending_consents ORDER BY created_ms DESC OFFSET $1)",
+    insert: "INSERT INTO papi_sandbox.pending_consents \
+             (id, login, service, family, attribute, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+};
+
+/// Browser sessions (`$1` id hash, `$2` login, `$3` form token, `$4` expiry).
+const SESSIONS: Bounded = Bounded {
+    sweep: "DELETE FROM papi_sandbox.sessions WHERE expires_ms <= $1",
+    trim: "DELETE FROM papi_sandbox.sessions WHERE id_hash IN (SELECT id_hash FROM \
+           papi_sandbox.sessions ORDER BY expires_ms DESC OFFSET $1)",
+    insert: "INSERT INTO papi_sandbox.sessions (id_hash, login, csrf, expires_ms) \
+             VALUES ($1, $2, $3, $4)",
+};
 
 impl Db {
     /// Stores an issued token (by its hash) and forgets the tokens expired at `now_ms`.
@@ -135,41 +165,20 @@ impl Db {
         expired_ms: i64,
         max: usize,
     ) -> Result<(), StoreError> {
-        let keep = i64::try_from(max.saturating_sub(1)).unwrap_or(i64::MAX);
-        self.run(async {
-            let mut client = self.client().await?;
-            let tx = client.transaction().await.map_err(describe)?;
-            tx.exec_cached(
-                "DELETE FROM papi_sandbox.pending_consents WHERE created_ms <= $1",
-                &[&expired_ms],
-            )
-            .await
-            .map_err(describe)?;
-            tx.exec_cached(
-                "DELETE FROM papi_sandbox.pending_consents WHERE id IN (SELECT id FROM \
-                 papi_sandbox.pending_consents ORDER BY created_ms DESC OFFSET $1)",
-                &[&keep],
-            )
-            .await
-            .map_err(describe)?;
-            tx.exec_cached(
-                "INSERT INTO papi_sandbox.pending_consents \
-                 (id, login, service, family, attribute, created_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    &id,
-                    &key.user,
-                    &key.service,
-                    &key.family,
-                    &key.attribute.unwrap_or_default(),
-                    &now_ms,
-                ],
-            )
-            .await
-            .map_err(describe)?;
-            tx.commit().await.map_err(describe)
-        })
-        .map_err(|e| self.write_error(e))
+        let attribute = key.attribute.unwrap_or_default();
+        self.insert_bounded(
+            &PENDING_CONSENTS,
+            expired_ms,
+            max,
+            &[
+                &id,
+                &key.user,
+                &key.service,
+                &key.family,
+                &attribute,
+                &now_ms,
+            ],
+        )
     }
 
     /// The consent request `id`, unless created at or before `expired_ms`.
@@ -253,30 +262,35 @@ impl Db {
         expires_ms: i64,
         max: usize,
     ) -> Result<(), StoreError> {
+        self.insert_bounded(
+            &SESSIONS,
+            now_ms,
+            max,
+            &[&id_hash, &login, &csrf, &expires_ms],
+        )
+    }
+
+    /// Inserts a row into a table of rows that expire, bounded in number: forgets the rows
+    /// expired at `expired` and, beyond `max`, the oldest, then inserts `row`; one
+    /// transaction.
+    fn insert_bounded(
+        &self,
+        table: &Bounded,
+        expired: i64,
+        max: usize,
+        row: &[&(dyn ToSql + Sync)],
+    ) -> Result<(), StoreError> {
         let keep = i64::try_from(max.saturating_sub(1)).unwrap_or(i64::MAX);
         self.run(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(describe)?;
-            tx.exec_cached(
-                "DELETE FROM papi_sandbox.sessions WHERE expires_ms <= $1",
-                &[&now_ms],
-            )
-            .await
-            .map_err(describe)?;
-            tx.exec_cached(
-                "DELETE FROM papi_sandbox.sessions WHERE id_hash IN (SELECT id_hash FROM \
-                 papi_sandbox.sessions ORDER BY expires_ms DESC OFFSET $1)",
-                &[&keep],
-            )
-            .await
-            .map_err(describe)?;
-            tx.exec_cached(
-                "INSERT INTO papi_sandbox.sessions (id_hash, login, csrf, expires_ms) \
-                 VALUES ($1, $2, $3, $4)",
-                &[&id_hash, &login, &csrf, &expires_ms],
-            )
-            .await
-            .map_err(describe)?;
+            tx.exec_cached(table.sweep, &[&expired])
+                .await
+                .map_err(describe)?;
+            tx.exec_cached(table.trim, &[&keep])
+                .await
+                .map_err(describe)?;
+            tx.exec_cached(table.insert, row).await.map_err(describe)?;
             tx.commit().await.map_err(describe)
         })
         .map_err(|e| self.write_error(e))
