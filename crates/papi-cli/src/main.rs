@@ -57,8 +57,9 @@ enum Command {
         /// The URL the sandbox is reached at when a load balancer or a proxy stands in front
         /// of it (`https://sandbox.example/`): consent URLs and the identity provider's
         /// endpoints are written with it. Without it, the address it listens on.
+        // Checked after parsing: clap's own error would print the value, credentials and all.
         #[arg(long, value_name = "URL")]
-        public_url: Option<papi_core::url::Url>,
+        public_url: Option<String>,
         /// Count privacy families as already granted, for tests that are not about consent:
         /// alone, every family; or a comma-separated list (`contact,messages`). Without it,
         /// every call needs the user's consent, as with the real APIs.
@@ -183,6 +184,14 @@ async fn main() -> ExitCode {
                 Ok(Some(banner::Database::Postgres(url))) => (None, Some(url)),
                 Err(e) => {
                     eprintln!("error: --db: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let public_url = match public_url.as_deref().map(papi_core::url::Url::parse) {
+                None => None,
+                Some(Ok(url)) => Some(url),
+                Some(Err(e)) => {
+                    eprintln!("error: --public-url is not a URL: {e}");
                     return ExitCode::FAILURE;
                 }
             };

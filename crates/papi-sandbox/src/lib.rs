@@ -373,6 +373,13 @@ pub struct SandboxConfig {
     /// the address [`Sandbox::bind`] listens on. An `http` or `https` URL with the path
     /// `/` and no user, query or fragment; another is refused by [`Sandbox::open`]
     /// ([`SandboxError::PublicUrl`]). `papi sandbox --public-url`.
+    ///
+    /// With it, a consent decision must come from a page of that origin (the `Host` a
+    /// proxy forwards is not trusted), and over `https` the session cookie is `Secure`.
+    /// Behind a proxy every browser comes from the proxy's address, which the sandbox does
+    /// not look past (`X-Forwarded-For` is not read): the bound on SAML sign-ins in
+    /// progress per client address (32) is then shared by all the users signing in at
+    /// once.
     pub public_url: Option<Url>,
     /// Origins (`scheme://host[:port]`) the identity provider may post its signed answers
     /// to, besides this machine's loopback (`127.0.0.0/8`, `[::1]`, `localhost`, any port),
@@ -619,6 +626,7 @@ impl Sandbox {
                 max_value_bytes: config.max_value_bytes,
             },
             auto_consent: config.auto_consent.clone(),
+            public_origin: config.public_url.clone(),
         };
         let app = App {
             service: Arc::new(Service::new(
@@ -633,6 +641,10 @@ impl Sandbox {
             ),
             endpoints: endpoints(),
         };
+        // Served through `Sandbox::router` too, the URLs it gives out name the public URL.
+        if let Some(public) = &config.public_url {
+            app.service.set_bound_base(public.clone());
+        }
         Self {
             config: Arc::new(config),
             app: Arc::new(app),
@@ -775,8 +787,8 @@ fn check_public_url(url: &Url) -> Result<(), &'static str> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err("its scheme is not http or https");
     }
-    if url.host_str().is_none() {
-        return Err("it names no host");
+    if url.port() == Some(0) {
+        return Err("its port is 0");
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err("it names a user");

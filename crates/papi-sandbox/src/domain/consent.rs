@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::generated::{Api, APIS};
 
+/// Random bytes of a consent request's id.
+pub(crate) const CONSENT_ID_BYTES: usize = 16;
 /// How long an unanswered consent request is kept.
 pub(crate) const PENDING_TTL: Duration = Duration::from_secs(3600);
 /// Consent requests kept at most; the oldest are dropped first.

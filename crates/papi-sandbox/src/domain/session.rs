@@ -7,6 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
+/// Random bytes of a session id (a bearer secret).
+pub(crate) const SESSION_ID_BYTES: usize = 32;
 /// How long a session lasts after it is opened.
 pub(crate) const SESSION_TTL: Duration = Duration::from_secs(3600);
 /// Sessions kept at most; beyond it the oldest goes.

@@ -30,6 +30,8 @@ pub(crate) struct AuthnRequest {
     pub(crate) acs_url: Url,
 }
 
+/// Random bytes of a sign-in's id.
+pub(crate) const SIGN_IN_ID_BYTES: usize = 16;
 /// Sign-ins waiting for the user's password.
 pub(crate) const MAX_PENDING: usize = 1024;
 /// Sign-ins waiting for the password that one client address keeps at most.
@@ -118,7 +120,7 @@ impl PendingLogins {
         request: AuthnRequest,
         relay_state: Option<String>,
     ) -> Option<String> {
-        let id = random_hex(16)?;
+        let id = random_hex(SIGN_IN_ID_BYTES)?;
         let now = Instant::now();
         let mut pending = lock(&self.by_id);
         pending.retain(|_, p| !p.expired(now));

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::domain::consent::{family_of, Access, ConsentKey, Decision};
+use crate::domain::consent::{family_of, Access, ConsentKey, Decision, CONSENT_ID_BYTES};
 use crate::generated::Api;
 use crate::service::state::Service;
 use crate::store::StoreError;
@@ -33,7 +33,7 @@ impl Service {
     /// Asks the user for `key`: records a consent request and returns its id (random,
     /// 128 bits); `Ok(None)` when there is no randomness.
     pub(crate) fn ask_consent(&self, key: &ConsentKey) -> Result<Option<String>, StoreError> {
-        let Some(id) = random_hex(16) else {
+        let Some(id) = random_hex(CONSENT_ID_BYTES) else {
             return Ok(None);
         };
         self.store().ask_consent(key.clone(), id.clone())?;

@@ -2,7 +2,7 @@
 //! is checked, that the consent page and the decision require. Kept by the store (shared by
 //! the processes of a PostgreSQL store).
 
-use crate::domain::session::Session;
+use crate::domain::session::{Session, SESSION_ID_BYTES};
 use crate::service::state::Service;
 use crate::util::random::random_hex;
 
@@ -12,7 +12,7 @@ impl Service {
     /// without randomness, or when the store refuses it (logged).
     pub(crate) fn open_session(&self, login: &str) -> Option<String> {
         self.user(login)?;
-        let (id, csrf) = (random_hex(32)?, random_hex(16)?);
+        let (id, csrf) = (random_hex(SESSION_ID_BYTES)?, random_hex(16)?);
         match self.store().open_session(&id, login, &csrf) {
             Ok(()) => Some(id),
             Err(e) => {

@@ -32,6 +32,9 @@ pub(crate) struct Settings {
     pub(crate) contact_limits: ContactLimits,
     /// The families whose calls skip consent.
     pub(crate) auto_consent: AutoConsent,
+    /// The URL the sandbox is reached at from outside, when a proxy stands in front of it
+    /// ([`crate::SandboxConfig::public_url`]).
+    pub(crate) public_origin: Option<Url>,
 }
 
 /// The sandbox's service: its settings, users and store.

@@ -97,7 +97,7 @@ pub(crate) async fn decision(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !same_origin(&headers, app.service.settings.public_origin.as_ref()) {
         return problem(
             StatusCode::FORBIDDEN,
             "This answer was sent from another site: answer on the consent page itself.",
@@ -171,8 +171,10 @@ async fn session(app: &Arc<App>, headers: &HeaderMap) -> Option<Session> {
     let id = session_id(headers)?;
     off_workers(app, move |app| app.service.session(&id))
         .await
-        .ok()
-        .flatten()
+        .unwrap_or_else(|e| {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot read a browser session");
+            None
+        })
 }
 
 /// The answer to a decision made: back to the service, or a page saying what was decided.

@@ -35,7 +35,12 @@ pub(crate) async fn sso(State(app): State<Arc<App>>, req: Request) -> Response {
         sign_in::start(&app.service, &app.idp, Client::of(peer), &query)
     })
     .await
-    .unwrap_or_else(|e| Err(NotStarted::Unavailable(format!("The sign-in failed: {e}."))));
+    .unwrap_or_else(|e| {
+        tracing::error!(target: "papi_sandbox", error = %e, "the sign-in task failed");
+        Err(NotStarted::Unavailable(
+            "The sandbox cannot start this sign-in (see its log).".to_owned(),
+        ))
+    });
     match started {
         Ok(started) => no_store_html(
             StatusCode::OK,
@@ -137,8 +142,12 @@ pub(crate) async fn login(
             })
             .await
         };
-        if logged(left).unwrap_or(0) == 0 {
-            return no_store_html(StatusCode::UNAUTHORIZED, sign_in_problem_page(TOO_MANY));
+        match logged(left) {
+            None => return store_failed(),
+            Some(0) => {
+                return no_store_html(StatusCode::UNAUTHORIZED, sign_in_problem_page(TOO_MANY))
+            }
+            Some(_) => {}
         }
         return no_store_html(
             StatusCode::UNAUTHORIZED,

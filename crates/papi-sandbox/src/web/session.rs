@@ -13,26 +13,36 @@ use crate::web::app::{off_workers, App};
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "papi_sandbox_session";
 
-/// The `Set-Cookie` value of a session `id`: sent back only to the sandbox (its host, any
-/// path), never readable by scripts, never sent along with another site's forms
-/// (`SameSite=Lax`), gone when the session expires.
 /// Opens a browser session for `login` (off the async workers when the store waits on
 /// I/O): the `Set-Cookie` that carries it; `None` when it cannot be opened (logged).
 pub(crate) async fn open_session(app: &Arc<App>, login: &str) -> Option<HeaderValue> {
     let login = login.to_owned();
+    let secure = app
+        .service
+        .settings
+        .public_origin
+        .as_ref()
+        .is_some_and(|public| public.scheme() == "https");
     off_workers(app, move |app| app.service.open_session(&login))
         .await
-        .ok()
-        .flatten()
-        .and_then(|id| set_session_cookie(&id))
+        .unwrap_or_else(|e| {
+            tracing::error!(target: "papi_sandbox", error = %e, "cannot open a browser session");
+            None
+        })
+        .and_then(|id| set_session_cookie(&id, secure))
 }
 
-pub(crate) fn set_session_cookie(id: &str) -> Option<HeaderValue> {
+/// The `Set-Cookie` value of a session `id`: sent back only to the sandbox (its host, any
+/// path), never readable by scripts, never sent along with another site's forms
+/// (`SameSite=Lax`), gone when the session expires; with `secure` (the sandbox is reached
+/// over https: [`crate::SandboxConfig::public_url`]), never sent over plain http.
+pub(crate) fn set_session_cookie(id: &str, secure: bool) -> Option<HeaderValue> {
     let max_age =
         cookie::time::Duration::seconds(i64::try_from(SESSION_TTL.as_secs()).unwrap_or(i64::MAX));
     let cookie = Cookie::build((SESSION_COOKIE, id))
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(max_age)
         .build();
@@ -52,18 +62,23 @@ pub(crate) fn session_id(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Whether a form was posted from the sandbox's own pages, as far as the browser tells:
-/// its `Origin`, or without one its `Referer`, names the host the request was sent to
-/// (`Host`). A request with neither (a script) passes; `Origin: null` does not.
-pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
+/// its `Origin`, or without one its `Referer`, names the sandbox: its `public` URL's
+/// origin (scheme, host and port) when it has one (a proxy in front may rewrite `Host`),
+/// else the host the request was sent to (`Host`). A request with neither header (a
+/// script) passes; `Origin: null` does not.
+pub(crate) fn same_origin(headers: &HeaderMap, public: Option<&Url>) -> bool {
     let sender = match (headers.get(header::ORIGIN), headers.get(header::REFERER)) {
         (Some(origin), _) => origin,
         (None, Some(referer)) => referer,
         (None, None) => return true,
     };
     let Some(url) = sender.to_str().ok().and_then(|s| Url::parse(s).ok()) else {
+        return false;
+    };
+    if let Some(public) = public {
+        return url.origin() == public.origin();
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
     let authority = match (url.host_str(), url.port()) {
@@ -88,8 +103,11 @@ mod tests {
 
     #[test]
     fn the_cookie_is_http_only_lax_and_expires_with_the_session() {
-        let set = set_session_cookie("abc").unwrap();
+        let set = set_session_cookie("abc", false).unwrap();
         let set = set.to_str().unwrap();
+        assert!(!set.contains("Secure"), "{set}");
+        let secure = set_session_cookie("abc", true).unwrap();
+        assert!(secure.to_str().unwrap().contains("Secure"), "{secure:?}");
         let secs = SESSION_TTL.as_secs();
         for part in [
             "papi_sandbox_session=abc",
@@ -117,7 +135,7 @@ mod tests {
             ],
         ];
         for h in ok {
-            assert!(same_origin(&headers(&h)), "{h:?}");
+            assert!(same_origin(&headers(&h), None), "{h:?}");
         }
         let refused = [
             vec![host.clone(), (header::ORIGIN, "https://evil.example")],
@@ -132,7 +150,28 @@ mod tests {
             vec![(header::ORIGIN, "http://127.0.0.1:8080")],
         ];
         for h in refused {
-            assert!(!same_origin(&headers(&h)), "{h:?}");
+            assert!(!same_origin(&headers(&h), None), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn behind_a_proxy_the_public_origin_is_the_sandboxs_whatever_the_host_header() {
+        let public = Url::parse("https://sandbox.example/").unwrap();
+        // nginx's default: the Host header names the upstream, not the public site.
+        let upstream = (header::HOST, "10.0.0.5:8080");
+        let ok = headers(&[
+            upstream.clone(),
+            (header::ORIGIN, "https://sandbox.example"),
+        ]);
+        assert!(same_origin(&ok, Some(&public)));
+        for origin in [
+            "http://sandbox.example",
+            "https://sandbox.example:8443",
+            "http://10.0.0.5:8080",
+            "https://evil.example",
+        ] {
+            let h = headers(&[upstream.clone(), (header::ORIGIN, origin)]);
+            assert!(!same_origin(&h, Some(&public)), "{origin}");
         }
     }
 }

@@ -29,8 +29,8 @@ use crate::domain::user::UserChange;
 use crate::store::postgres::cached::Cached;
 use crate::store::postgres::error::describe;
 use crate::store::postgres::schema::{
-    CHANGED_ROWS, CHANGE_CONTACT, CHANGE_EVENT, CHANGE_PICTURE, MIGRATION_LOCK, SCHEMA,
-    SCHEMA_VERSION, UPSERT_CONTACT, UPSERT_PICTURE,
+    ADDED_TABLES, CHANGED_ROWS, CHANGE_CONTACT, CHANGE_EVENT, CHANGE_PICTURE, MIGRATION_LOCK,
+    SCHEMA, SCHEMA_VERSION, UPSERT_CONTACT, UPSERT_PICTURE,
 };
 use crate::store::postgres_url::PostgresUrl;
 use crate::store::{SandboxError, StoreError};
@@ -46,9 +46,11 @@ const WORK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Set on every connection: a statement waits at most 10 s for a lock (another process
 /// holding a user's row) and runs at most 20 s; a transaction left open 20 s is ended by
-/// the server, with its session (the pool then drops the closed connection).
+/// the server, with its session (the pool then drops the closed connection). The server's
+/// notices (such as "already exists, skipping" when the added tables are checked) are not
+/// sent: the driver would log each one.
 const SERVER_LIMITS: &str = "-c lock_timeout=10000 -c statement_timeout=20000 \
-     -c idle_in_transaction_session_timeout=20000";
+     -c idle_in_transaction_session_timeout=20000 -c client_min_messages=warning";
 
 /// How long a caller waits for a free connection, or for a new one to be made.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -244,6 +246,7 @@ impl Db {
                 .map_err(describe)?;
             if schema.is_none() {
                 tx.batch_execute(SCHEMA).await.map_err(describe)?;
+                tx.batch_execute(ADDED_TABLES).await.map_err(describe)?;
                 return tx.commit().await.map_err(describe);
             }
             let meta: Option<String> = tx
@@ -270,6 +273,7 @@ impl Db {
                     "its schema version is {version}, this sandbox knows {SCHEMA_VERSION}"
                 ));
             }
+            tx.batch_execute(ADDED_TABLES).await.map_err(describe)?;
             tx.commit().await.map_err(describe)
         })
     }

@@ -25,13 +25,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::domain::consent::{
-    Access, ConsentKey, Decision, StoredDecision, MAX_PENDING, PENDING_TTL,
+    Access, ConsentKey, Decision, StoredDecision, CONSENT_ID_BYTES, MAX_PENDING, PENDING_TTL,
 };
 use crate::domain::seeds::Seeds;
-use crate::domain::session::{Session, MAX_SESSIONS, SESSION_TTL};
+use crate::domain::session::{Session, MAX_SESSIONS, SESSION_ID_BYTES, SESSION_TTL};
 use crate::domain::sign_in::{
     AuthnRequest, Client, NoAttempt, PendingLogin, MAX_ATTEMPTS, MAX_PENDING as MAX_SIGN_INS,
-    MAX_PENDING_PER_CLIENT, PENDING_TTL as SIGN_IN_TTL,
+    MAX_PENDING_PER_CLIENT, PENDING_TTL as SIGN_IN_TTL, SIGN_IN_ID_BYTES,
 };
 use crate::domain::token::{
     hash_hex, instant_after, token_hash, unix_ms, IssuedToken, TokenHash, TokenProblem, Tokens,
@@ -39,7 +39,7 @@ use crate::domain::token::{
 use crate::domain::user::{UserChange, UserData};
 use crate::store::postgres_url::PostgresUrl;
 use crate::store::{GenerateKey, SandboxError, Store, StoreError};
-use crate::util::random::random_hex;
+use crate::util::random::{is_random_hex, random_hex};
 use crate::util::sync::lock;
 
 mod cached;
@@ -307,6 +307,9 @@ impl Store for PgStore {
     }
 
     fn pending_consent(&self, id: &str) -> Result<Option<ConsentKey>, StoreError> {
+        if !is_random_hex(id, CONSENT_ID_BYTES) {
+            return Ok(None);
+        }
         Ok(self
             .db
             .pending_consent(id, pending_expired_ms())?
@@ -318,6 +321,9 @@ impl Store for PgStore {
         id: &str,
         decision: Decision,
     ) -> Result<Option<ConsentKey>, StoreError> {
+        if !is_random_hex(id, CONSENT_ID_BYTES) {
+            return Ok(None);
+        }
         self.db.decide_consent(id, pending_expired_ms(), |pending| {
             let key = Self::pending_key(pending)?;
             let stored = StoredDecision {
@@ -345,6 +351,9 @@ impl Store for PgStore {
     }
 
     fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        if !is_random_hex(id, SESSION_ID_BYTES) {
+            return Ok(None);
+        }
         let now_ms = unix_ms(SystemTime::now());
         let stored = self.db.session(&hash_hex(&token_hash(id)), now_ms)?;
         Ok(stored.map(|(login, csrf, expires_ms)| {
@@ -359,7 +368,7 @@ impl Store for PgStore {
         request: AuthnRequest,
         relay_state: Option<String>,
     ) -> Result<Option<String>, StoreError> {
-        let Some(id) = random_hex(16) else {
+        let Some(id) = random_hex(SIGN_IN_ID_BYTES) else {
             return Ok(None);
         };
         let new = NewSignIn {
@@ -379,15 +388,24 @@ impl Store for PgStore {
     }
 
     fn attempt_sign_in(&self, id: &str) -> Result<Result<AuthnRequest, NoAttempt>, StoreError> {
+        if !is_random_hex(id, SIGN_IN_ID_BYTES) {
+            return Ok(Err(NoAttempt::Gone));
+        }
         self.db
             .attempt_sign_in(id, sign_in_expired_ms(), MAX_ATTEMPTS)
     }
 
     fn sign_in_attempts_left(&self, id: &str) -> Result<u32, StoreError> {
+        if !is_random_hex(id, SIGN_IN_ID_BYTES) {
+            return Ok(0);
+        }
         self.db.sign_in_attempts_left(id, MAX_ATTEMPTS)
     }
 
     fn finish_sign_in(&self, id: &str) -> Result<Option<PendingLogin>, StoreError> {
+        if !is_random_hex(id, SIGN_IN_ID_BYTES) {
+            return Ok(None);
+        }
         Ok(self
             .db
             .finish_sign_in(id, sign_in_expired_ms())?

@@ -8,9 +8,9 @@ pub(super) const SCHEMA_VERSION: i32 = 1;
 /// created, so that processes starting at once do it one at a time.
 pub(super) const MIGRATION_LOCK: i64 = 0x7061_7069_5f73_6278; // "papi_sbx"
 
-/// A lock number for `pg_advisory_xact_lock`, taken while a sign-in is recorded, so that
-/// the bounds on sign-ins hold across processes.
-pub(super) const SIGN_IN_LOCK: i64 = 0x7061_7069_5f73_6967; // "papi_sig"
+/// The first key of `pg_advisory_xact_lock(key, hashtext(client))`, taken while a
+/// client's sign-in is recorded, so that its bound holds across processes.
+pub(super) const SIGN_IN_LOCK: i32 = 0x7061_7069; // "papi"
 
 /// Schema version 1, created in one transaction under [`MIGRATION_LOCK`].
 pub(super) const SCHEMA: &str = "
@@ -73,14 +73,20 @@ CREATE TABLE papi_sandbox.pending_consents (
     created_ms bigint NOT NULL
 );
 CREATE INDEX pending_consents_age ON papi_sandbox.pending_consents (created_ms);
-CREATE TABLE papi_sandbox.sessions (
+INSERT INTO papi_sandbox.meta (id, schema_version) VALUES (1, 1);
+";
+
+/// Tables added to schema version 1 after it first shipped, created when missing (at every
+/// open, under [`MIGRATION_LOCK`]): an older sandbox ignores them, so the version stays.
+pub(super) const ADDED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS papi_sandbox.sessions (
     id_hash    text PRIMARY KEY,     -- SHA-256 of the session id (hex); the id itself is not stored
     login      text NOT NULL,
     csrf       text NOT NULL,        -- the form token of the session's pages
     expires_ms bigint NOT NULL
 );
-CREATE INDEX sessions_expiry ON papi_sandbox.sessions (expires_ms);
-CREATE TABLE papi_sandbox.sign_ins (
+CREATE INDEX IF NOT EXISTS sessions_expiry ON papi_sandbox.sessions (expires_ms);
+CREATE TABLE IF NOT EXISTS papi_sandbox.sign_ins (
     id          text PRIMARY KEY,    -- the id in the login form
     client      text NOT NULL,       -- the address (IPv6: the /64) that started it, '-' unknown
     request_id  text NOT NULL,       -- the AuthnRequest's ID, Issuer and consumer URL
@@ -90,9 +96,8 @@ CREATE TABLE papi_sandbox.sign_ins (
     created_ms  bigint NOT NULL,
     attempts    integer NOT NULL     -- passwords tried
 );
-CREATE INDEX sign_ins_client ON papi_sandbox.sign_ins (client, created_ms);
-CREATE INDEX sign_ins_age ON papi_sandbox.sign_ins (created_ms);
-INSERT INTO papi_sandbox.meta (id, schema_version) VALUES (1, 1);
+CREATE INDEX IF NOT EXISTS sign_ins_client ON papi_sandbox.sign_ins (client, created_ms);
+CREATE INDEX IF NOT EXISTS sign_ins_age ON papi_sandbox.sign_ins (created_ms);
 ";
 
 /// Stores a contact: `$1` login, `$2` id, `$3` document, `$4` version.

@@ -1,6 +1,6 @@
 //! The SAML sign-ins waiting for the user's password, in the PostgreSQL database: started
 //! on one process, answered on any. The bounds of [`crate::domain::sign_in`] hold across
-//! processes: a sign-in is recorded under an advisory lock.
+//! processes: a client's sign-in is recorded under an advisory lock of that client's.
 
 use url::Url;
 
@@ -52,9 +52,15 @@ impl Db {
         self.run(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(describe)?;
-            tx.exec_cached("SELECT pg_advisory_xact_lock($1)", &[&SIGN_IN_LOCK])
-                .await
-                .map_err(describe)?;
+            // One client's sign-ins are recorded one at a time (its bound is exact); the
+            // bound on all is kept without a lock that every client would queue on, so it
+            // may be passed by the sign-ins recorded at the same moment.
+            tx.exec_cached(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&SIGN_IN_LOCK, &new.client],
+            )
+            .await
+            .map_err(describe)?;
             tx.exec_cached(
                 "DELETE FROM papi_sandbox.sign_ins WHERE created_ms <= $1",
                 &[&bounds.expired_ms],

@@ -13,13 +13,16 @@ use super::testing::TestDatabase;
 use super::PgStore;
 use crate::domain::consent::{family_of, Access, ConsentKey, Decision};
 use crate::domain::seeds::Seeds;
-use crate::domain::token::{unix_ms, IssuedToken, TokenProblem};
+use crate::domain::token::{hash_hex, token_hash, unix_ms, IssuedToken, TokenProblem};
 use crate::domain::user::{UserChange, UserData};
 use crate::generated::APIS;
 use crate::store::postgres_url::PostgresUrl;
 use crate::store::{read_user, SandboxError, Store};
 
 const LOGINS: [&str; 2] = ["alice", "bob"];
+/// Session ids as the sandbox makes them (32 random bytes, hex).
+const SESSION_1: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+const SESSION_2: &str = "0202020202020202020202020202020202020202020202020202020202020202";
 
 fn open(db: &TestDatabase) -> PgStore {
     PgStore::open(db.url(), LOGINS, &Seeds::load()).unwrap()
@@ -151,34 +154,53 @@ fn tokens_consents_and_the_signing_key_are_shared() {
     );
     // A consent asked through one process is decided through the other.
     let key = key();
-    a.ask_consent(key.clone(), "req-1".into()).unwrap();
-    assert_eq!(b.pending_consent("req-1").unwrap(), Some(key.clone()));
+    a.ask_consent(key.clone(), "00000000000000000000000000000001".into())
+        .unwrap();
     assert_eq!(
-        b.decide_consent("req-1", Decision::Permanent).unwrap(),
+        b.pending_consent("00000000000000000000000000000001")
+            .unwrap(),
         Some(key.clone())
     );
-    assert_eq!(a.pending_consent("req-1").unwrap(), None, "answered");
-    assert_eq!(a.decide_consent("req-1", Decision::Once).unwrap(), None);
+    assert_eq!(
+        b.decide_consent("00000000000000000000000000000001", Decision::Permanent)
+            .unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(
+        a.pending_consent("00000000000000000000000000000001")
+            .unwrap(),
+        None,
+        "answered"
+    );
+    assert_eq!(
+        a.decide_consent("00000000000000000000000000000001", Decision::Once)
+            .unwrap(),
+        None
+    );
     assert_eq!(a.check_consent(&key).unwrap(), Access::Granted);
     // A later refusal, through the other process, wins everywhere.
-    b.ask_consent(key.clone(), "req-2".into()).unwrap();
-    a.decide_consent("req-2", Decision::Refused).unwrap();
+    b.ask_consent(key.clone(), "00000000000000000000000000000002".into())
+        .unwrap();
+    a.decide_consent("00000000000000000000000000000002", Decision::Refused)
+        .unwrap();
     assert_eq!(b.check_consent(&key).unwrap(), Access::Refused);
     // A browser session opened through one process is open on the other, by its id only
     // (the database keeps a hash of it).
-    a.open_session("session-id-1", "alice", "form-token")
-        .unwrap();
-    let session = b.session("session-id-1").unwrap().expect("shared");
+    a.open_session(SESSION_1, "alice", "form-token").unwrap();
+    let session = b.session(SESSION_1).unwrap().expect("shared");
     assert_eq!(
         (session.login.as_str(), session.csrf.as_str()),
         ("alice", "form-token")
     );
-    assert_eq!(b.session("session-id-2").unwrap(), None);
+    assert_eq!(b.session(SESSION_2).unwrap(), None);
     assert_eq!(
-        db.count("SELECT count(*) FROM papi_sandbox.sessions WHERE id_hash LIKE '%session-id%'"),
-        0,
-        "the session id is not stored"
+        db.query("SELECT id_hash FROM papi_sandbox.sessions"),
+        [[Some(hash_hex(&token_hash(SESSION_1)))]],
+        "the session id is stored as its SHA-256 only"
     );
+    // An id the sandbox cannot have made is not looked up.
+    assert_eq!(b.session("not-an-id").unwrap(), None);
+    assert_eq!(b.pending_consent("not-an-id").unwrap(), None);
     // One key: the first process's.
     let first = a.signing_key(&mut || Ok("FIRST".to_owned())).unwrap();
     let second = b.signing_key(&mut || Ok("SECOND".to_owned())).unwrap();
@@ -226,8 +248,12 @@ fn ids_stay_unique_and_a_one_call_grant_is_consumed_once_under_concurrency() {
     }
     // One one-call grant, raced by calls through both stores: exactly one gets it.
     let key = key();
-    stores[1].ask_consent(key.clone(), "once".into()).unwrap();
-    stores[0].decide_consent("once", Decision::Once).unwrap();
+    stores[1]
+        .ask_consent(key.clone(), "00000000000000000000000000000003".into())
+        .unwrap();
+    stores[0]
+        .decide_consent("00000000000000000000000000000003", Decision::Once)
+        .unwrap();
     let granted = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for t in 0..16 {
@@ -257,6 +283,12 @@ fn a_schema_of_another_program_or_a_newer_sandbox_is_refused() {
     );
     db.query("DROP SCHEMA papi_sandbox CASCADE");
     drop(open(&db));
+    // A database made before the sessions and sign-ins were shared gets their tables.
+    db.query("DROP TABLE papi_sandbox.sessions; DROP TABLE papi_sandbox.sign_ins");
+    let older = open(&db);
+    older.open_session(SESSION_1, "alice", "t").unwrap();
+    assert!(older.session(SESSION_1).unwrap().is_some());
+    drop(older);
     db.query("UPDATE papi_sandbox.meta SET schema_version = 99");
     let refused = PgStore::open(db.url(), LOGINS, &Seeds::load())
         .err()
@@ -324,16 +356,27 @@ fn an_attribute_decision_wins_over_the_familys_across_processes() {
     };
     // The family granted for good, the attribute refused: the attribute's call is refused,
     // another of the family granted.
-    a.ask_consent(family.clone(), "fam".into()).unwrap();
-    b.decide_consent("fam", Decision::Permanent).unwrap();
-    b.ask_consent(on_attribute.clone(), "attr".into()).unwrap();
-    a.decide_consent("attr", Decision::Refused).unwrap();
+    a.ask_consent(family.clone(), "00000000000000000000000000000004".into())
+        .unwrap();
+    b.decide_consent("00000000000000000000000000000004", Decision::Permanent)
+        .unwrap();
+    b.ask_consent(
+        on_attribute.clone(),
+        "00000000000000000000000000000005".into(),
+    )
+    .unwrap();
+    a.decide_consent("00000000000000000000000000000005", Decision::Refused)
+        .unwrap();
     assert_eq!(b.check_consent(&on_attribute).unwrap(), Access::Refused);
     assert_eq!(a.check_consent(&family).unwrap(), Access::Granted);
     // A one-call grant on the attribute is used first, then the family's decision holds.
-    a.ask_consent(on_attribute.clone(), "attr-once".into())
+    a.ask_consent(
+        on_attribute.clone(),
+        "00000000000000000000000000000006".into(),
+    )
+    .unwrap();
+    b.decide_consent("00000000000000000000000000000006", Decision::Once)
         .unwrap();
-    b.decide_consent("attr-once", Decision::Once).unwrap();
     assert_eq!(a.check_consent(&on_attribute).unwrap(), Access::Granted);
     assert_eq!(
         b.check_consent(&on_attribute).unwrap(),
