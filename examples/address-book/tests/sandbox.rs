@@ -27,6 +27,19 @@ fn granted() -> SandboxConfig {
     }
 }
 
+/// With `fault` injected on every call of `action` (consent granted), adding a contact is
+/// `Unavailable`.
+async fn assert_unavailable_with(action: &str, fault: Fault) {
+    let config = SandboxConfig {
+        faults: Faults::new(1, vec![FaultRule::new(action, Some(fault))]),
+        ..granted()
+    };
+    let (running, client, token) = sandbox(config).await;
+    let e = add_if_missing(&client, &token, "Hopper").await.unwrap_err();
+    assert!(matches!(e, SyncError::Unavailable(_)), "{e:?}");
+    running.shutdown().await;
+}
+
 #[tokio::test]
 async fn adds_once_then_finds_the_contact() {
     let (running, client, token) = sandbox(granted()).await;
@@ -42,41 +55,16 @@ async fn adds_once_then_finds_the_contact() {
 
 #[tokio::test]
 async fn orange_failing_is_unavailable_and_changes_nothing() {
-    let config = SandboxConfig {
-        faults: Faults::new(
-            1,
-            vec![FaultRule::new(
-                "contacts/addcontact",
-                Some(Fault::General {
-                    code: -2,
-                    status: Some(500),
-                }),
-            )],
-        ),
-        ..granted()
+    let fault = Fault::General {
+        code: -2,
+        status: Some(500),
     };
-    let (running, client, token) = sandbox(config).await;
-    let e = add_if_missing(&client, &token, "Hopper").await.unwrap_err();
-    assert!(matches!(e, SyncError::Unavailable(_)), "{e:?}");
-    running.shutdown().await;
+    assert_unavailable_with("contacts/addcontact", fault).await;
 }
 
 #[tokio::test]
 async fn a_cut_answer_is_unavailable_too() {
-    let config = SandboxConfig {
-        faults: Faults::new(
-            1,
-            vec![FaultRule::new(
-                "contacts/findcontactlist",
-                Some(Fault::Truncated),
-            )],
-        ),
-        ..granted()
-    };
-    let (running, client, token) = sandbox(config).await;
-    let e = add_if_missing(&client, &token, "Hopper").await.unwrap_err();
-    assert!(matches!(e, SyncError::Unavailable(_)), "{e:?}");
-    running.shutdown().await;
+    assert_unavailable_with("contacts/findcontactlist", Fault::Truncated).await;
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! on one process, answered on any. The bounds of [`crate::domain::sign_in`] hold across
 //! processes: a client's sign-in is recorded under an advisory lock of that client's.
 
+use tokio_postgres::Row;
 use url::Url;
 
 use crate::domain::sign_in::{AuthnRequest, NoAttempt};
@@ -31,12 +32,15 @@ fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn request_of(request_id: String, issuer: String, acs_url: &str) -> Result<AuthnRequest, String> {
-    let acs_url = Url::parse(acs_url)
+/// The request of a sign-in row whose first three columns are `request_id`, `issuer` and
+/// `acs_url`.
+fn request_of(row: &Row) -> Result<AuthnRequest, String> {
+    let acs_url: String = row.try_get(2).map_err(describe)?;
+    let acs_url = Url::parse(&acs_url)
         .map_err(|e| format!("a stored sign-in's consumer URL is not a URL: {e}"))?;
     Ok(AuthnRequest {
-        id: request_id,
-        issuer,
+        id: row.try_get(0).map_err(describe)?,
+        issuer: row.try_get(1).map_err(describe)?,
         acs_url,
     })
 }
@@ -146,13 +150,7 @@ impl Db {
                 .await
                 .map_err(describe)?;
             if let Some(row) = counted {
-                let acs_url: String = row.try_get(2).map_err(describe)?;
-                let request = request_of(
-                    row.try_get(0).map_err(describe)?,
-                    row.try_get(1).map_err(describe)?,
-                    &acs_url,
-                )?;
-                return Ok(Ok(request));
+                return Ok(Ok(request_of(&row)?));
             }
             // Not counted: its passwords are used up (then it goes), or it is gone.
             let used_up = client
@@ -222,13 +220,7 @@ impl Db {
             if created_ms <= expired_ms {
                 return Ok(None);
             }
-            let acs_url: String = row.try_get(2).map_err(describe)?;
-            let request = request_of(
-                row.try_get(0).map_err(describe)?,
-                row.try_get(1).map_err(describe)?,
-                &acs_url,
-            )?;
-            Ok(Some((request, row.try_get(3).map_err(describe)?)))
+            Ok(Some((request_of(&row)?, row.try_get(3).map_err(describe)?)))
         })
         .map_err(|e| self.write_error(e))
     }

@@ -54,6 +54,20 @@ fn contacts(store: &dyn Store, login: &str) -> Vec<Contact> {
         .unwrap()
 }
 
+/// A consent request id as the sandbox makes them (16 random bytes, hex).
+fn request_id(n: u8) -> String {
+    format!("{n:032x}")
+}
+
+/// Asks for `key` through `asker` (request `n`) and has the user decide through `decider`.
+fn decided(asker: &dyn Store, decider: &dyn Store, key: &ConsentKey, n: u8, decision: Decision) {
+    asker.ask_consent(key.clone(), request_id(n)).unwrap();
+    assert_eq!(
+        decider.decide_consent(&request_id(n), decision).unwrap(),
+        Some(key.clone())
+    );
+}
+
 fn key() -> ConsentKey {
     ConsentKey {
         user: "alice".into(),
@@ -154,35 +168,24 @@ fn tokens_consents_and_the_signing_key_are_shared() {
     );
     // A consent asked through one process is decided through the other.
     let key = key();
-    a.ask_consent(key.clone(), "00000000000000000000000000000001".into())
-        .unwrap();
+    a.ask_consent(key.clone(), request_id(1)).unwrap();
     assert_eq!(
-        b.pending_consent("00000000000000000000000000000001")
-            .unwrap(),
+        b.pending_consent(&request_id(1)).unwrap(),
         Some(key.clone())
     );
     assert_eq!(
-        b.decide_consent("00000000000000000000000000000001", Decision::Permanent)
+        b.decide_consent(&request_id(1), Decision::Permanent)
             .unwrap(),
         Some(key.clone())
     );
+    assert_eq!(a.pending_consent(&request_id(1)).unwrap(), None, "answered");
     assert_eq!(
-        a.pending_consent("00000000000000000000000000000001")
-            .unwrap(),
-        None,
-        "answered"
-    );
-    assert_eq!(
-        a.decide_consent("00000000000000000000000000000001", Decision::Once)
-            .unwrap(),
+        a.decide_consent(&request_id(1), Decision::Once).unwrap(),
         None
     );
     assert_eq!(a.check_consent(&key).unwrap(), Access::Granted);
     // A later refusal, through the other process, wins everywhere.
-    b.ask_consent(key.clone(), "00000000000000000000000000000002".into())
-        .unwrap();
-    a.decide_consent("00000000000000000000000000000002", Decision::Refused)
-        .unwrap();
+    decided(&b, &a, &key, 2, Decision::Refused);
     assert_eq!(b.check_consent(&key).unwrap(), Access::Refused);
     // A browser session opened through one process is open on the other, by its id only
     // (the database keeps a hash of it).
@@ -248,12 +251,7 @@ fn ids_stay_unique_and_a_one_call_grant_is_consumed_once_under_concurrency() {
     }
     // One one-call grant, raced by calls through both stores: exactly one gets it.
     let key = key();
-    stores[1]
-        .ask_consent(key.clone(), "00000000000000000000000000000003".into())
-        .unwrap();
-    stores[0]
-        .decide_consent("00000000000000000000000000000003", Decision::Once)
-        .unwrap();
+    decided(&stores[1], &stores[0], &key, 3, Decision::Once);
     let granted = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for t in 0..16 {
@@ -356,27 +354,12 @@ fn an_attribute_decision_wins_over_the_familys_across_processes() {
     };
     // The family granted for good, the attribute refused: the attribute's call is refused,
     // another of the family granted.
-    a.ask_consent(family.clone(), "00000000000000000000000000000004".into())
-        .unwrap();
-    b.decide_consent("00000000000000000000000000000004", Decision::Permanent)
-        .unwrap();
-    b.ask_consent(
-        on_attribute.clone(),
-        "00000000000000000000000000000005".into(),
-    )
-    .unwrap();
-    a.decide_consent("00000000000000000000000000000005", Decision::Refused)
-        .unwrap();
+    decided(&a, &b, &family, 4, Decision::Permanent);
+    decided(&b, &a, &on_attribute, 5, Decision::Refused);
     assert_eq!(b.check_consent(&on_attribute).unwrap(), Access::Refused);
     assert_eq!(a.check_consent(&family).unwrap(), Access::Granted);
     // A one-call grant on the attribute is used first, then the family's decision holds.
-    a.ask_consent(
-        on_attribute.clone(),
-        "00000000000000000000000000000006".into(),
-    )
-    .unwrap();
-    b.decide_consent("00000000000000000000000000000006", Decision::Once)
-        .unwrap();
+    decided(&a, &b, &on_attribute, 6, Decision::Once);
     assert_eq!(a.check_consent(&on_attribute).unwrap(), Access::Granted);
     assert_eq!(
         b.check_consent(&on_attribute).unwrap(),
