@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Targets of issue 5: the timed sections' own.
-use super::shared::{build, met, CLIENT_TARGET, DECODE_TARGET, SANDBOX_TARGET};
+use super::shared::{build, met, run, CLIENT_TARGET, DECODE_TARGET, SANDBOX_TARGET};
 use super::wrk::{parse_wrk, Server, Target};
 
 /// How valgrind is installed (Debian package).
@@ -329,22 +329,7 @@ fn sandbox_runs(
 ) -> Result<std::collections::HashMap<String, (f64, u64)>, String> {
     let pid = server.pid().to_string();
     let auth = server.value("AUTH")?.to_owned();
-    let control = |args: &[&str]| -> Result<(), String> {
-        let out = Command::new("callgrind_control")
-            .args(args)
-            .arg(&pid)
-            .output()
-            .map_err(|e| format!("cannot run callgrind_control: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "callgrind_control {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    };
+    let control = |args: &[&str]| run(Command::new("callgrind_control").args(args).arg(&pid));
     control(&["--instr=on"])?;
     let mut counts = std::collections::HashMap::new();
     for t in Target::ALL {
